@@ -1,0 +1,33 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "Recommender",
+    platforms: [.macOS(.v13)],
+    products: [
+        // MARK: public API
+        .library(name: "Recommender", targets: ["Recommender"]),
+        .executable(name: "recommender", targets: ["RecommenderCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+    ],
+    targets: [
+        // MARK: implementation
+        .target(
+            name: "Recommender",
+            dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]
+        ),
+        .executableTarget(
+            name: "RecommenderCLI",
+            dependencies: [
+                "Recommender",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // MARK: tests
+        .testTarget(name: "RecommenderTests", dependencies: ["Recommender"]),
+        .testTarget(name: "CLITests", dependencies: ["RecommenderCLI"]),
+    ]
+)

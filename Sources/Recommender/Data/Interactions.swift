@@ -1,0 +1,83 @@
+/// User–item interactions stored column by column (structure of arrays).
+///
+/// Row `i` says user `users[i]` gave item `items[i]` the value `ratings[i]` at time
+/// `timestamps[i]`. Users and items are dense indices into the ``IDMap``s of the
+/// ``Dataset`` the interactions belong to. Implicit feedback (no rating column) is stored
+/// with every rating equal to 1.
+///
+/// Keeping each column contiguous makes gathers, shuffles and splits cheap: a split is just
+/// a list of row numbers (see ``Interactions/subset(_:)``).
+public struct Interactions: Sendable, Equatable {
+    /// The user index of each interaction.
+    public var users: [UserIndex]
+    /// The item index of each interaction.
+    public var items: [ItemIndex]
+    /// The rating (or weight, 1 for implicit feedback) of each interaction.
+    public var ratings: [Float]
+    /// Unix timestamps in seconds, or `nil` when the source had no time column.
+    public var timestamps: [Int64]?
+    /// The number of users the indices refer to (the size of the user id map).
+    public var userCount: Int
+    /// The number of items the indices refer to (the size of the item id map).
+    public var itemCount: Int
+
+    /// Creates interactions from parallel columns.
+    /// - Precondition: all columns have the same length and every index is in range.
+    public init(users: [UserIndex], items: [ItemIndex], ratings: [Float], timestamps: [Int64]? = nil,
+                userCount: Int, itemCount: Int) {
+        precondition(users.count == items.count && items.count == ratings.count,
+                     "Interactions: columns differ in length")
+        precondition(timestamps == nil || timestamps!.count == users.count,
+                     "Interactions: timestamp column differs in length")
+        self.users = users
+        self.items = items
+        self.ratings = ratings
+        self.timestamps = timestamps
+        self.userCount = userCount
+        self.itemCount = itemCount
+    }
+
+    /// An empty set of interactions over the given index spaces.
+    public static func empty(userCount: Int, itemCount: Int) -> Interactions {
+        Interactions(users: [], items: [], ratings: [], timestamps: nil, userCount: userCount, itemCount: itemCount)
+    }
+
+    /// The number of interactions.
+    public var count: Int { users.count }
+
+    /// Whether there are no interactions.
+    public var isEmpty: Bool { users.isEmpty }
+
+    /// The mean of the rating column (0 when empty).
+    public var meanRating: Float {
+        guard !ratings.isEmpty else { return 0 }
+        var sum = 0.0
+        for r in ratings { sum += Double(r) }
+        return Float(sum / Double(ratings.count))
+    }
+
+    /// The interactions at the given row numbers, in that order, over the same index spaces.
+    /// - Complexity: O(rows.count).
+    public func subset<C: Collection>(_ rows: C) -> Interactions where C.Element == Int {
+        var u = [UserIndex](); u.reserveCapacity(rows.count)
+        var i = [ItemIndex](); i.reserveCapacity(rows.count)
+        var r = [Float](); r.reserveCapacity(rows.count)
+        var t: [Int64]? = timestamps == nil ? nil : []
+        t?.reserveCapacity(rows.count)
+        for row in rows {
+            u.append(users[row]); i.append(items[row]); r.append(ratings[row])
+            if let ts = timestamps { t!.append(ts[row]) }
+        }
+        return Interactions(users: u, items: i, ratings: r, timestamps: t, userCount: userCount, itemCount: itemCount)
+    }
+
+    /// Compressed sparse rows with one row per user (columns are items).
+    public func byUser() -> SparseMatrix {
+        SparseMatrix(rows: users, columns: items, values: ratings, rowCount: userCount, columnCount: itemCount)
+    }
+
+    /// Compressed sparse rows with one row per item (columns are users).
+    public func byItem() -> SparseMatrix {
+        SparseMatrix(rows: items, columns: users, values: ratings, rowCount: itemCount, columnCount: userCount)
+    }
+}

@@ -1,0 +1,14 @@
+import Foundation
+
+/// Reads the process's peak resident memory (Linux: `VmHWM` in `/proc/self/status`).
+public enum PeakMemory {
+    /// Peak resident set size in megabytes, or 0 when the platform does not report it.
+    public static func megabytes() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in text.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            let digits = line.split(separator: " ").compactMap { Int($0) }
+            if let kb = digits.first { return kb / 1024 }
+        }
+        return 0
+    }
+}

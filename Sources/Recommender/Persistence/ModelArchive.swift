@@ -1,0 +1,312 @@
+import Foundation
+
+/// Errors raised while writing or reading a model file.
+public enum PersistenceError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The file does not start with the model-file magic bytes: it is not a model file.
+    case notAModelFile(path: String)
+    /// The file was written by a newer, unknown format version.
+    case unsupportedVersion(path: String, version: UInt32, supported: UInt32)
+    /// The checksum does not match: the file is truncated or corrupt.
+    case checksumMismatch(path: String)
+    /// The file ends before a declared section does.
+    case truncated(path: String, reason: String)
+    /// A section the model needs is absent or has the wrong type or size.
+    case badSection(path: String, name: String, reason: String)
+    /// The file holds a different kind of model than the one asked for.
+    case wrongKind(path: String, found: String, expected: String)
+    /// The file could not be written.
+    case writeFailed(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .notAModelFile(let p): return "\(p): not a recommender model file (bad magic bytes)"
+        case let .unsupportedVersion(p, v, s): return "\(p): model format version \(v) is newer than this program supports (\(s)); upgrade recommender"
+        case .checksumMismatch(let p): return "\(p): checksum mismatch: the model file is corrupt or truncated"
+        case let .truncated(p, r): return "\(p): model file is truncated (\(r))"
+        case let .badSection(p, n, r): return "\(p): section '\(n)': \(r)"
+        case let .wrongKind(p, f, e): return "\(p): holds a '\(f)' model, expected '\(e)'"
+        case let .writeFailed(p, r): return "\(p): could not write model file: \(r)"
+        }
+    }
+}
+
+/// A versioned, checksummed container of named, typed sections: the model file format.
+///
+/// Layout (all integers little-endian):
+/// ```
+/// magic      8 bytes  "RECMODL\u{1}"
+/// version    UInt32   format version (currently 1)
+/// kind       string   the algorithm name, e.g. "mf"
+/// count      UInt32   number of sections
+/// sections   count × { name: string, type: UInt8, length: UInt64, payload: length bytes }
+/// crc32      UInt32   CRC-32 (IEEE) of every byte before it
+/// ```
+/// A string is a UInt32 byte length followed by UTF-8 bytes. Section types: 1 = `[Float]`,
+/// 2 = `[Int32]`, 3 = `[String]` (count + strings), 4 = `Int64`, 5 = `Double`, 6 = `String`,
+/// 7 = `[Int64]`. Files are written to a temporary file in the same folder and renamed into
+/// place, so a reader never sees a half-written model.
+public struct ModelArchive: Sendable {
+    /// The magic bytes every model file starts with.
+    public static let magic: [UInt8] = Array("RECMODL".utf8) + [1]
+    /// The newest format version this code writes and reads.
+    public static let currentVersion: UInt32 = 1
+
+    /// One typed payload.
+    public enum Section: Sendable, Equatable {
+        case floats([Float])
+        case int32s([Int32])
+        case strings([String])
+        case int(Int64)
+        case double(Double)
+        case string(String)
+        case int64s([Int64])
+
+        var typeCode: UInt8 {
+            switch self {
+            case .floats: 1
+            case .int32s: 2
+            case .strings: 3
+            case .int: 4
+            case .double: 5
+            case .string: 6
+            case .int64s: 7
+            }
+        }
+    }
+
+    /// The algorithm name stored in the header.
+    public var kind: String
+    /// The sections, in the order they were added.
+    public private(set) var sections: [(name: String, value: Section)] = []
+
+    /// Creates an empty archive for a model of the given kind.
+    public init(kind: String) { self.kind = kind }
+
+    /// Adds (or replaces) a section.
+    public mutating func set(_ name: String, _ value: Section) {
+        if let i = sections.firstIndex(where: { $0.name == name }) { sections[i].value = value } else { sections.append((name, value)) }
+    }
+
+    /// The section named `name`, if present.
+    public func section(_ name: String) -> Section? { sections.first { $0.name == name }?.value }
+
+    // MARK: typed accessors that throw clear errors
+
+    /// The `[Float]` section `name`, optionally checking its length.
+    public func floats(_ name: String, count: Int? = nil, path: String = "model") throws -> [Float] {
+        guard case .floats(let v)? = section(name) else { throw PersistenceError.badSection(path: path, name: name, reason: "missing or not a float array") }
+        if let count, v.count != count { throw PersistenceError.badSection(path: path, name: name, reason: "expected \(count) values, found \(v.count)") }
+        return v
+    }
+    /// The `[Int32]` section `name`, optionally checking its length.
+    public func int32s(_ name: String, count: Int? = nil, path: String = "model") throws -> [Int32] {
+        guard case .int32s(let v)? = section(name) else { throw PersistenceError.badSection(path: path, name: name, reason: "missing or not an Int32 array") }
+        if let count, v.count != count { throw PersistenceError.badSection(path: path, name: name, reason: "expected \(count) values, found \(v.count)") }
+        return v
+    }
+    /// The `[Int64]` section `name`.
+    public func int64s(_ name: String, path: String = "model") throws -> [Int64] {
+        guard case .int64s(let v)? = section(name) else { throw PersistenceError.badSection(path: path, name: name, reason: "missing or not an Int64 array") }
+        return v
+    }
+    /// The `[String]` section `name`, optionally checking its length.
+    public func strings(_ name: String, count: Int? = nil, path: String = "model") throws -> [String] {
+        guard case .strings(let v)? = section(name) else { throw PersistenceError.badSection(path: path, name: name, reason: "missing or not a string array") }
+        if let count, v.count != count { throw PersistenceError.badSection(path: path, name: name, reason: "expected \(count) values, found \(v.count)") }
+        return v
+    }
+    /// The integer section `name`.
+    public func int(_ name: String, path: String = "model") throws -> Int {
+        guard case .int(let v)? = section(name) else { throw PersistenceError.badSection(path: path, name: name, reason: "missing or not an integer") }
+        return Int(v)
+    }
+    /// The floating-point section `name`.
+    public func double(_ name: String, path: String = "model") throws -> Double {
+        guard case .double(let v)? = section(name) else { throw PersistenceError.badSection(path: path, name: name, reason: "missing or not a number") }
+        return v
+    }
+    /// The string section `name`.
+    public func string(_ name: String, path: String = "model") throws -> String {
+        guard case .string(let v)? = section(name) else { throw PersistenceError.badSection(path: path, name: name, reason: "missing or not a string") }
+        return v
+    }
+
+    // MARK: encoding
+
+    /// The archive as bytes, checksum included.
+    public func encoded() -> [UInt8] {
+        var out = ByteWriter()
+        out.bytes(Self.magic)
+        out.u32(Self.currentVersion)
+        out.string(kind)
+        out.u32(UInt32(sections.count))
+        for (name, value) in sections {
+            out.string(name)
+            out.u8(value.typeCode)
+            var payload = ByteWriter()
+            switch value {
+            case .floats(let v): payload.u64(UInt64(v.count)); v.withUnsafeBytes { payload.bytes($0) }
+            case .int32s(let v): payload.u64(UInt64(v.count)); v.withUnsafeBytes { payload.bytes($0) }
+            case .int64s(let v): payload.u64(UInt64(v.count)); v.withUnsafeBytes { payload.bytes($0) }
+            case .strings(let v): payload.u64(UInt64(v.count)); for s in v { payload.string(s) }
+            case .int(let v): payload.u64(UInt64(bitPattern: v))
+            case .double(let v): payload.u64(v.bitPattern)
+            case .string(let v): payload.string(v)
+            }
+            out.u64(UInt64(payload.data.count))
+            out.bytes(payload.data)
+        }
+        out.u32(CRC32.checksum(out.data))
+        return out.data
+    }
+
+    /// Decodes an archive, checking magic, version and checksum.
+    /// - Parameter path: used in error messages only.
+    public init(decoding bytes: [UInt8], path: String = "model") throws {
+        guard bytes.count >= Self.magic.count, Array(bytes[0..<Self.magic.count]) == Self.magic else {
+            throw PersistenceError.notAModelFile(path: path)
+        }
+        guard bytes.count >= Self.magic.count + 8 else { throw PersistenceError.truncated(path: path, reason: "no header") }
+        var reader = ByteReader(bytes: bytes, position: Self.magic.count, end: bytes.count - 4, path: path)
+        let version = try reader.u32()
+        guard version <= Self.currentVersion else {
+            throw PersistenceError.unsupportedVersion(path: path, version: version, supported: Self.currentVersion)
+        }
+        let stored = bytes[(bytes.count - 4)...].withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) }.littleEndian
+        guard CRC32.checksum(bytes[0..<(bytes.count - 4)]) == stored else { throw PersistenceError.checksumMismatch(path: path) }
+        kind = try reader.string()
+        let count = try reader.u32()
+        for _ in 0..<count {
+            let name = try reader.string()
+            let type = try reader.u8()
+            let length = Int(try reader.u64())
+            var payload = try reader.sub(length)
+            let value: Section
+            switch type {
+            case 1: value = .floats(try payload.array(Float.self))
+            case 2: value = .int32s(try payload.array(Int32.self))
+            case 7: value = .int64s(try payload.array(Int64.self))
+            case 3:
+                let n = Int(try payload.u64())
+                var strings: [String] = []
+                strings.reserveCapacity(min(n, 1 << 24))
+                for _ in 0..<n { strings.append(try payload.string()) }
+                value = .strings(strings)
+            case 4: value = .int(Int64(bitPattern: try payload.u64()))
+            case 5: value = .double(Double(bitPattern: try payload.u64()))
+            case 6: value = .string(try payload.string())
+            default: throw PersistenceError.badSection(path: path, name: name, reason: "unknown section type \(type)")
+            }
+            sections.append((name, value))
+        }
+    }
+
+    // MARK: files
+
+    /// Writes the archive atomically: to a temporary file in the same folder, then renamed.
+    public func write(to url: URL) throws {
+        let bytes = encoded()
+        let directory = url.deletingLastPathComponent()
+        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(UInt32.random(in: 0...UInt32.max)).tmp")
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try Data(bytes).write(to: temporary)
+            // rename(2) replaces the destination atomically on the same file system.
+            guard rename(temporary.path, url.path) == 0 else {
+                throw PersistenceError.writeFailed(path: url.path, reason: String(cString: strerror(errno)))
+            }
+        } catch let error as PersistenceError {
+            try? FileManager.default.removeItem(at: temporary)
+            throw error
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw PersistenceError.writeFailed(path: url.path, reason: "\(error.localizedDescription)")
+        }
+    }
+
+    /// Reads and checks an archive from a file.
+    /// - Parameter expectedKind: when given, a file holding another kind of model is rejected.
+    public init(contentsOf url: URL, expectedKind: String? = nil) throws {
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw DataError.missingFile(path: url.path)
+        }
+        try self.init(decoding: [UInt8](data), path: url.path)
+        if let expectedKind, kind != expectedKind {
+            throw PersistenceError.wrongKind(path: url.path, found: kind, expected: expectedKind)
+        }
+    }
+}
+
+struct ByteWriter {
+    var data: [UInt8] = []
+    mutating func bytes<C: Collection>(_ b: C) where C.Element == UInt8 { data.append(contentsOf: b) }
+    mutating func bytes(_ b: UnsafeRawBufferPointer) { data.append(contentsOf: b) }
+    mutating func u8(_ v: UInt8) { data.append(v) }
+    mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { data.append(contentsOf: $0) } }
+    mutating func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { data.append(contentsOf: $0) } }
+    mutating func string(_ s: String) { let u = Array(s.utf8); u32(UInt32(u.count)); data.append(contentsOf: u) }
+}
+
+struct ByteReader {
+    let bytes: [UInt8]
+    var position: Int
+    let end: Int
+    let path: String
+
+    mutating func take(_ n: Int) throws -> Range<Int> {
+        guard n >= 0, position + n <= end else {
+            throw PersistenceError.truncated(path: path, reason: "needed \(n) bytes at offset \(position)")
+        }
+        defer { position += n }
+        return position..<(position + n)
+    }
+    mutating func u8() throws -> UInt8 { bytes[try take(1).lowerBound] }
+    mutating func u32() throws -> UInt32 {
+        let r = try take(4)
+        return bytes[r].withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) }.littleEndian
+    }
+    mutating func u64() throws -> UInt64 {
+        let r = try take(8)
+        return bytes[r].withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }.littleEndian
+    }
+    mutating func string() throws -> String {
+        let n = Int(try u32())
+        let r = try take(n)
+        return String(decoding: bytes[r], as: UTF8.self)
+    }
+    mutating func sub(_ n: Int) throws -> ByteReader {
+        let r = try take(n)
+        return ByteReader(bytes: bytes, position: r.lowerBound, end: r.upperBound, path: path)
+    }
+    mutating func array<T>(_: T.Type) throws -> [T] {
+        let n = Int(try u64())
+        guard n >= 0, n <= (end - position) / MemoryLayout<T>.stride else {
+            throw PersistenceError.truncated(path: path, reason: "array of \(n) elements does not fit")
+        }
+        let r = try take(n * MemoryLayout<T>.stride)
+        return [T](unsafeUninitializedCapacity: n) { buffer, count in
+            bytes[r].withUnsafeBytes { raw in
+                UnsafeMutableRawBufferPointer(buffer).copyMemory(from: raw)
+            }
+            count = n
+        }
+    }
+}
+
+/// CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320), as used by zip and PNG.
+public enum CRC32 {
+    private static let table: [UInt32] = (0..<256).map { n -> UInt32 in
+        var c = UInt32(n)
+        for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+        return c
+    }
+
+    /// The CRC-32 of `bytes`.
+    public static func checksum<C: Collection>(_ bytes: C) -> UInt32 where C.Element == UInt8 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        table.withUnsafeBufferPointer { t in
+            for b in bytes { crc = t[Int((crc ^ UInt32(b)) & 0xFF)] ^ (crc >> 8) }
+        }
+        return crc ^ 0xFFFF_FFFF
+    }
+}

@@ -1,0 +1,85 @@
+/// What every saved model carries besides its parameters, so that queries can be answered
+/// from the model file alone: the id maps, the item catalog, the items each user rated in
+/// training (to exclude them from recommendations) and the rating scale.
+public struct ModelMetadata: Sendable, Equatable {
+    /// External user ids ↔ the model's user indices.
+    public var userIDs: IDMap<UserID>
+    /// External item ids ↔ the model's item indices.
+    public var itemIDs: IDMap<ItemID>
+    /// Titles, years and genres of the items.
+    public var catalog: ItemCatalog
+    /// The training interactions as a user × item matrix (ratings as values).
+    public var seen: SparseMatrix
+    /// The rating scale predictions are clipped to, when known.
+    public var ratingScale: ClosedRange<Float>?
+
+    /// Creates metadata from its parts.
+    public init(userIDs: IDMap<UserID>, itemIDs: IDMap<ItemID>, catalog: ItemCatalog, seen: SparseMatrix,
+                ratingScale: ClosedRange<Float>?) {
+        self.userIDs = userIDs
+        self.itemIDs = itemIDs
+        self.catalog = catalog
+        self.seen = seen
+        self.ratingScale = ratingScale
+    }
+
+    /// The metadata of a model trained on `training` (a subset of `dataset`'s interactions).
+    public init(dataset: Dataset, training: Interactions) {
+        self.init(userIDs: dataset.userIDs, itemIDs: dataset.itemIDs, catalog: dataset.catalog,
+                  seen: training.byUser(), ratingScale: dataset.ratingScale)
+    }
+}
+
+extension ModelArchive {
+    /// Stores `metadata` in sections prefixed `meta.`.
+    public mutating func store(_ metadata: ModelMetadata) {
+        set("meta.user_ids", .strings(metadata.userIDs.ids.map(\.rawValue)))
+        set("meta.item_ids", .strings(metadata.itemIDs.ids.map(\.rawValue)))
+        set("meta.titles", .strings(metadata.catalog.titles))
+        set("meta.years", .int32s(metadata.catalog.years.map { Int32($0 ?? Int(Int32.min)) }))
+        set("meta.genres", .int64s(metadata.catalog.genres.map { Int64(bitPattern: $0.rawValue) }))
+        set("meta.genre_names", .strings(metadata.catalog.genreNames))
+        set("meta.seen_offsets", .int64s(metadata.seen.rowOffsets.map { Int64($0) }))
+        set("meta.seen_items", .int32s(metadata.seen.columns))
+        set("meta.seen_values", .floats(metadata.seen.values))
+        if let scale = metadata.ratingScale {
+            set("meta.rating_scale", .floats([scale.lowerBound, scale.upperBound]))
+        }
+    }
+
+    /// Reads the metadata stored by ``store(_:)``, checking that the parts agree.
+    public func metadata(path: String = "model") throws -> ModelMetadata {
+        let users = try strings("meta.user_ids", path: path)
+        let items = try strings("meta.item_ids", path: path)
+        let titles = try strings("meta.titles", count: items.count, path: path)
+        let years = try int32s("meta.years", count: items.count, path: path)
+        let genres = try int64s("meta.genres", path: path)
+        guard genres.count == items.count else {
+            throw PersistenceError.badSection(path: path, name: "meta.genres", reason: "expected \(items.count) values, found \(genres.count)")
+        }
+        let genreNames = try strings("meta.genre_names", path: path)
+        let offsets = try int64s("meta.seen_offsets", path: path).map { Int($0) }
+        let seenItems = try int32s("meta.seen_items", path: path)
+        let seenValues = try floats("meta.seen_values", count: seenItems.count, path: path)
+        guard offsets.count == users.count + 1, offsets.first == 0, offsets.last == seenItems.count,
+              zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 }),
+              seenItems.allSatisfy({ $0 >= 0 && Int($0) < items.count }) else {
+            throw PersistenceError.badSection(path: path, name: "meta.seen_offsets", reason: "inconsistent sparse matrix")
+        }
+        var scale: ClosedRange<Float>? = nil
+        if section("meta.rating_scale") != nil {
+            let s = try floats("meta.rating_scale", count: 2, path: path)
+            if s[0] <= s[1] { scale = s[0]...s[1] }
+        }
+        var userMap = IDMap<UserID>(), itemMap = IDMap<ItemID>()
+        for u in users { userMap.insert(UserID(u)) }
+        for i in items { itemMap.insert(ItemID(i)) }
+        guard userMap.count == users.count, itemMap.count == items.count else {
+            throw PersistenceError.badSection(path: path, name: "meta.user_ids", reason: "duplicated ids")
+        }
+        let catalog = ItemCatalog(titles: titles, years: years.map { $0 == Int32.min ? nil : Int($0) },
+                                  genres: genres.map { GenreSet(rawValue: UInt64(bitPattern: $0)) }, genreNames: genreNames)
+        let seen = SparseMatrix(rowCount: users.count, columnCount: items.count, rowOffsets: offsets, columns: seenItems, values: seenValues)
+        return ModelMetadata(userIDs: userMap, itemIDs: itemMap, catalog: catalog, seen: seen, ratingScale: scale)
+    }
+}

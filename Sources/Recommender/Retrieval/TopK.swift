@@ -1,0 +1,76 @@
+/// One scored result: an index and its score.
+public struct ScoredIndex: Sendable, Equatable {
+    /// The dense index (of an item, usually).
+    public var index: Int32
+    /// The score; higher is better.
+    public var score: Float
+    /// Creates a scored index.
+    public init(index: Int32, score: Float) { self.index = index; self.score = score }
+}
+
+/// Selects the `k` highest scores with a bounded min-heap, in O(n log k) time and O(k) memory.
+///
+/// Ties are broken by the lower index, so results are deterministic.
+public struct TopKSelector: Sendable {
+    /// How many results to keep.
+    public let k: Int
+    private var heap: [ScoredIndex] = []
+
+    /// Creates a selector that keeps the `k` best candidates.
+    public init(k: Int) {
+        precondition(k >= 0, "TopKSelector: k must be non-negative")
+        self.k = k
+        heap.reserveCapacity(k)
+    }
+
+    @inline(__always)
+    private static func worse(_ a: ScoredIndex, _ b: ScoredIndex) -> Bool {
+        a.score < b.score || (a.score == b.score && a.index > b.index)
+    }
+
+    /// The lowest score a new candidate must beat to enter, or `-infinity` while not full.
+    public var threshold: Float { k == 0 ? .infinity : (heap.count < k ? -.infinity : heap[0].score) }
+
+    /// Offers a candidate. NaN scores are ignored.
+    @inline(__always)
+    public mutating func offer(index: Int32, score: Float) {
+        guard k > 0, !score.isNaN else { return }
+        let item = ScoredIndex(index: index, score: score)
+        if heap.count < k {
+            heap.append(item)
+            var child = heap.count - 1
+            while child > 0 {
+                let parent = (child - 1) / 2
+                if Self.worse(heap[child], heap[parent]) { heap.swapAt(child, parent); child = parent } else { break }
+            }
+        } else if Self.worse(heap[0], item) {
+            heap[0] = item
+            var parent = 0
+            while true {
+                let l = 2 * parent + 1, r = l + 1
+                var worst = parent
+                if l < heap.count && Self.worse(heap[l], heap[worst]) { worst = l }
+                if r < heap.count && Self.worse(heap[r], heap[worst]) { worst = r }
+                if worst == parent { break }
+                heap.swapAt(parent, worst); parent = worst
+            }
+        }
+    }
+
+    /// The kept candidates, best first.
+    public func sorted() -> [ScoredIndex] {
+        heap.sorted { Self.worse($1, $0) }
+    }
+}
+
+/// The `k` best entries of `scores`, best first, skipping indices for which `excluded` is true.
+public func topK(_ scores: [Float], k: Int, excluding excluded: ((Int32) -> Bool)? = nil) -> [ScoredIndex] {
+    var selector = TopKSelector(k: k)
+    for (i, s) in scores.enumerated() {
+        let index = Int32(i)
+        if s <= selector.threshold { continue }
+        if let excluded, excluded(index) { continue }
+        selector.offer(index: index, score: s)
+    }
+    return selector.sorted()
+}

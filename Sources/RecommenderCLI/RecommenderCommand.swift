@@ -1,0 +1,14 @@
+import ArgumentParser
+import Recommender
+
+@main
+struct RecommenderCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "recommender",
+        abstract: "Collaborative-filtering recommenders: load MovieLens, explore, train, evaluate, recommend.",
+        version: "0.1.0",
+        subcommands: [
+            BenchCommand.self,
+        ]
+    )
+}
