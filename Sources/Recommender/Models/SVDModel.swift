@@ -1,0 +1,182 @@
+/// `svd`: biased matrix factorisation trained by stochastic gradient descent (Funk SVD, as
+/// Surprise's SVD).
+///
+/// **Prediction rule.** r̂_ui = μ + b_u + b_i + q_i · p_u, clipped to the rating scale.
+/// Unknown user: μ + b_i; unknown item: μ + b_u; both: μ.
+///
+/// **Loss.** Σ_(u,i)∈train [(r_ui − r̂_ui)² + λ (b_u² + b_i² + |p_u|² + |q_i|²)].
+///
+/// **Updates.** For each training rating in an order reshuffled every epoch, with
+/// e = r_ui − r̂_ui: b_u ← b_u + γ (e − λ b_u); b_i ← b_i + γ (e − λ b_i);
+/// p_u ← p_u + γ (e q_i − λ p_u); q_i ← q_i + γ (e p_u − λ q_i) (old p_u).
+/// Biases start at 0, factors at N(0, σ²).
+///
+/// **Defaults** (Surprise's): k = 100 factors, 20 epochs, γ = 0.005, λ = 0.02, σ = 0.1.
+/// Tip: with early stopping on a validation fold, raise `epochs` and let the validation RMSE
+/// decide; more factors help little on ML-100K at this λ.
+///
+/// **Threads.** The fit is sequential and deterministic for a seed: one SGD epoch over
+/// ML-100K takes about 2 ms, and on this 2-core machine Hogwild or blocked parallel SGD
+/// gains at most 1.5× on such a small, cache-resident model (see NOTES-SWIFT-SPEED), so the
+/// single thread is kept. `threads` is accepted for a uniform API and ignored.
+///
+/// **Papers.** S. Funk, "Netflix Update: Try This at Home", 2006; Y. Koren, R. Bell,
+/// C. Volinsky, "Matrix factorization techniques for recommender systems", IEEE Computer 2009.
+public struct SVDModel: RatingModel, Equatable {
+    /// Hyper-parameters of ``SVDModel``.
+    public struct Configuration: RatingModelConfiguration, Equatable, Codable {
+        /// k, the number of latent factors. Default 100.
+        public var factors: Int = 100
+        /// Passes over the training ratings. Default 20.
+        public var epochs: Int = 20
+        /// γ. Default 0.005.
+        public var learningRate: Float = 0.005
+        /// λ. Default 0.02.
+        public var regularization: Float = 0.02
+        /// σ of the N(0, σ²) initial factors. Default 0.1.
+        public var initStandardDeviation: Float = 0.1
+        /// Seed of the initialisation and shuffles. Default 0.
+        public var seed: UInt64 = 0
+        /// Threads (ignored: the fit is single-threaded, see the type's documentation). Default 1.
+        public var threads: Int = 1
+        /// Early stopping on the validation ratings passed to `fit`. Default none.
+        public var earlyStopping: EarlyStopping? = nil
+
+        /// Surprise's SVD defaults.
+        public static let `default` = Configuration()
+
+        /// Creates a configuration (every argument defaults to ``default``).
+        public init(factors: Int = 100, epochs: Int = 20, learningRate: Float = 0.005, regularization: Float = 0.02,
+                    initStandardDeviation: Float = 0.1, seed: UInt64 = 0, threads: Int = 1, earlyStopping: EarlyStopping? = nil) {
+            self.factors = factors; self.epochs = epochs; self.learningRate = learningRate; self.regularization = regularization
+            self.initStandardDeviation = initStandardDeviation; self.seed = seed; self.threads = threads
+            self.earlyStopping = earlyStopping
+        }
+
+        public static var algorithmName: String { "svd" }
+        public func seeded(_ seed: UInt64) -> Configuration { var c = self; c.seed = seed; return c }
+        public func threaded(_ threads: Int) -> Configuration { var c = self; c.threads = threads; return c }
+
+        public func setting(_ name: String, to value: Double) throws -> Configuration {
+            var c = self
+            switch name {
+            case "factors", "k": c.factors = try integerSetting(name, value)
+            case "epochs": c.epochs = try integerSetting(name, value)
+            case "lr", "learning_rate": c.learningRate = Float(value)
+            case "reg", "regularization": c.regularization = Float(value)
+            case "init_std": c.initStandardDeviation = Float(value)
+            default: throw RatingTrainingError.invalidConfiguration("svd has no parameter '\(name)' (factors, epochs, lr, reg, init_std)")
+            }
+            return c
+        }
+
+        /// Fits the model by SGD.
+        /// - Complexity: O(epochs × ratings × factors).
+        /// - Throws: ``RatingTrainingError``.
+        public func fit(_ training: Interactions, options: RatingFitOptions) throws -> SVDModel {
+            guard factors >= 1, epochs >= 0, learningRate > 0, regularization >= 0 else {
+                throw RatingTrainingError.invalidConfiguration("svd needs factors >= 1, epochs >= 0, lr > 0, reg >= 0")
+            }
+            let stats = try RatingStatistics(training, options: options)
+            var generator = SeededGenerator(seed: seed)
+            let stride = FactorKernels.paddedStride(factors)
+            var p = FactorModelCore.randomRows(count: training.userCount, factors: factors, standardDeviation: initStandardDeviation, generator: &generator)
+            var q = FactorModelCore.randomRows(count: training.itemCount, factors: factors, standardDeviation: initStandardDeviation, generator: &generator)
+            var bu = [Float](repeating: 0, count: training.userCount)
+            var bi = [Float](repeating: 0, count: training.itemCount)
+            var entries = training.packed()
+            var loop = EpochLoop(epochs: epochs, earlyStopping: earlyStopping, observer: options.observer)
+            var best: (p: [Float], q: [Float], bu: [Float], bi: [Float])? = nil
+            let mu = stats.mean, lr = learningRate, reg = regularization
+            var model = SVDModel(core: FactorModelCore(mean: mu, userBias: bu, itemBias: bi, userRows: p, itemRows: q, factors: factors,
+                                                       ratingRange: stats.range, metadata: stats.metadata))
+            for epoch in (0..<epochs).map({ $0 + 1 }) {
+                generator.shuffle(&entries)
+                var sse = 0.0
+                entries.withUnsafeBufferPointer { es in
+                    p.withUnsafeMutableBufferPointer { pb in
+                        q.withUnsafeMutableBufferPointer { qb in
+                            bu.withUnsafeMutableBufferPointer { bu in
+                                bi.withUnsafeMutableBufferPointer { bi in
+                                    let P = pb.baseAddress!, Q = qb.baseAddress!
+                                    var epochSSE: Float = 0
+                                    for e in es {
+                                        let u = Int(e.user), i = Int(e.item)
+                                        let pu = P + u * stride, qi = Q + i * stride
+                                        let err = e.rating - (mu + bu[u] + bi[i] + FactorKernels.dot(pu, qi, stride))
+                                        epochSSE += err * err
+                                        bu[u] += lr * (err - reg * bu[u])
+                                        bi[i] += lr * (err - reg * bi[i])
+                                        FactorKernels.sgdPairUpdate(pu, qi, error: err, learningRate: lr, regularization: reg, stride)
+                                    }
+                                    sse = Double(epochSSE)
+                                }
+                            }
+                        }
+                    }
+                }
+                var validation: Double? = nil
+                if options.validation != nil {
+                    model.core.userBias = bu; model.core.itemBias = bi; model.core.userRows = p; model.core.itemRows = q
+                    validation = validationRMSE(options.validation, model.predict)
+                }
+                let (isBest, stop) = try loop.finish(epoch: epoch, trainingSSE: sse, count: training.count, validationRMSE: validation)
+                if isBest { best = (p, q, bu, bi) }
+                if stop { break }
+            }
+            if earlyStopping != nil, let best { (p, q, bu, bi) = best }
+            model.core.userBias = bu; model.core.itemBias = bi; model.core.userRows = p; model.core.itemRows = q
+            model.regularization = regularization
+            return model
+        }
+    }
+
+    var core: FactorModelCore
+    /// λ, used by fold-in (the per-rating penalty of the training loss).
+    var regularization: Float = 0.02
+
+    init(core: FactorModelCore) { self.core = core }
+
+    /// μ.
+    public var mean: Float { core.mean }
+    /// b_u per user index.
+    public var userBias: [Float] { core.userBias }
+    /// b_i per item index.
+    public var itemBias: [Float] { core.itemBias }
+    /// p_u, one row per user index.
+    public var userFactors: Matrix { FactorModelCore.unpadded(core.userRows, count: core.userCount, factors: core.factors) }
+    /// q_i, one row per item index.
+    public var itemEmbeddings: Matrix { FactorModelCore.unpadded(core.itemRows, count: core.itemCount, factors: core.factors) }
+    public var ratingRange: ClosedRange<Float> { core.ratingRange }
+    public var metadata: ModelMetadata { core.metadata }
+
+    /// The predicted rating, clipped; unknown users or items fall back to the biases.
+    public func predict(user: UserIndex, item: ItemIndex) -> Float { core.predict(user: user, item: item) }
+    public func scores(forUser user: UserIndex) -> [Float] { core.scores(forUser: user) }
+
+    /// Fold-in: the new user's [p_u; b_u] minimising the training loss restricted to that user
+    /// with the item parameters frozen, Σ_j [(r_j − μ − b_j − b_u − q_j·p_u)² + λ(|p_u|² + b_u²)],
+    /// i.e. ridge regression with penalty λ·n (n = the user's known ratings).
+    public func foldIn(_ history: [(item: ItemIndex, rating: Float)]) -> (factors: [Float], bias: Float) {
+        let r = core.foldIn(history, offset: nil, factorPenalty: { regularization * Float($0) }, biasPenalty: { regularization * Float($0) })
+        return (Array(r.row.prefix(core.factors)), r.bias)
+    }
+
+    /// The predicted rating of every item for a new user who gave `history` (fold-in).
+    public func scores(forHistory history: [(item: ItemIndex, rating: Float)]) -> [Float] {
+        let r = core.foldIn(history, offset: nil, factorPenalty: { regularization * Float($0) }, biasPenalty: { regularization * Float($0) })
+        return core.scores(bias: r.bias, row: r.row)
+    }
+
+    public static var kind: String { "svd" }
+    public func archive() -> ModelArchive {
+        var a = ModelArchive(kind: Self.kind)
+        core.store(into: &a)
+        a.set("regularization", .double(Double(regularization)))
+        return a
+    }
+    public init(archive: ModelArchive, path: String) throws {
+        core = try FactorModelCore(archive: archive, path: path)
+        regularization = Float(try archive.double("regularization", path: path))
+    }
+}
