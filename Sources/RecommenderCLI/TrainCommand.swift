@@ -27,8 +27,37 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "Folder to write the model file, history and charts into.")
     var output: String = "output/model"
 
+    @Option(help: "Passes over the data (default depends on the algorithm).")
+    var epochs: Int?
+
+    @Option(help: "Alternations of ALS-type algorithms (default depends on the algorithm).")
+    var iterations: Int?
+
+    @Option(help: "SGD learning rate (default depends on the algorithm).")
+    var learningRate: Float?
+
+    @Option(help: "Regularisation weight (default depends on the algorithm).")
+    var regularization: Float?
+
+    @Option(help: "Number of latent factors (default depends on the algorithm).")
+    var embeddingDim: Int?
+
+    @Option(help: "Standard deviation of the initial factors (default depends on the algorithm).")
+    var initStddev: Float?
+
+    @Option(help: "Share of the ratings held out for validation (0 = train on everything).")
+    var testFraction: Double?
+
+    @Option(help: "Early stopping: epochs without validation improvement before stopping (needs --test-fraction > 0).")
+    var patience: Int?
+
+    @Option(help: "Threads for parallel fits (1 = deterministic single thread; default all cores).")
+    var threads: Int?
+
     func run() async throws {
         switch algorithm {
+        case .baseline, .svd, .svdpp, .als, .knnBaseline:
+            try trainRatingModel(self)
         default:
             throw ValidationError("--algorithm \(algorithm.rawValue) is not available yet")
         }

@@ -32,8 +32,8 @@ public struct KNNBaselineModel: RatingModel, Equatable {
         public var minNeighbors: Int = 1
         /// β, the similarity shrinkage. Default 100.
         public var shrinkage: Float = 100
-        /// How the baselines are fitted. Default ``BaselineModel/Configuration/default``.
-        public var baseline: BaselineModel.Configuration = .default
+        /// How the baselines are fitted. Default ``BaselineModel/Configuration/surprise``.
+        public var baseline: BaselineModel.Configuration = .surprise
         /// Threads for the similarity computation. Default: all cores.
         public var threads: Int = Parallelism.availableCores
 
@@ -41,7 +41,7 @@ public struct KNNBaselineModel: RatingModel, Equatable {
         public static let `default` = Configuration()
 
         /// Creates a configuration (every argument defaults to ``default``).
-        public init(neighbors: Int = 40, minNeighbors: Int = 1, shrinkage: Float = 100, baseline: BaselineModel.Configuration = .default,
+        public init(neighbors: Int = 40, minNeighbors: Int = 1, shrinkage: Float = 100, baseline: BaselineModel.Configuration = .surprise,
                     threads: Int = Parallelism.availableCores) {
             self.neighbors = neighbors; self.minNeighbors = minNeighbors; self.shrinkage = shrinkage
             self.baseline = baseline; self.threads = threads

@@ -4,6 +4,11 @@ import Foundation
 public enum ModelRegistry {
     /// Every persistable model type, looked up by ``PersistableModel/kind``.
     public static let types: [any PersistableModel.Type] = [
+        BaselineModel.self,
+        SVDModel.self,
+        SVDppModel.self,
+        ALSModel.self,
+        KNNBaselineModel.self,
     ]
 
     /// Reads any registered model from a file, by the kind named in its header.
