@@ -68,6 +68,9 @@ public struct RatingFoldResult: Sendable, Equatable, Codable {
     public var fitSeconds: Double
     /// Wall-clock seconds to predict every test rating.
     public var predictSeconds: Double
+    /// CPU seconds of the whole process during the fit (all threads; less sensitive than wall
+    /// time to other programs sharing the machine).
+    public var fitCPUSeconds: Double
     /// Training and test sizes.
     public var trainCount: Int, testCount: Int
 }
@@ -180,9 +183,9 @@ public enum RatingEvaluation {
                            onFold: ((Int, RatingFoldResult) -> Void)? = nil) throws -> RatingEvaluationResult {
         var folds: [RatingFoldResult] = []
         for (f, split) in splits.enumerated() {
-            let start = monotonicSeconds()
+            let start = monotonicSeconds(), cpuStart = processCPUSeconds()
             let predictor = try algorithm.fit(split.train, context: context)
-            let fitted = monotonicSeconds()
+            let fitted = monotonicSeconds(), cpuFitted = processCPUSeconds()
             let test = split.test
             var predictions = [Float](repeating: 0, count: test.count)
             for k in 0..<test.count { predictions[k] = predictor.predict(user: test.users[k], item: test.items[k]) }
@@ -191,7 +194,7 @@ public enum RatingEvaluation {
             let result = RatingFoldResult(
                 rmse: test.isEmpty ? .nan : RatingMetrics.rmse(predictions: predictions, targets: test.ratings),
                 mae: test.isEmpty ? .nan : RatingMetrics.mae(predictions: predictions, targets: test.ratings),
-                fitSeconds: fitted - start, predictSeconds: predicted - fitted, trainCount: split.train.count, testCount: test.count)
+                fitSeconds: fitted - start, predictSeconds: predicted - fitted, fitCPUSeconds: cpuFitted - cpuStart, trainCount: split.train.count, testCount: test.count)
             folds.append(result)
             onFold?(f, result)
         }
@@ -262,4 +265,11 @@ public enum RatingAlgorithms {
         default: return nil
         }
     }
+}
+
+/// CPU seconds used by the process so far (all threads).
+func processCPUSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
 }

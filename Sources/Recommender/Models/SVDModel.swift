@@ -86,12 +86,20 @@ public struct SVDModel: RatingModel, Equatable {
             }
             let stats = try RatingStatistics(training, options: options)
             var generator = SeededGenerator(seed: seed)
-            let stride = FactorKernels.paddedStride(factors)
             var p = FactorModelCore.randomRows(count: training.userCount, factors: factors, standardDeviation: initStandardDeviation, generator: &generator)
             var q = FactorModelCore.randomRows(count: training.itemCount, factors: factors, standardDeviation: initStandardDeviation, generator: &generator)
             var bu = [Float](repeating: 0, count: training.userCount)
             var bi = [Float](repeating: 0, count: training.itemCount)
             var entries = training.packed()
+            // One full shuffle, then a fresh order every epoch at no cost: visit the shuffled
+            // ratings at b, b + a, b + 2a, ... (mod n) with random b and random a coprime to n.
+            generator.shuffle(&entries)
+            let n = entries.count
+            // The hot loop works on 64-byte-aligned copies whose rows are 64-byte aligned too.
+            let P = AlignedRows(p, count: training.userCount, factors: factors)
+            let Q = AlignedRows(q, count: training.itemCount, factors: factors)
+            defer { P.deallocate(); Q.deallocate() }
+            let stride = P.stride
             var loop = EpochLoop(epochs: epochs, earlyStopping: earlyStopping, observer: options.observer)
             var best: (p: [Float], q: [Float], bu: [Float], bi: [Float])? = nil
             let mu = stats.mean, reg = regularization
@@ -99,33 +107,33 @@ public struct SVDModel: RatingModel, Equatable {
             var model = SVDModel(core: FactorModelCore(mean: mu, userBias: bu, itemBias: bi, userRows: p, itemRows: q, factors: factors,
                                                        ratingRange: stats.range, metadata: stats.metadata))
             for epoch in (0..<epochs).map({ $0 + 1 }) {
-                generator.shuffle(&entries)
+                var a = 1
+                if n > 2 { repeat { a = 1 + generator.nextInt(below: n - 1) } while gcd(a, n) != 1 }
+                var at = n > 0 ? generator.nextInt(below: n) : 0
                 lr *= learningRateDecay
                 var sse = 0.0
                 entries.withUnsafeBufferPointer { es in
-                    p.withUnsafeMutableBufferPointer { pb in
-                        q.withUnsafeMutableBufferPointer { qb in
-                            bu.withUnsafeMutableBufferPointer { bu in
-                                bi.withUnsafeMutableBufferPointer { bi in
-                                    let P = pb.baseAddress!, Q = qb.baseAddress!
-                                    var epochSSE: Float = 0
-                                    for e in es {
-                                        let u = Int(e.user), i = Int(e.item)
-                                        let pu = P + u * stride, qi = Q + i * stride
-                                        let err = e.rating - (mu + bu[u] + bi[i] + FactorKernels.dot(pu, qi, stride))
-                                        epochSSE += err * err
-                                        bu[u] += lr * (err - reg * bu[u])
-                                        bi[i] += lr * (err - reg * bi[i])
-                                        FactorKernels.sgdPairUpdate(pu, qi, error: err, learningRate: lr, regularization: reg, stride)
-                                    }
-                                    sse = Double(epochSSE)
-                                }
+                    bu.withUnsafeMutableBufferPointer { bu in
+                        bi.withUnsafeMutableBufferPointer { bi in
+                            var epochSSE: Float = 0
+                            for _ in 0..<n {
+                                let e = es[at]
+                                at += a; if at >= n { at -= n }
+                                let u = Int(e.user), i = Int(e.item)
+                                let pu = P.base + u * stride, qi = Q.base + i * stride
+                                let err = e.rating - (mu + bu[u] + bi[i] + FactorKernels.dot(pu, qi, stride))
+                                epochSSE += err * err
+                                bu[u] += lr * (err - reg * bu[u])
+                                bi[i] += lr * (err - reg * bi[i])
+                                FactorKernels.sgdPairUpdate(pu, qi, error: err, learningRate: lr, regularization: reg, stride)
                             }
+                            sse = Double(epochSSE)
                         }
                     }
                 }
                 var validation: Double? = nil
                 if options.validation != nil {
+                    p = P.padded(); q = Q.padded()
                     model.core.userBias = bu; model.core.itemBias = bi; model.core.userRows = p; model.core.itemRows = q
                     validation = validationRMSE(options.validation, model.predict)
                 }
@@ -133,6 +141,7 @@ public struct SVDModel: RatingModel, Equatable {
                 if isBest { best = (p, q, bu, bi) }
                 if stop { break }
             }
+            p = P.padded(); q = Q.padded()
             if earlyStopping != nil, let best { (p, q, bu, bi) = best }
             model.core.userBias = bu; model.core.itemBias = bi; model.core.userRows = p; model.core.itemRows = q
             model.regularization = regularization
@@ -188,4 +197,38 @@ public struct SVDModel: RatingModel, Equatable {
         core = try FactorModelCore(archive: archive, path: path)
         regularization = Float(try archive.double("regularization", path: path))
     }
+}
+
+/// Factor rows in a 64-byte-aligned buffer with a stride that is a multiple of 16 floats, so
+/// every row starts on a cache line (the SGD hot loop's storage).
+struct AlignedRows {
+    let base: UnsafeMutablePointer<Float>
+    let count: Int, factors: Int, stride: Int
+
+    /// Copies rows stored with ``FactorKernels/paddedStride(_:)``.
+    init(_ rows: [Float], count: Int, factors: Int) {
+        self.count = count; self.factors = factors
+        stride = (factors + 15) & ~15
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(1, count * stride) * 4, alignment: 64)
+        base = raw.bindMemory(to: Float.self, capacity: max(1, count * stride))
+        base.initialize(repeating: 0, count: max(1, count * stride))
+        let from = FactorKernels.paddedStride(factors)
+        for r in 0..<count { for f in 0..<factors { base[r * stride + f] = rows[r * from + f] } }
+    }
+
+    /// The rows with the ``FactorKernels/paddedStride(_:)`` layout.
+    func padded() -> [Float] {
+        let to = FactorKernels.paddedStride(factors)
+        var out = [Float](repeating: 0, count: count * to)
+        for r in 0..<count { for f in 0..<factors { out[r * to + f] = base[r * stride + f] } }
+        return out
+    }
+
+    func deallocate() { UnsafeMutableRawPointer(base).deallocate() }
+}
+
+func gcd(_ a: Int, _ b: Int) -> Int {
+    var (x, y) = (a, b)
+    while y != 0 { (x, y) = (y, x % y) }
+    return x
 }
