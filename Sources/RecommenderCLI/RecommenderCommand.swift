@@ -9,6 +9,7 @@ struct RecommenderCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             BenchCommand.self,
+            ExploreCommand.self,
         ]
     )
 }

@@ -162,8 +162,10 @@ enum TextMetrics {
                 em += 0.34
             } else if ch.isUppercase || ch == "m" || ch == "w" || ch == "M" || ch == "W" {
                 em += 0.75
+            } else if ch.isNumber {
+                em += 0.64
             } else if ch.isASCII {
-                em += 0.62
+                em += 0.58
             } else {
                 em += 0.8
             }

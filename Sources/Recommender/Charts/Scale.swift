@@ -98,7 +98,14 @@ struct Axis {
             if abs(scaled - scaled.rounded()) < 1e-6 * max(1, abs(scaled)) { break }
             decimals += 1
         }
-        return ticks.map { compactLabel($0, decimals: decimals, step: step) }
+        let largest = ticks.map(abs).max() ?? 0
+        if largest >= 1e7 && (step / 1e6).rounded() * 1e6 == step {
+            return ticks.map { abs($0) < 1e-12 ? "0" : trimmed($0 / 1e6) + "M" }
+        }
+        if largest >= 1e4 && (step / 1e3).rounded() * 1e3 == step {
+            return ticks.map { abs($0) < 1e-12 ? "0" : trimmed($0 / 1e3) + "k" }
+        }
+        return ticks.map { String(format: "%.\(decimals)f", abs($0) < 1e-12 ? 0 : $0) }
     }
 
     static func compactLabel(_ value: Double, decimals: Int, step: Double? = nil) -> String {
