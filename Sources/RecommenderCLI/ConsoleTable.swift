@@ -15,6 +15,7 @@ struct ConsoleTable {
 
     /// The table as lines (without trailing spaces).
     func lines() -> [String] {
+        guard !rows.isEmpty else { return [indent + "(none)"] }
         let columns = headers.count
         let right = rightAligned ?? Set((0..<columns).filter(isNumeric))
         var widths = headers.map(\.count)

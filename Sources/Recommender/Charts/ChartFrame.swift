@@ -173,14 +173,14 @@ struct NumericChartLayout {
 
     init(width: Int, height: Int, title: String, xLabel: String, yLabel: String, legend: [LegendEntry],
          xRange: (Double, Double), yRange: (Double, Double), logX: Bool, logY: Bool,
-         includeZeroY: Bool = false) {
+         includeZeroY: Bool = false, wholeStepsY: Bool = false) {
         let w = Double(width), h = Double(height)
         let top = ChartFrame.topMargin(title: title)
         let bottom = h - ChartFrame.bottomMargin(xLabel: xLabel)
         let plotHeight = max(bottom - top, 10)
         let y = logY ? Axis.logarithmic(minimum: yRange.0, maximum: yRange.1, maxTicks: max(2, Int(plotHeight / 30)))
                      : Axis.linear(minimum: yRange.0, maximum: yRange.1, targetTicks: max(4, Int(plotHeight / 50)),
-                                   includeZero: includeZeroY)
+                                   includeZero: includeZeroY, wholeSteps: wholeStepsY)
         let left = ChartFrame.leftMargin(yAxisLabels: y.labels, yLabel: yLabel)
         let layout = ChartFrame.legendLayout(legend, plotHeight: plotHeight, chartWidth: w)
         let right = w - 18 - layout.width

@@ -86,6 +86,9 @@ public struct Histogram: Sendable {
     public var binEdges: [Double]?
     /// The bar colour.
     public var color = ChartPalette.color(0)
+    /// When every value is a whole number and they span at most ``bins`` integers, draw one
+    /// bar per integer (edges at ±0.5, labels at the centres) instead of fractional bins.
+    public var unitBinsForIntegers = true
 
     /// Creates a histogram with `bins` equal-width bins from the smallest to the largest value.
     /// - Parameters:
@@ -111,7 +114,17 @@ public struct Histogram: Sendable {
     /// The counted bins the chart draws.
     public var binned: HistogramBins {
         if let binEdges { return HistogramBins(values: values, edges: binEdges) }
+        if let edges = unitEdges { return HistogramBins(values: values, edges: edges) }
         return HistogramBins(values: values, bins: bins)
+    }
+
+    /// Edges at n ± 0.5 when ``unitBinsForIntegers`` applies, else `nil`.
+    private var unitEdges: [Double]? {
+        guard unitBinsForIntegers else { return nil }
+        let finite = values.filter(\.isFinite)
+        guard let lo = finite.min(), let hi = finite.max(), hi - lo + 1 <= Double(max(bins, 1)),
+              finite.allSatisfy({ $0 == $0.rounded() }) else { return nil }
+        return stride(from: lo - 0.5, through: hi + 0.5, by: 1).map { $0 }
     }
 
     /// The chart as a standalone SVG document: one `rect` per bin (hover text gives the range
@@ -127,7 +140,8 @@ public struct Histogram: Sendable {
         let maxCount = Double(data.counts.max() ?? 0)
         let layout = NumericChartLayout(width: width, height: height, title: title, xLabel: xLabel, yLabel: yLabel,
                                         legend: [], xRange: (data.edges.first ?? 0, data.edges.last ?? 1),
-                                        yRange: (0, max(maxCount, 1)), logX: false, logY: false, includeZeroY: true)
+                                        yRange: (0, max(maxCount, 1)), logX: false, logY: false, includeZeroY: true,
+                                        wholeStepsY: true)
         ChartFrame.drawTitle(&w, title)
         let plot = layout.plot
         guard data.total > 0, let lo = data.edges.first, let hi = data.edges.last else {
@@ -135,18 +149,23 @@ public struct Histogram: Sendable {
             return w.document(description: title)
         }
         let spacing = (hi - lo) / Double(data.counts.count)
-        let xAxis = Axis(lower: lo, upper: hi, isLog: false, ticks: data.edges,
-                         labels: Axis.edgeLabels(data.edges, spacing: spacing))
+        let unit = binEdges == nil && unitEdges != nil
+        let xAxis = unit
+            ? Axis(lower: lo, upper: hi, isLog: false, ticks: data.edges.dropLast().map { $0 + 0.5 },
+                   labels: data.edges.dropLast().map { String(Int(($0 + 0.5).rounded())) })
+            : Axis(lower: lo, upper: hi, isLog: false, ticks: data.edges,
+                   labels: Axis.edgeLabels(data.edges, spacing: spacing))
         ChartFrame.drawYAxis(&w, layout.yAxis, plot, label: yLabel)
         ChartFrame.drawXAxis(&w, xAxis, plot, label: xLabel, grid: false)
         w.open(group: "bars")
-        let labels = xAxis.labels
+        let edgeLabels = Axis.edgeLabels(data.edges, spacing: spacing)
         for (k, count) in data.counts.enumerated() {
             let x0 = plot.x(xAxis, data.edges[k]), x1 = plot.x(xAxis, data.edges[k + 1])
             let top = plot.y(layout.yAxis, Double(count))
             let closing = k == data.counts.count - 1 ? "]" : ")"
+            let hover = unit ? "\(xAxis.labels[k]): \(count)" : "[\(edgeLabels[k]), \(edgeLabels[k + 1])\(closing): \(count)"
             w.rect(x: x0 + 0.5, y: top, width: x1 - x0 - 1, height: plot.bottom - top, fill: color, cssClass: "bar",
-                   title: "[\(labels[k]), \(labels[k + 1])\(closing): \(count)")
+                   title: hover)
         }
         w.close()
         ChartFrame.drawFrame(&w, plot)

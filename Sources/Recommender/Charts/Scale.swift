@@ -34,7 +34,8 @@ struct Axis {
 
     /// A linear axis whose ends are multiples of a nice step, covering `minimum...maximum`,
     /// with about `targetTicks` ticks.
-    static func linear(minimum: Double, maximum: Double, targetTicks: Int, includeZero: Bool = false) -> Axis {
+    static func linear(minimum: Double, maximum: Double, targetTicks: Int, includeZero: Bool = false,
+                       wholeSteps: Bool = false) -> Axis {
         var lo = minimum, hi = maximum
         if !lo.isFinite || !hi.isFinite { lo = 0; hi = 1 }
         if includeZero { lo = min(lo, 0); hi = max(hi, 0) }
@@ -43,7 +44,8 @@ struct Axis {
             lo -= pad; hi += pad
             if includeZero && minimum >= 0 { lo = max(lo, 0) }
         }
-        let step = niceNumber((hi - lo) / Double(max(targetTicks - 1, 1)), round: true)
+        var step = niceNumber((hi - lo) / Double(max(targetTicks - 1, 1)), round: true)
+        if wholeSteps { step = max(step, 1) }
         let first = floor(lo / step + 1e-9), last = ceil(hi / step - 1e-9)
         var ticks: [Double] = []
         var k = first

@@ -99,6 +99,11 @@ struct ChartsTests {
         let labels = svg.all("text", class: "tick-label").map(\.text)
         #expect(labels.contains("0"))
         #expect(labels.contains("96.0"))   // width 4.8: one decimal for every edge
+        // Whole numbers spanning fewer integers than bins: one bar per integer, labelled at its centre.
+        let small = try parsed(Histogram(title: "Ratings per movie", xLabel: "ratings", values: [1, 1, 1, 2, 4]).svg())
+        #expect(small.count("rect", class: "bar") == 4)
+        #expect(small.all("text", class: "tick-label").map(\.text).contains("4"))
+        #expect(small.titles.contains("1: 3") && small.titles.contains("3: 0"))
         let stars = Histogram(title: "Ratings", xLabel: "stars", values: [1, 2, 2, 3, 5], binEdges: [0.5, 1.5, 2.5, 3.5, 4.5, 5.5])
         let s = try parsed(stars.svg())
         #expect(s.count("rect", class: "bar") == 5)
