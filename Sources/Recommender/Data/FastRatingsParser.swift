@@ -24,9 +24,12 @@ import Darwin
 enum FastRatingsParser {
     /// Largest raw id mapped through a flat array (bigger ids use a dictionary).
     static let flatIDLimit: Int64 = 1 << 25
-    static let blockSize = 1 << 20
 
-    static func parse(url: URL, format: RatingsFileFormat, threads: Int) -> ParsedRatings? {
+    /// - Parameters:
+    ///   - parallelThreshold: files smaller than this are read as one chunk.
+    ///   - blockSize: the read buffer size (a line longer than this goes to the general parser).
+    static func parse(url: URL, format: RatingsFileFormat, threads: Int,
+                      parallelThreshold: Int = 4 << 20, blockSize: Int = 1 << 20) -> ParsedRatings? {
         guard !format.quoting || format.separator == .comma else { return nil }
         let fd = open(url.path, O_RDONLY)
         guard fd >= 0 else { return nil }
@@ -37,7 +40,7 @@ enum FastRatingsParser {
         guard size > 0 else { return nil }
 
         // Chunk boundaries at newlines.
-        let chunkCount = size < 4 << 20 ? 1 : max(1, threads) * 4
+        let chunkCount = size < parallelThreshold ? 1 : max(1, threads) * 4
         var bounds = [0]
         var probe = [UInt8](repeating: 0, count: 64 << 10)
         for c in 1..<max(chunkCount, 1) {
@@ -104,7 +107,9 @@ enum FastRatingsParser {
         ratings.withUnsafeMutableBufferPointer { r in
         times.withUnsafeMutableBufferPointer { t in
         results.withUnsafeMutableBufferPointer { res in
-            let out = UnsafeSendableBox((u.baseAddress!, i.baseAddress!, r.baseAddress, t.baseAddress, res.baseAddress!))
+            // Empty buffers may still have a base address: pass nil for absent columns explicitly.
+            let out = UnsafeSendableBox((u.baseAddress!, i.baseAddress!, r.isEmpty ? nil : r.baseAddress,
+                                         t.isEmpty ? nil : t.baseAddress, res.baseAddress!))
             Parallelism.forEachChunk(count: chunks, chunks: threads <= 1 ? 1 : chunks) { _, range in
                 let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: blockSize + 2)
                 defer { buffer.deallocate() }
@@ -113,7 +118,7 @@ enum FastRatingsParser {
                     var parser = ChunkParser(roles: roles, format: format, users: u + rowStarts[c], items: i + rowStarts[c],
                                              ratings: r.map { $0 + rowStarts[c] }, times: t.map { $0 + rowStarts[c] },
                                              capacity: rowStarts[c + 1] - rowStarts[c], skipHeader: c == 0 && format.hasHeader)
-                    res[c] = parser.run(fd: fd, from: bounds[c], to: bounds[c + 1], buffer: buffer)
+                    res[c] = parser.run(fd: fd, from: bounds[c], to: bounds[c + 1], buffer: buffer, blockSize: blockSize)
                 }
             }
         }}}}}
@@ -257,11 +262,11 @@ enum FastRatingsParser {
             self.ratings = ratings; self.times = times; self.capacity = capacity; self.skipHeader = skipHeader
         }
 
-        mutating func run(fd: Int32, from: Int, to: Int, buffer: UnsafeMutablePointer<UInt8>) -> ChunkResult {
+        mutating func run(fd: Int32, from: Int, to: Int, buffer: UnsafeMutablePointer<UInt8>, blockSize: Int) -> ChunkResult {
             var carry = 0
             var at = from
             while at < to || carry > 0 {
-                let want = min(FastRatingsParser.blockSize - carry, to - at)
+                let want = min(blockSize - carry, to - at)
                 var filled = carry
                 if want > 0 {
                     let got = pread(fd, buffer + carry, want, off_t(at))
