@@ -316,16 +316,16 @@ enum FastRatingsParser {
                         if !empty { skipHeader = false }
                         continue
                     }
+                    if p.pointee == 10 { p += 1; continue }                      // an empty line
+                    if p.pointee == 13 && p[1] == 10 { p += 2; continue }       // an empty CRLF line
                     var field = 0
                     var start = p
-                    var lineHasData = false
                     var u: Int32 = 0, it: Int32 = 0, r: Float = 1, t: Int64 = 0
                     while true {
                         let b = p.pointee
                         if b == sep || b == 10 {
                             var length = p - start
                             if b == 10 && length > 0 && start[length - 1] == 13 { length -= 1 }
-                            if length > 0 || b == sep { lineHasData = true }
                             if field < minimum {
                                 switch roleBuffer[field] {
                                 case .ignore: break
@@ -357,7 +357,6 @@ enum FastRatingsParser {
                         }
                         p += 1
                     }
-                    if !lineHasData { continue }   // an empty line
                     if let fieldCount { guard field == fieldCount else { return false } } else { guard field >= minimum else { return false } }
                     guard rows < capacity else { return false }
                     users[rows] = u; items[rows] = it
