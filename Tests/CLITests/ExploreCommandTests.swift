@@ -91,7 +91,7 @@ struct ExploreCommandTests {
           2  Beta (1995)                 3  2.667
           3  Alpha (1990) [id 30]        2  3.500
 
-        Top 3 movies by mean rating (more than 1 ratings)
+        Top 3 movies by mean rating (more than 1 rating)
           #  movie                 ratings   mean
           1  Alpha (1990) [id 10]        3  4.000
           2  Alpha (1990) [id 30]        2  3.500
