@@ -55,8 +55,13 @@ func runRatingEvaluation(_ command: EvaluateCommand) throws {
         try Data(text.utf8).write(to: url)
         printError("wrote \(json)")
     }
-    // TODO(charts): when Sources/Recommender/Charts is merged, write a BarChart of mean RMSE per
-    // model to \(command.output)/rating-rmse.svg here.
+    let chart = BarChart(title: "Rating prediction on \(dataset.name): mean RMSE (\(description))", xLabel: "model",
+                         yLabel: "RMSE (lower is better)", labels: results.map(\.model), values: results.map(\.rmse))
+    let folder = URL(fileURLWithPath: command.output)
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let chartURL = folder.appendingPathComponent("rating-rmse.svg")
+    try chart.svg().write(to: chartURL, atomically: true, encoding: .utf8)
+    printError("wrote \(chartURL.path)")
 }
 
 /// Prints a line to standard error (progress, notes), keeping standard output for results.

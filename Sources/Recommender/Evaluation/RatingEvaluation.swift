@@ -133,42 +133,23 @@ public enum RatingProtocol: Sendable, Equatable {
     }
 }
 
-/// Reads the ML-100K canonical `u1.base`/`u1.test` … `u5.base`/`u5.test` files (tab-separated
-/// user, item, rating, timestamp), mapping ids through the data set's id maps.
+/// The ML-100K canonical `u1.base`/`u1.test` … `u5.base`/`u5.test` splits, read by
+/// ``MovieLens100KLoader/loadGivenSplit(_:directory:dataset:)`` in the data set's index spaces.
 public enum CanonicalSplits {
     /// The five canonical splits.
-    /// - Throws: ``DataError/missingFile(path:)`` when a file is absent,
-    ///   ``DataError/malformedLine(file:line:reason:)`` for a bad line or an unknown id.
+    /// - Throws: ``DataError/missingFile(path:)`` ("not available: original ML-100K files not
+    ///   found") when the files are absent; the loader's errors for bad lines or unknown ids.
     public static func load(directory: URL, dataset: Dataset) throws -> [Split] {
         let first = directory.appendingPathComponent("u1.base")
         guard FileManager.default.fileExists(atPath: first.path) else {
             throw DataError.missingFile(path: "\(first.path) (not available: original ML-100K files not found; put u1.base..u5.test from the GroupLens ml-100k.zip in \(directory.path))")
         }
         return try (1...5).map { n in
-            let base = try read(directory.appendingPathComponent("u\(n).base"), dataset: dataset)
-            let test = try read(directory.appendingPathComponent("u\(n).test"), dataset: dataset)
+            let (base, test) = try MovieLens100KLoader.loadGivenSplit("u\(n)", directory: directory, dataset: dataset)
             let all = Interactions(users: base.users + test.users, items: base.items + test.items, ratings: base.ratings + test.ratings,
                                    userCount: dataset.userCount, itemCount: dataset.itemCount)
             return Split(source: all, trainRows: Array(0..<base.count), testRows: Array(base.count..<all.count))
         }
-    }
-
-    static func read(_ url: URL, dataset: Dataset) throws -> Interactions {
-        guard let data = FileManager.default.contents(atPath: url.path), let text = String(data: data, encoding: .utf8) else {
-            throw DataError.missingFile(path: url.path)
-        }
-        var users: [Int32] = [], items: [Int32] = [], ratings: [Float] = []
-        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.isEmpty {
-            let fields = line.split(separator: "\t")
-            guard fields.count >= 3, let r = Float(fields[2]) else {
-                throw DataError.malformedLine(file: url.path, line: number + 1, reason: "expected user<TAB>item<TAB>rating")
-            }
-            guard let u = dataset.userIDs.index(of: UserID(String(fields[0]))), let i = dataset.itemIDs.index(of: ItemID(String(fields[1]))) else {
-                throw DataError.malformedLine(file: url.path, line: number + 1, reason: "user or item id not in the loaded data set")
-            }
-            users.append(u); items.append(i); ratings.append(r)
-        }
-        return Interactions(users: users, items: items, ratings: ratings, userCount: dataset.userCount, itemCount: dataset.itemCount)
     }
 }
 
