@@ -14,17 +14,22 @@ struct BenchRatingCommand: AsyncParsableCommand {
     @Option(help: "Number of folds.") var folds: Int = 5
     @Option(help: "Random seed.") var seed: UInt64 = 0
     @Option(help: "Threads for parallel fits (1 = deterministic single thread).") var threads: Int?
-    @Option(help: "Also run on ML-1M when it is in --data-dir.") var ml1m: Bool = false
+    @Flag(inversion: .prefixedNo, help: "Also run on ML-1M when it is in --data-dir (skipped with a message when absent).")
+    var ml1m: Bool = true
 
     func run() async throws {
         let dataset = try data.load()
         try bench(dataset)
-        if ml1m {
+        if ml1m && dataset.name != "ml-1m" {
+            let ml1mData: Dataset
             do {
-                try bench(try DatasetLocator.load(name: "ml-1m", dataDirectory: data.dataDirectory))
-            } catch {
-                print("ml-1m: skipped: \(error) (run `recommender data fetch ml-1m` online)")
+                ml1mData = try DatasetLocator.load(name: "ml-1m", dataDirectory: data.dataDirectory)
+            } catch DataError.missingFile {
+                print("\nml-1m: skipped: not found in \(data.dataDirectory.path) (offline?); run `recommender data fetch ml-1m` when online")
+                return
             }
+            print("")
+            try bench(ml1mData)
         }
     }
 
