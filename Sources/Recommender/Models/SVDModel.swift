@@ -17,10 +17,13 @@
 /// "reg=0.02,0.05;lr=0.005,0.01" --folds 5`). Tip: with early stopping on a validation fold,
 /// raise `epochs` and let the validation RMSE decide.
 ///
-/// **Threads.** The fit is sequential and deterministic for a seed: one SGD epoch over
-/// ML-100K takes about 2 ms, and on this 2-core machine Hogwild or blocked parallel SGD
-/// gains at most 1.5× on such a small, cache-resident model (see NOTES-SWIFT-SPEED), so the
-/// single thread is kept. `threads` is accepted for a uniform API and ignored.
+/// **Threads.** With `threads` = 1 (default) the fit is sequential and deterministic for a
+/// seed. With T ≥ 2 it runs blocked SGD: users and items are cut into T groups, and each epoch
+/// runs T phases in which T threads each process one block (user group t, item group
+/// (t + phase) mod T); blocks of a phase share no rows, so there are no races and the result
+/// is deterministic for a given (seed, T), though different from the single-thread result.
+/// One epoch over ML-100K takes a few ms, so waking threads eats much of the gain on this
+/// 2-core machine; the default stays 1.
 ///
 /// **Papers.** S. Funk, "Netflix Update: Try This at Home", 2006; Y. Koren, R. Bell,
 /// C. Volinsky, "Matrix factorization techniques for recommender systems", IEEE Computer 2009.
@@ -41,7 +44,7 @@ public struct SVDModel: RatingModel, Equatable {
         public var learningRateDecay: Float = 1
         /// Seed of the initialisation and shuffles. Default 0.
         public var seed: UInt64 = 0
-        /// Threads (ignored: the fit is single-threaded, see the type's documentation). Default 1.
+        /// Threads: 1 = sequential; T ≥ 2 = blocked parallel SGD (see the type's documentation). Default 1.
         public var threads: Int = 1
         /// Early stopping on the validation ratings passed to `fit`. Default none.
         public var earlyStopping: EarlyStopping? = nil
@@ -106,31 +109,59 @@ public struct SVDModel: RatingModel, Equatable {
             var lr = learningRate / learningRateDecay
             var model = SVDModel(core: FactorModelCore(mean: mu, userBias: bu, itemBias: bi, userRows: p, itemRows: q, factors: factors,
                                                        ratingRange: stats.range, metadata: stats.metadata))
+            // Blocked parallel SGD (threads ≥ 2): users and items are cut into T contiguous
+            // groups; block (x, y) holds the ratings of user group x and item group y. In phase
+            // s, thread t runs block (t, (t + s) mod T): the blocks of a phase share no user and
+            // no item, so there are no races and the result depends only on T, not on timing.
+            let groups = max(1, min(threads, 8, max(1, n / 256)))
+            var blockOffsets = [0, n]
+            if groups > 1 {
+                let nu = training.userCount, ni = training.itemCount
+                func block(_ e: PackedRating) -> Int { (Int(e.user) * groups / nu) * groups + Int(e.item) * groups / ni }
+                blockOffsets = [Int](repeating: 0, count: groups * groups + 1)
+                for e in entries { blockOffsets[block(e) + 1] += 1 }
+                for b in 0..<(groups * groups) { blockOffsets[b + 1] += blockOffsets[b] }
+                var cursor = blockOffsets, sorted = entries
+                for e in entries { let b = block(e); sorted[cursor[b]] = e; cursor[b] += 1 }
+                entries = sorted
+            }
+            let bus = UnsafeMutablePointer<Float>.allocate(capacity: max(1, bu.count)), bis = UnsafeMutablePointer<Float>.allocate(capacity: max(1, bi.count))
+            defer { bus.deallocate(); bis.deallocate() }
             for epoch in (0..<epochs).map({ $0 + 1 }) {
-                var a = 1
-                if n > 2 { repeat { a = 1 + generator.nextInt(below: n - 1) } while gcd(a, n) != 1 }
-                var at = n > 0 ? generator.nextInt(below: n) : 0
                 lr *= learningRateDecay
                 var sse = 0.0
+                bus.update(from: bu, count: bu.count); bis.update(from: bi, count: bi.count)
                 entries.withUnsafeBufferPointer { es in
-                    bu.withUnsafeMutableBufferPointer { bu in
-                        bi.withUnsafeMutableBufferPointer { bi in
-                            var epochSSE: Float = 0
-                            for _ in 0..<n {
-                                let e = es[at]
-                                at += a; if at >= n { at -= n }
-                                let u = Int(e.user), i = Int(e.item)
-                                let pu = P.base + u * stride, qi = Q.base + i * stride
-                                let err = e.rating - (mu + bu[u] + bi[i] + FactorKernels.dot(pu, qi, stride))
-                                epochSSE += err * err
-                                bu[u] += lr * (err - reg * bu[u])
-                                bi[i] += lr * (err - reg * bi[i])
-                                FactorKernels.sgdPairUpdate(pu, qi, error: err, learningRate: lr, regularization: reg, stride)
+                    let pass = SGDPass(ratings: es.baseAddress!, userRows: P.base, itemRows: Q.base, userBias: bus, itemBias: bis,
+                                       stride: stride, mean: mu, learningRate: lr, regularization: reg)
+                    if groups == 1 {
+                        var a = 1
+                        if n > 2 { repeat { a = 1 + generator.nextInt(below: n - 1) } while gcd(a, n) != 1 }
+                        let at = n > 0 ? generator.nextInt(below: n) : 0
+                        sse = Double(pass.run(0..<n, step: a, start: at))
+                    } else {
+                        for phase in 0..<groups {
+                            var plans: [(range: Range<Int>, step: Int, start: Int)] = []
+                            for t in 0..<groups {
+                                let b = t * groups + (t + phase) % groups
+                                let range = blockOffsets[b]..<blockOffsets[b + 1]
+                                var a = 1
+                                if range.count > 2 { repeat { a = 1 + generator.nextInt(below: range.count - 1) } while gcd(a, range.count) != 1 }
+                                plans.append((range, a, range.isEmpty ? 0 : generator.nextInt(below: range.count)))
                             }
-                            sse = Double(epochSSE)
+                            var partial = [Float](repeating: 0, count: groups)
+                            partial.withUnsafeMutableBufferPointer { out in
+                                let box = UnsafeSendableBox((pass, out.baseAddress!))
+                                Parallelism.forEachChunk(count: groups, chunks: groups) { c, _ in
+                                    let plan = plans[c]
+                                    box.value.1[c] = box.value.0.run(plan.range, step: plan.step, start: plan.start)
+                                }
+                            }
+                            sse += partial.reduce(0) { $0 + Double($1) }
                         }
                     }
                 }
+                bu = Array(UnsafeBufferPointer(start: bus, count: bu.count)); bi = Array(UnsafeBufferPointer(start: bis, count: bi.count))
                 var validation: Double? = nil
                 if options.validation != nil {
                     p = P.padded(); q = Q.padded()
@@ -231,4 +262,35 @@ func gcd(_ a: Int, _ b: Int) -> Int {
     var (x, y) = (a, b)
     while y != 0 { (x, y) = (y, x % y) }
     return x
+}
+
+/// One SGD pass of biased MF over a range of packed ratings, visited in the order
+/// start, start + step, ... (mod the range's length).
+struct SGDPass {
+    let ratings: UnsafePointer<PackedRating>
+    let userRows: UnsafeMutablePointer<Float>, itemRows: UnsafeMutablePointer<Float>
+    let userBias: UnsafeMutablePointer<Float>, itemBias: UnsafeMutablePointer<Float>
+    let stride: Int
+    let mean: Float, learningRate: Float, regularization: Float
+
+    /// Runs the pass; returns the sum of squared errors seen.
+    func run(_ range: Range<Int>, step: Int, start: Int) -> Float {
+        let n = range.count
+        guard n > 0 else { return 0 }
+        let base = ratings + range.lowerBound
+        let lr = learningRate, reg = regularization, mu = mean
+        var at = start, sse: Float = 0
+        for _ in 0..<n {
+            let e = base[at]
+            at += step; if at >= n { at -= n }
+            let u = Int(e.user), i = Int(e.item)
+            let pu = userRows + u * stride, qi = itemRows + i * stride
+            let err = e.rating - (mu + userBias[u] + itemBias[i] + FactorKernels.dot(pu, qi, stride))
+            sse += err * err
+            userBias[u] += lr * (err - reg * userBias[u])
+            itemBias[i] += lr * (err - reg * itemBias[i])
+            FactorKernels.sgdPairUpdate(pu, qi, error: err, learningRate: lr, regularization: reg, stride)
+        }
+        return sse
+    }
 }

@@ -159,6 +159,16 @@ enum RatingFixtures {
         #expect(one == two)
     }
 
+    /// Blocked parallel SGD: deterministic for a given (seed, threads), and as accurate.
+    @Test func blockedParallelSVDIsDeterministicAndAccurate() throws {
+        let (train, test) = RatingFixtures.lowRank()
+        let options = RatingFitOptions(ratingScale: -10...10)
+        let c = SVDModel.Configuration(factors: 2, epochs: 400, learningRate: 0.02, regularization: 0.001, threads: 2)
+        let a = try c.fit(train, options: options), b = try c.fit(train, options: options)
+        #expect(a == b)
+        #expect(RatingFixtures.rmse(a, test) < 0.1, "blocked SGD held-out RMSE \(RatingFixtures.rmse(a, test))")
+    }
+
     /// The SGD update is −γ/2 times the gradient of the per-rating loss
     /// (r − μ − b_u − b_i − p·q)² + λ(|p|² + |q|²), checked against central differences.
     @Test func sgdUpdateMatchesFiniteDifferenceGradient() {
