@@ -107,10 +107,10 @@ enum RatingFixtures {
 @Suite struct FactorModelTests {
     @Test func documentedDefaults() {
         let s = SVDModel.Configuration.default
-        #expect(s.factors == 100 && s.epochs == 20 && s.learningRate == 0.01 && s.regularization == 0.05 && s.initStandardDeviation == 0.1)
+        #expect(s.factors == 100 && s.epochs == 20 && s.learningRate == 0.015 && s.regularization == 0.08 && s.initStandardDeviation == 0.1)
         #expect(SVDModel.Configuration.surprise.learningRate == 0.005 && SVDModel.Configuration.surprise.regularization == 0.02)
         let pp = SVDppModel.Configuration.default
-        #expect(pp.factors == 20 && pp.epochs == 30 && pp.learningRate == 0.01 && pp.regularization == 0.1 && pp.initStandardDeviation == 0.1)
+        #expect(pp.factors == 20 && pp.epochs == 40 && pp.learningRate == 0.01 && pp.regularization == 0.1 && pp.initStandardDeviation == 0.1)
         let ps = SVDppModel.Configuration.surprise
         #expect(ps.epochs == 20 && ps.learningRate == 0.007 && ps.regularization == 0.02)
         let a = ALSModel.Configuration.default
