@@ -243,6 +243,8 @@ public enum RatingAlgorithms {
         case "svdpp": return ConfiguredRatingAlgorithm(SVDppModel.Configuration.default)
         case "als": return ConfiguredRatingAlgorithm(ALSModel.Configuration.default)
         case "knn-baseline": return ConfiguredRatingAlgorithm(KNNBaselineModel.Configuration.default)
+        // A new model plugs in with one line here (and its name in `names`), e.g.
+        // case "best": return ConfiguredRatingAlgorithm(BestModel.Configuration.default)
         default: return nil
         }
     }

@@ -69,6 +69,10 @@ public struct KNNBaselineModel: RatingModel, Equatable {
             guard neighbors >= 1, minNeighbors >= 0, shrinkage >= 0 else {
                 throw RatingTrainingError.invalidConfiguration("knn-baseline needs k >= 1, min_k >= 0, shrinkage >= 0")
             }
+            let bytes = Double(training.itemCount) * Double(training.itemCount) * 4
+            guard bytes <= 4e9 else {
+                throw RatingTrainingError.invalidConfiguration(String(format: "knn-baseline keeps an item × item similarity matrix: %d items need %.1f GB; use svd or als for this data set", training.itemCount, bytes / 1e9))
+            }
             var baselineOptions = options
             baselineOptions.validation = nil
             let base = try baseline.fit(training, options: baselineOptions)
