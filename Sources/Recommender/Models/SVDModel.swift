@@ -230,8 +230,9 @@ public struct SVDModel: RatingModel, Equatable {
     }
 }
 
-/// Factor rows in a 64-byte-aligned buffer with a stride that is a multiple of 16 floats, so
-/// every row starts on a cache line (the SGD hot loop's storage).
+/// Factor rows in a 64-byte-aligned buffer with a stride that is a multiple of 8 floats, so
+/// every 32-byte SIMD8 access is 32-byte aligned and never splits a cache line (the SGD hot
+/// loop's storage).
 struct AlignedRows {
     let base: UnsafeMutablePointer<Float>
     let count: Int, factors: Int, stride: Int
@@ -239,7 +240,7 @@ struct AlignedRows {
     /// Copies rows stored with ``FactorKernels/paddedStride(_:)``.
     init(_ rows: [Float], count: Int, factors: Int) {
         self.count = count; self.factors = factors
-        stride = (factors + 15) & ~15
+        stride = FactorKernels.paddedStride(factors)
         let raw = UnsafeMutableRawPointer.allocate(byteCount: max(1, count * stride) * 4, alignment: 64)
         base = raw.bindMemory(to: Float.self, capacity: max(1, count * stride))
         base.initialize(repeating: 0, count: max(1, count * stride))

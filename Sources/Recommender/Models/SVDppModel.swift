@@ -129,7 +129,7 @@ public struct SVDppModel: RatingModel, Equatable {
                     bu.withUnsafeMutableBufferPointer { bu in
                     bi.withUnsafeMutableBufferPointer { bi in
                         let P = pb.baseAddress!, Q = qb.baseAddress!, Y = yb.baseAddress!, Z = zb.baseAddress!, G = gb.baseAddress!
-                        let vLR = SIMD8<Float>(repeating: lr), vDecay = SIMD8<Float>(repeating: decay)
+                        let vDecay = SIMD8<Float>(repeating: decay)
                         var epochSSE: Float = 0
                         for u in userOrder {
                             let lo = byUser.rowOffsets[u], hi = byUser.rowOffsets[u + 1]
@@ -160,7 +160,6 @@ public struct SVDppModel: RatingModel, Equatable {
                                     FactorKernels.store(qi, f, (qv * vDecay).addingProduct(vErr, pv + zv))
                                     FactorKernels.store(Z, f, (zv * vDecay).addingProduct(vErr, qv))
                                 }
-                                _ = vLR
                             }
                             // y_j ← (1 − γλ)^n y_j + γ |R(u)|^-½ g
                             var shrink: Float = 1
