@@ -75,6 +75,14 @@ func trainRatingModel(_ command: TrainCommand) throws {
     let seconds = Date().timeIntervalSince(start)
     try model.save(to: modelURL)
     try history.csv().write(to: folder.appendingPathComponent("history.csv"), atomically: true, encoding: .utf8)
+    let reports = history.reports
+    if reports.count > 1 {
+        var series = [ChartSeries(name: "training RMSE", points: reports.map { (Double($0.epoch), $0.trainingRMSE) })]
+        let validation = reports.compactMap { p in p.validationRMSE.map { (x: Double(p.epoch), y: $0) } }
+        if !validation.isEmpty { series.append(ChartSeries(name: "validation RMSE", points: validation)) }
+        let chart = LineChart(title: "\(command.algorithm.rawValue) on \(dataset.name): RMSE per epoch", xLabel: "epoch", yLabel: "RMSE", series: series)
+        try chart.svg().write(to: folder.appendingPathComponent("history.svg"), atomically: true, encoding: .utf8)
+    }
     var line = String(format: "trained %@ on %d ratings in %.2f s", command.algorithm.rawValue, training.count, seconds)
     if let test = split?.test, !test.isEmpty {
         let predictions = (0..<test.count).map { model.predict(user: test.users[$0], item: test.items[$0]) }
@@ -94,13 +102,14 @@ private func fit<C: RatingModelConfiguration>(_ configuration: C, _ dataset: Dat
 
 /// Collects the per-epoch reports (the observer is called on the fitting thread).
 final class HistoryRecorder: @unchecked Sendable {
-    private var reports: [TrainingProgress] = []
+    private var reports_: [TrainingProgress] = []
     private let lock = NSLock()
-    func append(_ p: TrainingProgress) { lock.lock(); reports.append(p); lock.unlock() }
+    func append(_ p: TrainingProgress) { lock.lock(); reports_.append(p); lock.unlock() }
+    var reports: [TrainingProgress] { lock.lock(); defer { lock.unlock() }; return reports_ }
     func csv() -> String {
         lock.lock(); defer { lock.unlock() }
         var out = "epoch,training_rmse,validation_rmse,elapsed_seconds\n"
-        for p in reports {
+        for p in reports_ {
             out += "\(p.epoch),\(p.trainingRMSE),\(p.validationRMSE.map { String($0) } ?? ""),\(p.elapsedSeconds)\n"
         }
         return out
