@@ -9,19 +9,25 @@ import Synchronization
 /// Create a team for one long computation and call ``shutDown()`` when it ends.
 ///
 /// The job runs as `job(member, phase)`; ``run(phase:)`` returns once both members are done, which
-/// makes every call a barrier. With ``threadCount`` 1 (or on a one-core machine) the calling thread
-/// runs `job(0, phase)` then `job(1, phase)`, so results are identical in both modes whenever the
-/// two members work on disjoint data.
+/// makes every call a barrier. Member 1's share is *claimed* atomically: normally the spinning worker
+/// claims it at once, but when the worker is not running (a busy, shared machine), the calling thread
+/// claims it itself after finishing member 0's share instead of waiting for a descheduled thread.
+/// With ``threadCount`` 1 (or on a one-core machine) the calling thread always runs `job(0, phase)`
+/// then `job(1, phase)`. Results are identical in every case whenever the two members work on
+/// disjoint data, since member k's work is the same whichever thread does it.
 public final class WorkerTeam: @unchecked Sendable {
     /// 1 (everything on the calling thread) or 2.
     public let threadCount: Int
     private let job: @Sendable (Int, Int) -> Void
     private let generation = Atomic<Int>(0)
     private let finished = Atomic<Int>(0)
+    private let claimed = Atomic<Int>(0)
     private let requestedPhase = Atomic<Int>(0)
     private let stopping = Atomic<Bool>(false)
     private let exited = Atomic<Bool>(false)
     private var issued = 0
+    /// How many phases the calling thread ran member 1's share of itself (the worker was late).
+    public private(set) var stolen = 0
 
     /// Starts the team.
     /// - Parameters:
@@ -52,6 +58,11 @@ public final class WorkerTeam: @unchecked Sendable {
         requestedPhase.store(phase, ordering: .relaxed)
         generation.store(issued, ordering: .releasing)
         job(0, phase)
+        if claimed.compareExchange(expected: issued - 1, desired: issued, ordering: .acquiringAndReleasing).exchanged {
+            job(1, phase)  // the worker did not start it: do it here rather than wait
+            stolen += 1
+            return
+        }
         var spins = 0
         while finished.load(ordering: .acquiring) != issued {
             spins += 1
@@ -72,9 +83,11 @@ public final class WorkerTeam: @unchecked Sendable {
         while true {
             let g = generation.load(ordering: .acquiring)
             if g != seen {
-                job(1, requestedPhase.load(ordering: .relaxed))
                 seen = g
-                finished.store(g, ordering: .releasing)
+                if claimed.compareExchange(expected: g - 1, desired: g, ordering: .acquiringAndReleasing).exchanged {
+                    job(1, requestedPhase.load(ordering: .relaxed))
+                    finished.store(g, ordering: .releasing)
+                }
                 spins = 0
                 continue
             }
