@@ -14,6 +14,8 @@ struct RecommenderCommand: AsyncParsableCommand {
             BenchCommand.self,
             TuneCommand.self,
             ExploreCommand.self,
+            SimilarCommand.self,
+            RecommendCommand.self,
         ]
     )
 }

@@ -27,35 +27,46 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "Folder to write the model file, history and charts into.")
     var output: String = "output/model"
 
-    @Option(help: "Passes over the data (default depends on the algorithm).")
-    var epochs: Int?
-
-    @Option(help: "Alternations of ALS-type algorithms (default depends on the algorithm).")
-    var iterations: Int?
-
-    @Option(help: "SGD learning rate (default depends on the algorithm).")
-    var learningRate: Float?
-
-    @Option(help: "Regularisation weight (default depends on the algorithm).")
-    var regularization: Float?
-
-    @Option(help: "Number of latent factors (default depends on the algorithm).")
-    var embeddingDim: Int?
-
-    @Option(help: "Standard deviation of the initial factors (default depends on the algorithm).")
-    var initStddev: Float?
-
-    @Option(help: "Share of the ratings held out for validation (0 = train on everything).")
+    @Option(help: "Share of the ratings held out for testing (random hold-out; mf default 0.1, the notebook's; rating models default 0, and the share is the validation set of --patience).")
     var testFraction: Double?
 
-    @Option(help: "Early stopping: epochs without validation improvement before stopping (needs --test-fraction > 0).")
+    @Option(help: "Embedding dimension (mf: 30, or 35 when regularized).")
+    var embeddingDim: Int?
+
+    @Option(help: "Standard deviation of the normal initialisation (mf: 0.5, or 0.05 when regularized).")
+    var initStddev: Float?
+
+    @Option(help: "Learning rate (mf: 10, or 20 when regularized).")
+    var learningRate: Float?
+
+    @Option(help: "Number of iterations (mf: 1000, or 2000 when regularized).")
+    var iterations: Int?
+
+    @Option(help: "Optimizer: \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")) (mf default: sgd, full-batch gradient descent).")
+    var optimizer: OptimizerKind?
+
+    @Option(help: "Regularization coefficient (mf: the notebook's regularization_coeff, e.g. 0.1).")
+    var regularization: Float?
+
+    @Option(help: "Gravity coefficient (mf: the notebook's gravity_coeff, e.g. 1.0).")
+    var gravity: Float?
+
+    @Option(help: "A CSV of your own ratings ('title or id, rating' lines), added to the training data as user \"me\".")
+    var addRatings: String?
+
+    @Option(help: "Passes over the data (rating models; default depends on the algorithm).")
+    var epochs: Int?
+
+    @Option(help: "Early stopping: epochs without validation improvement before stopping (rating models; needs --test-fraction > 0).")
     var patience: Int?
 
-    @Option(help: "Threads for parallel fits (1 = deterministic single thread; default all cores).")
+    @Option(help: "Threads for parallel fits (1 = deterministic single thread; default depends on the algorithm).")
     var threads: Int?
 
     func run() async throws {
         switch algorithm {
+        case .mf:
+            try TrainMF.run(self)
         case .baseline, .svd, .svdpp, .als, .knnBaseline:
             try trainRatingModel(self)
         default:

@@ -27,7 +27,7 @@ func trainRatingModel(_ command: TrainCommand) throws {
     }
     let start = Date()
     let folder = URL(fileURLWithPath: command.output)
-    let modelURL = folder.appendingPathComponent("\(command.algorithm.rawValue).model")
+    let modelURL = folder.appendingPathComponent(ModelLocation.fileName)
     let model: any RatingModel
     switch command.algorithm {
     case .baseline:

@@ -55,6 +55,6 @@ import Testing
                                           "--patience", "2", "--output", out])
         #expect(train.status == 0, "\(train.stderr)")
         #expect(train.stdout.contains("validation RMSE"))
-        #expect(FileManager.default.fileExists(atPath: out + "/svdpp.model") && FileManager.default.fileExists(atPath: out + "/history.csv"))
+        #expect(FileManager.default.fileExists(atPath: out + "/model.recmodel") && FileManager.default.fileExists(atPath: out + "/history.csv"))
     }
 }

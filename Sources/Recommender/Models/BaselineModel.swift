@@ -182,15 +182,16 @@ public struct BaselineModel: RatingModel, Equatable {
     /// The predicted rating (clipped); unknown users or items drop their bias.
     public func predict(user: UserIndex, item: ItemIndex) -> Float { clip(baseline(user: user, item: item), ratingRange) }
 
+    /// μ + b_u + b_i for every item, unclipped (ranking order; ``predict(user:item:)`` clips).
     public func scores(forUser user: UserIndex) -> [Float] {
-        (0..<itemBias.count).map { predict(user: user, item: Int32($0)) }
+        (0..<itemBias.count).map { baseline(user: user, item: Int32($0)) }
     }
 
     /// Fold-in: the new user's bias b_u = Σ (r − μ − b_i) / (λ_u + n) (the ALS user step),
-    /// then μ + b_u + b_i for every item.
+    /// then μ + b_u + b_i for every item, unclipped.
     public func scores(forHistory history: [(item: ItemIndex, rating: Float)]) -> [Float] {
         let b = foldInBias(history)
-        return (0..<itemBias.count).map { clip(baseline(user: -1, item: Int32($0)) + b, ratingRange) }
+        return (0..<itemBias.count).map { baseline(user: -1, item: Int32($0)) + b }
     }
 
     /// The bias of a new user who gave `history` (the ALS user step against frozen item biases).

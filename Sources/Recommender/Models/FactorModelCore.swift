@@ -63,7 +63,8 @@ struct FactorModelCore: Sendable, Equatable {
         return scores(bias: userBias[Int(user)], row: row)
     }
 
-    /// μ + b + b_i + q_i · row for every item (unknown items: μ + b), clipped. `row` is padded.
+    /// μ + b + b_i + q_i · row for every item (unknown items: μ + b), unclipped so that ranking
+    /// keeps the order above the top of the scale. `row` is padded.
     func scores(bias: Float?, row: [Float]?) -> [Float] {
         var out = [Float](repeating: 0, count: itemCount)
         let b = mean + (bias ?? 0)
@@ -74,7 +75,7 @@ struct FactorModelCore: Sendable, Equatable {
                     x += itemBias[i]
                     if let row { x += row.withUnsafeBufferPointer { FactorKernels.dot(q.baseAddress! + i * stride, $0.baseAddress!, stride) } }
                 }
-                out[i] = clip(x, ratingRange)
+                out[i] = x
             }
         }
         return out

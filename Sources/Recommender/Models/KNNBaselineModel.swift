@@ -214,10 +214,12 @@ public struct KNNBaselineModel: RatingModel, Equatable {
     }
 
     /// The predicted rating, clipped; unknown users or items get the baseline.
-    public func predict(user: UserIndex, item: ItemIndex) -> Float {
+    public func predict(user: UserIndex, item: ItemIndex) -> Float { clip(rawPrediction(user: user, item: item), ratingRange) }
+
+    func rawPrediction(user: UserIndex, item: ItemIndex) -> Float {
         let b = baseline.baseline(user: user, item: item)
         guard user >= 0, Int(user) < baseline.userBias.count, baseline.userCounts[Int(user)] > 0,
-              item >= 0, Int(item) < baseline.itemBias.count, baseline.itemCounts[Int(item)] > 0 else { return clip(b, ratingRange) }
+              item >= 0, Int(item) < baseline.itemBias.count, baseline.itemCounts[Int(item)] > 0 else { return b }
         let seen = metadata.seen
         let range = seen.range(ofRow: Int(user))
         let adjustment = seen.columns.withUnsafeBufferPointer { cols in
@@ -227,15 +229,17 @@ public struct KNNBaselineModel: RatingModel, Equatable {
                 }
             }
         }
-        return clip(b + adjustment, ratingRange)
+        return b + adjustment
     }
 
+    /// The unclipped prediction for every item (ranking order; ``predict(user:item:)`` clips).
     public func scores(forUser user: UserIndex) -> [Float] {
-        (0..<baseline.itemBias.count).map { predict(user: user, item: Int32($0)) }
+        (0..<baseline.itemBias.count).map { rawPrediction(user: user, item: Int32($0)) }
     }
 
     /// Fold-in: no user parameters but b_u, folded in by the baseline
     /// (``BaselineModel/foldInBias(_:)``); the neighbourhood uses the history directly.
+    /// Unclipped predictions for every item.
     public func scores(forHistory history: [(item: ItemIndex, rating: Float)]) -> [Float] {
         let known = history.filter { $0.item >= 0 && Int($0.item) < baseline.itemBias.count && baseline.itemCounts[Int($0.item)] > 0 }
         let bu = baseline.foldInBias(known)
@@ -244,8 +248,8 @@ public struct KNNBaselineModel: RatingModel, Equatable {
         return items.withUnsafeBufferPointer { rated in
             (0..<baseline.itemBias.count).map { i in
                 let b = baseline.baseline(user: -1, item: Int32(i)) + bu
-                guard baseline.itemCounts[i] > 0 else { return clip(b, ratingRange) }
-                return clip(b + neighborhoodAdjustment(item: Int32(i), rated: rated) { residuals[$0] }, ratingRange)
+                guard baseline.itemCounts[i] > 0 else { return b }
+                return b + neighborhoodAdjustment(item: Int32(i), rated: rated) { residuals[$0] }
             }
         }
     }

@@ -123,7 +123,9 @@ extension RatingModelConfiguration {
 ///
 /// Unknown users or items (an index outside the training data, or one with no training
 /// rating) fall back to the baseline part of the model (μ + b_u, μ + b_i or μ); predictions
-/// are clipped to the rating scale.
+/// (`predict`, `predictedRatings(forNewUser:)`) are clipped to the rating scale, while the
+/// ranking scores (`scores(forUser:)`, `scores(forHistory:)`) are the same values unclipped,
+/// so items predicted above the top of the scale keep their order.
 public protocol RatingModel: RatingPredictor, ItemScorer, HistoryScorer, PersistableModel {
     /// The scale predictions are clipped to.
     var ratingRange: ClosedRange<Float> { get }
@@ -135,8 +137,8 @@ extension RatingModel {
         predict(user: metadata.userIDs.index(of: userID) ?? -1, item: metadata.itemIDs.index(of: itemID) ?? -1)
     }
 
-    /// Fold-in by raw ids: the predicted rating of every item for a new user who gave
-    /// `ratings`, without retraining. Items unknown to the model are ignored.
+    /// Fold-in by raw ids: the predicted rating (clipped to the scale) of every item for a new
+    /// user who gave `ratings`, without retraining. Items unknown to the model are ignored.
     /// - Returns: one prediction per item of the model, in item-index order.
     public func predictedRatings(forNewUser ratings: [(item: ItemID, rating: Float)]) -> [(item: ItemID, rating: Float)] {
         let history = ratings.compactMap { r -> (item: ItemIndex, rating: Float)? in
@@ -144,7 +146,7 @@ extension RatingModel {
             return (i, r.rating)
         }
         let scores = scores(forHistory: history)
-        return scores.enumerated().map { (metadata.itemIDs.id(at: Int32($0.offset)), $0.element) }
+        return scores.enumerated().map { (metadata.itemIDs.id(at: Int32($0.offset)), clip($0.element, ratingRange)) }
     }
 
     /// The number of items the model scores.

@@ -143,7 +143,8 @@ enum RatingFixtures {
         #expect(abs(svd.predict(user: -5, item: 1_000) - svd.mean) < 1e-6)
         for u in 0..<Int32(data.userCount) { for i in 0..<Int32(data.itemCount) { #expect((1...5).contains(svd.predict(user: u, item: i))) } }
         let scores = svd.scores(forUser: 0)
-        #expect(scores.count == data.itemCount + 1 && abs(scores[3] - svd.predict(user: 0, item: 3)) < 1e-5)
+        #expect(scores.count == data.itemCount + 1 && abs(min(5, max(1, scores[3])) - svd.predict(user: 0, item: 3)) < 1e-5)
+        #expect(svd.predictedRatings(forNewUser: [(ItemID(1), 5)]).allSatisfy { (1...5).contains($0.rating) })
     }
 
     @Test func sameSeedSameModelSingleThread() throws {
