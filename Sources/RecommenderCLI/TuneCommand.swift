@@ -21,8 +21,8 @@ struct TuneCommand: AsyncParsableCommand {
     )
     @OptionGroup var data: DataOptions
     @Option(help: "The algorithm to tune.") var algorithm: TunableAlgorithm = .svd
-    @Option(help: "The grid: name=v1,v2;name=v1,v2 .") var grid: String
-    @Option(help: "Evaluate only N combinations drawn at random (seeded) from the grid.") var random: Int?
+    @Option(help: "The grid: name=v1,v2;name=v1,v2 (with --random, an axis may be a range name=lo:hi).") var grid: String
+    @Option(help: "Random search: evaluate N settings drawn at random (seeded) from the grid and ranges.") var random: Int?
     @Option(help: "Number of folds.") var folds: Int = 3
     @Option(help: "Random seed (folds, models, random search).") var seed: UInt64 = 0
     @Option(help: "Threads for parallel fits (1 = deterministic single thread).") var threads: Int?
@@ -37,7 +37,7 @@ struct TuneCommand: AsyncParsableCommand {
         let dataset = try data.load()
         let splits = try RatingProtocol.kFold(folds: folds, seed: seed).splits(of: dataset)
         let context = RatingFitContext(dataset: dataset, seed: seed, threads: threads)
-        let count = min(random ?? Int.max, parsedGrid.combinations.count)
+        let count = parsedGrid.hasRanges ? (random ?? 0) : min(random ?? Int.max, parsedGrid.combinations.count)
         print("tuning \(algorithm.rawValue) on \(dataset.name): \(count) setting(s) × \(folds) folds, seed \(seed)")
         let trials: [TuningTrial]
         switch algorithm {

@@ -1,4 +1,6 @@
-/// A grid of hyper-parameter values, parsed from `"factors=50,100;lr=0.005,0.01"`.
+/// A grid of hyper-parameter values, parsed from `"factors=50,100;lr=0.005,0.01"`; for random
+/// search an axis may also be a range `lo:hi` (`"lr=0.002:0.02"`), sampled uniformly
+/// (rounded to integers when both ends are integers).
 public struct ParameterGrid: Sendable, Equatable {
     /// The parameter names and their candidate values, in the order written.
     public var axes: [Axis]
@@ -7,10 +9,24 @@ public struct ParameterGrid: Sendable, Equatable {
     public struct Axis: Sendable, Equatable {
         /// The parameter name (e.g. `lr`).
         public var name: String
-        /// Its candidate values.
+        /// Its candidate values (empty when the axis is a range).
         public var values: [Double]
+        /// A range sampled by random search, instead of ``values``.
+        public var range: ClosedRange<Double>?
         /// Creates an axis.
-        public init(name: String, values: [Double]) { self.name = name; self.values = values }
+        public init(name: String, values: [Double], range: ClosedRange<Double>? = nil) {
+            self.name = name; self.values = values; self.range = range
+        }
+
+        /// A value drawn for random search.
+        func sample(_ generator: inout SeededGenerator) -> Double {
+            if let range {
+                let x = range.lowerBound + (range.upperBound - range.lowerBound) * generator.nextUnitDouble()
+                let integral = range.lowerBound == range.lowerBound.rounded() && range.upperBound == range.upperBound.rounded()
+                return integral ? x.rounded() : x
+            }
+            return values[generator.nextInt(below: values.count)]
+        }
     }
 
     /// Creates a grid from axes.
@@ -24,6 +40,15 @@ public struct ParameterGrid: Sendable, Equatable {
             let pieces = part.split(separator: "=", maxSplits: 1)
             guard pieces.count == 2 else { throw DataError.invalidInput("grid part '\(part)' is not name=v1,v2,...") }
             let name = pieces[0].trimmingCharacters(in: .whitespaces)
+            if pieces[1].contains(":") {
+                let ends = pieces[1].split(separator: ":").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+                guard ends.count == 2, ends[0].isFinite, ends[1].isFinite, ends[0] <= ends[1], !name.isEmpty else {
+                    throw DataError.invalidInput("grid range '\(part)' is not name=lo:hi with lo <= hi")
+                }
+                guard !axes.contains(where: { $0.name == name }) else { throw DataError.invalidInput("grid names '\(name)' twice") }
+                axes.append(Axis(name: name, values: [], range: ends[0]...ends[1]))
+                continue
+            }
             var values: [Double] = []
             for v in pieces[1].split(separator: ",") {
                 guard let x = Double(v.trimmingCharacters(in: .whitespaces)), x.isFinite else {
@@ -39,10 +64,14 @@ public struct ParameterGrid: Sendable, Equatable {
         self.axes = axes
     }
 
-    /// Every combination (the first axis varies slowest).
+    /// Whether some axis is a range (only random search can use it).
+    public var hasRanges: Bool { axes.contains { $0.range != nil } }
+
+    /// Every combination (the first axis varies slowest); ranges are not enumerated.
     public var combinations: [[(name: String, value: Double)]] {
         var out: [[(name: String, value: Double)]] = [[]]
         for axis in axes {
+            guard axis.range == nil else { continue }
             out = out.flatMap { prefix in axis.values.map { prefix + [(axis.name, $0)] } }
         }
         return out
@@ -59,21 +88,26 @@ public struct TuningTrial: Sendable {
 
 /// Grid or random search over hyper-parameters with cross-validation.
 public enum HyperparameterSearch {
-    /// Evaluates `base` with every grid combination (or `randomCount` of them drawn without
-    /// replacement with `seed`) on `splits`; returns the trials sorted by mean RMSE.
+    /// Evaluates `base` with every grid combination (or, for random search, `randomCount`
+    /// settings: distinct grid combinations drawn with `seed`, or independent draws per axis
+    /// when some axis is a range) on `splits`; returns the trials sorted by mean RMSE.
     /// - Throws: ``RatingTrainingError/invalidConfiguration(_:)`` for an unknown parameter name,
-    ///   or what a fit throws.
+    ///   ``DataError/invalidInput(_:)`` for a range in grid mode, or what a fit throws.
     public static func run<C: RatingModelConfiguration>(_ base: C, grid: ParameterGrid, randomCount: Int? = nil, seed: UInt64,
                                                         splits: [Split], context: RatingFitContext,
                                                         onTrial: ((TuningTrial) -> Void)? = nil) throws -> [TuningTrial] {
         var combinations = grid.combinations
-        if let randomCount, randomCount < combinations.count {
+        if grid.hasRanges {
+            guard let randomCount else { throw DataError.invalidInput("a range (lo:hi) needs random search: add --random N") }
+            var generator = SeededGenerator(seed: seed)
+            combinations = (0..<max(randomCount, 0)).map { _ in grid.axes.map { ($0.name, $0.sample(&generator)) } }
+        } else if let randomCount, randomCount < combinations.count {
             var generator = SeededGenerator(seed: seed)
             generator.shuffle(&combinations)
             combinations = Array(combinations.prefix(max(randomCount, 0)))
         }
         // Check every name before spending time on fits.
-        for axis in grid.axes { _ = try base.setting(axis.name, to: axis.values[0]) }
+        for axis in grid.axes { _ = try base.setting(axis.name, to: axis.range?.lowerBound ?? axis.values[0]) }
         var trials: [TuningTrial] = []
         for combination in combinations {
             var configuration = base

@@ -93,5 +93,17 @@ struct ConstantAlgorithm: RatingAlgorithm {
         #expect(throws: RatingTrainingError.self) {
             try HyperparameterSearch.run(base, grid: ParameterGrid(parsing: "nope=1"), seed: 0, splits: splits, context: RatingFitContext())
         }
+        // ranges: random search only, draws inside the range, integers for integer ends, seeded
+        let ranged = try ParameterGrid(parsing: "factors=2:6;lr=0.004:0.02")
+        #expect(ranged.hasRanges)
+        #expect(throws: DataError.self) { try HyperparameterSearch.run(base, grid: ranged, seed: 0, splits: splits, context: RatingFitContext()) }
+        let drawn = try HyperparameterSearch.run(base, grid: ranged, randomCount: 3, seed: 4, splits: splits, context: RatingFitContext())
+        #expect(drawn.count == 3)
+        for t in drawn {
+            #expect((2...6).contains(t.parameters[0].value) && t.parameters[0].value == t.parameters[0].value.rounded())
+            #expect((0.004...0.02).contains(t.parameters[1].value))
+        }
+        let again = try HyperparameterSearch.run(base, grid: ranged, randomCount: 3, seed: 4, splits: splits, context: RatingFitContext())
+        #expect(drawn.map { $0.parameters.map(\.value) } == again.map { $0.parameters.map(\.value) })
     }
 }
