@@ -21,7 +21,7 @@
 ///
 /// **Paper.** Y. Zhou, D. Wilkinson, R. Schreiber, R. Pan, "Large-scale parallel
 /// collaborative filtering for the Netflix prize", AAIM 2008.
-public struct ALSModel: RatingModel, Equatable {
+public struct ALSModel: RatingModel, ItemEmbeddingModel, Equatable {
     /// Hyper-parameters of ``ALSModel``.
     public struct Configuration: RatingModelConfiguration, Equatable, Codable {
         /// k. Default 20.

@@ -27,7 +27,7 @@
 ///
 /// **Papers.** S. Funk, "Netflix Update: Try This at Home", 2006; Y. Koren, R. Bell,
 /// C. Volinsky, "Matrix factorization techniques for recommender systems", IEEE Computer 2009.
-public struct SVDModel: RatingModel, Equatable {
+public struct SVDModel: RatingModel, ItemEmbeddingModel, Equatable {
     /// Hyper-parameters of ``SVDModel``.
     public struct Configuration: RatingModelConfiguration, Equatable, Codable {
         /// k, the number of latent factors. Default 100.

@@ -29,7 +29,7 @@
 ///
 /// **Paper.** Y. Koren, "Factorization meets the neighborhood: a multifaceted collaborative
 /// filtering model", KDD 2008.
-public struct SVDppModel: RatingModel, Equatable {
+public struct SVDppModel: RatingModel, ItemEmbeddingModel, Equatable {
     /// Hyper-parameters of ``SVDppModel``.
     public struct Configuration: RatingModelConfiguration, Equatable, Codable {
         /// k. Default 20.
