@@ -207,14 +207,15 @@ enum FastRatingsParser {
     @inline(__always)
     static func countNewlines(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int {
         var total = 0, k = 0
-        let newline = SIMD32<UInt8>(repeating: 10), zero = SIMD32<UInt8>(repeating: 0), one = SIMD32<UInt8>(repeating: 1)
+        let newline = SIMD32<UInt8>(repeating: 10)
         let raw = UnsafeRawPointer(p)
         while k + 32 <= n {
             var acc = SIMD32<UInt8>(repeating: 0)
             var steps = 0
             while steps < 255 && k + 32 <= n {
                 let v = raw.loadUnaligned(fromByteOffset: k, as: SIMD32<UInt8>.self)
-                acc &+= zero.replacing(with: one, where: v .== newline)
+                // A true lane of the mask is all ones (255): subtracting it adds 1.
+                acc &-= unsafeBitCast(v .== newline, to: SIMD32<UInt8>.self)
                 k += 32
                 steps += 1
             }
