@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Loading speed, side by side: pandas.read_csv (C engine) merely parsing a 25M-line ratings.csv
+# in ML-25M's format and shape, and `recommender bench load` parsing it into columns, building
+# both id maps and both CSR views. Prints time and peak memory of each.
+# Usage: scripts/bench-load.sh [DATA_DIR]   (default bench-data/; the file is generated if absent)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DIR="${1:-bench-data}"
+FILE="$DIR/ratings.csv"
+REPEATS="${REPEATS:-3}"
+if [ ! -f "$FILE" ]; then
+  python3 -c "import numpy" 2>/dev/null || python3 -m pip install --quiet numpy
+  python3 scripts/generate-ml25m-like.py "$DIR"
+fi
+python3 -c "import pandas" 2>/dev/null || python3 -m pip install --quiet pandas
+CPU_FLAGS=""
+if grep -q -w avx2 /proc/cpuinfo && grep -q -w fma /proc/cpuinfo; then CPU_FLAGS="-Xswiftc -target-cpu -Xswiftc haswell"; fi
+BUILD_FLAGS="-c release -Xswiftc -enable-testing $CPU_FLAGS"
+swift build $BUILD_FLAGS --product recommender >/dev/null
+BIN="$(swift build $BUILD_FLAGS --show-bin-path)/recommender"
+
+echo "file: $FILE ($(du -m "$FILE" | cut -f1) MB, $(nproc) cores); load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "--- pandas.read_csv (C engine), best of $REPEATS"
+python3 - "$FILE" "$REPEATS" <<'PY'
+import resource, sys, time
+import pandas as pd
+best = None
+for run in range(int(sys.argv[2])):
+    start = time.perf_counter()
+    frame = pd.read_csv(sys.argv[1], engine="c")
+    seconds = time.perf_counter() - start
+    print(f"run {run + 1}: {seconds:.3f} s ({len(frame):,} rows)")
+    best = seconds if best is None else min(best, seconds)
+    del frame
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(f"best: pandas {pd.__version__} read_csv {best:.3f} s; peak RSS {peak:.0f} MB")
+PY
+echo "--- recommender bench load (parse + id maps + both CSR views), best of $REPEATS"
+"$BIN" bench load --ratings "$FILE" --repeats "$REPEATS"
