@@ -9,7 +9,10 @@ struct RecommenderCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             DataCommand.self,
+            TrainCommand.self,
+            EvaluateCommand.self,
             BenchCommand.self,
+            ExploreCommand.self,
         ]
     )
 }

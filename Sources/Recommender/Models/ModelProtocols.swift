@@ -1,3 +1,5 @@
+import Foundation
+
 /// A fitted model that predicts the rating a known user would give a known item.
 public protocol RatingPredictor: Sendable {
     /// The predicted rating of `item` by `user` (dense indices of the training data).
@@ -16,4 +18,38 @@ public protocol ItemScorer: Sendable {
 public protocol ItemEmbeddingModel: Sendable {
     /// Item embeddings, one row per item.
     var itemEmbeddings: Matrix { get }
+}
+
+/// A fitted model that can score every item for a user it was not trained on, from that
+/// user's ratings alone (fold-in), without retraining.
+public protocol HistoryScorer: Sendable {
+    /// The score of every item for a user who rated `history` (dense item indices, ratings).
+    func scores(forHistory history: [(item: ItemIndex, rating: Float)]) -> [Float]
+}
+
+/// A fitted model that can be written to and read from a model file.
+///
+/// Conforming types store their parameters in a ``ModelArchive`` whose `kind` is
+/// ``kind``, together with the ``ModelMetadata`` needed to answer queries from the file
+/// alone. Register each conforming type in ``ModelRegistry/types``.
+public protocol PersistableModel: Sendable {
+    /// The algorithm name written in the file header (e.g. `"mf"`); unique per type.
+    static var kind: String { get }
+    /// The id maps, catalog and seen items of the training data.
+    var metadata: ModelMetadata { get }
+    /// The model as an archive (parameters + metadata).
+    func archive() -> ModelArchive
+    /// Rebuilds the model from an archive, checking every section.
+    /// - Parameter path: used in error messages.
+    init(archive: ModelArchive, path: String) throws
+}
+
+extension PersistableModel {
+    /// Writes the model file atomically.
+    public func save(to url: URL) throws { try archive().write(to: url) }
+
+    /// Reads a model file of this kind.
+    public static func load(from url: URL) throws -> Self {
+        try Self(archive: ModelArchive(contentsOf: url, expectedKind: kind), path: url.path)
+    }
 }
