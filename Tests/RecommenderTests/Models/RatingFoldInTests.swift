@@ -126,6 +126,20 @@ import Testing
         }
     }
 
+    /// The call forms of the RatingModels article.
+    @Test func articleExampleCallForms() throws {
+        let data = RatingFixtures.random()
+        let dataset = RatingEvaluationTests.dataset(data)
+        let split = Splitter.randomHoldout(dataset.interactions, testFraction: 0.1, seed: 0)
+        let reports = ReportBox()
+        let model = try SVDppModel.Configuration(epochs: 3).fit(dataset, training: split.train, validation: split.test) { progress in
+            reports.append(progress)
+        }
+        #expect(reports.all.count == 3 && reports.all.allSatisfy { $0.validationRMSE != nil })
+        #expect((1...5).contains(model.predict(userID: "1", itemID: "2")))
+        #expect(model.predictedRatings(forNewUser: [("2", 5), ("3", 4)]).count == data.itemCount)
+    }
+
     @Test func rawIDFoldInIgnoresUnknownItems() throws {
         let data = RatingFixtures.random()
         let model = try SVDModel.Configuration(factors: 4, epochs: 5).fit(data)
