@@ -188,9 +188,14 @@ final class FMGibbsSampler: @unchecked Sendable {
 
     /// Samples every feature of `side` given the other side.
     func phase(side: FMSide, other: FMSide, seed: UInt64) {
+        computeStatistics(side: side, other: other)
+        sampleFeatures(side: side, seed: seed)
+    }
+
+    /// Per entity e of `side`: C_e, θ_e (recomputed) and g_e = d_e − C_e θ_e (parallel; entities are independent).
+    func computeStatistics(side: FMSide, other: FMSide) {
         let D = self.D, Dp = self.Dp
         let n = side.block.entityCount
-        // 1. Sufficient statistics per entity (parallel; each entity is independent).
         Parallelism.forEachChunk(count: n, chunks: chunks) { _, range in
             let z = AlignedFloats(count: Dp)
             for e in range {
@@ -210,7 +215,11 @@ final class FMGibbsSampler: @unchecked Sendable {
                 for a in 0..<D { axpy(-te[a], Ce + a * Dp, ge, blocks: Dp / 8) }
             }
         }
-        // 2. Features, group by group; the id group in parallel, the others in order.
+    }
+
+    /// Draws every feature of `side`, group by group: the id group in parallel, the others in order.
+    func sampleFeatures(side: FMSide, seed: UInt64) {
+        let D = self.D, Dp = self.Dp
         let groups = side.block.groupCount
         var featuresOfGroup = [[Int]](repeating: [], count: groups)
         for j in 0..<side.block.featureCount { featuresOfGroup[Int(side.block.groupOf[j])].append(j) }
