@@ -27,8 +27,19 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "Folder to write the model file, history and charts into.")
     var output: String = "output/model"
 
+    @Option(help: "Latent dimension (default: the algorithm's own).")
+    var embeddingDim: Int?
+
+    @Option(help: "Iterations: epochs, ALS sweeps or Gibbs samples (default: the algorithm's own).")
+    var iterations: Int?
+
+    @Option(help: "Share of the ratings held out to report a test error (default: the algorithm's own).")
+    var testFraction: Double?
+
     func run() async throws {
         switch algorithm {
+        case .best:
+            try trainBest(self)
         default:
             throw ValidationError("--algorithm \(algorithm.rawValue) is not available yet")
         }
