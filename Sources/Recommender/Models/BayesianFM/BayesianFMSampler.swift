@@ -297,7 +297,14 @@ final class FMGibbsSampler: @unchecked Sendable {
             let e = Int(side.featureEntities.pointer[p]), x = side.featureValues.pointer[p]
             let Ce = C.pointer + e * D * Dp, ge = G.pointer + e * Dp
             axpy(x, delta, side.theta.pointer + e * Dp, blocks: Dp / 8)
-            for a in 0..<m where delta[a] != 0 { axpy(-x * delta[a], Ce + a * Dp, ge, blocks: Dp / 8) }
+            // g_e −= x C_e Δ (C_e symmetric), accumulated in registers one block of 8 at a time.
+            var k = 0
+            while k < Dp {
+                var acc = load8(ge + k)
+                for a in 0..<m { acc = acc.addingProduct(-x * delta[a], load8(Ce + a * Dp + k)) }
+                store8(acc, ge + k)
+                k += 8
+            }
         }
     }
 
