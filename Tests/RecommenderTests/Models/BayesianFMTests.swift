@@ -29,11 +29,11 @@ import Testing
                        catalog: catalog, userTable: table, ratingScale: scale)
     }
 
-    static let quick = BayesianFactorizationMachine.Configuration(rank: 4, samples: 60, burnIn: 10, threads: 1)
+    static let quick = BayesianFactorizationMachine.Configuration(rank: 4, samples: 40, burnIn: 8, thinning: 1, threads: 1)
 
     @Test func documentedDefaults() {
         let c = BayesianFactorizationMachine.Configuration.default
-        #expect(c.rank == 16 && c.samples == 200 && c.burnIn == 20 && c.thinning == 1)
+        #expect(c.rank == 7 && c.samples == 400 && c.burnIn == 40 && c.thinning == 4)
         #expect(c.initStandardDeviation == 0.1)
         #expect(c.userSideFeatures && c.itemSideFeatures && c.userImplicitFeedback && c.itemImplicitFeedback)
         #expect(c.implicitNormalization == .sqrt && c.zipPrefixLength == 1 && c.yearBucketWidth == 1 && !c.normalizeGenres)

@@ -75,14 +75,18 @@ public enum BayesianFactorizationMachine {
 
     /// Settings of the sampler and the features.
     public struct Configuration: Sendable, Equatable {
-        /// The number of latent factors k (default 16).
+        /// The number of latent factors k (default 7: k + 1 = 8 coordinates fill one SIMD
+        /// register; on ML-100K k = 7, 8 and 12 measured equal, k = 4, 16 and 32 worse).
+        /// Tip: a larger k needs more sweeps to pay off.
         public var rank: Int
-        /// The number of Gibbs sweeps in total (default 200).
+        /// The number of Gibbs sweeps in total (default 400; 200 gives ≈ 0.001 more RMSE on ML-100K).
         public var samples: Int
-        /// Sweeps discarded before averaging predictions (default 20).
+        /// Sweeps discarded before averaging predictions (default 40).
         public var burnIn: Int
-        /// Keep every `thinning`-th sweep after burn-in in the fitted model (default 1).
-        /// Larger values make the model file smaller; the sampler runs as many sweeps either way.
+        /// Keep every `thinning`-th sweep after burn-in in the fitted model (default 4).
+        /// Larger values make the model smaller and prediction faster; the sampler runs as many
+        /// sweeps either way. Successive sweeps are strongly correlated: on ML-100K keeping one in
+        /// four cost 0.0004 RMSE (0.8791 against 0.8787) for a model four times smaller (≈ 8 MB).
         public var thinning: Int
         /// Standard deviation of the initial factors (default 0.1).
         public var initStandardDeviation: Float
@@ -108,7 +112,7 @@ public enum BayesianFactorizationMachine {
         public var threads: Int
 
         /// Creates a configuration; every argument defaults to ``default``'s value.
-        public init(rank: Int = 16, samples: Int = 200, burnIn: Int = 20, thinning: Int = 1,
+        public init(rank: Int = 7, samples: Int = 400, burnIn: Int = 40, thinning: Int = 4,
                     initStandardDeviation: Float = 0.1, userSideFeatures: Bool = true, itemSideFeatures: Bool = true,
                     userImplicitFeedback: Bool = true, itemImplicitFeedback: Bool = true,
                     implicitNormalization: ImplicitNormalization = .sqrt, zipPrefixLength: Int = 1,
