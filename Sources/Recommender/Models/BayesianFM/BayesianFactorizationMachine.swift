@@ -22,8 +22,9 @@ import Foundation
 /// ## Priors
 /// Every feature belongs to a group g (user id, age, sex, occupation, zip, rated items,
 /// item id, genre, year, raters); coordinate c of φ_j has the prior N(μ_{g,c}, 1/λ_{g,c}),
-/// and each (μ, λ) has a Normal–Gamma hyperprior: λ ~ Γ(α_λ, β_λ), μ | λ ~ N(μ₀, 1/(γ₀λ)).
-/// The noise precision α ~ Γ(α₀, β₀). w₀ has a fixed, weak N(0, 1/globalPrecision) prior.
+/// and each (μ, λ) has a Normal–Gamma hyperprior: λ ~ Γ(α_λ/2, β_λ/2) (shape, rate),
+/// μ | λ ~ N(μ₀, 1/(γ₀λ)). The noise precision α ~ Γ(α₀/2, β₀/2). w₀ has a fixed, weak
+/// N(0, 1/globalPrecision) prior. Defaults α₀ = β₀ = α_λ = β_λ = γ₀ = 1, μ₀ = 0 (libFM's).
 /// (Rendle 2012, "Factorization Machines with libFM", §4.3; Salakhutdinov & Mnih 2008, BPMF.)
 ///
 /// ## Sampling
@@ -35,9 +36,11 @@ import Foundation
 /// 1. each user-block feature's whole vector φ_j from its Gaussian conditional
 ///    N(A⁻¹b, A⁻¹), A = diag(λ_g) + α Σ_u x_uj² C_u, b = λ_g ⊙ μ_g + α Σ_u x_uj (d_u − C_u θ_u^{(−j)})
 ///    (the id features in parallel: each touches one user; the others in order);
-/// 2. the user groups' (μ, λ) from their Normal–Gamma conditionals;
+/// 2. the user groups' (μ, λ) from their Normal–Gamma conditionals, per coordinate c over
+///    the n_g features of group g: λ ~ Γ((α_λ + n_g + 1)/2, (β_λ + γ₀(μ − μ₀)² + Σ_j (φ_jc − μ)²)/2),
+///    then μ ~ N((Σ_j φ_jc + γ₀μ₀)/(n_g + γ₀), 1/((n_g + γ₀)λ));
 /// 3. the same for the item block given the users;
-/// 4. α ~ Γ(α₀ + |R|/2, β₀ + SSE/2) (shape/rate halves as in libFM).
+/// 4. α ~ Γ((α₀ + |R|)/2, (β₀ + SSE)/2), SSE the training squared error.
 /// Sampling whole vectors (block Gibbs, as BPMF) mixes faster than libFM's coordinate-wise
 /// updates. Predictions average ŷ over the samples drawn after burn-in; the fitted model
 /// stores those samples of (θ_u, θ_i) concatenated, so a prediction is one dot product.
