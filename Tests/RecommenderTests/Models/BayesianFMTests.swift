@@ -257,6 +257,10 @@ import Testing
                 try BayesianFactorizationMachine.fit(dataset: d, training: d.interactions, configuration: c)
             }
         }
+        let foreign = Interactions(users: [0], items: [0], ratings: [3], userCount: d.userCount + 1, itemCount: d.itemCount)
+        #expect(throws: BayesianFactorizationMachine.FitError.self) {
+            try BayesianFactorizationMachine.fit(dataset: d, training: d.interactions, validation: foreign)
+        }
         #expect(throws: BayesianFactorizationMachine.FitError.emptyTraining) {
             try BayesianFactorizationMachine.fit(dataset: d, training: .empty(userCount: d.userCount, itemCount: d.itemCount))
         }

@@ -191,6 +191,12 @@ public enum BayesianFactorizationMachine {
         }
         guard c.thinning >= 1 else { throw FitError.invalidConfiguration("thinning must be >= 1") }
         guard !training.isEmpty else { throw FitError.emptyTraining }
+        for (name, x) in [("training", training), ("implicit", implicit), ("validation", validation)] {
+            guard let x else { continue }
+            guard x.userCount == dataset.userCount, x.itemCount == dataset.itemCount else {
+                throw FitError.invalidConfiguration("\(name) interactions are not over the data set's users and items")
+            }
+        }
         let start = DispatchTime.now().uptimeNanoseconds
         let implicitPairs = implicit ?? training
         let userBlock = FMFeatureBuilder.userBlock(dataset: dataset, implicit: implicitPairs, configuration: c)
