@@ -90,11 +90,3 @@ struct BenchBestCommand: AsyncParsableCommand {
 }
 
 extension BayesianFactorizationMachine.ImplicitNormalization: ExpressibleByArgument {}
-
-/// CPU seconds used by this process so far (all threads): a fit's cost even when other
-/// processes share the cores and stretch the wall-clock time.
-func processCPUSeconds() -> Double {
-    var t = timespec()
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
-    return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
-}
