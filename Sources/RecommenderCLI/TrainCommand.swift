@@ -69,6 +69,8 @@ struct TrainCommand: AsyncParsableCommand {
             try TrainMF.run(self)
         case .baseline, .svd, .svdpp, .als, .knnBaseline:
             try trainRatingModel(self)
+        case .best:
+            try trainBest(self)
         default:
             throw ValidationError("--algorithm \(algorithm.rawValue) is not available yet")
         }

@@ -232,7 +232,7 @@ public enum RatingEvaluation {
 /// The rating algorithms of this library by name (as in `--algorithms`).
 public enum RatingAlgorithms {
     /// The names this catalogue knows.
-    public static let names = ["baseline", "baseline-sgd", "svd", "svdpp", "als", "knn-baseline"]
+    public static let names = ["baseline", "baseline-sgd", "svd", "svdpp", "als", "knn-baseline", "best"]
 
     /// The algorithm named `name` with its documented defaults, or `nil` when unknown here.
     public static func named(_ name: String) -> (any RatingAlgorithm)? {
@@ -243,8 +243,8 @@ public enum RatingAlgorithms {
         case "svdpp": return ConfiguredRatingAlgorithm(SVDppModel.Configuration.default)
         case "als": return ConfiguredRatingAlgorithm(ALSModel.Configuration.default)
         case "knn-baseline": return ConfiguredRatingAlgorithm(KNNBaselineModel.Configuration.default)
-        // A new model plugs in with one line here (and its name in `names`), e.g.
-        // case "best": return ConfiguredRatingAlgorithm(BestModel.Configuration.default)
+        // A new model plugs in with one line here (and its name in `names`).
+        case "best": return BayesianFMRatingAlgorithm()
         default: return nil
         }
     }
@@ -255,4 +255,34 @@ func processCPUSeconds() -> Double {
     var t = timespec()
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
     return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+}
+
+/// `best`, the Bayesian factorization machine (``BayesianFactorizationMachine``), as a
+/// ``RatingAlgorithm``: it needs ``RatingFitContext/dataset`` for its side features and
+/// builds its implicit bags from the training fold only.
+public struct BayesianFMRatingAlgorithm: RatingAlgorithm {
+    /// The sampler settings. Default ``BayesianFactorizationMachine/Configuration/default``.
+    public var configuration: BayesianFactorizationMachine.Configuration
+    /// The seed used when the context gives none. Default 0.
+    public var seed: UInt64
+    public var name: String
+
+    /// Wraps a configuration (default: the documented one), named `best`.
+    public init(configuration: BayesianFactorizationMachine.Configuration = .default, seed: UInt64 = 0, name: String = "best") {
+        self.configuration = configuration
+        self.seed = seed
+        self.name = name
+    }
+
+    /// Fits on `training`.
+    /// - Throws: ``RatingTrainingError/invalidConfiguration(_:)`` without a data set in the
+    ///   context; the sampler's errors.
+    public func fit(_ training: Interactions, context: RatingFitContext) throws -> any RatingPredictor {
+        guard let dataset = context.dataset else {
+            throw RatingTrainingError.invalidConfiguration("\(name) needs the data set (user and item side features) in the fit context")
+        }
+        var c = configuration
+        if let threads = context.threads { c.threads = threads }
+        return try BayesianFactorizationMachine.fit(dataset: dataset, training: training, configuration: c, seed: context.seed ?? seed)
+    }
 }

@@ -10,6 +10,7 @@ public enum ModelRegistry {
         SVDppModel.self,
         ALSModel.self,
         KNNBaselineModel.self,
+        BayesianFactorizationMachineModel.self,
     ]
 
     /// Reads any registered model from a file, by the kind named in its header.

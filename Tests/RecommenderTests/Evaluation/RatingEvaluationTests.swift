@@ -59,6 +59,22 @@ struct ConstantAlgorithm: RatingAlgorithm {
         #expect(table.contains("| baseline | ") && table.contains("| svd | ") && table.split(separator: "\n").count == 4)
     }
 
+    /// The `best` model plugs into the same harness through ``BayesianFMRatingAlgorithm``.
+    @Test func bestModelRunsThroughTheHarness() throws {
+        let (train, test) = RatingFixtures.lowRank()
+        let data = Interactions(users: train.users + test.users, items: train.items + test.items, ratings: train.ratings + test.ratings,
+                                userCount: train.userCount, itemCount: train.itemCount)
+        let dataset = Self.dataset(data)
+        let splits = try RatingProtocol.kFold(folds: 2, seed: 0).splits(of: dataset)
+        let best = BayesianFMRatingAlgorithm(configuration: .init(rank: 2, samples: 60, burnIn: 10, thinning: 1))
+        let result = try RatingEvaluation.run(best, splits: splits, context: RatingFitContext(dataset: dataset, seed: 0, threads: 1))
+        // plumbing check: a fitted model beats the constant global-mean predictor
+        let constant = try RatingEvaluation.run(ConstantAlgorithm(value: data.meanRating), splits: splits, context: RatingFitContext(ratingScale: 1...5))
+        #expect(result.model == "best" && result.rmse.isFinite && result.rmse < constant.rmse, "best \(result.rmse) constant \(constant.rmse)")
+        #expect(RatingAlgorithms.named("best") != nil && RatingAlgorithms.names.contains("best"))
+        #expect(throws: RatingTrainingError.self) { try best.fit(data, context: RatingFitContext()) }
+    }
+
     @Test func canonicalSplitsNeedTheOriginalFiles() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("no-canonical-\(UInt32.random(in: 0...UInt32.max))")
         let dataset = Self.dataset(RatingFixtures.random())
