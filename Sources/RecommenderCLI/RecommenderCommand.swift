@@ -11,6 +11,8 @@ struct RecommenderCommand: AsyncParsableCommand {
             TrainCommand.self,
             EvaluateCommand.self,
             BenchCommand.self,
+            MapCommand.self,
+            NormsCommand.self,
         ]
     )
 }
