@@ -114,13 +114,23 @@ struct MapCommand: AsyncParsableCommand {
         let start = DispatchTime.now()
         let map = try EmbeddingInspection.itemMap(embeddings: loaded.embeddings, catalog: loaded.metadata.catalog, configuration: configuration)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-        let points = map.points.map { p in
-            EmbeddingChartPoint(x: Double(p.x), y: Double(p.y), category: p.genre,
-                                label: "\(p.title) — \(p.genres.isEmpty ? EmbeddingInspection.unknownGenre : p.genres.joined(separator: ", "))")
+        // The chart's legend lists categories in order of first appearance: draw one movie of
+        // each genre first, alphabetically ("unknown" last), then the rest in item order.
+        let genres = Set(map.points.map(\.genre)).sorted { a, b in
+            (a == EmbeddingInspection.unknownGenre ? 1 : 0, a) < (b == EmbeddingInspection.unknownGenre ? 1 : 0, b)
         }
-        let svg = try EmbeddingCharts.scatter(title: "Movie embeddings (t-SNE, perplexity \(formatNumber(perplexity))) — \(loaded.displayName)",
-                                              xLabel: "t-SNE 1", yLabel: "t-SNE 2", points: points, width: 900, height: 700)
-        return (svg, map, seconds)
+        var first: [String: Int] = [:]
+        for (k, p) in map.points.enumerated() where first[p.genre] == nil { first[p.genre] = k }
+        let leaders = genres.compactMap { first[$0] }
+        let leaderSet = Set(leaders)
+        let order = leaders + map.points.indices.filter { !leaderSet.contains($0) }
+        let points = order.map { map.points[$0] }.map { p in
+            ScatterPoint(x: Double(p.x), y: Double(p.y), category: p.genre,
+                         label: "\(p.title) — \(p.genres.isEmpty ? EmbeddingInspection.unknownGenre : p.genres.joined(separator: ", "))")
+        }
+        let chart = ScatterChart(title: "Movie embeddings (t-SNE, perplexity \(formatNumber(perplexity))) — \(loaded.displayName)",
+                                 xLabel: "t-SNE 1", yLabel: "t-SNE 2", points: points)
+        return (chart.svg(width: 900, height: 700), map, seconds)
     }
 }
 
@@ -138,6 +148,9 @@ struct NormsCommand: AsyncParsableCommand {
     @Option(help: "SVG file to write (default: norms.svg next to the first model file).")
     var output: String?
 
+    @Flag(help: "Logarithmic number-of-ratings axis (movies without training ratings are then left out).")
+    var logX = false
+
     func validate() throws {
         guard !model.isEmpty else { throw ValidationError("give at least one --model") }
     }
@@ -145,7 +158,7 @@ struct NormsCommand: AsyncParsableCommand {
     func run() async throws {
         let models = try model.map { try LoadedEmbeddingModel.load(path: $0, command: "norms") }
         let destination = chartDestination(output: output, besides: models[0].file, name: "norms.svg")
-        let outcome = try Self.drawNorms(models)
+        let outcome = try Self.drawNorms(models, logX: logX)
         try writeChart(outcome.svg, to: destination)
         print("wrote \(destination.path): embedding norm against number of ratings, \(models.count) panel\(models.count == 1 ? "" : "s")")
         for (loaded, rows) in zip(models, outcome.norms) {
@@ -156,20 +169,21 @@ struct NormsCommand: AsyncParsableCommand {
     }
 
     /// Computes the norms of every model and draws one scatter panel per model.
-    static func drawNorms(_ models: [LoadedEmbeddingModel]) throws -> (svg: String, norms: [[ItemEmbeddingNorm]]) {
+    static func drawNorms(_ models: [LoadedEmbeddingModel], logX: Bool = false) throws -> (svg: String, norms: [[ItemEmbeddingNorm]]) {
         var panels: [String] = [], all: [[ItemEmbeddingNorm]] = []
         for loaded in models {
             let rows = try EmbeddingInspection.norms(embeddings: loaded.embeddings, seen: loaded.metadata.seen)
             let catalog = loaded.metadata.catalog
             let points = rows.map { r in
-                EmbeddingChartPoint(x: Double(r.ratingCount), y: Double(r.norm), category: nil,
-                                    label: "\(catalog.displayTitle(r.item)): norm \(String(format: "%.3f", r.norm)), \(r.ratingCount) ratings")
+                ScatterPoint(x: Double(r.ratingCount), y: Double(r.norm),
+                             label: "\(catalog.displayTitle(r.item)): norm \(String(format: "%.3f", r.norm)), \(r.ratingCount) ratings")
             }
-            panels.append(try EmbeddingCharts.scatter(title: "\(loaded.displayName) (\(loaded.kind))", xLabel: "number of ratings",
-                                                      yLabel: "embedding norm", points: points, width: 560, height: 420))
+            let chart = ScatterChart(title: "\(loaded.displayName) (\(loaded.kind))", xLabel: "number of ratings",
+                                     yLabel: "embedding norm", points: points, logX: logX)
+            panels.append(chart.svg(width: 560, height: 420))
             all.append(rows)
         }
-        let svg = try EmbeddingCharts.grid(panels, columns: min(panels.count, 3), title: "Movie embedding norm against number of ratings")
+        let svg = SVGLayout.grid(panels, columns: min(panels.count, 3), title: "Movie embedding norm against number of ratings")
         return (svg, all)
     }
 }

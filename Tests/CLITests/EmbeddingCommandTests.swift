@@ -2,24 +2,10 @@ import Foundation
 import Recommender
 import Testing
 
-/// Runs the built `recommender` binary (it sits next to the test bundle) and captures its output.
+/// Runs the built `recommender` binary (see ``BinaryRunner``).
 private func runRecommender(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    var candidates: [URL] = Bundle.allBundles.map { $0.bundleURL.deletingLastPathComponent().appendingPathComponent("recommender") }
-    for argument in CommandLine.arguments where argument.hasSuffix(".xctest") {
-        candidates.append(URL(fileURLWithPath: argument).deletingLastPathComponent().appendingPathComponent("recommender"))
-    }
-    candidates.append(URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("recommender"))
-    let binary = try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }, "recommender binary not found next to the tests")
-    let process = Process()
-    process.executableURL = binary
-    process.arguments = arguments
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    let r = try BinaryRunner.run(arguments)
+    return (r.status, r.stdout, r.stderr)
 }
 
 /// Error paths of `recommender map` and `recommender norms`: one clear line, non-zero exit.
