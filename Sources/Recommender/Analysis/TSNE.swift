@@ -519,17 +519,39 @@ extension TSNE {
                 let (xs, ys, repelX, repelY, rowKL, g, offsets, cols, vals) = box.value
                 for i in range {
                     let xi = xs[i], yi = ys[i]
-                    var ax: Float = 0, ay: Float = 0
-                    var kl = 0.0
-                    for e in offsets[i]..<offsets[i + 1] {
+                    // Attraction, 8 entries at a time (gathered), then the tail.
+                    let vxi = SIMD8<Float>(repeating: xi), vyi = SIMD8<Float>(repeating: yi)
+                    var vax = SIMD8<Float>(), vay = SIMD8<Float>()
+                    let start = offsets[i], end = offsets[i + 1]
+                    var e = start
+                    while e + 8 <= end {
+                        var xj = SIMD8<Float>(), yj = SIMD8<Float>(), pv = SIMD8<Float>()
+                        for t in 0..<8 {
+                            let j = Int(cols[e + t])
+                            xj[t] = xs[j]; yj[t] = ys[j]; pv[t] = vals[e + t]
+                        }
+                        let dx = vxi - xj, dy = vyi - yj
+                        let pw = alpha * pv / (1 + dx * dx + dy * dy)
+                        vax += pw * dx
+                        vay += pw * dy
+                        e += 8
+                    }
+                    var ax = vax.sum(), ay = vay.sum()
+                    while e < end {
                         let j = Int(cols[e])
                         let dx = xi - xs[j], dy = yi - ys[j]
-                        let w = 1 / (1 + dx * dx + dy * dy)
-                        let pw = alpha * vals[e] * w
+                        let pw = alpha * vals[e] / (1 + dx * dx + dy * dy)
                         ax += pw * dx
                         ay += pw * dy
-                        if computeKL {
+                        e += 1
+                    }
+                    var kl = 0.0
+                    if computeKL {
+                        for e in start..<end {
                             // p ln(p / q) with q = w / Z, both floored at machine epsilon as scikit-learn.
+                            let j = Int(cols[e])
+                            let dx = xi - xs[j], dy = yi - ys[j]
+                            let w = 1 / (1 + dx * dx + dy * dy)
                             let pe = Double(alpha * vals[e])
                             let q = max(Double(w) / z, Double.ulpOfOne)
                             kl += pe * (Foundation.log(max(pe, Double.ulpOfOne)) - Foundation.log(q))
