@@ -30,8 +30,9 @@ import Foundation
 /// attractive part, rows split across threads. Every sum is taken per row in a fixed order,
 /// so the result does not depend on the number of threads.
 ///
-/// - Complexity: O(N²·d) for the distances, O(N²) time per iteration, O(N·k) memory for P
-///   plus O(N²) transient memory for the distance matrix.
+/// - Complexity: O(N²·d) time for the affinities, O(N²) time per iteration; O(N·k) memory
+///   with k = ⌊3·perplexity⌋ + 1 (O(N²) with ``Affinities/exact``, also about 4× slower).
+///   1,682 points of dimension 30 take about 0.4 s of CPU time with the default settings.
 public struct TSNE: Sendable {
     /// How distances between the input points are measured.
     public enum Metric: String, Sendable, CaseIterable {
@@ -191,9 +192,8 @@ public struct TSNE: Sendable {
             throw TSNEError.nonFiniteInput(row: bad / max(points.columns, 1))
         }
         let threads = max(1, c.threads)
-        let distances = Self.pairwiseDistances(points, metric: c.metric, threads: threads)
         let neighbours = c.affinities == .exact ? n - 1 : min(n - 1, Int(3 * c.perplexity) + 1)
-        let p = Self.jointProbabilities(distances: distances, count: n, perplexity: c.perplexity, neighbours: neighbours)
+        let p = Self.jointProbabilities(points: points, metric: c.metric, perplexity: c.perplexity, neighbours: neighbours, threads: threads)
         var y = Self.initialMap(points, initialization: c.initialization, seed: c.seed)
         return Self.optimize(p: p, y: &y, configuration: c, threads: threads, progress: progress)
     }
@@ -223,48 +223,66 @@ public enum TSNEError: Error, Equatable, Sendable, CustomStringConvertible {
 // MARK: - Affinities
 
 extension TSNE {
-    /// The N×N matrix of distances between the rows of `x` (row-major), cosine or squared Euclidean.
-    static func pairwiseDistances(_ x: Matrix, metric: Metric, threads: Int) -> [Float] {
-        let n = x.rows, d = x.columns
-        var rows = x.storage
-        var squaredNorms = [Float](repeating: 0, count: n)
-        for i in 0..<n {
-            var s: Float = 0
-            for k in 0..<d { s += rows[i * d + k] * rows[i * d + k] }
-            squaredNorms[i] = s
-        }
-        if metric == .cosine {
-            for i in 0..<n where squaredNorms[i] > 0 {
-                let inv = 1 / squaredNorms[i].squareRoot()
-                for k in 0..<d { rows[i * d + k] *= inv }
+    /// The input rows prepared for distance computations (unit rows for cosine) with their squared norms.
+    struct DistanceRows: @unchecked Sendable {
+        let rows: [Float]
+        let squaredNorms: [Float]
+        let count: Int, dimension: Int
+        let metric: Metric
+
+        init(_ x: Matrix, metric: Metric) {
+            let n = x.rows, d = x.columns
+            var rows = x.storage
+            var squaredNorms = [Float](repeating: 0, count: n)
+            for i in 0..<n {
+                var s: Float = 0
+                for k in 0..<d { s += rows[i * d + k] * rows[i * d + k] }
+                squaredNorms[i] = s
             }
+            if metric == .cosine {
+                // Zero vectors stay zero: their dot products are 0, so their distances are 1.
+                for i in 0..<n where squaredNorms[i] > 0 {
+                    let inv = 1 / squaredNorms[i].squareRoot()
+                    for k in 0..<d { rows[i * d + k] *= inv }
+                }
+            }
+            self.rows = rows
+            self.squaredNorms = squaredNorms
+            count = n
+            dimension = d
+            self.metric = metric
         }
-        var out = [Float](repeating: 0, count: n * n)
-        rows.withUnsafeBufferPointer { xr in
-            squaredNorms.withUnsafeBufferPointer { sq in
-                out.withUnsafeMutableBufferPointer { o in
-                    let xb = UnsafeSendableBox(xr.baseAddress!), sb = UnsafeSendableBox(sq.baseAddress!), ob = UnsafeSendableBox(o.baseAddress!)
-                    Parallelism.forEachChunk(count: n, chunks: threads) { _, range in
-                        let x = xb.value, sq = sb.value, o = ob.value
-                        for i in range {
-                            let xi = x + i * d
-                            for j in 0..<n {
-                                let xj = x + j * d
-                                var dot: Float = 0
-                                for k in 0..<d { dot += xi[k] * xj[k] }
-                                let value: Float
-                                switch metric {
-                                case .cosine:
-                                    // Zero vectors stay unnormalised: their dot products are 0, distance 1.
-                                    value = i == j ? 0 : max(0, 1 - dot)
-                                case .euclidean:
-                                    value = i == j ? 0 : max(0, sq[i] + sq[j] - 2 * dot)
-                                }
-                                o[i * n + j] = value
-                            }
-                        }
+
+        /// Writes the distance from row `i` to every row (0 to itself) into `out[0..<count]`.
+        func distances(from i: Int, into out: UnsafeMutablePointer<Float>) {
+            let n = count, d = dimension
+            rows.withUnsafeBufferPointer { xb in
+                let x = xb.baseAddress!
+                let xi = x + i * d
+                for j in 0..<n {
+                    let xj = x + j * d
+                    var dot: Float = 0
+                    for k in 0..<d { dot += xi[k] * xj[k] }
+                    switch metric {
+                    case .cosine: out[j] = max(0, 1 - dot)
+                    case .euclidean: out[j] = max(0, squaredNorms[i] + squaredNorms[j] - 2 * dot)
                     }
                 }
+                out[i] = 0
+            }
+        }
+    }
+
+    /// The N×N matrix of distances between the rows of `x` (row-major), cosine or squared
+    /// Euclidean. O(N²) memory: for tests and small inputs only.
+    static func pairwiseDistances(_ x: Matrix, metric: Metric, threads: Int) -> [Float] {
+        let prepared = DistanceRows(x, metric: metric)
+        let n = x.rows
+        var out = [Float](repeating: 0, count: n * n)
+        out.withUnsafeMutableBufferPointer { o in
+            let ob = UnsafeSendableBox(o.baseAddress!)
+            Parallelism.forEachChunk(count: n, chunks: threads) { _, range in
+                for i in range { prepared.distances(from: i, into: ob.value + i * n) }
             }
         }
         return out
@@ -309,23 +327,64 @@ extension TSNE {
 
     /// The symmetric joint probabilities pᵢⱼ (CSR, rows sorted, summing to 1) from the
     /// `neighbours` nearest points of each point.
+    ///
+    /// Each row's distances are computed, its neighbours selected and its β calibrated in
+    /// one pass per point (rows split across threads), in O(N·k) memory.
+    static func jointProbabilities(points x: Matrix, metric: Metric, perplexity: Double, neighbours k: Int, threads: Int) -> SparseMatrix {
+        let n = x.rows
+        let prepared = DistanceRows(x, metric: metric)
+        var neighbourColumns = [Int32](repeating: 0, count: n * k)
+        var conditional = [Float](repeating: 0, count: n * k)
+        neighbourColumns.withUnsafeMutableBufferPointer { cb in
+            conditional.withUnsafeMutableBufferPointer { pb in
+                let box = UnsafeSendableBox((cb.baseAddress!, pb.baseAddress!))
+                Parallelism.forEachChunk(count: n, chunks: threads) { _, range in
+                    let (columns, probabilities) = box.value
+                    var row = [Float](repeating: 0, count: n)
+                    for i in range {
+                        row.withUnsafeMutableBufferPointer { prepared.distances(from: i, into: $0.baseAddress!) }
+                        let chosen: [Int32]
+                        if k >= n - 1 {
+                            chosen = (0..<n).filter { $0 != i }.map { Int32($0) }
+                        } else {
+                            let negated = row.map { -$0 }
+                            chosen = topK(negated, k: k, excluding: { $0 == Int32(i) }).map(\.index)
+                        }
+                        let (p, _) = conditionalProbabilities(distances: chosen.map { row[Int($0)] }, perplexity: perplexity)
+                        for t in 0..<k {
+                            columns[i * k + t] = chosen[t]
+                            probabilities[i * k + t] = Float(p[t])
+                        }
+                    }
+                }
+            }
+        }
+        return symmetrize(columns: neighbourColumns, probabilities: conditional, count: n, neighbours: k)
+    }
+
+    /// The same from a precomputed N×N distance matrix (tests).
     static func jointProbabilities(distances: [Float], count n: Int, perplexity: Double, neighbours k: Int) -> SparseMatrix {
+        var neighbourColumns: [Int32] = [], conditional: [Float] = []
+        for i in 0..<n {
+            let row = Array(distances[(i * n)..<((i + 1) * n)])
+            let chosen = k >= n - 1 ? (0..<n).filter { $0 != i }.map { Int32($0) }
+                : topK(row.map { -$0 }, k: k, excluding: { $0 == Int32(i) }).map(\.index)
+            let (p, _) = conditionalProbabilities(distances: chosen.map { row[Int($0)] }, perplexity: perplexity)
+            neighbourColumns += chosen
+            conditional += p.map { Float($0) }
+        }
+        return symmetrize(columns: neighbourColumns, probabilities: conditional, count: n, neighbours: k)
+    }
+
+    /// pᵢⱼ = (pⱼ|ᵢ + pᵢ|ⱼ) / Σ, floored at machine epsilon, from `neighbours` entries per row.
+    static func symmetrize(columns: [Int32], probabilities: [Float], count n: Int, neighbours k: Int) -> SparseMatrix {
         var rows: [Int32] = [], cols: [Int32] = [], vals: [Float] = []
         rows.reserveCapacity(2 * n * k); cols.reserveCapacity(2 * n * k); vals.reserveCapacity(2 * n * k)
-        var rowDistances = [Float](repeating: 0, count: n)
         for i in 0..<n {
-            let neighbourIndices: [Int32]
-            if k >= n - 1 {
-                neighbourIndices = (0..<n).filter { $0 != i }.map { Int32($0) }
-            } else {
-                for j in 0..<n { rowDistances[j] = -distances[i * n + j] }
-                neighbourIndices = topK(rowDistances, k: k, excluding: { $0 == Int32(i) }).map(\.index)
-            }
-            let d = neighbourIndices.map { distances[i * n + Int($0)] }
-            let (p, _) = conditionalProbabilities(distances: d, perplexity: perplexity)
-            for (t, j) in neighbourIndices.enumerated() {
-                rows.append(Int32(i)); cols.append(j); vals.append(Float(p[t]))
-                rows.append(j); cols.append(Int32(i)); vals.append(Float(p[t]))
+            for t in 0..<k {
+                let j = columns[i * k + t], p = probabilities[i * k + t]
+                rows.append(Int32(i)); cols.append(j); vals.append(p)
+                rows.append(j); cols.append(Int32(i)); vals.append(p)
             }
         }
         // pᵢⱼ + pⱼᵢ: the counting sort keeps duplicates adjacent in each row; merge them.

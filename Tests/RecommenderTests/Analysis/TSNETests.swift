@@ -94,6 +94,10 @@ func referenceKL(p: SparseMatrix, y: [Double]) -> Double {
                 }
                 #expect(p.count(ofRow: i) >= k)
             }
+            // Computed row by row from the points (no N×N matrix), on one or two threads: the same P.
+            for threads in [1, 2] {
+                #expect(TSNE.jointProbabilities(points: x, metric: .cosine, perplexity: 3, neighbours: k, threads: threads) == p)
+            }
         }
     }
 
