@@ -41,10 +41,3 @@ struct BenchTSNECommand: AsyncParsableCommand {
     }
 }
 
-/// CPU time used by the whole process so far (all threads), in seconds: on a shared machine
-/// it shows the work done, whatever the wall-clock time lost waiting for a core.
-func processCPUSeconds() -> Double {
-    var t = timespec()
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
-    return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
-}

@@ -27,8 +27,37 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "Folder to write the model file, history and charts into.")
     var output: String = "output/model"
 
+    @Option(help: "Share of the ratings held out for testing (random hold-out; default 0.1, the notebook's).")
+    var testFraction: Double?
+
+    @Option(help: "Embedding dimension (mf: 30, or 35 when regularized).")
+    var embeddingDim: Int?
+
+    @Option(help: "Standard deviation of the normal initialisation (mf: 0.5, or 0.05 when regularized).")
+    var initStddev: Float?
+
+    @Option(help: "Learning rate (mf: 10, or 20 when regularized).")
+    var learningRate: Float?
+
+    @Option(help: "Number of iterations (mf: 1000, or 2000 when regularized).")
+    var iterations: Int?
+
+    @Option(help: "Optimizer: \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")) (mf default: sgd, full-batch gradient descent).")
+    var optimizer: OptimizerKind?
+
+    @Option(help: "Regularization coefficient (mf: the notebook's regularization_coeff, e.g. 0.1).")
+    var regularization: Float?
+
+    @Option(help: "Gravity coefficient (mf: the notebook's gravity_coeff, e.g. 1.0).")
+    var gravity: Float?
+
+    @Option(help: "A CSV of your own ratings ('title or id, rating' lines), added to the training data as user \"me\".")
+    var addRatings: String?
+
     func run() async throws {
         switch algorithm {
+        case .mf:
+            try TrainMF.run(self)
         default:
             throw ValidationError("--algorithm \(algorithm.rawValue) is not available yet")
         }
