@@ -58,6 +58,8 @@ struct TrainCommand: AsyncParsableCommand {
         switch algorithm {
         case .mf:
             try TrainMF.run(self)
+        case .best:
+            try trainBest(self)
         default:
             throw ValidationError("--algorithm \(algorithm.rawValue) is not available yet")
         }

@@ -50,8 +50,11 @@ enum TrainMF {
         let modelURL = output.appendingPathComponent(ModelLocation.fileName)
         try model.save(to: modelURL)
         try model.history.write(to: output)
-        // TODO(charts): write history.svg with LineChart/SVGLayout once the Charts module is merged into main.
-        print(String(format: "trained in %.2f s; wrote %@, history.csv, history.json", seconds, modelURL.path))
+        let chartTitle = "Matrix factorization: d=\(config.embeddingDim), \(config.optimizer.rawValue) lr=\(config.learningRate)"
+            + (config.isRegularized ? ", regularization=\(config.regularization), gravity=\(config.gravity)" : "")
+        try model.history.chart(groups: config.metricGroups, title: chartTitle)
+            .write(to: output.appendingPathComponent("history.svg"), atomically: true, encoding: .utf8)
+        print(String(format: "trained in %.2f s; wrote %@, history.csv, history.json, history.svg", seconds, modelURL.path))
     }
 
     /// `interactions` with user `user`'s ratings appended, over `userCount` users.

@@ -2,31 +2,8 @@ import Foundation
 import Testing
 import Recommender
 
-/// Runs the built `recommender` binary (found next to the test bundle) and captures its output.
-enum RecommenderBinary {
-    static var url: URL? {
-        let candidates = [Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent(),
-                          URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()]
-        return candidates.map { $0.appendingPathComponent("recommender") }
-            .first { FileManager.default.isExecutableFile(atPath: $0.path) }
-    }
-
-    static func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = try #require(url, "the recommender binary is not next to the test bundle")
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
-    }
-}
-
 /// CLI golden tests of `train --algorithm mf`, `similar` and `recommend`.
-@Suite(.enabled(if: RecommenderBinary.url != nil, "the recommender binary is not built next to the test bundle"))
+@Suite(.enabled(if: BinaryRunner.binaryURL != nil, "the recommender binary is not built next to the test bundle"))
 struct MFCommandTests {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mf-cli-\(UUID().uuidString)")
 
@@ -67,7 +44,7 @@ struct MFCommandTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let data = try writeDataset()
         let output = directory.appendingPathComponent("out")
-        let result = try RecommenderBinary.run(["train", "--algorithm", "mf", "--data-dir", data.path, "--dataset", "tiny",
+        let result = try BinaryRunner.run(["train", "--algorithm", "mf", "--data-dir", data.path, "--dataset", "tiny",
                                                 "--embedding-dim", "4", "--init-stddev", "0.5", "--learning-rate", "1",
                                                 "--iterations", "20", "--seed", "3", "--output", output.path])
         #expect(result.status == 0, "\(result.stderr)")
@@ -79,13 +56,13 @@ struct MFCommandTests {
             #expect(line.range(of: #"^iteration \#(iteration): train_error=\d+\.\d{4} test_error=\d+\.\d{4}$"#, options: .regularExpression) != nil, "\(line)")
         }
         #expect(lines.last?.hasPrefix("trained in ") == true)
-        for file in ["model.recmodel", "history.csv", "history.json"] {
+        for file in ["model.recmodel", "history.csv", "history.json", "history.svg"] {
             #expect(FileManager.default.fileExists(atPath: output.appendingPathComponent(file).path), "\(file)")
         }
         let csv = try String(contentsOf: output.appendingPathComponent("history.csv"), encoding: .utf8)
         #expect(csv.hasPrefix("iteration,train_error,test_error\n0,"))
 
-        let regularized = try RecommenderBinary.run(["train", "--algorithm", "mf", "--data-dir", data.path, "--dataset", "tiny",
+        let regularized = try BinaryRunner.run(["train", "--algorithm", "mf", "--data-dir", data.path, "--dataset", "tiny",
                                                      "--embedding-dim", "3", "--iterations", "5", "--learning-rate", "1",
                                                      "--regularization", "0.1", "--gravity", "1", "--optimizer", "adam", "--output", output.path])
         #expect(regularized.status == 0, "\(regularized.stderr)")
@@ -93,10 +70,42 @@ struct MFCommandTests {
         #expect(regularized.stdout.contains(" observed_loss=") && regularized.stdout.contains(" regularization_loss=") && regularized.stdout.contains(" gravity_loss="))
     }
 
+    @Test func addRatingsTrainsANewUserMe() throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let data = try writeDataset()
+        let ratings = directory.appendingPathComponent("me.csv")
+        try "title,rating\nHeat,5\n\"Babe\",1\n".write(to: ratings, atomically: true, encoding: .utf8)
+        let output = directory.appendingPathComponent("me")
+        let train = try BinaryRunner.run(["train", "--algorithm", "mf", "--data-dir", data.path, "--dataset", "tiny", "--embedding-dim", "3",
+                                          "--iterations", "10", "--learning-rate", "1", "--add-ratings", ratings.path, "--output", output.path])
+        #expect(train.status == 0, "\(train.stderr)")
+        #expect(train.stdout.hasPrefix("me: Heat (1993) = 5.0\nme: Babe (1995) = 1.0\nmf: d=3 "))
+        #expect(train.stdout.contains("74 training / 8 test ratings, 21 users × 6 items"))
+        let recommend = try BinaryRunner.run(["recommend", "--model", output.path, "--user", "me", "-k", "3", "--exclude-rated"])
+        #expect(recommend.status == 0, "\(recommend.stderr)")
+        let lines = recommend.stdout.split(separator: "\n")
+        #expect(lines.first == "Top 3 for user me (2 rated in training, excluded), model 'mf':")
+        #expect(lines.count == 5)
+        #expect(!recommend.stdout.contains("Heat (1993)") && !recommend.stdout.contains("Babe (1995)"))
+    }
+
+    @Test func divergenceIsAOneLineErrorAndSavesNothing() throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let data = try writeDataset()
+        let output = directory.appendingPathComponent("diverged")
+        let result = try BinaryRunner.run(["train", "--algorithm", "mf", "--data-dir", data.path, "--dataset", "tiny",
+                                           "--learning-rate", "1000000", "--iterations", "50", "--output", output.path])
+        #expect(result.status != 0)
+        #expect(result.stderr.hasPrefix("Error: training diverged at iteration "))
+        #expect(result.stderr.contains("try a smaller learning rate than 1000000"))
+        #expect(result.stderr.split(separator: "\n").count == 1)
+        #expect(!FileManager.default.fileExists(atPath: output.appendingPathComponent("model.recmodel").path))
+    }
+
     @Test func similarPrintsTheMatchNoteAndNeighbours() throws {
         defer { try? FileManager.default.removeItem(at: directory) }
         let model = try writeModel()
-        let cosine = try RecommenderBinary.run(["similar", "Aladdin", "--model", model.path, "--measure", "cosine", "-k", "3"])
+        let cosine = try BinaryRunner.run(["similar", "Aladdin", "--model", model.path, "--measure", "cosine", "-k", "3"])
         #expect(cosine.status == 0)
         #expect(cosine.stdout == """
             Nearest neighbors of : Aladdin (1990).
@@ -107,7 +116,7 @@ struct MFCommandTests {
                    0.707  Heat (1993)                             Drama
             
             """)
-        let dot = try RecommenderBinary.run(["similar", "4", "--model", model.appendingPathComponent("model.recmodel").path, "-k", "2"])
+        let dot = try BinaryRunner.run(["similar", "4", "--model", model.appendingPathComponent("model.recmodel").path, "-k", "2"])
         #expect(dot.stdout == """
             Nearest neighbors of : Heat (1993).
             dot score  title           genres
@@ -120,7 +129,7 @@ struct MFCommandTests {
     @Test func recommendForAUserAndForNewRatings() throws {
         defer { try? FileManager.default.removeItem(at: directory) }
         let model = try writeModel()
-        let known = try RecommenderBinary.run(["recommend", "--model", model.path, "--user", "1", "-k", "2", "--exclude-rated"])
+        let known = try BinaryRunner.run(["recommend", "--model", model.path, "--user", "1", "-k", "2", "--exclude-rated"])
         #expect(known.status == 0)
         #expect(known.stdout == """
             Top 2 for user 1 (2 rated in training, excluded), model 'mf':
@@ -131,7 +140,7 @@ struct MFCommandTests {
             """)
         let ratings = directory.appendingPathComponent("me.csv")
         try "Fargo, 5\n".write(to: ratings, atomically: true, encoding: .utf8)
-        let fresh = try RecommenderBinary.run(["recommend", "--model", model.path, "--ratings", ratings.path, "-k", "1", "--exclude-rated"])
+        let fresh = try BinaryRunner.run(["recommend", "--model", model.path, "--ratings", ratings.path, "-k", "1", "--exclude-rated"])
         #expect(fresh.status == 0)
         #expect(fresh.stdout.hasPrefix("rated 5.0: Fargo (1994)\nTop 1 for these ratings (fold-in, rated excluded), model 'mf':\n"))
     }
@@ -139,15 +148,15 @@ struct MFCommandTests {
     @Test func errorsAreOneLineWithANonZeroExit() throws {
         defer { try? FileManager.default.removeItem(at: directory) }
         let model = try writeModel()
-        let unknown = try RecommenderBinary.run(["similar", "Casablanca", "--model", model.path])
+        let unknown = try BinaryRunner.run(["similar", "Casablanca", "--model", model.path])
         #expect(unknown.status != 0)
         #expect(unknown.stdout.isEmpty)
         #expect(unknown.stderr == "Error: no movie title or id matches 'Casablanca'\n")
-        let user = try RecommenderBinary.run(["recommend", "--model", model.path, "--user", "99"])
+        let user = try BinaryRunner.run(["recommend", "--model", model.path, "--user", "99"])
         #expect(user.status != 0 && user.stderr == "Error: unknown user '99' (the model knows 2 users)\n")
-        let both = try RecommenderBinary.run(["recommend", "--model", model.path, "--user", "1", "--ratings", "x.csv"])
+        let both = try BinaryRunner.run(["recommend", "--model", model.path, "--user", "1", "--ratings", "x.csv"])
         #expect(both.status != 0 && both.stderr.contains("give exactly one of --user and --ratings"))
-        let missing = try RecommenderBinary.run(["similar", "Aladdin", "--model", directory.appendingPathComponent("nope").path])
+        let missing = try BinaryRunner.run(["similar", "Aladdin", "--model", directory.appendingPathComponent("nope").path])
         #expect(missing.status != 0 && missing.stderr.contains("file not found"))
     }
 }

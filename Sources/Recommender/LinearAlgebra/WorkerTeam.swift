@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Synchronization
 
@@ -26,6 +27,9 @@ public final class WorkerTeam: @unchecked Sendable {
     private let stopping = Atomic<Bool>(false)
     private let exited = Atomic<Bool>(false)
     private var issued = 0
+    private var phases = 0
+    private var serialUntil = 0
+    private var lateCount = 0
     /// How many phases the calling thread ran member 1's share of itself (the worker was late).
     public private(set) var stolen = 0
 
@@ -54,19 +58,37 @@ public final class WorkerTeam: @unchecked Sendable {
             job(1, phase)
             return
         }
+        phases += 1
+        if phases < serialUntil {
+            // Recently the worker kept arriving late (a busy machine): run both shares here for a while.
+            job(0, phase)
+            job(1, phase)
+            return
+        }
         issued += 1
         requestedPhase.store(phase, ordering: .relaxed)
         generation.store(issued, ordering: .releasing)
+        let start = DispatchTime.now().uptimeNanoseconds
         job(0, phase)
         if claimed.compareExchange(expected: issued - 1, desired: issued, ordering: .acquiringAndReleasing).exchanged {
             job(1, phase)  // the worker did not start it: do it here rather than wait
             stolen += 1
             return
         }
+        let ownWork = DispatchTime.now().uptimeNanoseconds - start
         var spins = 0
         while finished.load(ordering: .acquiring) != issued {
             spins += 1
             if spins > 4000 { sched_yield() }
+        }
+        let waited = DispatchTime.now().uptimeNanoseconds - start - ownWork
+        // A worker preempted in the middle of its share costs a whole scheduler time slice; when that
+        // keeps happening, two threads are slower than one, so go serial for the next 256 phases.
+        if waited > max(4 * ownWork, 200_000) {
+            lateCount += 1
+            if lateCount >= 3 { serialUntil = phases + 256; lateCount = 0 }
+        } else {
+            lateCount = 0
         }
     }
 

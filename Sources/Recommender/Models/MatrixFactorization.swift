@@ -1,36 +1,43 @@
 import Foundation
 
 /// Matrix factorization trained by full-batch gradient descent: the model of Google's
-/// "Recommendation Systems" Colab notebook (section III), reproduced exactly.
+/// "Recommendation Systems" Colab notebook (section III), reproduced exactly. Symbols follow
+/// <doc:Notation>; see <doc:MatrixFactorizationModel-article> for a walk-through.
 ///
-/// **Prediction rule.** The ratings matrix A (users × items, raw stars, no biases) is
-/// approximated by A ≈ U·Vᵀ, so r̂ᵢⱼ = Uᵢ·Vⱼ with user embeddings U (N × d) and item embeddings
+/// **Prediction rule.** The ratings matrix A (N users × M items, raw stars, no biases) is
+/// approximated by A ≈ U·Vᵀ, so r̂_ui = Uᵤ·Vᵢ with user embeddings U (N × d) and item embeddings
 /// V (M × d); N and M are the full user and item counts of the data set.
 ///
-/// **Loss.** Over the n observed training entries Ω:
-/// L = (1/n)·Σ₍ᵢ,ⱼ₎∈Ω (Uᵢ·Vⱼ − Aᵢⱼ)²  (the notebook's `sparse_mean_square_error`), and for the
-/// regularized variant L + λ·r + γ·g with r = (1/N)Σᵢ‖Uᵢ‖² + (1/M)Σⱼ‖Vⱼ‖² and the gravity term
+/// **Loss.** Over the observed training entries Ω:
+/// L = (1/|Ω|)·Σ₍ᵤ,ᵢ₎∈Ω (Uᵤ·Vᵢ − r_ui)²  (the notebook's `sparse_mean_square_error`), and for the
+/// regularized variant L + λ·r + γ·g with r = (1/N)Σᵤ‖Uᵤ‖² + (1/M)Σᵢ‖Vᵢ‖² and the gravity term
 /// g = 1/(N·M)·Σ((UᵀU)∘(VᵀV)) = ‖U·Vᵀ‖²_F/(N·M), computed through the two d×d Gram matrices.
 ///
-/// **Gradients** (derived by hand, checked against finite differences in the tests), with eᵢⱼ = Uᵢ·Vⱼ − Aᵢⱼ:
-/// ∂L/∂Uᵢ = (2/n)·Σⱼ eᵢⱼVⱼ + (2λ/N)·Uᵢ + (2γ/(NM))·Uᵢ(VᵀV), and symmetrically
-/// ∂L/∂Vⱼ = (2/n)·Σᵢ eᵢⱼUᵢ + (2λ/M)·Vⱼ + (2γ/(NM))·Vⱼ(UᵀU).
+/// **Gradients** (derived by hand, checked against finite differences in the tests), with
+/// e_ui = Uᵤ·Vᵢ − r_ui:
+/// ∂L/∂Uᵤ = (2/|Ω|)·Σᵢ∈R(u) e_ui Vᵢ + (2λ/N)·Uᵤ + (2γ/(NM))·Uᵤ(VᵀV), and symmetrically
+/// ∂L/∂Vᵢ = (2/|Ω|)·Σᵤ e_ui Uᵤ + (2λ/M)·Vᵢ + (2γ/(NM))·Vᵢ(UᵀU).
 ///
 /// **Training.** U and V start from N(0, σ²) (σ = `initStddev`); every step uses all training
-/// entries (full batch) and one ``OptimizerKind`` update. As in the notebook's `CFModel.train`,
-/// `iterations + 1` steps run, and the metrics of step i (0 … iterations) are those of the
-/// parameters before its update, logged when i is a multiple of ``Configuration/reportInterval``
-/// and at the last step.
+/// entries (full batch) and one ``OptimizerKind`` update with learning rate η. As in the
+/// notebook's `CFModel.train`, `iterations + 1` steps run, and the metrics of step k
+/// (0 … iterations) are those of the parameters before its update, logged when k is a multiple of
+/// ``Configuration/reportInterval`` and at the last step.
 ///
 /// **Defaults** (``Configuration/default``) are the notebook's first run: d = 30, σ = 0.5, gradient
-/// descent with learning rate 10, 1,000 iterations. Tip: the plain model overfits (train MSE ≈ 0.37,
+/// descent with η = 10, 1,000 iterations. Tip: the plain model overfits (train MSE ≈ 0.37,
 /// test ≈ 1.36 on ML-100K); ``Configuration/regularizedNotebook`` trades training error for
 /// embeddings whose similarities make sense. Learning rates this large only work because the loss
 /// is a mean over all ratings; when the loss diverges, lower the rate.
 ///
-/// Reference: Google Developers, "Recommendation Systems" course, Colab "Building a Movie
-/// Recommendation System" (softmax and matrix factorization on MovieLens 100K);
-/// Koren, Bell, Volinsky, "Matrix Factorization Techniques for Recommender Systems", IEEE Computer 2009.
+/// **Speed.** One iteration over ML-100K's 90,000 training ratings at d = 30 takes about 0.45 ms
+/// of CPU time (SIMD kernel, rows padded to a multiple of 16 floats; two threads when both cores
+/// are free; identical results with one thread).
+///
+/// References: Google Developers, "Recommendation Systems" course, Colab "Building a Movie
+/// Recommendation System" (matrix factorization and softmax on MovieLens 100K);
+/// Y. Koren, R. Bell, C. Volinsky, "Matrix Factorization Techniques for Recommender Systems",
+/// IEEE Computer 42(8), 2009.
 public struct MatrixFactorization: Sendable {
     /// Hyperparameters of a training run.
     public struct Configuration: Sendable, Equatable {

@@ -334,12 +334,13 @@ final class MatrixFactorizationKernel: @unchecked Sendable {
                 let e8 = dots - SIMDKernels.load8(ratings + p)
                 SIMDKernels.store8(e8, res + p)
                 sq8 = sq8.addingProduct(e8, e8)
+                // The data gradient while the block's 8 rows of V are still in L1.
+                for k in 0..<8 {
+                    let vr = V + Int(items[p + k]) * w
+                    let ev = SIMD8<Float>(repeating: e8[k])
+                    for c in 0..<(2 * W.chunks) { g8[c] = g8[c].addingProduct(ev, SIMDKernels.load8(vr + 8 * c)) }
+                }
                 p += 8
-            }
-            for p in start..<end {
-                let vr = V + Int(items[p]) * w
-                let ev = SIMD8<Float>(repeating: res[p])
-                for c in 0..<(2 * W.chunks) { g8[c] = g8[c].addingProduct(ev, SIMDKernels.load8(vr + 8 * c)) }
             }
             trainSum += Double(SIMDKernels.sum(sq8))
             var x = Lanes(), g = Lanes()

@@ -5,6 +5,7 @@ public enum ModelRegistry {
     /// Every persistable model type, looked up by ``PersistableModel/kind``.
     public static let types: [any PersistableModel.Type] = [
         MatrixFactorizationModel.self,
+        BayesianFactorizationMachineModel.self,
     ]
 
     /// Reads any registered model from a file, by the kind named in its header.

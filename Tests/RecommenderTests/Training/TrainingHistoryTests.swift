@@ -35,3 +35,21 @@ import Testing
         #expect(throws: DataError.emptyFile(path: "h.csv")) { try TrainingHistory(csv: "", file: "h.csv") }
     }
 }
+
+@Suite struct TrainingHistoryChartTests {
+    @Test func onePanelPerMetricGroupWithOneLinePerMetric() throws {
+        var h = TrainingHistory()
+        for i in stride(from: 0, through: 30, by: 10) {
+            let x = Double(i)
+            h.append(iteration: i, ["train_error_observed": 10 - x / 5, "test_error_observed": 11 - x / 6,
+                                    "observed_loss": 10 - x / 5, "regularization_loss": x / 50, "gravity_loss": x / 40])
+        }
+        let groups = MatrixFactorization.Configuration.regularizedNotebook.metricGroups
+        let svg = try #require(SVGInspector.parse(h.chart(groups: groups, title: "history")))
+        #expect(svg.count("polyline", class: "series-line") == 5)
+        #expect(svg.texts.contains("errors") && svg.texts.contains("loss components") && svg.texts.contains("history"))
+        // The plain model: a single panel; metrics the history lacks are left out.
+        let plain = try #require(SVGInspector.parse(h.chart(groups: [["train_error_observed", "missing_metric"]])))
+        #expect(plain.count("polyline", class: "series-line") == 1)
+    }
+}
