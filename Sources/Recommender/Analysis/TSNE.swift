@@ -224,7 +224,7 @@ public enum TSNEError: Error, Equatable, Sendable, CustomStringConvertible {
 
 extension TSNE {
     /// The input rows prepared for distance computations (unit rows for cosine) with their squared norms.
-    struct DistanceRows: @unchecked Sendable {
+    struct DistanceRows: Sendable {
         let rows: [Float]
         let squaredNorms: [Float]
         let count: Int, dimension: Int
