@@ -16,6 +16,8 @@ struct RecommenderCommand: AsyncParsableCommand {
             ExploreCommand.self,
             SimilarCommand.self,
             RecommendCommand.self,
+            MapCommand.self,
+            NormsCommand.self,
         ]
     )
 }
