@@ -7,6 +7,8 @@ public enum ModelRegistry {
         PopularityModel.self,
         ItemKNNModel.self,
         EASEModel.self,
+        ImplicitALSModel.self,
+        BPRModel.self,
     ]
 
     /// Reads any registered model from a file, by the kind named in its header.

@@ -3,6 +3,8 @@ import Testing
 @testable import Recommender
 
 /// A two-block world: users 0..<12 like items 0..<8, users 12..<24 like items 8..<16; each user
+/// (users with the same `user % 4` have the same history, so factor models must be low-rank
+/// (2 factors) to generalise across the block instead of memorising the pattern);
 /// rated 6 of their block's 8 items (a different pair left out per user), plus items 16, 17 are
 /// rarely rated noise. A good ranking model recommends the user's own block first.
 enum TwoBlocks {
@@ -140,3 +142,157 @@ func checkExplanationsAddUp<M: ItemScorer & ExplainableScorer & PersistableModel
 }
 
 extension Double { var float: Float { Float(self) } }
+
+@Suite struct FactorRankingModelsTests {
+    let data = TwoBlocks.interactions()
+
+    var ialsConfiguration: ImplicitALS.Configuration {
+        ImplicitALS.Configuration(factors: 2, regularization: 0.5, regularizationExponent: 0, alpha: 5, iterations: 10,
+                                  initStandardDeviation: 0.1, seed: 3, threads: 1)
+    }
+
+    /// Slow reference: x = (Σ_all y yᵀ + Σ_pos α r y yᵀ + λI)⁻¹ Σ_pos (1 + α r) y by Gaussian elimination in Double.
+    func referenceFoldIn(_ m: ImplicitALSModel, history: [(item: ItemIndex, weight: Float)]) -> [Double] {
+        let f = m.itemFactors.columns
+        var a = [[Double]](repeating: [Double](repeating: 0, count: f + 1), count: f)
+        for i in 0..<m.itemCount {
+            let c = 1 + Double(m.alpha) * Double(history.first { $0.item == ItemIndex(i) }?.weight ?? 0)
+            let p: Double = history.contains { $0.item == ItemIndex(i) } ? 1 : 0
+            for r in 0..<f {
+                for s in 0..<f { a[r][s] += c * Double(m.itemFactors[i, r]) * Double(m.itemFactors[i, s]) }
+                a[r][f] += c * p * Double(m.itemFactors[i, r])
+            }
+        }
+        for r in 0..<f { a[r][r] += Double(m.regularization) }
+        for col in 0..<f {
+            let pivot = (col..<f).max { abs(a[$0][col]) < abs(a[$1][col]) }!
+            a.swapAt(col, pivot)
+            for r in 0..<f where r != col {
+                let factor = a[r][col] / a[col][col]
+                for s in col...f { a[r][s] -= factor * a[col][s] }
+            }
+        }
+        return (0..<f).map { a[$0][f] / a[$0][$0] }
+    }
+
+    @Test(arguments: ImplicitALS.Solver.allCases) func ialsRanksTheBlock(solver: ImplicitALS.Solver) throws {
+        var c = ialsConfiguration
+        c.solver = solver
+        let model = try ImplicitALS(c).fit(data)
+        try checkRankingConformance(model, name: "ials-\(solver.rawValue)")
+        let again = try ImplicitALS(c).fit(data)
+        #expect(again.userFactors == model.userFactors && again.itemFactors == model.itemFactors)   // same seed, 1 thread
+    }
+
+    @Test func ialsFoldInIsTheExactSolveAgainstFrozenItems() throws {
+        let model = try ImplicitALS(ialsConfiguration).fit(data)
+        for u in [2, 15] {
+            let history = model.metadata.history(of: UserIndex(u))
+            let positives = model.feedback.positives(history, itemCount: model.itemCount)
+            let expected = referenceFoldIn(model, history: positives)
+            let got = model.userVector(forHistory: history)
+            for (g, e) in zip(got, expected) { #expect(abs(Double(g) - e) < 1e-3 * max(1, abs(e))) }
+            // A converged CG fit ends with user vectors that are (nearly) this solve against the
+            // item factors of the previous half-step; after a final exact user pass they match.
+            var c = ialsConfiguration
+            c.solver = .cholesky
+            let exact = try ImplicitALS(c).fit(data)
+            let refit = exact.userVector(forHistory: exact.metadata.history(of: UserIndex(u)))
+            let top = topK(exact.scores(forHistory: history), k: 2) { Set(history.map(\.item)).contains($0) }
+            #expect(Set(top.map(\.index)) == TwoBlocks.missing(u))
+            #expect(refit.count == c.factors)
+        }
+    }
+
+    @Test func ialsConjugateGradientConvergesToTheExactSolve() {
+        // one system: 6 factors, items 0..<18 random, 5 positives
+        let f = 6, n = 18
+        var g = SeededGenerator(seed: 9)
+        let y = AlignedFloatBuffer((0..<(n * f)).map { _ in g.nextNormal() * 0.5 })
+        let solver = ALSSolver(factors: f, regularization: 0.3, alpha: 4, solver: .conjugateGradient, steps: 40, threads: 1)
+        let yty = solver.gram(y.pointer, count: n)
+        let cols: [Int32] = [1, 4, 7, 8, 15], vals: [Float] = [1, 2, 1, 3, 1]
+        var scratch = SolveScratch(factors: f)
+        let cg = AlignedFloatBuffer(count: f), exact = AlignedFloatBuffer(count: f)
+        yty.withUnsafeBufferPointer { a in cols.withUnsafeBufferPointer { c in vals.withUnsafeBufferPointer { v in
+            solver.solveCG(x: cg.pointer, yty: a.baseAddress!, fixed: y.pointer, columns: c.baseAddress!, values: v.baseAddress!, count: 5, scratch: scratch)
+            solver.solveExact(x: exact.pointer, yty: a.baseAddress!, fixed: y.pointer, columns: c.baseAddress!, values: v.baseAddress!, count: 5, scratch: &scratch)
+        } } }
+        for k in 0..<f { #expect(abs(cg.pointer[k] - exact.pointer[k]) < 1e-3, "factor \(k): cg \(cg.pointer[k]) exact \(exact.pointer[k])") }
+    }
+
+    @Test func ialsExplanationsAddUpToTheFoldInScore() throws {
+        let model = try ImplicitALS(ialsConfiguration).fit(data)
+        for u in [1, 14] {
+            let history = model.metadata.history(of: UserIndex(u))
+            let scores = model.scores(forHistory: history)
+            for item in TwoBlocks.missing(u) {
+                let parts = model.contributions(to: item, history: history)
+                #expect(parts.count == history.count)
+                #expect(abs(parts.reduce(0) { $0 + $1.contribution } - scores[Int(item)]) < 1e-3)
+                // the top contributor comes from the user's own block
+                #expect((Int(parts[0].item) < 8) == (u < 12))
+            }
+        }
+    }
+
+    var bprConfiguration: BPR.Configuration {
+        BPR.Configuration(factors: 8, learningRate: 0.05, regularization: 0.01, epochs: 60, initStandardDeviation: 0.1, seed: 5, threads: 1)
+    }
+
+    @Test func bprRanksTheBlockAndIsSeeded() throws {
+        let model = try BPR(bprConfiguration).fit(data)
+        try checkRankingConformance(model, name: "bpr")
+        let again = try BPR(bprConfiguration).fit(data)
+        #expect(again.userFactors == model.userFactors && again.itemBias == model.itemBias)
+        var two = bprConfiguration
+        two.threads = 2
+        try checkRankingConformance(try BPR(two).fit(data), name: "bpr-2-threads")
+    }
+
+    @Test func bprFoldInRecoversTheUsersBlock() throws {
+        let model = try BPR(bprConfiguration).fit(data)
+        for u in [0, 7, 13, 22] {
+            let history = model.metadata.history(of: UserIndex(u))
+            let folded = model.scores(forHistory: history)
+            let top = topK(folded, k: 2) { Set(history.map(\.item)).contains($0) }
+            #expect(Set(top.map(\.index)) == TwoBlocks.missing(u), "user \(u): fold-in top-2 \(top.map(\.index))")
+            // the same as the trained user's own top-2
+            let trained = topK(model.scores(forUser: UserIndex(u)), k: 2) { Set(history.map(\.item)).contains($0) }
+            #expect(Set(top.map(\.index)) == Set(trained.map(\.index)))
+        }
+    }
+
+    @Test func bprStepIsAGradientStepOnTheDocumentedLoss() {
+        // L = −ln σ(x_u·(y_i − y_j) + b_i − b_j) + (λ/2)(‖x_u‖² + ‖y_i‖² + ‖y_j‖² + b_i² + b_j²)
+        let f = 5, lambda: Float = 0.1, eta: Float = 1e-3
+        var g = SeededGenerator(seed: 1)
+        let xu0 = (0..<f).map { _ in g.nextNormal() }, items0 = (0..<(3 * f)).map { _ in g.nextNormal() }
+        let bias0: [Float] = [0.2, -0.1, 0.3]
+        func loss(_ x: [Double], _ y: [Double], _ b: [Double]) -> Double {
+            var d = b[1] - b[2]
+            for k in 0..<f { d += x[k] * (y[f + k] - y[2 * f + k]) }
+            var reg = b[1] * b[1] + b[2] * b[2]
+            for k in 0..<f { reg += x[k] * x[k] + y[f + k] * y[f + k] + y[2 * f + k] * y[2 * f + k] }
+            return log(1 + exp(-d)) + Double(lambda) / 2 * reg
+        }
+        let x = xu0.map(Double.init), y = items0.map(Double.init), b = bias0.map(Double.init)
+        let h = 1e-6
+        var numericX = [Double](), numericYi = [Double]()
+        for k in 0..<f {
+            var xp = x, xm = x; xp[k] += h; xm[k] -= h
+            numericX.append((loss(xp, y, b) - loss(xm, y, b)) / (2 * h))
+            var yp = y, ym = y; yp[f + k] += h; ym[f + k] -= h
+            numericYi.append((loss(x, yp, b) - loss(x, ym, b)) / (2 * h))
+        }
+        var bp = b, bm = b; bp[2] += h; bm[2] -= h
+        let numericBj = (loss(x, y, bp) - loss(x, y, bm)) / (2 * h)
+        let xu = AlignedFloatBuffer(xu0), items = AlignedFloatBuffer(items0), bias = AlignedFloatBuffer(bias0)
+        _ = BPRStep(factors: f, learningRate: eta, regularization: lambda).step(user: xu.pointer, positive: 1, negative: 2, items: items.pointer, bias: bias.pointer)
+        for k in 0..<f {
+            #expect(abs(Double(xu0[k] - xu.pointer[k]) / Double(eta) - numericX[k]) < 1e-3)
+            #expect(abs(Double(items0[f + k] - items.pointer[f + k]) / Double(eta) - numericYi[k]) < 1e-3)
+        }
+        #expect(abs(Double(bias0[2] - bias.pointer[2]) / Double(eta) - numericBj) < 1e-3)
+    }
+}
