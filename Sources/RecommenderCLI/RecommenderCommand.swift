@@ -11,6 +11,7 @@ struct RecommenderCommand: AsyncParsableCommand {
             TrainCommand.self,
             EvaluateCommand.self,
             BenchCommand.self,
+            ExploreCommand.self,
         ]
     )
 }
