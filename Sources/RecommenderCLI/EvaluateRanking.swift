@@ -149,7 +149,15 @@ enum RankingEvaluationCommand {
             try data.write(to: URL(fileURLWithPath: path))
             print("wrote \(path)")
         }
-        // TODO(charts): BarChart of ndcg@k per model into --output once Charts is merged into main.
+        if !rows.isEmpty {
+            let folder = URL(fileURLWithPath: command.output)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let chart = BarChart(title: "NDCG@\(command.k) on \(dataset.name) (\(command.evaluationProtocol.rawValue))", xLabel: "model",
+                                 yLabel: "NDCG@\(command.k)", labels: rows.map(\.name), values: rows.map(\.report.ndcg))
+            let url = folder.appendingPathComponent("ranking-ndcg.svg")
+            try chart.svg().write(to: url, atomically: true, encoding: .utf8)
+            print("wrote \(url.path)")
+        }
     }
 
     static func seconds(since start: DispatchTime) -> Double { seconds(from: start, to: DispatchTime.now()) }

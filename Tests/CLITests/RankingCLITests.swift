@@ -41,7 +41,8 @@ import Testing
         defer { try? FileManager.default.removeItem(at: root) }
         let json = root.appendingPathComponent("out.json").path
         let r = try run(["evaluate", "--task", "ranking", "--algorithms", "popularity,item-knn,ease", "--protocol", "user-stratified",
-                         "--test-fraction", "0.25", "--seed", "42", "-k", "3", "--data-dir", root.path, "--dataset", "tiny", "--json", json])
+                         "--test-fraction", "0.25", "--seed", "42", "-k", "3",
+                         "--data-dir", root.path, "--dataset", "tiny", "--json", json, "--output", root.appendingPathComponent("charts").path])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("| model | ndcg@3 | precision@3 | recall@3 | map@3 |"))
         #expect(r.stdout.contains("| ease |"))
@@ -52,6 +53,8 @@ import Testing
         let ndcg = metrics?["ndcg@3"] as? Double ?? -1
         #expect(ndcg > 0.3 && ndcg <= 1, "ease ndcg@3 = \(ndcg)")
         #expect((results.last?["fit_seconds_per_fold"] as? [Double])?.count == 1)
+        let svg = try String(contentsOf: root.appendingPathComponent("charts/ranking-ndcg.svg"), encoding: .utf8)
+        #expect(svg.hasPrefix("<svg") || svg.contains("<svg"))
     }
 
     @Test(.enabled(if: binaryExists, "the recommender binary was not built next to the test bundle"))

@@ -1,3 +1,5 @@
+import CPrefetch
+
 /// SIMD kernels over raw `Float` pointers: the hot loops of the ranking models.
 ///
 /// All loads and stores are unaligned-safe. Products use `addingProduct` (one FMA per lane
@@ -104,4 +106,78 @@ public final class AlignedFloatBuffer: @unchecked Sendable {
 
     /// A copy of the elements as an array.
     public var array: [Float] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
+}
+
+extension VectorKernels {
+    /// `out += Σ_e (a(e) + b(e) · (y_e · v)) · y_e` over `count` rows `y_e = row(e)` of width `f`:
+    /// the fused "dot then scale-add" pass of the iALS conjugate-gradient solves.
+    ///
+    /// Widths 32 and 64 keep `v` and the accumulators in SIMD registers; other widths use the
+    /// general dot/axpy kernels.
+    /// - Complexity: 2·f·count multiply-adds.
+    @inline(__always)
+    public static func fusedRankOneSum(count: Int, f: Int, row: (Int) -> UnsafePointer<Float>, a: (Int) -> Float, b: (Int) -> Float,
+                                       v: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>) {
+        if f == 64 {
+            let v0 = load16(v), v1 = load16(v + 16), v2 = load16(v + 32), v3 = load16(v + 48)
+            var o0 = load16(out), o1 = load16(out + 16), o2 = load16(out + 32), o3 = load16(out + 48)
+            let ahead = 8
+            for e in 0..<min(ahead, count) { recommender_prefetch256(row(e)) }
+            for e in 0..<count {
+                if e + ahead < count { recommender_prefetch256(row(e + ahead)) }
+                let y = row(e)
+                let y0 = load16(y), y1 = load16(y + 16), y2 = load16(y + 32), y3 = load16(y + 48)
+                var d = y0 * v0
+                d = d.addingProduct(y1, v1)
+                d = d.addingProduct(y2, v2)
+                d = d.addingProduct(y3, v3)
+                let s = SIMD16<Float>(repeating: a(e) + b(e) * reduce(d))
+                o0 = o0.addingProduct(s, y0)
+                o1 = o1.addingProduct(s, y1)
+                o2 = o2.addingProduct(s, y2)
+                o3 = o3.addingProduct(s, y3)
+            }
+            store16(o0, out); store16(o1, out + 16); store16(o2, out + 32); store16(o3, out + 48)
+        } else if f == 32 {
+            let v0 = load16(v), v1 = load16(v + 16)
+            var o0 = load16(out), o1 = load16(out + 16)
+            for e in 0..<count {
+                let y = row(e)
+                let y0 = load16(y), y1 = load16(y + 16)
+                let d = (y0 * v0).addingProduct(y1, v1)
+                let s = SIMD16<Float>(repeating: a(e) + b(e) * reduce(d))
+                o0 = o0.addingProduct(s, y0)
+                o1 = o1.addingProduct(s, y1)
+            }
+            store16(o0, out); store16(o1, out + 16)
+        } else {
+            for e in 0..<count {
+                let y = row(e)
+                axpy(a(e) + b(e) * dot(y, v, f), y, out, f)
+            }
+        }
+    }
+}
+
+extension VectorKernels {
+    /// `y = A x` for a symmetric `n × n` row-major `A`, computed as `Σ_k x[k] · A[k]` (row
+    /// broadcasts, no horizontal sums). Faster than ``gemv(_:rows:columns:_:_:)`` for the small
+    /// Gram matrices of iALS.
+    @inline(__always)
+    public static func symv(_ a: UnsafePointer<Float>, n: Int, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+        if n == 64 {
+            var o0 = SIMD16<Float>(), o1 = SIMD16<Float>(), o2 = SIMD16<Float>(), o3 = SIMD16<Float>()
+            for k in 0..<64 {
+                let s = SIMD16<Float>(repeating: x[k]), row = a + k * 64
+                o0 = o0.addingProduct(s, load16(row))
+                o1 = o1.addingProduct(s, load16(row + 16))
+                o2 = o2.addingProduct(s, load16(row + 32))
+                o3 = o3.addingProduct(s, load16(row + 48))
+            }
+            store16(o0, y); store16(o1, y + 16); store16(o2, y + 32); store16(o3, y + 48)
+        } else {
+            y.update(repeating: 0, count: n)
+            for k in 0..<n where x[k] != 0 { axpy(x[k], a + k * n, y, n) }
+        }
+    }
 }

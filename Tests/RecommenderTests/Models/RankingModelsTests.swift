@@ -212,13 +212,33 @@ extension Double { var float: Float { Float(self) } }
         let solver = ALSSolver(factors: f, regularization: 0.3, alpha: 4, solver: .conjugateGradient, steps: 40, threads: 1)
         let yty = solver.gram(y.pointer, count: n)
         let cols: [Int32] = [1, 4, 7, 8, 15], vals: [Float] = [1, 2, 1, 3, 1]
-        var scratch = SolveScratch(factors: f)
+        var scratch = SolveScratch(factors: f, longestRow: 5)
         let cg = AlignedFloatBuffer(count: f), exact = AlignedFloatBuffer(count: f)
         yty.withUnsafeBufferPointer { a in cols.withUnsafeBufferPointer { c in vals.withUnsafeBufferPointer { v in
             solver.solveCG(x: cg.pointer, yty: a.baseAddress!, fixed: y.pointer, columns: c.baseAddress!, values: v.baseAddress!, count: 5, scratch: scratch)
             solver.solveExact(x: exact.pointer, yty: a.baseAddress!, fixed: y.pointer, columns: c.baseAddress!, values: v.baseAddress!, count: 5, scratch: &scratch)
         } } }
         for k in 0..<f { #expect(abs(cg.pointer[k] - exact.pointer[k]) < 1e-3, "factor \(k): cg \(cg.pointer[k]) exact \(exact.pointer[k])") }
+    }
+
+    @Test(arguments: [6, 64]) func ialsBatchedLongRowsMatchPerRowSolves(f: Int) {
+        // The lockstep, tiled CG for long rows does the same arithmetic in the same order.
+        let x = ImplicitFeedback(weighting: .rating).matrix(data)
+        var g = SeededGenerator(seed: 4)
+        let fixed = AlignedFloatBuffer((0..<(x.columnCount * f)).map { _ in g.nextNormal() * 0.3 })
+        let start = (0..<(x.rowCount * f)).map { _ in g.nextNormal() * 0.3 }
+        let perRow = AlignedFloatBuffer(start), batched = AlignedFloatBuffer(start)
+        let penalties = (0..<x.rowCount).map { Float(1 + $0 % 3) }
+        for threads in [1, 2] {
+            ALSSolver(factors: f, regularization: 1, alpha: 2, solver: .conjugateGradient, steps: 3, threads: threads, longRow: 1_000_000)
+                .solveAll(target: perRow.pointer, fixed: fixed.pointer, fixedCount: x.columnCount, matrix: x, penalties: penalties)
+            ALSSolver(factors: f, regularization: 1, alpha: 2, solver: .conjugateGradient, steps: 3, threads: threads, longRow: 5)
+                .solveAll(target: batched.pointer, fixed: fixed.pointer, fixedCount: x.columnCount, matrix: x, penalties: penalties)
+        }
+        var worst: Float = 0
+        for k in 0..<perRow.count { worst = max(worst, abs(perRow.pointer[k] - batched.pointer[k])) }
+        #expect(worst < 1e-5, "max difference \(worst)")
+        #expect(perRow.array != start)
     }
 
     @Test func ialsExplanationsAddUpToTheFoldInScore() throws {

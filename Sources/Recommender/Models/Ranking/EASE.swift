@@ -97,7 +97,17 @@ public struct EASEModel: ItemScorer, HistoryScorer, ExplainableScorer, Persistab
     public var itemCount: Int { weights.rows }
 
     /// `score(u, ·) = Σ_{i ∈ I(u)} X[u][i] · B[i]` over the user's training history.
-    public func scores(forUser user: UserIndex) -> [Float] { scores(forHistory: metadata.history(of: user)) }
+    public func scores(forUser user: UserIndex) -> [Float] {
+        let n = itemCount
+        var out = [Float](repeating: 0, count: n)
+        weights.storage.withUnsafeBufferPointer { b in
+            out.withUnsafeMutableBufferPointer { o in
+                let base = b.baseAddress!, dst = o.baseAddress!
+                feedback.forEachPositive(row: Int(user), of: metadata.seen) { i, w in VectorKernels.axpy(w, base + Int(i) * n, dst, n) }
+            }
+        }
+        return out
+    }
 
     /// Fold-in: the same rule over an ad-hoc history (exact).
     /// - Complexity: O(|history| × items), SIMD.

@@ -118,21 +118,26 @@ public struct ImplicitALS: Sendable {
         let f = c.factors
         let xt = x.transposed()
         var g = SeededGenerator(seed: c.seed)
-        let users = AlignedFloatBuffer(count: x.rowCount * f), items = AlignedFloatBuffer(count: x.columnCount * f)
-        for k in 0..<users.count { users.pointer[k] = g.nextNormal() * c.initStandardDeviation }
-        for k in 0..<items.count { items.pointer[k] = g.nextNormal() * c.initStandardDeviation }
+        // Factors live in the arrays the model keeps (no copy at the end: 57 MB at ML-25M scale).
+        var users = [Float](repeating: 0, count: x.rowCount * f), items = [Float](repeating: 0, count: x.columnCount * f)
+        for k in users.indices { users[k] = g.nextNormal() * c.initStandardDeviation }
+        for k in items.indices { items[k] = g.nextNormal() * c.initStandardDeviation }
         let solver = ALSSolver(factors: f, regularization: c.regularization, alpha: c.alpha, solver: c.solver,
                                steps: c.conjugateGradientSteps, threads: max(1, c.threads))
         let userPenalty = Self.penalties(x, lambda: c.regularization, exponent: c.regularizationExponent)
         let itemPenalty = Self.penalties(xt, lambda: c.regularization, exponent: c.regularizationExponent)
-        for iteration in 0..<c.iterations {
-            let start = DispatchClock.now()
-            solver.solveAll(target: users.pointer, fixed: items.pointer, fixedCount: x.columnCount, matrix: x, penalties: userPenalty)
-            solver.solveAll(target: items.pointer, fixed: users.pointer, fixedCount: x.rowCount, matrix: xt, penalties: itemPenalty)
-            progress?(Progress(iteration: iteration + 1, seconds: DispatchClock.seconds(since: start)))
+        users.withUnsafeMutableBufferPointer { u in
+            items.withUnsafeMutableBufferPointer { i in
+                for iteration in 0..<c.iterations {
+                    let start = DispatchClock.now()
+                    solver.solveAll(target: u.baseAddress!, fixed: i.baseAddress!, fixedCount: x.columnCount, matrix: x, penalties: userPenalty)
+                    solver.solveAll(target: i.baseAddress!, fixed: u.baseAddress!, fixedCount: x.rowCount, matrix: xt, penalties: itemPenalty)
+                    progress?(Progress(iteration: iteration + 1, seconds: DispatchClock.seconds(since: start)))
+                }
+            }
         }
-        return ImplicitALSModel(userFactors: Matrix(rows: x.rowCount, columns: f, storage: users.array),
-                                itemFactors: Matrix(rows: x.columnCount, columns: f, storage: items.array),
+        return ImplicitALSModel(userFactors: Matrix(rows: x.rowCount, columns: f, storage: users),
+                                itemFactors: Matrix(rows: x.columnCount, columns: f, storage: items),
                                 regularization: c.regularization, alpha: c.alpha, feedback: c.feedback, metadata: metadata)
     }
 }
@@ -155,6 +160,17 @@ struct ALSSolver: Sendable {
     let solver: ImplicitALS.Solver
     let steps: Int
     let threads: Int
+    /// Rows with at least this many entries are solved in lockstep batches (CG only).
+    var longRow: Int = 1024
+    /// Rows per lockstep batch.
+    static let batchRows = 16
+    /// Fixed-side vectors per tile of a batched pass (512 KB at f = 64: stays in L2).
+    static let tileRows = 2048
+
+    init(factors: Int, regularization: Float, alpha: Float, solver: ImplicitALS.Solver, steps: Int, threads: Int, longRow: Int = 1024) {
+        self.factors = factors; self.regularization = regularization; self.alpha = alpha
+        self.solver = solver; self.steps = steps; self.threads = threads; self.longRow = longRow
+    }
 
     /// `YᵀY + λI` (f × f) of the fixed side, summed per thread.
     func gram(_ fixed: UnsafeMutablePointer<Float>, count: Int) -> [Float] {
@@ -186,7 +202,17 @@ struct ALSSolver: Sendable {
         let yty = gram(fixed, count: fixedCount)
         let box = UnsafeSendableBox((target, fixed))
         let m = UnsafeSendableBox(matrix)
-        ParallelLoop.run(count: matrix.rowCount, chunkSize: 128, threads: threads, setup: { SolveScratch(factors: f) }) { scratch, range in
+        var longest = 0
+        var longRows: [Int] = []
+        let useBatches = solver == .conjugateGradient && steps > 0
+        for row in 0..<matrix.rowCount {
+            let n = matrix.count(ofRow: row)
+            longest = max(longest, n)
+            if useBatches && n >= longRow { longRows.append(row) }
+        }
+        let isLong = UnsafeSendableBox(Set(longRows))
+        let shortLongest = useBatches ? min(longest, longRow) : longest
+        ParallelLoop.run(count: matrix.rowCount, chunkSize: 128, threads: threads, setup: { SolveScratch(factors: f, longestRow: shortLongest) }) { scratch, range in
             let (target, fixed) = box.value
             let matrix = m.value
             yty.withUnsafeBufferPointer { a in
@@ -194,9 +220,10 @@ struct ALSSolver: Sendable {
                     matrix.values.withUnsafeBufferPointer { vals in
                         for row in range {
                             let lo = matrix.rowOffsets[row], hi = matrix.rowOffsets[row + 1]
+                            if useBatches && hi - lo >= longRow && isLong.value.contains(row) { continue }
                             let x = target + row * f
                             let extra = penalties.map { $0[row] - regularization } ?? 0
-                            if solver == .cholesky || steps <= 0 {
+                            if !useBatches {
                                 solveExact(x: x, yty: a.baseAddress!, fixed: fixed, columns: cols.baseAddress! + lo,
                                            values: vals.baseAddress! + lo, count: hi - lo, extraPenalty: extra, scratch: &scratch)
                             } else {
@@ -208,33 +235,119 @@ struct ALSSolver: Sendable {
                 }
             }
         }
+        guard !longRows.isEmpty else { return }
+        let batches = (longRows.count + Self.batchRows - 1) / Self.batchRows
+        ParallelLoop.run(count: batches, chunkSize: 1, threads: threads, setup: { BatchScratch(factors: f) }) { scratch, range in
+            let (target, fixed) = box.value
+            let matrix = m.value
+            for batch in range {
+                let rows = Array(longRows[(batch * Self.batchRows)..<min(longRows.count, (batch + 1) * Self.batchRows)])
+                yty.withUnsafeBufferPointer { a in
+                    solveBatchCG(rows: rows, target: target, yty: a.baseAddress!, fixed: fixed, fixedCount: fixedCount,
+                                 matrix: matrix, penalties: penalties, scratch: &scratch)
+                }
+            }
+        }
+    }
+
+    /// CG for a batch of long rows in lockstep: every pass over the rows' entries is tiled
+    /// over blocks of the fixed side, so each block of fixed vectors is read from memory once
+    /// per pass for the whole batch (instead of once per row). Same arithmetic, in the same
+    /// order, as ``solveCG(x:yty:fixed:columns:values:count:extraPenalty:scratch:)``.
+    func solveBatchCG(rows: [Int], target: UnsafeMutablePointer<Float>, yty: UnsafePointer<Float>, fixed: UnsafePointer<Float>,
+                      fixedCount: Int, matrix: SparseMatrix, penalties: [Float]?, scratch: inout BatchScratch) {
+        let f = factors, nb = rows.count
+        let r = scratch.r.pointer, p = scratch.p.pointer, ap = scratch.ap.pointer
+        let alpha = self.alpha
+        var active = [Bool](repeating: true, count: nb)
+        var rsOld = [Float](repeating: 0, count: nb)
+        let extra = rows.map { row in penalties.map { $0[row] - regularization } ?? 0 }
+        matrix.columns.withUnsafeBufferPointer { colsBuf in
+            matrix.values.withUnsafeBufferPointer { valsBuf in
+                let cols = colsBuf.baseAddress!, vals = valsBuf.baseAddress!
+                /// out_b += Σ_e (residual ? c − (c−1)(y·v_b) : (c−1)(y·v_b)) y over the batch, tiled.
+                func pass(residual: Bool, v: (Int) -> UnsafePointer<Float>, out: (Int) -> UnsafeMutablePointer<Float>) {
+                    var cursor = rows.map { matrix.rowOffsets[$0] }
+                    let ends = rows.map { matrix.rowOffsets[$0 + 1] }
+                    var tileStart = 0
+                    while tileStart < fixedCount {
+                        let tileEnd = Int32(min(fixedCount, tileStart + Self.tileRows))
+                        for b in 0..<nb where active[b] {
+                            let lo = cursor[b]
+                            var hi = lo
+                            while hi < ends[b] && cols[hi] < tileEnd { hi += 1 }
+                            if hi > lo {
+                                if residual {
+                                    VectorKernels.fusedRankOneSum(count: hi - lo, f: f, row: { fixed + Int(cols[lo + $0]) * f },
+                                                                  a: { 1 + alpha * vals[lo + $0] }, b: { -alpha * vals[lo + $0] }, v: v(b), out: out(b))
+                                } else {
+                                    VectorKernels.fusedRankOneSum(count: hi - lo, f: f, row: { fixed + Int(cols[lo + $0]) * f },
+                                                                  a: { _ in 0 }, b: { alpha * vals[lo + $0] }, v: v(b), out: out(b))
+                                }
+                            }
+                            cursor[b] = hi
+                        }
+                        tileStart = Int(tileEnd)
+                    }
+                }
+                for b in 0..<nb {
+                    let x = target + rows[b] * f, rb = r + b * f
+                    VectorKernels.symv(yty, n: f, x, rb)
+                    for k in 0..<f { rb[k] = -rb[k] - extra[b] * x[k] }
+                }
+                pass(residual: true, v: { UnsafePointer(target + rows[$0] * f) }, out: { r + $0 * f })
+                for b in 0..<nb {
+                    (p + b * f).update(from: r + b * f, count: f)
+                    rsOld[b] = VectorKernels.dot(r + b * f, r + b * f, f)
+                    if rsOld[b] < 1e-20 { active[b] = false }
+                }
+                for _ in 0..<steps {
+                    for b in 0..<nb where active[b] {
+                        VectorKernels.symv(yty, n: f, p + b * f, ap + b * f)
+                        if extra[b] != 0 { VectorKernels.axpy(extra[b], p + b * f, ap + b * f, f) }
+                    }
+                    pass(residual: false, v: { UnsafePointer(p + $0 * f) }, out: { ap + $0 * f })
+                    for b in 0..<nb where active[b] {
+                        let x = target + rows[b] * f, pb = p + b * f, apb = ap + b * f, rb = r + b * f
+                        let pAp = VectorKernels.dot(pb, apb, f)
+                        guard pAp > 0 else { active[b] = false; continue }
+                        let step = rsOld[b] / pAp
+                        VectorKernels.axpy(step, pb, x, f)
+                        VectorKernels.axpy(-step, apb, rb, f)
+                        let rsNew = VectorKernels.dot(rb, rb, f)
+                        if rsNew < 1e-20 { active[b] = false; continue }
+                        VectorKernels.axpby(1, rb, rsNew / rsOld[b], pb, f)
+                        rsOld[b] = rsNew
+                    }
+                }
+            }
+        }
     }
 
     /// A few CG steps on `(YᵀY + λI + Σ (c−1) y yᵀ) x = Σ c y`, warm-started at `x`.
+    ///
+    /// The row's fixed-side vectors are read in place: after the first pass they sit in L1/L2
+    /// (a row of 150 entries is 38 KB at f = 64), so copying them to a local buffer only costs.
     @inline(__always)
     func solveCG(x: UnsafeMutablePointer<Float>, yty: UnsafePointer<Float>, fixed: UnsafePointer<Float>,
                  columns: UnsafePointer<Int32>, values: UnsafePointer<Float>, count: Int, extraPenalty: Float = 0, scratch: SolveScratch) {
         let f = factors
         let r = scratch.r.pointer, p = scratch.p.pointer, ap = scratch.ap.pointer
-        // r = b − A x = Σ [c − (c − 1) yᵀx] y − (YᵀY + λI) x
-        VectorKernels.gemv(yty, rows: f, columns: f, x, r)
+        let w = scratch.weights.pointer
+        let alpha = self.alpha
+        for e in 0..<count { w[e] = alpha * values[e] }
+        // r = b − A x = Σ [c − (c − 1) yᵀx] y − (YᵀY + λI) x, with c − 1 = w.
+        VectorKernels.symv(yty, n: f, x, r)
         for k in 0..<f { r[k] = -r[k] - extraPenalty * x[k] }
-        for e in 0..<count {
-            let y = fixed + Int(columns[e]) * f
-            let confidence = 1 + alpha * values[e]
-            VectorKernels.axpy(confidence - (confidence - 1) * VectorKernels.dot(y, x, f), y, r, f)
-        }
+        VectorKernels.fusedRankOneSum(count: count, f: f, row: { fixed + Int(columns[$0]) * f }, a: { 1 + w[$0] }, b: { -w[$0] }, v: x, out: r)
         p.update(from: r, count: f)
         var rsOld = VectorKernels.dot(r, r, f)
         if rsOld < 1e-20 { return }
         for _ in 0..<steps {
             // Ap = (YᵀY + λI) p + Σ (c − 1)(yᵀp) y
-            VectorKernels.gemv(yty, rows: f, columns: f, p, ap)
+            VectorKernels.symv(yty, n: f, p, ap)
             if extraPenalty != 0 { VectorKernels.axpy(extraPenalty, p, ap, f) }
-            for e in 0..<count {
-                let y = fixed + Int(columns[e]) * f
-                VectorKernels.axpy(alpha * values[e] * VectorKernels.dot(y, p, f), y, ap, f)
-            }
+            VectorKernels.fusedRankOneSum(count: count, f: f, row: { fixed + Int(columns[$0]) * f }, a: { _ in 0 }, b: { w[$0] }, v: p, out: ap)
             let pAp = VectorKernels.dot(p, ap, f)
             guard pAp > 0 else { break }
             let step = rsOld / pAp
@@ -275,12 +388,25 @@ struct ALSSolver: Sendable {
     }
 }
 
+/// Per-thread working vectors of the batched solves (one `f`-vector per batch row).
+struct BatchScratch {
+    let r: AlignedFloatBuffer, p: AlignedFloatBuffer, ap: AlignedFloatBuffer
+    init(factors f: Int) {
+        r = AlignedFloatBuffer(count: f * ALSSolver.batchRows)
+        p = AlignedFloatBuffer(count: f * ALSSolver.batchRows)
+        ap = AlignedFloatBuffer(count: f * ALSSolver.batchRows)
+    }
+}
+
 /// Per-thread working vectors of the solves.
 struct SolveScratch {
     let r: AlignedFloatBuffer, p: AlignedFloatBuffer, ap: AlignedFloatBuffer
+    /// `α·X[row][e]` of the current row (length: the longest row).
+    let weights: AlignedFloatBuffer
     var a: [Double], b: [Double]
-    init(factors f: Int) {
+    init(factors f: Int, longestRow: Int = 0) {
         r = AlignedFloatBuffer(count: f); p = AlignedFloatBuffer(count: f); ap = AlignedFloatBuffer(count: f)
+        weights = AlignedFloatBuffer(count: max(1, longestRow))
         a = [Double](repeating: 0, count: f * f); b = [Double](repeating: 0, count: f)
     }
 }
@@ -338,7 +464,7 @@ public struct ImplicitALSModel: ItemScorer, HistoryScorer, ItemEmbeddingModel, E
         let positives = feedback.positives(history, itemCount: itemCount)
         let solver = ALSSolver(factors: f, regularization: regularization, alpha: alpha, solver: .cholesky, steps: 0, threads: 1)
         var x = [Float](repeating: 0, count: f)
-        var scratch = SolveScratch(factors: f)
+        var scratch = SolveScratch(factors: f, longestRow: positives.count)
         let columns = positives.map(\.item), values = positives.map(\.weight)
         let y = AlignedFloatBuffer(itemFactors.storage)
         let yty = solver.gram(y.pointer, count: itemCount)

@@ -59,6 +59,14 @@ public struct ImplicitFeedback: Sendable, Equatable {
         return byItem.sorted { $0.key < $1.key }.map { (item: $0.key, weight: $0.value) }
     }
 
+    /// Calls `body(item, weight)` for each positive in row `row` of `seen` (a known user's
+    /// training history; already one entry per item), without allocating.
+    @inline(__always)
+    func forEachPositive(row: Int, of seen: SparseMatrix, _ body: (ItemIndex, Float) -> Void) {
+        guard row >= 0 && row < seen.rowCount else { return }
+        for e in seen.range(ofRow: row) where isPositive(seen.values[e]) { body(seen.columns[e], weight(seen.values[e])) }
+    }
+
     // MARK: persistence
 
     func store(in archive: inout ModelArchive) {

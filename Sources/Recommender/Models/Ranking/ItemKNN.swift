@@ -100,12 +100,33 @@ public struct ItemKNN: Sendable {
 }
 
 extension SparseMatrix {
-    /// The transpose (columns become rows), columns sorted ascending.
-    /// - Complexity: O(nonzeros + rows + columns).
+    /// The transpose (columns become rows), columns sorted ascending, by one counting sort.
+    /// - Complexity: O(nonzeros + rows + columns) time; the new matrix plus one offset array of memory.
     public func transposed() -> SparseMatrix {
-        var rows = [Int32](repeating: 0, count: nonZeroCount)
-        for r in 0..<rowCount { for e in range(ofRow: r) { rows[e] = Int32(r) } }
-        return SparseMatrix(rows: columns, columns: rows, values: values, rowCount: columnCount, columnCount: rowCount)
+        var offsets = [Int](repeating: 0, count: columnCount + 1)
+        for c in columns { offsets[Int(c) + 1] += 1 }
+        for c in 0..<columnCount { offsets[c + 1] += offsets[c] }
+        var cursor = offsets
+        var outColumns = [Int32](repeating: 0, count: nonZeroCount)
+        var outValues = [Float](repeating: 0, count: nonZeroCount)
+        outColumns.withUnsafeMutableBufferPointer { oc in
+            outValues.withUnsafeMutableBufferPointer { ov in
+                columns.withUnsafeBufferPointer { cols in
+                    values.withUnsafeBufferPointer { vals in
+                        cursor.withUnsafeMutableBufferPointer { cur in
+                            for r in 0..<rowCount {
+                                for e in rowOffsets[r]..<rowOffsets[r + 1] {
+                                    let c = Int(cols[e]), at = cur[c]
+                                    oc[at] = Int32(r); ov[at] = vals[e]
+                                    cur[c] = at + 1
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return SparseMatrix(rowCount: columnCount, columnCount: rowCount, rowOffsets: offsets, columns: outColumns, values: outValues)
     }
 }
 
@@ -150,7 +171,19 @@ public struct ItemKNNModel: ItemScorer, HistoryScorer, ExplainableScorer, Persis
     public var itemCount: Int { neighbours.rowCount }
 
     /// `score(u, j) = Σ_{i ∈ I(u)} X[u][i] · s_ij`, over the user's training history.
-    public func scores(forUser user: UserIndex) -> [Float] { scores(forHistory: metadata.history(of: user)) }
+    public func scores(forUser user: UserIndex) -> [Float] {
+        var out = [Float](repeating: 0, count: itemCount)
+        out.withUnsafeMutableBufferPointer { o in
+            neighbours.columns.withUnsafeBufferPointer { cols in
+                neighbours.values.withUnsafeBufferPointer { vals in
+                    feedback.forEachPositive(row: Int(user), of: metadata.seen) { i, w in
+                        for e in neighbours.range(ofRow: Int(i)) { o[Int(cols[e])] += w * vals[e] }
+                    }
+                }
+            }
+        }
+        return out
+    }
 
     /// Fold-in: the same rule over an ad-hoc history (exact; nothing is learned per user).
     public func scores(forHistory history: [(item: ItemIndex, rating: Float)]) -> [Float] {
