@@ -98,7 +98,7 @@ struct BenchRankingCommand: AsyncParsableCommand {
             var lists: [[ItemIndex]] = []
             for _ in 0..<max(1, repeats) {
                 let t = DispatchTime.now()
-                lists = TopNRecommender.recommend(model, users: users, k: k, excluding: metadata.seen)
+                lists = TopNRecommender.recommend(model, metadata: metadata, users: users, k: k)
                 best = min(best, seconds(since: t))
             }
             precondition(lists.count == users.count && lists.allSatisfy { $0.count == k })
@@ -107,13 +107,6 @@ struct BenchRankingCommand: AsyncParsableCommand {
         }
         print("peak RSS \(PeakMemory.megabytes()) MB")
     }
-}
-
-/// User + system CPU seconds of this process so far (all threads).
-private func processCPUSeconds() -> Double {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
 }
 
 private func seconds(since start: DispatchTime) -> Double { Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9 }

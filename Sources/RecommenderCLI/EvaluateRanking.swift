@@ -118,7 +118,7 @@ enum RankingEvaluationCommand {
             var predictSeconds = 0.0
             let report = RankingEvaluation.evaluate(test: split.test, k: command.k, relevanceThreshold: command.threshold) { users in
                 let t0 = DispatchTime.now()
-                let lists = TopNRecommender.recommend(model, users: users, k: command.k, excluding: metadata.seen)
+                let lists = TopNRecommender.recommend(model, metadata: metadata, users: users, k: command.k)
                 predictSeconds = seconds(since: t0)
                 return lists
             }

@@ -111,7 +111,7 @@ struct ExploreReport {
                                   table: counts(zips, header: "zip code")))
         }
         result.append(Section(title: "Top \(top) movies by number of ratings", table: movieTable(exploration.topByCount(top))))
-        result.append(Section(title: "Top \(top) movies by mean rating (more than \(minRatings) ratings)",
+        result.append(Section(title: "Top \(top) movies by mean rating (more than \(minRatings) rating\(minRatings == 1 ? "" : "s"))",
                               table: movieTable(exploration.topByMean(top, minimumRatings: minRatings))))
         let h = exploration.histograms
         let rows: [(String, [Double])] = [("ratings per user", h.ratingsPerUser), ("mean user rating", h.meanUserRating),
@@ -181,15 +181,16 @@ struct ExploreReport {
             : Histogram(title: "Rating values", xLabel: "rating", values: h.ratingValues).svg()
         charts.append(Chart(file: "rating-values.svg", heading: "Rating values", svg: ratingChart))
 
+        let popular = exploration.topByCount(top)
         var byCount = BarChart(title: "Top \(top) movies by number of ratings", xLabel: "", yLabel: "ratings",
-                               labels: exploration.topByCount(top).map { exploration.displayName(of: $0.item) },
-                               values: exploration.topByCount(top).map { Double($0.count) })
+                               labels: popular.map { exploration.displayName(of: $0.item) },
+                               values: popular.map { Double($0.count) })
         byCount.orientation = .horizontal
         byCount.showsValues = true
         charts.append(Chart(file: "top-by-count.svg", heading: "Top movies by number of ratings",
                             svg: byCount.svg(width: 720, height: max(240, 80 + 26 * top))))
         let best = exploration.topByMean(top, minimumRatings: minRatings)
-        var byMean = BarChart(title: "Top \(top) movies by mean rating (more than \(minRatings) ratings)", xLabel: "",
+        var byMean = BarChart(title: "Top \(top) movies by mean rating (more than \(minRatings) rating\(minRatings == 1 ? "" : "s"))", xLabel: "",
                               yLabel: "mean rating", labels: best.map { exploration.displayName(of: $0.item) },
                               values: best.map(\.mean))
         byMean.orientation = .horizontal
@@ -198,12 +199,13 @@ struct ExploreReport {
                             svg: byMean.svg(width: 720, height: max(240, 80 + 26 * top))))
 
         let catalog = dataset.catalog
+        let hasGenres = !catalog.genreNames.isEmpty
         let points = exploration.items.map { s -> ScatterPoint in
-            let genres = catalog.genreNames(of: s.item)
-            return ScatterPoint(x: Double(s.count), y: s.mean, category: genres.first ?? "none",
-                                label: "\(exploration.displayName(of: s.item)): \(s.count) ratings, mean \(Format.fixed(s.mean))")
+            ScatterPoint(x: Double(s.count), y: s.mean,
+                         category: hasGenres ? catalog.genreNames(of: s.item).first ?? "none" : nil,
+                         label: "\(exploration.displayName(of: s.item)): \(s.count) ratings, mean \(Format.fixed(s.mean))")
         }
-        var scatter = ScatterChart(title: "Movies: number of ratings vs mean rating (colour: first genre)",
+        var scatter = ScatterChart(title: "Movies: number of ratings vs mean rating" + (hasGenres ? " (colour: first genre)" : ""),
                                    xLabel: "number of ratings (log scale)", yLabel: "mean rating", points: points, logX: true)
         scatter.pointRadius = 3
         charts.append(Chart(file: "movies-count-vs-mean.svg", heading: "Number of ratings vs mean rating, per movie",

@@ -8,10 +8,13 @@ struct RecommenderCommand: AsyncParsableCommand {
         abstract: "Collaborative-filtering recommenders: load MovieLens, explore, train, evaluate, recommend.",
         version: "0.1.0",
         subcommands: [
+            DataCommand.self,
             TrainCommand.self,
             EvaluateCommand.self,
             BenchCommand.self,
             ExploreCommand.self,
+            SimilarCommand.self,
+            RecommendCommand.self,
         ]
     )
 }

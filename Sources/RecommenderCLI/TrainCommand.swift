@@ -27,26 +27,41 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "Folder to write the model file, history and charts into.")
     var output: String = "output/model"
 
+    @Option(help: "Share of the ratings held out for testing (random hold-out; default 0.1, the notebook's).")
+    var testFraction: Double?
+
+    @Option(help: "Embedding dimension (mf: 30, or 35 when regularized; ials, bpr: 64).")
+    var embeddingDim: Int?
+
+    @Option(help: "Standard deviation of the normal initialisation (mf: 0.5, or 0.05 when regularized).")
+    var initStddev: Float?
+
+    @Option(help: "Learning rate (mf: 10, or 20 when regularized; bpr: 0.03).")
+    var learningRate: Float?
+
+    @Option(help: "Number of iterations (mf: 1000, or 2000 when regularized; ials: 15).")
+    var iterations: Int?
+
+    @Option(help: "Optimizer: \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")) (mf default: sgd, full-batch gradient descent).")
+    var optimizer: OptimizerKind?
+
+    @Option(help: "Regularization coefficient (mf: the notebook's regularization_coeff, e.g. 0.1; ials λ 15, bpr λ 0.02, ease λ 400).")
+    var regularization: Float?
+
+    @Option(help: "Gravity coefficient (mf: the notebook's gravity_coeff, e.g. 1.0).")
+    var gravity: Float?
+
+    @Option(help: "A CSV of your own ratings ('title or id, rating' lines), added to the training data as user \"me\".")
+    var addRatings: String?
+
     @Option(help: "Ranking models: ratings at or above this value are positives (default: every rating).")
     var threshold: Float?
 
     @Option(help: "Ranking models: the weight of a positive in the implicit matrix (binary, rating).")
     var weighting: ImplicitFeedback.Weighting?
 
-    @Option(help: "Number of latent factors (ials, bpr).")
-    var embeddingDim: Int?
-
-    @Option(help: "L2 regularization (ials λ, bpr λ, ease λ).")
-    var regularization: Float?
-
-    @Option(help: "Training iterations (ials).")
-    var iterations: Int?
-
-    @Option(help: "Training epochs (bpr).")
+    @Option(help: "Training epochs (bpr: 150).")
     var epochs: Int?
-
-    @Option(help: "SGD learning rate (bpr).")
-    var learningRate: Float?
 
     @Option(help: "ials confidence scale α (c = 1 + α·r); item-knn conditional-probability damping.")
     var alpha: Float?
@@ -62,6 +77,8 @@ struct TrainCommand: AsyncParsableCommand {
 
     func run() async throws {
         switch algorithm {
+        case .mf:
+            try TrainMF.run(self)
         case .ials, .bpr, .ease, .itemKNN, .popularity:
             try TrainRanking.run(self)
         default:

@@ -41,12 +41,25 @@ enum BinaryRunner {
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        // Read both pipes before waiting so a large output cannot block the child.
+        // Drain stderr on another thread while reading stdout, so neither pipe can fill up and
+        // block the child.
+        let errBox = DataBox()
+        let drained = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            errBox.data = err.fileHandleForReading.readDataToEndOfFile()
+            drained.signal()
+        }
         let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        drained.wait()
+        let errData = errBox.data
         process.waitUntilExit()
         return Result(status: process.terminationStatus,
                       stdout: String(decoding: outData, as: UTF8.self),
                       stderr: String(decoding: errData, as: UTF8.self))
     }
+}
+
+/// Holds the bytes read on the stderr thread (written once before the semaphore is signalled).
+private final class DataBox: @unchecked Sendable {
+    var data = Data()
 }

@@ -66,45 +66,30 @@ public enum RankingEvaluation {
     }
 }
 
-/// Top-k recommendation for known users of an ``ItemScorer``, excluding their seen items, in
-/// parallel over users.
+/// Top-k recommendation for many known users at once, through the serving call
+/// (``Recommendations/forUser(_:scorer:metadata:options:)``), in parallel over users — so the
+/// exclusions and filters that are evaluated are exactly those that are served.
 public enum TopNRecommender {
-    /// The top `k` items of each user, best first, excluding the items in the user's row of `seen`.
+    /// The top `k` items of each user, best first, excluding the items the user rated in
+    /// training (``ModelMetadata/seen``) and applying `filter`.
     /// - Parameters:
     ///   - model: the scorer.
+    ///   - metadata: the model's metadata (seen items, catalog for the filter).
     ///   - users: dense user indices of the model.
     ///   - k: list length.
-    ///   - seen: items to exclude per user (usually the model's ``ModelMetadata/seen``).
+    ///   - filter: the include filter (all items by default).
     ///   - threads: 1 is the single-thread mode (results are identical).
-    public static func recommend(_ model: any ItemScorer, users: [UserIndex], k: Int, excluding seen: SparseMatrix,
-                                 threads: Int = Parallelism.availableCores) -> [[ItemIndex]] {
+    public static func recommend(_ model: some ItemScorer, metadata: ModelMetadata, users: [UserIndex], k: Int,
+                                 filter: ItemFilter = .all, threads: Int = Parallelism.availableCores) -> [[ItemIndex]] {
         let out = ResultSlots<[ItemIndex]>(count: users.count, empty: [])
+        let options = RecommendationOptions(count: k, excludeRated: true, filter: filter)
         Parallelism.forEachChunk(count: users.count, chunks: threads) { _, range in
             for position in range {
-                let u = Int(users[position])
-                let scores = model.scores(forUser: UserIndex(u))
-                let list = topKExcludingSortedRow(scores, k: k, row: seen, index: u)
-                out.set(position, list.map(\.index))
+                let rows = Recommendations.forUser(users[position], scorer: model, metadata: metadata, options: options)
+                out.set(position, rows.map(\.item))
             }
         }
         return out.values
-    }
-
-    /// `topK` that skips the sorted column list of one CSR row without a set.
-    static func topKExcludingSortedRow(_ scores: [Float], k: Int, row seen: SparseMatrix, index u: Int) -> [ScoredIndex] {
-        var selector = TopKSelector(k: k)
-        let range = u < seen.rowCount ? seen.range(ofRow: u) : 0..<0
-        var cursor = range.lowerBound
-        scores.withUnsafeBufferPointer { s in
-            seen.columns.withUnsafeBufferPointer { cols in
-                for i in 0..<s.count {
-                    while cursor < range.upperBound && Int(cols[cursor]) < i { cursor += 1 }
-                    if cursor < range.upperBound && Int(cols[cursor]) == i { continue }
-                    if s[i] > selector.threshold { selector.offer(index: Int32(i), score: s[i]) }
-                }
-            }
-        }
-        return selector.sorted()
     }
 }
 

@@ -76,36 +76,14 @@ public enum VectorKernels {
     }
 }
 
-/// A 64-byte-aligned, zero-initialised `Float` buffer owned by a class (freed on deinit).
-///
-/// Used for the working storage of fits; hot loops take its ``pointer`` once and never go
-/// through Swift arrays.
-public final class AlignedFloatBuffer: @unchecked Sendable {
-    /// The first element.
-    public let pointer: UnsafeMutablePointer<Float>
-    /// The number of elements.
-    public let count: Int
-
-    /// Allocates `count` zeros.
-    public init(count: Int) {
-        self.count = count
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * MemoryLayout<Float>.stride, alignment: 64)
-        pointer = raw.bindMemory(to: Float.self, capacity: max(1, count))
-        pointer.initialize(repeating: 0, count: max(1, count))
-    }
-
-    /// Allocates a copy of `values`.
+extension AlignedFloatBuffer {
+    /// Allocates a 64-byte-aligned copy of `values`.
     public convenience init(_ values: [Float]) {
         self.init(count: values.count)
         values.withUnsafeBufferPointer { src in
             if let base = src.baseAddress { pointer.update(from: base, count: values.count) }
         }
     }
-
-    deinit { pointer.deallocate() }
-
-    /// A copy of the elements as an array.
-    public var array: [Float] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
 }
 
 extension VectorKernels {

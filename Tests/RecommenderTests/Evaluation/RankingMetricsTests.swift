@@ -72,9 +72,12 @@ import Testing
         #expect(liked.named.map(\.name) == ["ndcg@2", "precision@2", "recall@2", "map@2", "hit_rate@2", "mrr@2", "coverage@2"])
     }
 
-    @Test func topNExcludesSeenItems() {
-        let seen = SparseMatrix(rows: [0, 0], columns: [1, 3], values: [1, 1], rowCount: 1, columnCount: 5)
-        let top = TopNRecommender.topKExcludingSortedRow([0.1, 0.9, 0.5, 0.8, 0.2], k: 3, row: seen, index: 0)
-        #expect(top.map(\.index) == [2, 4, 0])
+    @Test func topNGoesThroughTheServingCallAndExcludesSeenItems() {
+        // user 0 rated items 1 and 3; scores 0.1, 0.9, 0.5, 0.8, 0.2 → unseen best first: 2, 4, 0.
+        let x = Interactions(users: [0, 0], items: [1, 3], ratings: [4, 5], userCount: 1, itemCount: 5)
+        let model = PopularityModel(counts: [0.1, 0.9, 0.5, 0.8, 0.2], feedback: .default, metadata: ModelMetadata(anonymous: x))
+        #expect(TopNRecommender.recommend(model, metadata: model.metadata, users: [0], k: 3) == [[2, 4, 0]])
+        // an include filter keeps only the listed items
+        #expect(TopNRecommender.recommend(model, metadata: model.metadata, users: [0], k: 3, filter: ItemFilter(items: [0, 4])) == [[4, 0]])
     }
 }

@@ -2,49 +2,36 @@ import Testing
 @testable import Recommender
 
 @Suite struct CholeskyTests {
-    /// A random SPD matrix A = MᵀM / n + I (n × n).
-    func randomSPD(_ n: Int, seed: UInt64) -> [Float] {
-        var g = SeededGenerator(seed: seed)
-        let m = (0..<(n * n)).map { _ in g.nextNormal() }
-        var a = [Float](repeating: 0, count: n * n)
-        for i in 0..<n { for j in 0..<n {
-            var s: Float = 0
-            for k in 0..<n { s += m[k * n + i] * m[k * n + j] }
-            a[i * n + j] = s / Float(n) + (i == j ? 1 : 0)
+    @Test func solvesAKnownSystem() throws {
+        // A = [[4, 2, 0], [2, 5, 1], [0, 1, 3]], x = [1, -2, 3] → b = A·x = [0, -5, 7].
+        let a: [Double] = [4, 2, 0, 2, 5, 1, 0, 1, 3]
+        let factor = try Cholesky(a, order: 3)
+        let x = factor.solve([0, -5, 7])
+        for (got, want) in zip(x, [1.0, -2, 3]) { #expect(abs(got - want) < 1e-12) }
+        // L·Lᵀ reproduces A.
+        let l = factor.lower
+        for i in 0..<3 { for j in 0..<3 {
+            let s = (0..<3).reduce(0.0) { $0 + l[i * 3 + $1] * l[j * 3 + $1] }
+            #expect(abs(s - a[i * 3 + j]) < 1e-12)
         } }
-        return a
     }
 
-    @Test(arguments: [1, 7, 100, 230]) func inverseTimesMatrixIsIdentity(n: Int) throws {
-        let a = randomSPD(n, seed: UInt64(n))
-        for threads in [1, 2] {
-            let p = try SymmetricPositiveDefinite.inverse(a, n: n, threads: threads)
-            var worst: Float = 0
-            for i in 0..<n { for j in 0..<n {
-                var s: Float = 0
-                for k in 0..<n { s += a[i * n + k] * p[k * n + j] }
-                worst = max(worst, abs(s - (i == j ? 1 : 0)))
-            } }
-            #expect(worst < 2e-3, "n = \(n), threads = \(threads): max |A·A⁻¹ − I| = \(worst)")
+    @Test func rejectsMatricesThatAreNotPositiveDefinite() {
+        #expect(throws: LinearAlgebraError.notPositiveDefinite(pivot: 1)) { try Cholesky([1, 2, 2, 1], order: 2) }
+        #expect(throws: LinearAlgebraError.notPositiveDefinite(pivot: 0)) { try Cholesky([0], order: 1) }
+    }
+
+    @Test func randomSystemsAgreeWithTheResidual() throws {
+        var g = SeededGenerator(seed: 17)
+        let n = 12
+        let m = (0..<(n * n)).map { _ in Double(g.nextNormal()) }
+        var a = [Double](repeating: 0, count: n * n)
+        for i in 0..<n { for j in 0..<n { a[i * n + j] = (0..<n).reduce(0.0) { $0 + m[i * n + $1] * m[j * n + $1] } + (i == j ? 0.5 : 0) } }
+        let b = (0..<n).map { _ in Double(g.nextNormal()) }
+        let x = try Cholesky(a, order: n).solve(b)
+        for i in 0..<n {
+            let r = (0..<n).reduce(0.0) { $0 + a[i * n + $1] * x[$1] } - b[i]
+            #expect(abs(r) < 1e-9)
         }
-    }
-
-    @Test func handComputedTwoByTwo() throws {
-        // A = [[4, 2], [2, 3]]: det = 8, A⁻¹ = [[3, −2], [−2, 4]] / 8.
-        let p = try SymmetricPositiveDefinite.inverse([4, 2, 2, 3], n: 2)
-        for (x, y) in zip(p, [0.375, -0.25, -0.25, 0.5] as [Float]) { #expect(abs(x - y) < 1e-6) }
-    }
-
-    @Test func indefiniteMatrixThrows() {
-        #expect(throws: LinearAlgebraError.self) { try SymmetricPositiveDefinite.inverse([1, 2, 2, 1], n: 2) }
-    }
-
-    @Test func smallDoubleSolve() {
-        // [[4, 2], [2, 3]] x = [2, 1] → x = A⁻¹ b = [3·2 − 2·1, −2·2 + 4·1] / 8 = [0.5, 0].
-        var a: [Double] = [4, 2, 2, 3], b: [Double] = [2, 1]
-        let ok = a.withUnsafeMutableBufferPointer { ap in b.withUnsafeMutableBufferPointer { bp in
-            SymmetricPositiveDefinite.solveInPlace(ap.baseAddress!, bp.baseAddress!, n: 2) } }
-        #expect(ok)
-        #expect(abs(b[0] - 0.5) < 1e-12 && abs(b[1]) < 1e-12)
     }
 }

@@ -31,7 +31,7 @@ enum TwoBlocks {
 /// Checks shared by every ranking model.
 func checkRankingConformance<M: ItemScorer & PersistableModel>(_ model: M, name: String, requireBlocks: Bool = true) throws {
     let seen = model.metadata.seen
-    let lists = TopNRecommender.recommend(model, users: (0..<TwoBlocks.users).map { UserIndex($0) }, k: 2, excluding: seen, threads: 1)
+    let lists = TopNRecommender.recommend(model, metadata: model.metadata, users: (0..<TwoBlocks.users).map { UserIndex($0) }, k: 2, threads: 1)
     for u in 0..<TwoBlocks.users {
         #expect(model.scores(forUser: UserIndex(u)).count == TwoBlocks.items)
         let rated = Set(seen.columns(ofRow: u))

@@ -49,7 +49,7 @@ public struct EASE: Sendable {
     public init(_ configuration: Configuration = .default) { self.configuration = configuration }
 
     /// Solves for `B` in closed form.
-    /// - Throws: ``LinearAlgebraError/notPositiveDefinite(row:value:)`` when `λ ≤ 0` leaves
+    /// - Throws: ``LinearAlgebraError/notPositiveDefinite(pivot:)`` when `λ ≤ 0` leaves
     ///   `XᵀX + λI` singular.
     public func fit(_ training: Interactions, metadata: ModelMetadata? = nil) throws -> EASEModel {
         let c = configuration

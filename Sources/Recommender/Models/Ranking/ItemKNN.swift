@@ -99,37 +99,6 @@ public struct ItemKNN: Sendable {
     }
 }
 
-extension SparseMatrix {
-    /// The transpose (columns become rows), columns sorted ascending, by one counting sort.
-    /// - Complexity: O(nonzeros + rows + columns) time; the new matrix plus one offset array of memory.
-    public func transposed() -> SparseMatrix {
-        var offsets = [Int](repeating: 0, count: columnCount + 1)
-        for c in columns { offsets[Int(c) + 1] += 1 }
-        for c in 0..<columnCount { offsets[c + 1] += offsets[c] }
-        var cursor = offsets
-        var outColumns = [Int32](repeating: 0, count: nonZeroCount)
-        var outValues = [Float](repeating: 0, count: nonZeroCount)
-        outColumns.withUnsafeMutableBufferPointer { oc in
-            outValues.withUnsafeMutableBufferPointer { ov in
-                columns.withUnsafeBufferPointer { cols in
-                    values.withUnsafeBufferPointer { vals in
-                        cursor.withUnsafeMutableBufferPointer { cur in
-                            for r in 0..<rowCount {
-                                for e in rowOffsets[r]..<rowOffsets[r + 1] {
-                                    let c = Int(cols[e]), at = cur[c]
-                                    oc[at] = Int32(r); ov[at] = vals[e]
-                                    cur[c] = at + 1
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return SparseMatrix(rowCount: columnCount, columnCount: rowCount, rowOffsets: offsets, columns: outColumns, values: outValues)
-    }
-}
-
 /// Per-row top-k lists written by parallel threads into disjoint slots.
 final class NeighbourTable: @unchecked Sendable {
     let k: Int
