@@ -66,9 +66,10 @@ public enum RankingEvaluation {
     }
 }
 
-/// Top-k recommendation for many known users at once, through the serving call
-/// (``Recommendations/forUser(_:scorer:metadata:options:)``), in parallel over users — so the
-/// exclusions and filters that are evaluated are exactly those that are served.
+/// Top-k recommendation for many known users at once, through the serving call's ranking
+/// (``Recommendations/rankIndices(scores:metadata:user:options:)``, which
+/// ``Recommendations/forUser(_:scorer:metadata:options:)`` uses), in parallel over users — so
+/// the exclusions and filters that are evaluated are exactly those that are served.
 public enum TopNRecommender {
     /// The top `k` items of each user, best first, excluding the items the user rated in
     /// training (``ModelMetadata/seen``) and applying `filter`.
@@ -85,8 +86,9 @@ public enum TopNRecommender {
         let options = RecommendationOptions(count: k, excludeRated: true, filter: filter)
         Parallelism.forEachChunk(count: users.count, chunks: threads) { _, range in
             for position in range {
-                let rows = Recommendations.forUser(users[position], scorer: model, metadata: metadata, options: options)
-                out.set(position, rows.map(\.item))
+                let user = users[position]
+                let rows = Recommendations.rankIndices(scores: model.scores(forUser: user), metadata: metadata, user: user, options: options)
+                out.set(position, rows.map(\.index))
             }
         }
         return out.values
