@@ -132,7 +132,9 @@ enum RankingEvaluationCommand {
             table += "| \(r.name) | " + r.report.named.map { String(format: "%.4f", $0.value) }.joined(separator: " | ")
             table += String(format: " | %.3f | %.4f |\n", r.fit, r.predict)
         }
-        print("Ranking evaluation on \(dataset.name): \(command.evaluationProtocol.rawValue), test fraction \(command.testFraction), seed \(command.seed), k = \(command.k), \(rows.first?.report.userCount ?? 0) users, full ranking over \(dataset.itemCount) items, training items excluded\n")
+        let protocolText = command.evaluationProtocol == .userStratified
+            ? "user-stratified, test fraction \(command.testFraction), seed \(command.seed)" : "leave-last-out (latest rating per user)"
+        print("Ranking evaluation on \(dataset.name): \(protocolText), k = \(command.k), \(rows.first?.report.userCount ?? 0) users, full ranking over \(dataset.itemCount) items, training items excluded\n")
         print(table)
         if let path = command.json {
             let results: [[String: Any]] = rows.map { r in

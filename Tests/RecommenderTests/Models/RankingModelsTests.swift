@@ -316,3 +316,21 @@ extension Double { var float: Float { Float(self) } }
         #expect(abs(Double(bias0[2] - bias.pointer[2]) / Double(eta) - numericBj) < 1e-3)
     }
 }
+
+/// The defaults documented on each configuration (docs and code must not drift).
+@Suite struct RankingDefaultsTests {
+    @Test func documentedDefaults() {
+        let ials = ImplicitALS.Configuration.default
+        #expect(ials.factors == 64 && ials.regularization == 15 && ials.regularizationExponent == 0.5 && ials.alpha == 0.4)
+        #expect(ials.iterations == 15 && ials.solver == .conjugateGradient && ials.conjugateGradientSteps == 3)
+        #expect(ials.initStandardDeviation == 0.01 && ials.feedback == ImplicitFeedback(threshold: nil, weighting: .rating))
+        let bpr = BPR.Configuration.default
+        #expect(bpr.factors == 64 && bpr.learningRate == 0.03 && bpr.regularization == 0.02 && bpr.epochs == 150 && bpr.initStandardDeviation == 0.1)
+        #expect(bpr.feedback == .default)
+        let ease = EASE.Configuration.default
+        #expect(ease.lambda == 400 && ease.dropout == 0 && ease.feedback == .default)
+        let knn = ItemKNN.Configuration.default
+        #expect(knn.similarity == .cosine && knn.neighbours == 100 && knn.shrink == 10 && knn.alpha == 0.5 && knn.feedback == .default)
+        #expect(ImplicitFeedback.default == ImplicitFeedback(threshold: nil, weighting: .binary))
+    }
+}
