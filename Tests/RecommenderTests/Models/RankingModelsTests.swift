@@ -330,7 +330,7 @@ extension Double { var float: Float { Float(self) } }
         let ease = EASE.Configuration.default
         #expect(ease.lambda == 400 && ease.dropout == 0 && ease.feedback == .default)
         let knn = ItemKNN.Configuration.default
-        #expect(knn.similarity == .cosine && knn.neighbours == 100 && knn.shrink == 10 && knn.alpha == 0.5 && knn.feedback == .default)
+        #expect(knn.similarity == .cosine && knn.neighbours == 400 && knn.shrink == 10 && knn.alpha == 0.5 && knn.feedback == .default)
         #expect(ImplicitFeedback.default == ImplicitFeedback(threshold: nil, weighting: .binary))
     }
 }

