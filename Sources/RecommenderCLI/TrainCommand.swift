@@ -81,6 +81,8 @@ struct TrainCommand: AsyncParsableCommand {
             try TrainMF.run(self)
         case .ials, .bpr, .ease, .itemKNN, .popularity:
             try TrainRanking.run(self)
+        case .best:
+            try trainBest(self)
         default:
             throw ValidationError("--algorithm \(algorithm.rawValue) is not available yet")
         }

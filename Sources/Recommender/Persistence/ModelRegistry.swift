@@ -10,6 +10,7 @@ public enum ModelRegistry {
         EASEModel.self,
         ImplicitALSModel.self,
         BPRModel.self,
+        BayesianFactorizationMachineModel.self,
     ]
 
     /// Reads any registered model from a file, by the kind named in its header.
