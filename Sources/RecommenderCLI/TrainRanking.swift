@@ -3,7 +3,7 @@ import Foundation
 import Recommender
 
 /// `recommender train --algorithm popularity|item-knn|ials|bpr|ease`: fits a ranking model on
-/// the whole data set and writes `<output>/<kind>.model`.
+/// the whole data set and writes `<output>/model.recmodel` (what `recommend --model <output>` reads).
 enum TrainRanking {
     static func run(_ command: TrainCommand) throws {
         let dataset = try command.data.load()
@@ -18,7 +18,7 @@ enum TrainRanking {
             print(line)
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-        let url = URL(fileURLWithPath: command.output).appendingPathComponent("\(type(of: model).kind).model")
+        let url = URL(fileURLWithPath: command.output).appendingPathComponent(ModelLocation.fileName)
         try model.save(to: url)
         print(String(format: "trained %@ on %@ (%d users, %d items, %d interactions) in %.3f s", type(of: model).kind, dataset.name,
                      dataset.userCount, dataset.itemCount, dataset.interactions.count, seconds))

@@ -64,7 +64,19 @@ import Testing
         let out = root.appendingPathComponent("model").path
         let r = try run(["train", "--algorithm", "ials", "--embedding-dim", "4", "--iterations", "3", "--data-dir", root.path, "--dataset", "tiny", "--output", out])
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(FileManager.default.fileExists(atPath: out + "/ials.model"))
+        #expect(FileManager.default.fileExists(atPath: out + "/model.recmodel"))
+        // the shared recommend command serves the ranking model, with explanations
+        let rec = try run(["recommend", "--model", out, "--user", "1", "-k", "2", "--exclude-rated", "--explain"])
+        #expect(rec.status == 0, "\(rec.stderr)")
+        #expect(rec.stdout.contains("model 'ials'") && rec.stdout.contains("Because you liked:"))
+        // fold-in of a new user's ratings (item ids 1 and 2 are in the first taste block)
+        let ratings = root.appendingPathComponent("me.csv")
+        try "1,5\n2,4\n3,5\n".write(to: ratings, atomically: true, encoding: .utf8)
+        let folded = try run(["recommend", "--model", out, "--ratings", ratings.path, "-k", "2", "--exclude-rated"])
+        #expect(folded.status == 0, "\(folded.stderr)")
+        let lines = folded.stdout.split(separator: "\n").suffix(2).map { String($0) }
+        #expect(lines.allSatisfy { line in ["4", "5", "6"].contains(line.split(separator: " ").dropFirst().first.map(String.init) ?? "") },
+                "fold-in should recommend the rest of the first block: \(lines)")
         let bad = try run(["evaluate", "--task", "ranking", "--algorithms", "svd", "--data-dir", root.path, "--dataset", "tiny"])
         #expect(bad.status != 0)
         #expect(bad.stderr.contains("not a ranking model"))
