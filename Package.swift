@@ -17,8 +17,10 @@ let package = Package(
         // MARK: implementation
         .target(
             name: "Recommender",
-            dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]
+            dependencies: ["CPrefetch", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
+        // Header-only C shim: software prefetch for the gathers of the iALS solves.
+        .target(name: "CPrefetch"),
         .executableTarget(
             name: "RecommenderCLI",
             dependencies: [
