@@ -80,8 +80,8 @@ struct RecommendCommand: AsyncParsableCommand {
     var ratings: String?
     @Option(name: .customShort("k"), help: "How many items.")
     var count: Int = 10
-    @Flag(help: "Leave out the items the user already rated.")
-    var excludeRated = false
+    @Flag(inversion: .prefixedNo, help: "Leave out the items the user already rated (the default; --no-exclude-rated keeps them).")
+    var excludeRated = true
     @Option(help: "Only items of this genre (repeatable).")
     var genre: [String] = []
     @Flag(help: "Explain each recommendation: the rated items that contributed most (item-knn, ease, ials).")
