@@ -41,7 +41,7 @@ public struct ItemFilter: Sendable, Equatable {
 public struct RecommendationOptions: Sendable, Equatable {
     /// How many items (k).
     public var count: Int
-    /// Leave out the items the user already rated: in training (``ModelMetadata/seen``) for a known
+    /// Leave out the items the user already rated (the default): in training (``ModelMetadata/seen``) for a known
     /// user, or in the given history for a new user.
     public var excludeRated: Bool
     /// Further items to leave out.
@@ -50,7 +50,7 @@ public struct RecommendationOptions: Sendable, Equatable {
     public var filter: ItemFilter
 
     /// Creates options.
-    public init(count: Int = 10, excludeRated: Bool = false, excluded: Set<ItemIndex> = [], filter: ItemFilter = .all) {
+    public init(count: Int = 10, excludeRated: Bool = true, excluded: Set<ItemIndex> = [], filter: ItemFilter = .all) {
         precondition(count >= 0, "count must be non-negative")
         self.count = count
         self.excludeRated = excludeRated
