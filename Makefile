@@ -8,7 +8,7 @@ CPU_FLAGS := $(shell grep -q -w avx2 /proc/cpuinfo 2>/dev/null && grep -q -w fma
 BUILD_FLAGS := -c release -Xswiftc -enable-testing $(CPU_FLAGS)
 BIN = $(shell $(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/recommender
 
-.PHONY: demo test build data bench bench-load clean
+.PHONY: demo test build data example bench bench-load clean
 
 build:
 	$(SWIFT) build $(BUILD_FLAGS) --product recommender
@@ -19,6 +19,11 @@ data: build
 ## demo: fetch MovieLens 100K if absent, build in release mode and run the pipeline end to end.
 demo: data
 	bash scripts/demo.sh "$(BIN)" "$(DATA_DIR)" "$(OUT)"
+
+## example: the README's Swift example (Sources/RecommenderExample/main.swift).
+example: data
+	$(SWIFT) build $(BUILD_FLAGS) --product recommender-example
+	RECOMMENDER_DATA_DIR=$(DATA_DIR) $(dir $(BIN))recommender-example
 
 ## test: the whole test suite (what CI runs).
 test:

@@ -8,6 +8,7 @@ let package = Package(
         // MARK: public API
         .library(name: "Recommender", targets: ["Recommender"]),
         .executable(name: "recommender", targets: ["RecommenderCLI"]),
+        .executable(name: "recommender-example", targets: ["RecommenderExample"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -28,6 +29,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The README's Swift example (`swift run -c release recommender-example`).
+        .executableTarget(name: "RecommenderExample", dependencies: ["Recommender"]),
         // MARK: tests
         .testTarget(name: "RecommenderTests", dependencies: ["Recommender"]),
         .testTarget(name: "CLITests", dependencies: ["RecommenderCLI"]),
