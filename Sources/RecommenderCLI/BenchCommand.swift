@@ -7,7 +7,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run performance benchmarks and print figures (time, throughput, peak memory).",
-        subcommands: [BenchLoadCommand.self]
+        subcommands: [BenchLoadCommand.self, BenchSoftmaxCommand.self, BenchGemmCommand.self]
     )
 }
 

@@ -4,6 +4,7 @@ import Foundation
 public enum ModelRegistry {
     /// Every persistable model type, looked up by ``PersistableModel/kind``.
     public static let types: [any PersistableModel.Type] = [
+        SoftmaxModel.self,
     ]
 
     /// Reads any registered model from a file, by the kind named in its header.

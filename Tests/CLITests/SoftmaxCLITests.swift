@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+
+/// Runs the built `recommender` binary (next to the test bundle) and returns (exit code, stdout, stderr).
+func runRecommender(_ arguments: [String]) throws -> (Int32, String, String) {
+    let folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    var binary = folder.appendingPathComponent("recommender")
+    // On Linux the test runner is `…/debug/<Package>PackageTests.xctest`; on macOS it is inside a bundle.
+    if !FileManager.default.fileExists(atPath: binary.path) {
+        binary = folder.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("recommender")
+    }
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = arguments
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return (process.terminationStatus, stdout, stderr)
+}
+
+/// A tiny RecBole-layout data set in a temporary folder: two taste groups of users.
+func writeTinyDataset() throws -> URL {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("softmax-cli-\(UInt32.random(in: 0...UInt32.max))")
+    let folder = root.appendingPathComponent("tiny")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    var inter = "user_id:token\titem_id:token\trating:float\ttimestamp:float\n"
+    for user in 1...40 {
+        let base = user % 2 == 0 ? 1 : 7
+        for k in 0..<4 { inter += "\(user)\t\(base + (user + k) % 6)\t\(1 + (user + k) % 5)\t\(1000 + k)\n" }
+    }
+    var item = "item_id:token\tmovie_title:token_seq\trelease_year:token\tclass:token_seq\n"
+    let genres = ["Action", "Comedy", "Drama Romance"]
+    for i in 1...12 { item += "\(i)\tMovie \(i)\t\(1990 + i % 3)\t\(genres[i % 3])\n" }
+    try inter.write(to: folder.appendingPathComponent("tiny.inter"), atomically: true, encoding: .utf8)
+    try item.write(to: folder.appendingPathComponent("tiny.item"), atomically: true, encoding: .utf8)
+    return root
+}
+
+@Suite struct SoftmaxCLITests {
+    @Test func trainSoftmaxWritesModelAndHistory() throws {
+        let root = try writeTinyDataset()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let output = root.appendingPathComponent("out").path
+        let (status, stdout, stderr) = try runRecommender([
+            "train", "--algorithm", "softmax", "--data-dir", root.path, "--dataset", "tiny", "--embedding-dim", "6",
+            "--iterations", "30", "--batch-size", "8", "--learning-rate", "0.5", "--label-mode", "exclude", "--output", output,
+        ])
+        #expect(status == 0, "stderr: \(stderr)")
+        #expect(stdout.contains("iteration 0: train_loss="))
+        #expect(stdout.contains("precision@10="))
+        #expect(stdout.contains("final: iteration 30:"))
+        for file in ["model.recmodel", "history.csv", "history.json"] {
+            #expect(FileManager.default.fileExists(atPath: output + "/" + file), "\(file) missing")
+        }
+        let csv = try String(contentsOfFile: output + "/history.csv", encoding: .utf8)
+        #expect(csv.hasPrefix("iteration,train_loss,test_loss,test_precision_at_10"))
+        #expect(csv.split(separator: "\n").count == 1 + 4)
+    }
+
+    @Test func badSoftmaxOptionsFailWithOneLine() throws {
+        let root = try writeTinyDataset()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let (status, _, stderr) = try runRecommender([
+            "train", "--algorithm", "softmax", "--data-dir", root.path, "--dataset", "tiny", "--hidden-dims", "35,20",
+        ])
+        #expect(status != 0)
+        #expect(stderr.contains("last hidden layer has 20 units"), "stderr: \(stderr)")
+    }
+}
