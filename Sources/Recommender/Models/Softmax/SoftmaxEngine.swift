@@ -15,10 +15,16 @@ struct SoftmaxExample {
 /// The training engine: all parameters, gradients, optimizer state and workspaces in
 /// 64-byte-aligned buffers, a hand-written forward and backward pass, and the optimizers.
 ///
-/// Parameters live in one flat buffer, in this order: movie table (`itemCount × movieLD`,
-/// rows padded to a multiple of 8 with zeros), genre table, year table, then for each hidden
+/// Parameters live in one flat buffer, in this order: movie table (`itemCount × movieLD`),
+/// genre table, year table, then for each hidden
 /// layer its weights and (optionally) biases. The gradient buffer and the optimizer state
 /// buffers have the same layout, so one loop updates everything.
+///
+/// Each movie-table row is `movieLD = roundUp(d + g + y, 8)` floats: the movie's embedding
+/// (`d`), then — refreshed before every pass — the sum of its genres' embeddings (`g`) and its
+/// year's embedding (`y`), then zeros. A user's bag is then one SIMD sum of whole rows, and
+/// its gradient one SIMD add per bag entry; the side columns' gradients are moved to the
+/// genre and year tables per movie (not per bag entry) and zeroed before the update.
 ///
 /// A step splits the batch into two fixed halves (phase 1: bags, hidden layers, logits,
 /// softmax, back to the inputs, row-parallel) and the movie table into two fixed halves
@@ -53,6 +59,9 @@ final class SoftmaxEngine {
     let invMovieCount: UnsafeMutablePointer<Float>
     let invGenreCount: UnsafeMutablePointer<Float>
     let chunkAcc: [UnsafeMutablePointer<Float>]              // per chunk: movieLD scratch
+    let scaledInputGrads: UnsafeMutablePointer<Float>        // maxRows × movieLD: bag-entry gradient of each example
+    let sideGrads: [UnsafeMutablePointer<Float>]             // per chunk: genre + year table gradients
+    let movieGenreCounts: [Float]
     let transposedScratch: [UnsafeMutablePointer<Float>]     // per chunk: movieDim × maxRows
     let movieGradT: UnsafeMutablePointer<Float>              // movieDim × itemCount
 
@@ -64,7 +73,7 @@ final class SoftmaxEngine {
         net = network
         itemCount = network.itemCount
         movieDim = network.movieDim
-        movieLD = (network.movieDim + 7) / 8 * 8
+        movieLD = (network.inputDim + 7) / 8 * 8
         genreDim = network.genreDim
         yearDim = network.yearDim
         genreCount = features.genreVocabulary.count
@@ -106,8 +115,12 @@ final class SoftmaxEngine {
         logits = buffer(maxRows * itemCount)
         invMovieCount = buffer(maxRows)
         invGenreCount = buffer(maxRows)
-        let accWidth = (network.movieDim + 7) / 8 * 8 + network.genreDim + network.yearDim
-        chunkAcc = (0..<Self.chunks).map { _ in buffer(accWidth) }
+        let ld = (network.inputDim + 7) / 8 * 8
+        chunkAcc = (0..<Self.chunks).map { _ in buffer(ld) }
+        scaledInputGrads = buffer(maxRows * ld)
+        let sideCount = features.genreVocabulary.count * network.genreDim + features.yearVocabulary.count * network.yearDim
+        sideGrads = (0..<Self.chunks).map { _ in buffer(sideCount) }
+        movieGenreCounts = (0..<network.itemCount).map { Float(features.genreOffsets[$0 + 1] - features.genreOffsets[$0]) }
         transposedScratch = (0..<Self.chunks).map { _ in buffer(network.movieDim * maxRows) }
         movieGradT = buffer(network.movieDim * network.itemCount)
 
@@ -124,7 +137,8 @@ final class SoftmaxEngine {
     }
 
     deinit {
-        for p in [params, grads, state1, state2, logits, invMovieCount, invGenreCount] + partialWeightGrads + activations + backGrads + chunkAcc + transposedScratch + [movieGradT] {
+        workers?.shutDown()
+        for p in [params, grads, state1, state2, logits, invMovieCount, invGenreCount] + partialWeightGrads + activations + backGrads + chunkAcc + transposedScratch + [movieGradT, scaledInputGrads] + sideGrads {
             p.deallocate()
         }
     }
@@ -146,16 +160,17 @@ final class SoftmaxEngine {
 
     // MARK: parallel helper
 
+    /// The worker thread, started on first use with two threads.
+    private var workers: SoftmaxWorkers?
+
     /// Runs `body(chunk)` for both fixed chunks, concurrently when `threads > 1`.
     func forChunks(threads: Int, _ body: (Int) -> Void) {
-        if threads <= 1 {
+        if threads <= 1 || Parallelism.availableCores < 2 {
             for c in 0..<Self.chunks { body(c) }
             return
         }
-        withoutActuallyEscaping(body) { body in
-            let box = UnsafeSendableBox(body)
-            DispatchQueue.concurrentPerform(iterations: Self.chunks) { box.value($0) }
-        }
+        if workers == nil { workers = SoftmaxWorkers() }
+        workers!.run(body)
     }
 
     @inline(__always) func rowRange(_ chunk: Int, of rows: Int) -> Range<Int> {
@@ -164,39 +179,51 @@ final class SoftmaxEngine {
 
     // MARK: forward
 
-    /// Bags of example rows `range` into `activations[0]`.
+    /// Writes each movie's genre-embedding sum and year embedding into the side columns of its row.
+    func refreshSideColumns() {
+        guard genreDim + yearDim > 0 else { return }
+        let genreTable = params + genreOffset, yearTable = params + yearOffset
+        genreOffsets.withUnsafeBufferPointer { go in genreTokens.withUnsafeBufferPointer { gt in yearTokens.withUnsafeBufferPointer { yt in
+            for m in 0..<itemCount {
+                let row = params + m * movieLD + movieDim
+                for c in 0..<genreDim { row[c] = 0 }
+                for q in Int(go[m])..<Int(go[m + 1]) {
+                    let g = genreTable + Int(gt[q]) * genreDim
+                    for c in 0..<genreDim { row[c] += g[c] }
+                }
+                let y = yearTable + Int(yt[m]) * yearDim
+                for c in 0..<yearDim { row[genreDim + c] = y[c] }
+            }
+        } } }
+    }
+
+    /// Bags of example rows `range` into `activations[0]` (side columns must be fresh).
     func gatherInputs(_ examples: UnsafePointer<SoftmaxExample>, _ range: Range<Int>, chunk: Int) {
         let x = activations[0], inputDim = dims[0]
         let acc = chunkAcc[chunk]
-        let movies = UnsafePointer(params), genreTable = UnsafePointer(params + genreOffset), yearTable = UnsafePointer(params + yearOffset)
-        genreOffsets.withUnsafeBufferPointer { go in genreTokens.withUnsafeBufferPointer { gt in yearTokens.withUnsafeBufferPointer { yt in
+        let movies = UnsafePointer(params)
+        movieGenreCounts.withUnsafeBufferPointer { genreCounts in
             for b in range {
                 let e = examples[b]
-                acc.update(repeating: 0, count: movieLD + genreDim + yearDim)
-                let gacc = acc + movieLD, yacc = acc + movieLD + genreDim
-                var n = 0, ng = 0
+                acc.update(repeating: 0, count: movieLD)
+                var n = 0
+                var ng: Float = 0
                 for t in 0..<e.count where t != e.excluded {
                     let m = Int(e.movies[t])
                     n += 1
+                    ng += genreCounts[m]
                     VectorKernels.add(movies + m * movieLD, acc, count: movieLD)
-                    for q in Int(go[m])..<Int(go[m + 1]) {
-                        let g = Int(gt[q])
-                        ng += 1
-                        for c in 0..<genreDim { gacc[c] += genreTable[g * genreDim + c] }
-                    }
-                    let y = Int(yt[m])
-                    for c in 0..<yearDim { yacc[c] += yearTable[y * yearDim + c] }
                 }
                 let inv: Float = n > 0 ? 1 / Float(n) : 0
-                let invG: Float = ng > 0 ? 1 / Float(ng) : 0
+                let invG: Float = ng > 0 ? 1 / ng : 0
                 invMovieCount[b] = inv
                 invGenreCount[b] = invG
                 let row = x + b * inputDim
                 for c in 0..<movieDim { row[c] = acc[c] * inv }
-                for c in 0..<genreDim { row[movieDim + c] = gacc[c] * invG }
-                for c in 0..<yearDim { row[movieDim + genreDim + c] = yacc[c] * inv }
+                for c in movieDim..<(movieDim + genreDim) { row[c] = acc[c] * invG }
+                for c in (movieDim + genreDim)..<inputDim { row[c] = acc[c] * inv }
             }
-        } } }
+        }
     }
 
     /// Hidden layers and logits for rows `range` (inputs already gathered).
@@ -222,6 +249,7 @@ final class SoftmaxEngine {
     /// Forward pass of `count` examples: logits in ``logits``. Returns nothing; cheap to call for evaluation.
     func forward(_ examples: UnsafePointer<SoftmaxExample>, count: Int, threads: Int) {
         precondition(count <= maxRows)
+        refreshSideColumns()
         let box = UnsafeSendableBox(examples)
         forChunks(threads: threads) { c in
             let range = self.rowRange(c, of: count)
@@ -238,6 +266,7 @@ final class SoftmaxEngine {
     func lossAndGradients(_ examples: UnsafePointer<SoftmaxExample>, count: Int, threads: Int,
                           optimizer: SoftmaxModel.Optimizer? = nil, learningRate: Float = 0) -> Float {
         precondition(count > 0 && count <= maxRows)
+        refreshSideColumns()
         let box = UnsafeSendableBox(examples)
         var chunkLoss = [Double](repeating: 0, count: Self.chunks)
         let invBatch = 1 / Float(count)
@@ -284,6 +313,15 @@ final class SoftmaxEngine {
                     Gemm.sgemm(.none, .transpose, m: rows, n: nIn, k: nOut, alpha: self.scale, a: g, lda: nOut,
                                b: self.params + self.weightOffsets[l], ldb: nOut, c: self.backGrads[l] + range.lowerBound * nIn, ldc: nIn)
                 }
+                // What each bag entry's row receives: dx scaled by 1/|movies| or 1/|genres|.
+                let inputDim = self.dims[0], md = self.movieDim, gd = self.genreDim
+                for b in range {
+                    let dx = self.backGrads[0] + b * inputDim, out = self.scaledInputGrads + b * self.movieLD
+                    let inv = self.invMovieCount[b], invG = self.invGenreCount[b]
+                    for c in 0..<md { out[c] = dx[c] * inv }
+                    for c in md..<(md + gd) { out[c] = dx[c] * invG }
+                    for c in (md + gd)..<inputDim { out[c] = dx[c] * inv }
+                }
             }
             // Phase 2: movie table columns.
             forChunks(threads: threads) { c in
@@ -299,42 +337,44 @@ final class SoftmaxEngine {
                     let dst = self.grads + m * self.movieLD
                     for col in 0..<self.movieDim { dst[col] = dVt[col * self.itemCount + m] }
                 }
-                // Scatter-add the bag gradients of the movies in range.
-                let dx = self.backGrads[0], inputDim = self.dims[0]
+                // Scatter-add the bag gradients of the movies in range (whole rows, side columns included).
                 for b in 0..<count {
                     let e = examples[b]
-                    let inv = self.invMovieCount[b]
-                    let src = dx + b * inputDim
+                    let src = self.scaledInputGrads + b * self.movieLD
                     for t in 0..<e.count where t != e.excluded {
                         let m = Int(e.movies[t])
-                        if m >= lo && m < hi { VectorKernels.axpy(inv, src, self.grads + m * self.movieLD, count: self.movieDim) }
+                        if m >= lo && m < hi { VectorKernels.add(src, self.grads + m * self.movieLD, count: self.movieLD) }
                     }
+                }
+                // Move the side columns' gradients to this chunk's genre/year partial sums.
+                let side = self.sideGrads[c]
+                let genreCount = self.genreCount * self.genreDim
+                side.update(repeating: 0, count: genreCount + self.yearCount * self.yearDim)
+                if self.genreDim + self.yearDim > 0 {
+                    self.genreOffsets.withUnsafeBufferPointer { go in self.genreTokens.withUnsafeBufferPointer { gt in self.yearTokens.withUnsafeBufferPointer { yt in
+                        for m in lo..<hi {
+                            let row = self.grads + m * self.movieLD + self.movieDim
+                            for q in Int(go[m])..<Int(go[m + 1]) {
+                                let dst = side + Int(gt[q]) * self.genreDim
+                                for col in 0..<self.genreDim { dst[col] += row[col] }
+                            }
+                            let dst = side + genreCount + Int(yt[m]) * self.yearDim
+                            for col in 0..<self.yearDim { dst[col] += row[self.genreDim + col] }
+                            for col in 0..<(self.movieLD - self.movieDim) { row[col] = 0 }
+                        }
+                    } } }
                 }
                 if let optimizer {
                     self.apply(optimizer, learningRate: learningRate, range: (lo * self.movieLD)..<(hi * self.movieLD), step: self.step + 1)
                 }
             }
         }
-        // Serial: genre and year tables, hidden layers.
-        let side = grads + genreOffset
-        side.update(repeating: 0, count: parameterCount - genreOffset)
-        let dx = backGrads[0], inputDim = dims[0]
-        genreOffsets.withUnsafeBufferPointer { go in genreTokens.withUnsafeBufferPointer { gt in yearTokens.withUnsafeBufferPointer { yt in
-            for b in 0..<count {
-                let e = examples[b]
-                let invG = invGenreCount[b], inv = invMovieCount[b]
-                let gsrc = dx + b * inputDim + movieDim, ysrc = dx + b * inputDim + movieDim + genreDim
-                for t in 0..<e.count where t != e.excluded {
-                    let m = Int(e.movies[t])
-                    for q in Int(go[m])..<Int(go[m + 1]) {
-                        let dst = grads + genreOffset + Int(gt[q]) * genreDim
-                        for c in 0..<genreDim { dst[c] += invG * gsrc[c] }
-                    }
-                    let dst = grads + yearOffset + Int(yt[m]) * yearDim
-                    for c in 0..<yearDim { dst[c] += inv * ysrc[c] }
-                }
-            }
-        } } }
+        // Serial: genre and year tables (sum of the chunks' partials), hidden layers.
+        let sideCount = hiddenOffset - genreOffset
+        (grads + genreOffset).update(repeating: 0, count: parameterCount - genreOffset)
+        for c in 0..<Self.chunks where !rowRange(c, of: itemCount).isEmpty {
+            VectorKernels.add(sideGrads[c], grads + genreOffset, count: sideCount)
+        }
         let hiddenCount = parameterCount - hiddenOffset
         for c in 0..<Self.chunks where rowRange(c, of: count).count > 0 {
             VectorKernels.add(partialWeightGrads[c], grads + hiddenOffset, count: hiddenCount)

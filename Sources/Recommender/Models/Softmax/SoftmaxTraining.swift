@@ -86,6 +86,12 @@ extension SoftmaxModel {
             rankFeatureOffsets.append(rankFeatureItems.count)
         }
 
+        // Per ranked user and movie: 1 = a feature (not ranked), 2 = relevant.
+        var rankMask = [UInt8](repeating: 0, count: rankRelevant.count * itemCount)
+        for (i, relevant) in rankRelevant.enumerated() {
+            for m in rankFeatureItems[rankFeatureOffsets[i]..<rankFeatureOffsets[i + 1]] { rankMask[i * itemCount + Int(m)] = 1 }
+            for m in relevant { rankMask[i * itemCount + Int(m)] = 2 }
+        }
         let maxRows = max(c.batchSize, c.testBatchSize, min(rankRelevant.count, 256), 1)
         let engine = SoftmaxEngine(network: initial, features: features, maxRows: maxRows)
         engine.resetOptimizer(c.optimizer)
@@ -126,16 +132,15 @@ extension SoftmaxModel {
                         }
                         examples.withUnsafeBufferPointer { engine.forward($0.baseAddress!, count: n, threads: threads) }
                         for b in 0..<n {
-                            let lo = rankFeatureOffsets[start + b], hi = rankFeatureOffsets[start + b + 1]
-                            let seen = Set(rankBuffer[lo..<hi])
+                            let mask = start + b
                             let row = UnsafeBufferPointer(start: engine.logits + b * itemCount, count: itemCount)
                             var selector = TopKSelector(k: c.k)
-                            for j in 0..<itemCount where row[j] > selector.threshold && !seen.contains(Int32(j)) {
+                            for j in 0..<itemCount where row[j] > selector.threshold && rankMask[mask * itemCount + j] != 1 {
                                 selector.offer(index: Int32(j), score: row[j])
                             }
-                            let relevant = Set(rankRelevant[start + b])
+                            let relevant = rankRelevant[start + b]
                             var dcg = 0.0, hits = 0
-                            for (rank, s) in selector.sorted().enumerated() where relevant.contains(s.index) {
+                            for (rank, s) in selector.sorted().enumerated() where rankMask[mask * itemCount + Int(s.index)] == 2 {
                                 hits += 1
                                 dcg += 1 / log2(Double(rank) + 2)
                             }
