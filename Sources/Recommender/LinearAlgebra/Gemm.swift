@@ -5,10 +5,12 @@
 ///
 /// The implementation follows the usual cache-blocked scheme (Goto / BLIS): the K dimension
 /// is cut into blocks of ``kBlock``, B into panels of 16 columns and A into panels of 6 rows,
-/// both packed into contiguous 64-byte-aligned buffers, and a 6 × 16 micro-kernel keeps the
-/// C tile in twelve 8-lane registers (six `SIMD16<Float>`) while it streams the packed panels
-/// with fused multiply-adds. Transposition is handled by the packing routines only, so the
-/// NN, NT, TN and TT variants share one kernel.
+/// and a 6 × 16 micro-kernel keeps the C tile in twelve 8-lane registers (six
+/// `SIMD16<Float>`) while it streams the panels with fused multiply-adds. Operands used as
+/// stored (not transposed) are read in place, which the kernel does at full speed since
+/// their rows are contiguous; transposed operands and partial edge panels are packed into
+/// 64-byte-aligned buffers. So the NN, NT, TN and TT variants share one kernel, and the
+/// products with a small inner dimension (the softmax model's) spend no time packing.
 ///
 /// Build release code with `-target-cpu haswell` (or newer): on the baseline x86-64 target
 /// `addingProduct` becomes a library call per lane and this kernel is ~20× slower.
@@ -114,20 +116,38 @@ public enum Gemm {
             while pc < k {
                 let kc = min(kBlock, k - pc)
                 let betaBlock: Float = pc == 0 ? beta : 1
-                packPanelsB(transB, k0: pc, kc: kc, j0: jc, nc: nc, b: b, ldb: ldb, into: packB)
+                // B panels: read in place when stored row-major and full width, else packed.
+                let directB = transB == .none
+                if !directB {
+                    packPanelsB(transB, k0: pc, kc: kc, j0: jc, nc: nc, b: b, ldb: ldb, into: packB)
+                } else if nc % nr != 0 {
+                    let last = nc / nr * nr
+                    packPanelsB(.none, k0: pc, kc: kc, j0: jc + last, nc: nc - last, b: b, ldb: ldb, into: packB + last * kc)
+                }
                 var ic = 0
                 while ic < m {
                     let mc = min(mBlock, m - ic)
-                    packPanelsA(transA, i0: ic, mc: mc, k0: pc, kc: kc, a: a, lda: lda, into: packA)
+                    let directA = transA == .none
+                    if !directA {
+                        packPanelsA(transA, i0: ic, mc: mc, k0: pc, kc: kc, a: a, lda: lda, into: packA)
+                    } else if mc % mr != 0 {
+                        let last = mc / mr * mr
+                        packPanelsA(.none, i0: ic + last, mc: mc - last, k0: pc, kc: kc, a: a, lda: lda, into: packA + last * kc)
+                    }
                     var jr = 0
                     while jr < nc {
                         let nrEff = min(nr, nc - jr)
-                        let bPanel = packB + jr * kc
+                        let bInPlace = directB && nrEff == nr
+                        let bPanel = bInPlace ? b + pc * ldb + (jc + jr) : UnsafePointer(packB + jr * kc)
+                        let bStride = bInPlace ? ldb : nr
                         var ir = 0
                         while ir < mc {
                             let mrEff = min(mr, mc - ir)
+                            let aInPlace = directA && mrEff == mr
+                            let aPanel = aInPlace ? a + (ic + ir) * lda + pc : UnsafePointer(packA + ir * kc)
                             let cTile = c + (ic + ir) * ldc + (jc + jr)
-                            kernel(kc: kc, a: packA + ir * kc, b: bPanel, c: cTile, ldc: ldc,
+                            kernel(kc: kc, a: aPanel, aRowStride: aInPlace ? lda : 1, aColumnStride: aInPlace ? 1 : mr,
+                                   b: bPanel, bStride: bStride, c: cTile, ldc: ldc,
                                    rows: mrEff, columns: nrEff, alpha: alpha, beta: betaBlock)
                             ir += mr
                         }
@@ -219,24 +239,29 @@ public enum Gemm {
         }
     }
 
-    /// The 6 × 16 micro-kernel: `C[rows × columns] ← α·Ã·B̃ + β·C` from packed panels.
+    /// The 6 × 16 micro-kernel: `C[rows × columns] ← α·Ã·B̃ + β·C`. Row r of the A panel at
+    /// depth p is `a[r·aRowStride + p·aColumnStride]`; the 16 B values at depth p start at
+    /// `b + p·bStride`.
     @inline(__always)
-    static func kernel(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+    static func kernel(kc: Int, a: UnsafePointer<Float>, aRowStride rs: Int, aColumnStride cs: Int,
+                       b: UnsafePointer<Float>, bStride: Int,
                        c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, columns: Int,
                        alpha: Float, beta: Float) {
         var c0 = SIMD16<Float>(), c1 = SIMD16<Float>(), c2 = SIMD16<Float>()
         var c3 = SIMD16<Float>(), c4 = SIMD16<Float>(), c5 = SIMD16<Float>()
         let braw = UnsafeRawPointer(b)
-        var ap = a
+        let a0 = a, a1 = a + rs, a2 = a + 2 * rs, a3 = a + 3 * rs, a4 = a + 4 * rs, a5 = a + 5 * rs
+        let bBytes = bStride * 4
+        var q = 0
         for p in 0..<kc {
-            let bv = braw.load(fromByteOffset: p * 64, as: SIMD16<Float>.self)
-            c0 = c0.addingProduct(ap[0], bv)
-            c1 = c1.addingProduct(ap[1], bv)
-            c2 = c2.addingProduct(ap[2], bv)
-            c3 = c3.addingProduct(ap[3], bv)
-            c4 = c4.addingProduct(ap[4], bv)
-            c5 = c5.addingProduct(ap[5], bv)
-            ap += 6
+            let bv = braw.loadUnaligned(fromByteOffset: p * bBytes, as: SIMD16<Float>.self)
+            c0 = c0.addingProduct(a0[q], bv)
+            c1 = c1.addingProduct(a1[q], bv)
+            c2 = c2.addingProduct(a2[q], bv)
+            c3 = c3.addingProduct(a3[q], bv)
+            c4 = c4.addingProduct(a4[q], bv)
+            c5 = c5.addingProduct(a5[q], bv)
+            q += cs
         }
         if rows == mr && columns == nr {
             store(c0, c, alpha, beta); store(c1, c + ldc, alpha, beta); store(c2, c + 2 * ldc, alpha, beta)

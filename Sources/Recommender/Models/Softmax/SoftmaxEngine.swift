@@ -62,8 +62,9 @@ final class SoftmaxEngine {
     let scaledInputGrads: UnsafeMutablePointer<Float>        // maxRows × movieLD: bag-entry gradient of each example
     let sideGrads: [UnsafeMutablePointer<Float>]             // per chunk: genre + year table gradients
     let movieGenreCounts: [Float]
-    let transposedScratch: [UnsafeMutablePointer<Float>]     // per chunk: movieDim × maxRows
     let movieGradT: UnsafeMutablePointer<Float>              // movieDim × itemCount
+    let movieT: UnsafeMutablePointer<Float>                  // Vᵀ: movieDim × itemCount (for the logits)
+    var movieTIsFresh = false
 
     let genreOffsets: [Int32], genreTokens: [Int32], yearTokens: [Int32]
 
@@ -121,8 +122,8 @@ final class SoftmaxEngine {
         let sideCount = features.genreVocabulary.count * network.genreDim + features.yearVocabulary.count * network.yearDim
         sideGrads = (0..<Self.chunks).map { _ in buffer(sideCount) }
         movieGenreCounts = (0..<network.itemCount).map { Float(features.genreOffsets[$0 + 1] - features.genreOffsets[$0]) }
-        transposedScratch = (0..<Self.chunks).map { _ in buffer(network.movieDim * maxRows) }
         movieGradT = buffer(network.movieDim * network.itemCount)
+        movieT = buffer(network.movieDim * network.itemCount)
 
         // Copy the network's parameters in.
         for i in 0..<itemCount {
@@ -138,7 +139,7 @@ final class SoftmaxEngine {
 
     deinit {
         workers?.shutDown()
-        for p in [params, grads, state1, state2, logits, invMovieCount, invGenreCount] + partialWeightGrads + activations + backGrads + chunkAcc + transposedScratch + [movieGradT, scaledInputGrads] + sideGrads {
+        for p in [params, grads, state1, state2, logits, invMovieCount, invGenreCount] + partialWeightGrads + activations + backGrads + chunkAcc + [movieGradT, movieT, scaledInputGrads] + sideGrads {
             p.deallocate()
         }
     }
@@ -179,8 +180,18 @@ final class SoftmaxEngine {
 
     // MARK: forward
 
-    /// Writes each movie's genre-embedding sum and year embedding into the side columns of its row.
+    /// Copies movie rows `range` of V into Vᵀ.
+    func transposeMovies(_ range: Range<Int>) {
+        for m in range {
+            let row = params + m * movieLD
+            for c in 0..<movieDim { movieT[c * itemCount + m] = row[c] }
+        }
+    }
+
+    /// Writes each movie's genre-embedding sum and year embedding into the side columns of its
+    /// row, and refreshes Vᵀ unless the last update already did.
     func refreshSideColumns() {
+        if !movieTIsFresh { transposeMovies(0..<itemCount); movieTIsFresh = true }
         guard genreDim + yearDim > 0 else { return }
         let genreTable = params + genreOffset, yearTable = params + yearOffset
         genreOffsets.withUnsafeBufferPointer { go in genreTokens.withUnsafeBufferPointer { gt in yearTokens.withUnsafeBufferPointer { yt in
@@ -242,8 +253,8 @@ final class SoftmaxEngine {
             if relu { for i in 0..<(rows * nOut) where output[i] < 0 { output[i] = 0 } }
         }
         let u = activations[dims.count - 1] + range.lowerBound * movieDim
-        Gemm.sgemm(.none, .transpose, m: rows, n: itemCount, k: movieDim, a: u, lda: movieDim,
-                   b: params, ldb: movieLD, c: logits + range.lowerBound * itemCount, ldc: itemCount)
+        Gemm.sgemm(.none, .none, m: rows, n: itemCount, k: movieDim, a: u, lda: movieDim,
+                   b: movieT, ldb: itemCount, c: logits + range.lowerBound * itemCount, ldc: itemCount)
     }
 
     /// Forward pass of `count` examples: logits in ``logits``. Returns nothing; cheap to call for evaluation.
@@ -267,6 +278,7 @@ final class SoftmaxEngine {
                           optimizer: SoftmaxModel.Optimizer? = nil, learningRate: Float = 0) -> Float {
         precondition(count > 0 && count <= maxRows)
         refreshSideColumns()
+        if optimizer != nil { movieTIsFresh = true } // phase 2 transposes each updated range
         let box = UnsafeSendableBox(examples)
         var chunkLoss = [Double](repeating: 0, count: Self.chunks)
         let invBatch = 1 / Float(count)
@@ -287,12 +299,10 @@ final class SoftmaxEngine {
                                                                       label: Int(examples[b].label), scale: invBatch))
                 }
                 losses.value[c] = loss
-                // dU = dZ · V, computed as dUᵀ = Vᵀ · dZᵀ (d × rows) so the kernel's wide side is the batch.
-                let dUt = self.transposedScratch[c]
-                Gemm.sgemm(.transpose, .transpose, m: self.movieDim, n: rows, k: self.itemCount, a: self.params, lda: self.movieLD,
-                           b: self.logits + range.lowerBound * self.itemCount, ldb: self.itemCount, c: dUt, ldc: rows)
-                let dU = self.backGrads[last] + range.lowerBound * self.movieDim
-                for r in 0..<rows { for col in 0..<self.movieDim { dU[r * self.movieDim + col] = dUt[col * rows + r] } }
+                // dU = dZ · V (both read in place).
+                Gemm.sgemm(.none, .none, m: rows, n: self.movieDim, k: self.itemCount, a: self.logits + range.lowerBound * self.itemCount,
+                           lda: self.itemCount, b: self.params, ldb: self.movieLD,
+                           c: self.backGrads[last] + range.lowerBound * self.movieDim, ldc: self.movieDim)
                 // Hidden layers, backwards; weight gradients into this chunk's partial buffer.
                 let partial = self.partialWeightGrads[c]
                 for l in stride(from: last - 1, through: 0, by: -1) {
@@ -366,6 +376,7 @@ final class SoftmaxEngine {
                 }
                 if let optimizer {
                     self.apply(optimizer, learningRate: learningRate, range: (lo * self.movieLD)..<(hi * self.movieLD), step: self.step + 1)
+                    self.transposeMovies(lo..<hi)
                 }
             }
         }
