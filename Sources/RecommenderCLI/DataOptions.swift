@@ -2,29 +2,105 @@ import ArgumentParser
 import Foundation
 import Recommender
 
-/// The one way every data-reading command names its input.
+extension FieldSeparator: ExpressibleByArgument {}
+
+/// Whether a ratings file starts with a header line.
+enum HeaderChoice: String, CaseIterable, ExpressibleByArgument {
+    case auto, yes, no
+}
+
+/// The one way every data-reading command names its input: a fetched data set
+/// (`--data-dir` + `--dataset`) or a file of one's own (`--ratings` [+ `--items`] and the
+/// options describing its columns).
 struct DataOptions: ParsableArguments {
-    @Option(name: .long, help: "Folder where `recommender data fetch` put the data sets (default: the user's cache folder).")
+    @Option(name: .long, help: "Folder where `recommender data fetch` put the data sets (default: $RECOMMENDER_DATA_DIR or ~/.cache/swift-recommender).")
     var dataDir: String?
 
-    @Option(name: .long, help: "Data set name inside --data-dir.")
-    var dataset: String = "ml-100k"
+    @Option(name: .long, help: "Data set name inside --data-dir (ml-100k, ml-1m, ml-10m, ml-20m, ml-25m, ml-32m, ml-latest-small).")
+    var dataset: String?
 
-    @Option(name: .long, help: "A ratings file of your own (CSV/TSV: user,item[,rating][,timestamp]); overrides --dataset.")
+    @Option(name: .long, help: "A ratings file of your own (CSV/TSV: user,item[,rating][,timestamp]); replaces --dataset.")
     var ratings: String?
 
-    @Option(name: .long, help: "An items file to go with --ratings (MovieLens movies.csv or u.item layout).")
+    @Option(name: .long, help: "An items file to go with --ratings (movies.csv, movies.dat, u.item or RecBole .item).")
     var items: String?
 
+    @Option(name: .long, help: "Field separator of --ratings (default: detected).")
+    var separator: FieldSeparator?
+
+    @Option(name: .long, help: "Whether --ratings starts with a header line.")
+    var header: HeaderChoice = .auto
+
+    @Option(name: .long, help: "User column of --ratings: a header name or a 1-based position (default: detected).")
+    var userColumn: String?
+
+    @Option(name: .long, help: "Item column of --ratings: a header name or a 1-based position (default: detected).")
+    var itemColumn: String?
+
+    @Option(name: .long, help: "Rating column of --ratings: a header name, a 1-based position, or 'none' for implicit feedback (default: detected).")
+    var ratingColumn: String?
+
+    @Option(name: .long, help: "Timestamp column of --ratings: a header name, a 1-based position, or 'none' (default: detected).")
+    var timestampColumn: String?
+
+    @Option(name: .long, help: "Declared rating scale of --ratings, e.g. 1...5 or 0.5...5; ratings outside are errors.")
+    var ratingScale: String?
+
+    /// The data folder.
     var dataDirectory: URL {
         dataDir.map { URL(fileURLWithPath: $0) } ?? DatasetLocator.defaultDataDirectory
     }
 
-    /// Loads the data set the options name.
-    func load() throws -> Dataset {
-        if ratings != nil {
-            throw ValidationError("--ratings is not supported yet")
+    /// The data set name (default `ml-100k`).
+    var datasetName: String { dataset ?? "ml-100k" }
+
+    func validate() throws {
+        if ratings != nil && dataset != nil {
+            throw ValidationError("give either --dataset or --ratings, not both")
         }
-        return try DatasetLocator.load(name: dataset, dataDirectory: dataDirectory)
+        if ratings == nil {
+            let fileOnly: [(String, Bool)] = [("--items", items != nil), ("--separator", separator != nil),
+                                              ("--header", header != .auto), ("--user-column", userColumn != nil),
+                                              ("--item-column", itemColumn != nil), ("--rating-column", ratingColumn != nil),
+                                              ("--timestamp-column", timestampColumn != nil), ("--rating-scale", ratingScale != nil)]
+            if let used = fileOnly.first(where: { $0.1 }) {
+                throw ValidationError("\(used.0) describes a --ratings file; give --ratings FILE too")
+            }
+        }
+        if let ratingScale, Self.parseScale(ratingScale) == nil {
+            throw ValidationError("--rating-scale must look like 1...5 or 0.5...5")
+        }
+    }
+
+    static func parseScale(_ text: String) -> ClosedRange<Float>? {
+        let parts = text.components(separatedBy: "...")
+        let pieces = parts.count == 2 ? parts : text.components(separatedBy: "..")
+        guard pieces.count == 2, let low = Float(pieces[0]), let high = Float(pieces[1]), low <= high else { return nil }
+        return low...high
+    }
+
+    static func column(_ text: String?) -> ColumnChoice {
+        guard let text else { return .automatic }
+        if text.lowercased() == "none" { return .none }
+        if let position = Int(text) { return .position(position) }
+        return .name(text)
+    }
+
+    /// The options for the generic ratings-file loader.
+    var fileOptions: DelimitedFileOptions {
+        DelimitedFileOptions(separator: separator, hasHeader: header == .auto ? nil : header == .yes,
+                             user: Self.column(userColumn), item: Self.column(itemColumn),
+                             rating: Self.column(ratingColumn), timestamp: Self.column(timestampColumn),
+                             ratingScale: ratingScale.flatMap(Self.parseScale))
+    }
+
+    /// Loads the data set the options name.
+    /// - Throws: ``DataError`` (printed by the commands as one line).
+    func load() throws -> Dataset {
+        if let ratings {
+            return try DelimitedRatingsLoader.load(ratings: URL(fileURLWithPath: ratings),
+                                                   items: items.map { URL(fileURLWithPath: $0) }, options: fileOptions)
+        }
+        return try DatasetLocator.load(name: datasetName, dataDirectory: dataDirectory)
     }
 }

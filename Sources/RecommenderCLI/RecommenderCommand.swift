@@ -8,9 +8,11 @@ struct RecommenderCommand: AsyncParsableCommand {
         abstract: "Collaborative-filtering recommenders: load MovieLens, explore, train, evaluate, recommend.",
         version: "0.1.0",
         subcommands: [
+            DataCommand.self,
             TrainCommand.self,
             EvaluateCommand.self,
             BenchCommand.self,
+            ExploreCommand.self,
         ]
     )
 }

@@ -2,175 +2,138 @@ import Foundation
 
 /// Loads the RecBole "atomic files" layout: `NAME.inter`, `NAME.item`, `NAME.user`.
 ///
-/// Each file is tab-separated with a typed header line (`user_id:token`, `rating:float`, ...).
-/// `NAME.item` has `movie_title`, `release_year` and `class` (space-separated genres);
-/// `NAME.user` has `age`, `gender`, `occupation`, `zip_code`. This is the layout of the
-/// ML-100K copy shipped in the `recbole` Python package, used offline.
+/// Each file is tab-separated, UTF-8, with a typed header line (`user_id:token`,
+/// `rating:float`, ...); columns are found by name. `NAME.item` has `movie_title`,
+/// `release_year` and `class` (space-separated genres); `NAME.user` has `age`, `gender`,
+/// `occupation`, `zip_code`. This is the layout of the ML-100K copy shipped in the `recbole`
+/// Python package, used offline.
+///
+/// So that the same data loaded from this layout and from the original MovieLens files
+/// compare equal, genres map onto ``MovieLensGenres/standard`` (same names, same bit order),
+/// and two quirks of RecBole's ML-100K copy are undone: item 267's title and year are written
+/// `unkonwn` (read as title `unknown`, no year), and a year that is not a number (item 1412's
+/// `V`, split off the original title `... (1995) (V)`) is put back at the end of the title.
 public enum RecBoleLoader {
     /// Loads `directory/NAME.inter` (required) plus `.item` and `.user` when present.
-    public static func load(directory: URL, name: String, ratingScale: ClosedRange<Float>? = 1...5) throws -> Dataset {
+    /// - Parameters:
+    ///   - directory: the folder holding the files.
+    ///   - name: the file stem and data set name (e.g. `"ml-100k"`).
+    ///   - ratingScale: the declared scale (ratings outside are errors); by default the
+    ///     MovieLens scale for MovieLens names, none otherwise.
+    ///   - threads: threads for parsing (1 = single-thread mode; same result).
+    /// - Throws: ``DataError`` naming the file, line and problem.
+    public static func load(directory: URL, name: String, ratingScale: ClosedRange<Float>?? = nil,
+                            threads: Int = Parallelism.availableCores) throws -> Dataset {
         let inter = directory.appendingPathComponent("\(name).inter")
-        var report = LoadReport()
-        let interTable = try TextTable(url: inter, separator: "\t")
-        report.files.append(inter.path)
-        let uCol = try interTable.column(named: "user_id")
-        let iCol = try interTable.column(named: "item_id")
-        let rCol = interTable.optionalColumn(named: "rating")
-        let tCol = interTable.optionalColumn(named: "timestamp")
-
-        var userIDs = IDMap<UserID>(), itemIDs = IDMap<ItemID>()
-        var users: [Int32] = [], items: [Int32] = [], ratings: [Float] = [], times: [Int64] = []
-        users.reserveCapacity(interTable.rows.count)
-        for (n, row) in interTable.rows.enumerated() {
-            let line = interTable.lineNumbers[n]
-            let u = userIDs.insert(UserID(row[uCol]))
-            let i = itemIDs.insert(ItemID(row[iCol]))
-            var r: Float = 1
-            if let rCol {
-                guard let value = Float(row[rCol]), value.isFinite else {
-                    throw DataError.malformedLine(file: inter.path, line: line, reason: "rating '\(row[rCol])' is not a number")
-                }
-                if let scale = ratingScale, !scale.contains(value) {
-                    throw DataError.malformedLine(file: inter.path, line: line, reason: "rating \(row[rCol]) is outside the scale \(scale.lowerBound)...\(scale.upperBound)")
-                }
-                r = value
-            }
-            var t: Int64 = 0
-            if let tCol {
-                guard let value = Double(row[tCol]) else {
-                    throw DataError.malformedLine(file: inter.path, line: line, reason: "timestamp '\(row[tCol])' is not a number")
-                }
-                t = Int64(value)
-            }
-            users.append(u); items.append(i); ratings.append(r); times.append(t)
+        let header = try typedHeader(url: inter)
+        guard let userColumn = header.firstIndex(of: "user_id"), let itemColumn = header.firstIndex(of: "item_id") else {
+            throw DataError.malformedLine(file: inter.path, line: 1,
+                reason: "header needs user_id and item_id columns (found: \(header.joined(separator: ", ")))")
         }
-        report.linesRead = users.count
+        let ratingColumn = header.firstIndex(of: "rating")
+        let scale: ClosedRange<Float>? = ratingScale ?? MovieLensScale.forName(name)
+        let format = RatingsFileFormat(separator: .tab, hasHeader: true, userColumn: userColumn, itemColumn: itemColumn,
+                                       ratingColumn: ratingColumn, timestampColumn: header.firstIndex(of: "timestamp"),
+                                       fieldCount: header.count, ratingScale: scale, integerIDs: false, quoting: false)
+        let ratings = try RatingsReader.read(url: inter, format: format, threads: threads)
+        var files = [inter.path]
 
-        // Items: the item file may list items nobody rated; add them so the catalog is complete.
-        var titles: [String: String] = [:], years: [String: Int] = [:], genreSets: [String: GenreSet] = [:]
-        var genreNames: [String] = []
+        var catalog: CatalogBuilder? = nil
         let itemURL = directory.appendingPathComponent("\(name).item")
         if FileManager.default.fileExists(atPath: itemURL.path) {
-            let table = try TextTable(url: itemURL, separator: "\t")
-            report.files.append(itemURL.path)
-            let idCol = try table.column(named: "item_id")
-            let titleCol = table.optionalColumn(named: "movie_title")
-            let yearCol = table.optionalColumn(named: "release_year")
-            let classCol = table.optionalColumn(named: "class")
-            for row in table.rows {
-                let id = row[idCol]
-                itemIDs.insert(ItemID(id))
-                if let titleCol { titles[id] = row[titleCol] }
-                if let yearCol, let y = Int(row[yearCol]) { years[id] = y }
-                if let classCol {
-                    var set = GenreSet()
-                    for g in row[classCol].split(separator: " ") where !g.isEmpty {
-                        let name = String(g)
-                        var index = genreNames.firstIndex(of: name)
-                        if index == nil { genreNames.append(name); index = genreNames.count - 1 }
-                        set.insert(GenreSet(index: index!))
-                    }
-                    genreSets[id] = set
-                }
-            }
+            catalog = try readItems(url: itemURL)
+            files.append(itemURL.path)
         }
-        let catalog = ItemCatalog(
-            titles: itemIDs.ids.map { titles[$0.rawValue] ?? $0.rawValue },
-            years: itemIDs.ids.map { years[$0.rawValue] },
-            genres: itemIDs.ids.map { genreSets[$0.rawValue] ?? [] },
-            genreNames: genreNames)
-
-        var userTable: UserTable? = nil
+        var users: UserTableBuilder? = nil
         let userURL = directory.appendingPathComponent("\(name).user")
         if FileManager.default.fileExists(atPath: userURL.path) {
-            let table = try TextTable(url: userURL, separator: "\t")
-            report.files.append(userURL.path)
-            let idCol = try table.column(named: "user_id")
-            let ageCol = table.optionalColumn(named: "age")
-            let sexCol = table.optionalColumn(named: "gender")
-            let occCol = table.optionalColumn(named: "occupation")
-            let zipCol = table.optionalColumn(named: "zip_code")
-            var rows: [String: [String]] = [:]
-            for row in table.rows {
-                rows[row[idCol]] = row
-                userIDs.insert(UserID(row[idCol]))
+            users = try readUsers(url: userURL)
+            files.append(userURL.path)
+        }
+        return assembleDataset(name: name, ratings: ratings, catalog: catalog, users: users,
+                               ratingScale: ratingColumn == nil ? nil : scale, explicit: ratingColumn != nil, files: files)
+    }
+
+    /// The column names of a typed header (`user_id:token` → `user_id`), reading only the first line.
+    static func typedHeader(url: URL) throws -> [String] {
+        let (file, line) = try TextFile.firstLine(url: url)
+        return try file.fields(line, separator: .tab, quoting: false, lineNumber: 1).map {
+            String(try file.string($0, encoding: .utf8, lineNumber: 1).split(separator: ":", maxSplits: 1).first ?? "")
+        }
+    }
+
+    /// Reads a tab-separated file with a typed header: the header and the rows as text.
+    static func readTable(url: URL, required: [String]) throws -> (file: TextFile, columns: [String: Int], rows: [(line: Int, fields: [String])]) {
+        let file = try TextFile(url: url)
+        var header: [String]? = nil
+        var rows: [(line: Int, fields: [String])] = []
+        try file.forEachLine { number, line in
+            let fields = try file.fields(line, separator: .tab, quoting: false, lineNumber: number)
+            let text = try fields.map { try file.string($0, encoding: .utf8, lineNumber: number) }
+            guard let header else {
+                header = text.map { String($0.split(separator: ":", maxSplits: 1).first ?? "") }
+                return
             }
-            func value(_ id: UserID, _ col: Int?) -> String { col.flatMap { rows[id.rawValue]?[$0] } ?? "" }
-            userTable = UserTable(ages: userIDs.ids.map { Int(value($0, ageCol)) },
-                                  sexes: userIDs.ids.map { value($0, sexCol) },
-                                  occupations: userIDs.ids.map { value($0, occCol) },
-                                  zipCodes: userIDs.ids.map { value($0, zipCol) })
-        }
-
-        let deduplicated = keepLastOccurrence(users: users, items: items, itemCount: itemIDs.count)
-        report.duplicatesDropped = users.count - deduplicated.count
-        let interactions = Interactions(users: users, items: items, ratings: ratings,
-                                        timestamps: tCol == nil ? nil : times,
-                                        userCount: userIDs.count, itemCount: itemIDs.count)
-        let final = deduplicated.count == users.count ? interactions : interactions.subset(deduplicated)
-        return Dataset(name: name, userIDs: userIDs, itemIDs: itemIDs, interactions: final, catalog: catalog,
-                       userTable: userTable, ratingScale: rCol == nil ? nil : ratingScale,
-                       hasExplicitRatings: rCol != nil, report: report)
-    }
-}
-
-/// Row numbers to keep so that each (user, item) pair appears once, keeping the last occurrence,
-/// in original order.
-func keepLastOccurrence(users: [Int32], items: [Int32], itemCount: Int) -> [Int] {
-    var lastRow = [Int: Int]()
-    var hasDuplicates = false
-    lastRow.reserveCapacity(users.count)
-    for k in users.indices {
-        let key = Int(users[k]) * itemCount + Int(items[k])
-        if lastRow.updateValue(k, forKey: key) != nil { hasDuplicates = true }
-    }
-    if !hasDuplicates { return Array(users.indices) }
-    return users.indices.filter { lastRow[Int(users[$0]) * itemCount + Int(items[$0])] == $0 }
-}
-
-/// A small delimited text file read whole: a header line and rows of fields. For catalog-sized
-/// files (items, users); large rating files use the streaming parser.
-struct TextTable {
-    let path: String
-    let header: [String]
-    var rows: [[String]] = []
-    var lineNumbers: [Int] = []
-
-    init(url: URL, separator: Character, hasHeader: Bool = true, encoding: String.Encoding = .utf8) throws {
-        path = url.path
-        guard let data = FileManager.default.contents(atPath: url.path) else { throw DataError.missingFile(path: url.path) }
-        guard let text = String(data: data, encoding: encoding) else {
-            throw DataError.malformedLine(file: url.path, line: 1, reason: "the file is not valid \(encoding == .utf8 ? "UTF-8" : "text in the expected encoding")")
-        }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
-        if lines.last?.isEmpty == true { lines.removeLast() }
-        guard !lines.isEmpty, !(hasHeader && lines.count == 1) else { throw DataError.emptyFile(path: url.path) }
-        if hasHeader {
-            header = lines[0].split(separator: separator, omittingEmptySubsequences: false).map {
-                String($0.split(separator: ":").first ?? "")
+            guard text.count == header.count else {
+                throw DataError.malformedLine(file: file.path, line: number,
+                    reason: "expected \(header.count) fields separated by tabs, found \(text.count)")
             }
-        } else {
-            header = []
+            rows.append((number, text))
         }
-        let width = hasHeader ? header.count : nil
-        for (n, line) in lines.enumerated().dropFirst(hasHeader ? 1 : 0) {
-            if line.isEmpty { continue }
-            let fields = line.split(separator: separator, omittingEmptySubsequences: false).map(String.init)
-            if let width, fields.count != width {
-                throw DataError.malformedLine(file: url.path, line: n + 1, reason: "expected \(width) fields, found \(fields.count)")
+        let names = header ?? []
+        var columns: [String: Int] = [:]
+        for (k, name) in names.enumerated() where columns[name] == nil { columns[name] = k }
+        for name in required where columns[name] == nil {
+            throw DataError.malformedLine(file: file.path, line: 1,
+                reason: "header has no '\(name)' column (found: \(names.joined(separator: ", ")))")
+        }
+        if rows.isEmpty { throw DataError.emptyFile(path: file.path) }
+        return (file, columns, rows)
+    }
+
+    static func readItems(url: URL) throws -> CatalogBuilder {
+        let table = try readTable(url: url, required: ["item_id"])
+        var catalog = CatalogBuilder(path: table.file.path)
+        let c = table.columns
+        for (line, fields) in table.rows {
+            let id = fields[c["item_id"]!]
+            guard !id.isEmpty else { throw DataError.malformedLine(file: table.file.path, line: line, reason: "item id is empty") }
+            var title = c["movie_title"].map { fields[$0].trimmingCharacters(in: .whitespaces) } ?? id
+            if title == "unkonwn" { title = "unknown" }
+            var year: Int? = nil
+            if let column = c["release_year"] {
+                let text = fields[column].trimmingCharacters(in: .whitespaces)
+                if let value = Int(text) {
+                    year = value
+                } else if !["", "unkonwn", "unknown"].contains(text) {
+                    title += " (\(text))"
+                }
             }
-            rows.append(fields)
-            lineNumbers.append(n + 1)
+            let genres = c["class"].map { fields[$0].split(separator: " ").map(String.init) } ?? []
+            try catalog.add(id: id, title: title, year: year, genres: genres, line: line)
         }
-        guard !rows.isEmpty else { throw DataError.emptyFile(path: url.path) }
+        return catalog
     }
 
-    func column(named name: String) throws -> Int {
-        guard let i = header.firstIndex(of: name) else {
-            throw DataError.malformedLine(file: path, line: 1, reason: "header has no '\(name)' column (found: \(header.joined(separator: ", ")))")
+    static func readUsers(url: URL) throws -> UserTableBuilder {
+        let table = try readTable(url: url, required: ["user_id"])
+        var users = UserTableBuilder(path: table.file.path)
+        let c = table.columns
+        for (line, fields) in table.rows {
+            let id = fields[c["user_id"]!]
+            guard !id.isEmpty else { throw DataError.malformedLine(file: table.file.path, line: line, reason: "user id is empty") }
+            var age: Int? = nil
+            if let column = c["age"], !fields[column].isEmpty {
+                guard let value = Int(fields[column]), value >= 0 else {
+                    throw DataError.malformedLine(file: table.file.path, line: line,
+                        reason: "age '\(fields[column])' is not a non-negative integer")
+                }
+                age = value
+            }
+            try users.add(id: id, age: age, sex: c["gender"].map { fields[$0] } ?? "",
+                          occupation: c["occupation"].map { fields[$0] } ?? "",
+                          zip: c["zip_code"].map { fields[$0] } ?? "", line: line)
         }
-        return i
+        return users
     }
-
-    func optionalColumn(named name: String) -> Int? { header.firstIndex(of: name) }
 }

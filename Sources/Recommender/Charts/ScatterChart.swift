@@ -1,0 +1,119 @@
+/// One point of a ``ScatterChart``.
+public struct ScatterPoint: Sendable {
+    /// The horizontal coordinate.
+    public var x: Double
+    /// The vertical coordinate.
+    public var y: Double
+    /// The category that picks the point's colour (and its legend entry); `nil` for none.
+    public var category: String?
+    /// Hover text shown by browsers (an SVG `<title>`), e.g. a movie title.
+    public var label: String?
+
+    /// Creates a point.
+    /// - Parameters:
+    ///   - x: The horizontal coordinate.
+    ///   - y: The vertical coordinate.
+    ///   - category: The colour category, if any.
+    ///   - label: The hover text, if any.
+    public init(x: Double, y: Double, category: String? = nil, label: String? = nil) {
+        self.x = x
+        self.y = y
+        self.category = category
+        self.label = label
+    }
+}
+
+/// A scatter plot whose points are coloured by category, with a legend of the categories
+/// (in order of first appearance; distinct colours for 20 categories and more), optional
+/// hover labels and optional logarithmic axes.
+public struct ScatterChart: Sendable {
+    /// The title above the chart.
+    public var title: String
+    /// The label under the horizontal axis.
+    public var xLabel: String
+    /// The label beside the vertical axis.
+    public var yLabel: String
+    /// The points.
+    public var points: [ScatterPoint]
+    /// Whether the horizontal axis is logarithmic (points with x ≤ 0 are then skipped).
+    public var logX: Bool
+    /// Whether the vertical axis is logarithmic (points with y ≤ 0 are then skipped).
+    public var logY: Bool
+    /// The dot radius; `nil` picks 3.5 for up to 2,000 points and 2 above.
+    public var pointRadius: Double? = nil
+    /// The name given in the legend to points without a category, when others have one.
+    public var uncategorizedName = "other"
+
+    /// Creates a scatter plot.
+    /// - Parameters:
+    ///   - title: The title above the chart.
+    ///   - xLabel: The horizontal axis label.
+    ///   - yLabel: The vertical axis label.
+    ///   - points: The points.
+    ///   - logX: Whether the horizontal axis is logarithmic.
+    ///   - logY: Whether the vertical axis is logarithmic.
+    public init(title: String, xLabel: String, yLabel: String, points: [ScatterPoint],
+                logX: Bool = false, logY: Bool = false) {
+        self.title = title
+        self.xLabel = xLabel
+        self.yLabel = yLabel
+        self.points = points
+        self.logX = logX
+        self.logY = logY
+    }
+
+    /// The categories in legend order (first appearance among drawable points).
+    public var categories: [String] {
+        var seen = Set<String>(), order: [String] = []
+        let anyCategory = points.contains { $0.category != nil }
+        guard anyCategory else { return [] }
+        for p in points where isDrawable(p.x, log: logX) && isDrawable(p.y, log: logY) {
+            let name = p.category ?? uncategorizedName
+            if seen.insert(name).inserted { order.append(name) }
+        }
+        return order
+    }
+
+    /// The chart as a standalone SVG document: one `circle` per drawable point (non-finite
+    /// coordinates, and non-positive ones on a log axis, are skipped).
+    /// - Parameters:
+    ///   - width: The width in pixels.
+    ///   - height: The height in pixels.
+    /// - Returns: The SVG markup.
+    /// - Complexity: O(points.count).
+    public func svg(width: Int = 640, height: Int = 480) -> String {
+        var w = SVGWriter(width: width, height: height)
+        let drawable = points.filter { isDrawable($0.x, log: logX) && isDrawable($0.y, log: logY) }
+        let names = categories
+        var colorOf: [String: String] = [:]
+        for (k, name) in names.enumerated() {
+            colorOf[name] = name == uncategorizedName && k == names.count - 1 && !points.contains { $0.category == name }
+                ? "#999999" : ChartPalette.color(k)
+        }
+        let entries = names.map { LegendEntry(name: $0, color: colorOf[$0]!, swatch: .dot) }
+        let xs = drawable.map(\.x), ys = drawable.map(\.y)
+        let layout = NumericChartLayout(width: width, height: height, title: title, xLabel: xLabel, yLabel: yLabel,
+                                        legend: entries, xRange: (xs.min() ?? 0, xs.max() ?? 1),
+                                        yRange: (ys.min() ?? 0, ys.max() ?? 1), logX: logX, logY: logY)
+        ChartFrame.drawTitle(&w, title)
+        guard !drawable.isEmpty else {
+            ChartFrame.drawNoData(&w, layout.plot)
+            return w.document(description: title)
+        }
+        let plot = layout.plot
+        ChartFrame.drawYAxis(&w, layout.yAxis, plot, label: yLabel)
+        ChartFrame.drawXAxis(&w, layout.xAxis, plot, label: xLabel)
+        ChartFrame.drawFrame(&w, plot)
+        let radius = pointRadius ?? (drawable.count <= 2000 ? 3.5 : 2)
+        let defaultColor = ChartPalette.color(0)
+        w.open(group: "points")
+        for p in drawable {
+            let color = names.isEmpty ? defaultColor : colorOf[p.category ?? uncategorizedName] ?? defaultColor
+            w.circle(cx: plot.x(layout.xAxis, p.x), cy: plot.y(layout.yAxis, p.y), r: radius, fill: color,
+                     opacity: 0.75, cssClass: "point", title: p.label)
+        }
+        w.close()
+        layout.drawLegend(&w, entries)
+        return w.document(description: title)
+    }
+}

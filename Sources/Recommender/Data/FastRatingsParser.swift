@@ -1,0 +1,372 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The fast path for large, plain numeric rating files (`ratings.csv`, `ratings.dat`, `u.data`,
+/// RecBole `.inter` with integer ids).
+///
+/// How it works:
+/// 1. The file is cut into chunks at newline boundaries. Every chunk is read with `pread` into
+///    a small reused buffer (no `String` per line, no mapping of the whole file into memory).
+/// 2. Pass one counts newlines per chunk in parallel (SIMD), which gives each chunk the row
+///    where its output starts, so the columns are allocated once at their final size.
+/// 3. Pass two parses the chunks in parallel straight into the final columns: integer ids as
+///    raw numbers, ratings and timestamps as numbers.
+/// 4. Raw ids become dense indices in order of first appearance through flat lookup arrays
+///    (users and items on two threads), duplicates are resolved (keep last) without hashing.
+///
+/// It handles only the plain case. Anything else (quotes, text ids, a malformed line, a rating
+/// out of scale, a very long line) makes it return `nil`, and the general parser reads the file
+/// and reports the exact problem. Its result is identical to the general parser's.
+enum FastRatingsParser {
+    /// Largest raw id mapped through a flat array (bigger ids use a dictionary).
+    static let flatIDLimit: Int64 = 1 << 25
+
+    /// - Parameters:
+    ///   - parallelThreshold: files smaller than this are read as one chunk.
+    ///   - blockSize: the read buffer size (a line longer than this goes to the general parser).
+    static func parse(url: URL, format: RatingsFileFormat, threads: Int,
+                      parallelThreshold: Int = 4 << 20, blockSize: Int = 1 << 20) -> ParsedRatings? {
+        guard !format.quoting || format.separator == .comma else { return nil }
+        let fd = open(url.path, O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return nil }
+        let size = Int(info.st_size)
+        guard size > 0 else { return nil }
+
+        // Chunk boundaries at newlines.
+        let chunkCount = size < parallelThreshold ? 1 : max(1, threads) * 4
+        var bounds = [0]
+        var probe = [UInt8](repeating: 0, count: 64 << 10)
+        for c in 1..<max(chunkCount, 1) {
+            var at = max(size * c / chunkCount, bounds.last!)
+            var found = false
+            while at < size && !found {
+                let got = probe.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(at)) }
+                guard got > 0 else { return nil }
+                if let k = probe[0..<got].firstIndex(of: 10) { at += k + 1; found = true } else { at += got }
+            }
+            if at < size && at > bounds.last! { bounds.append(at) }
+        }
+        bounds.append(size)
+        let chunks = bounds.count - 1
+
+        // Pass 1: newlines per chunk.
+        var newlineCounts = [Int](repeating: 0, count: chunks)
+        var lastByte: UInt8 = 0
+        _ = withUnsafeMutablePointer(to: &lastByte) { pread(fd, $0, 1, off_t(size - 1)) }
+        let pass1OK = newlineCounts.withUnsafeMutableBufferPointer { countsBuffer -> Bool in
+            let counts = UnsafeSendableBox(countsBuffer)
+            let failed = UnsafeSendableBox(UnsafeMutablePointer<Bool>.allocate(capacity: chunks))
+            failed.value.initialize(repeating: false, count: chunks)
+            defer { failed.value.deallocate() }
+            Parallelism.forEachChunk(count: chunks, chunks: threads <= 1 ? 1 : chunks) { _, range in
+                let buffer = UnsafeMutableRawPointer.allocate(byteCount: blockSize, alignment: 64)
+                defer { buffer.deallocate() }
+                for c in range {
+                    var at = bounds[c], total = 0
+                    while at < bounds[c + 1] {
+                        let want = min(blockSize, bounds[c + 1] - at)
+                        let got = pread(fd, buffer, want, off_t(at))
+                        if got <= 0 { failed.value[c] = true; break }
+                        total += countNewlines(buffer.assumingMemoryBound(to: UInt8.self), got)
+                        at += got
+                    }
+                    counts.value[c] = total
+                }
+            }
+            return !(0..<chunks).contains { failed.value[$0] }
+        }
+        guard pass1OK else { return nil }
+        // Upper bound on the data rows of each chunk (the header and blank lines make it smaller).
+        var rowStarts = [Int](repeating: 0, count: chunks + 1)
+        for c in 0..<chunks {
+            var bound = newlineCounts[c]
+            if c == chunks - 1 && lastByte != 10 { bound += 1 }
+            if c == 0 && format.hasHeader && bound > 0 { bound -= 1 }
+            rowStarts[c + 1] = rowStarts[c] + bound
+        }
+        let capacity = rowStarts[chunks]
+        guard capacity > 0, capacity < Int(Int32.max) else { return nil }
+
+        var users = uninitializedArray(Int32.self, count: capacity)
+        var items = uninitializedArray(Int32.self, count: capacity)
+        var ratings = uninitializedArray(Float.self, count: format.ratingColumn == nil ? 0 : capacity)
+        var times = uninitializedArray(Int64.self, count: format.timestampColumn == nil ? 0 : capacity)
+        var results = [ChunkResult](repeating: ChunkResult(), count: chunks)
+
+        // Pass 2: parse.
+        let roles = columnRoles(format)
+        users.withUnsafeMutableBufferPointer { u in
+        items.withUnsafeMutableBufferPointer { i in
+        ratings.withUnsafeMutableBufferPointer { r in
+        times.withUnsafeMutableBufferPointer { t in
+        results.withUnsafeMutableBufferPointer { res in
+            // Empty buffers may still have a base address: pass nil for absent columns explicitly.
+            let out = UnsafeSendableBox((u.baseAddress!, i.baseAddress!, r.isEmpty ? nil : r.baseAddress,
+                                         t.isEmpty ? nil : t.baseAddress, res.baseAddress!))
+            Parallelism.forEachChunk(count: chunks, chunks: threads <= 1 ? 1 : chunks) { _, range in
+                let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: blockSize + 2)
+                defer { buffer.deallocate() }
+                let (u, i, r, t, res) = out.value
+                for c in range {
+                    var parser = ChunkParser(roles: roles, format: format, users: u + rowStarts[c], items: i + rowStarts[c],
+                                             ratings: r.map { $0 + rowStarts[c] }, times: t.map { $0 + rowStarts[c] },
+                                             capacity: rowStarts[c + 1] - rowStarts[c], skipHeader: c == 0 && format.hasHeader)
+                    res[c] = parser.run(fd: fd, from: bounds[c], to: bounds[c + 1], buffer: buffer, blockSize: blockSize)
+                }
+            }
+        }}}}}
+        guard results.allSatisfy({ $0.ok }) else { return nil }
+
+        // Close the gaps left by the header and blank lines.
+        var rowCount = 0
+        for c in 0..<chunks {
+            let n = results[c].rows, from = rowStarts[c]
+            if from != rowCount && n > 0 {
+                users.withUnsafeMutableBufferPointer { b in _ = memmove(b.baseAddress! + rowCount, b.baseAddress! + from, n * 4) }
+                items.withUnsafeMutableBufferPointer { b in _ = memmove(b.baseAddress! + rowCount, b.baseAddress! + from, n * 4) }
+                if !ratings.isEmpty { ratings.withUnsafeMutableBufferPointer { b in _ = memmove(b.baseAddress! + rowCount, b.baseAddress! + from, n * 4) } }
+                if !times.isEmpty { times.withUnsafeMutableBufferPointer { b in _ = memmove(b.baseAddress! + rowCount, b.baseAddress! + from, n * 8) } }
+            }
+            rowCount += n
+        }
+        guard rowCount > 0 else { return nil }
+        if rowCount < capacity {
+            users.removeLast(capacity - rowCount); items.removeLast(capacity - rowCount)
+            if !ratings.isEmpty { ratings.removeLast(capacity - rowCount) }
+            if !times.isEmpty { times.removeLast(capacity - rowCount) }
+        }
+        if format.ratingColumn == nil { ratings = [Float](repeating: 1, count: rowCount) }
+
+        // Raw ids → dense indices, users and items on two threads.
+        let maxUser = results.map(\.maxUser).max()!, maxItem = results.map(\.maxItem).max()!
+        var userRaw: [Int32] = [], itemRaw: [Int32] = []
+        users.withUnsafeMutableBufferPointer { u in
+            items.withUnsafeMutableBufferPointer { i in
+                let columns = UnsafeSendableBox((u, i))
+                var rawLists: [[Int32]] = [[], []]
+                rawLists.withUnsafeMutableBufferPointer { lists in
+                    let listsBox = UnsafeSendableBox(lists)
+                    Parallelism.forEachChunk(count: 2, chunks: min(2, threads)) { _, range in
+                        for which in range {
+                            let column = which == 0 ? columns.value.0 : columns.value.1
+                            listsBox.value[which] = densify(column, maxRaw: which == 0 ? maxUser : maxItem)
+                        }
+                    }
+                }
+                userRaw = rawLists[0]; itemRaw = rawLists[1]
+            }
+        }
+        let userIDs = IDMap(userRaw.map { UserID(Int($0)) })
+        let itemIDs = IDMap(itemRaw.map { ItemID(Int($0)) })
+        return RatingsReader.finish(userIDs: userIDs, itemIDs: itemIDs, users: users, items: items, ratings: ratings,
+                                    timestamps: format.timestampColumn == nil ? nil : times)
+    }
+
+    /// Replaces raw ids by dense indices in order of first appearance; returns the raw id of each index.
+    static func densify(_ column: UnsafeMutableBufferPointer<Int32>, maxRaw: Int32) -> [Int32] {
+        var raws: [Int32] = []
+        if Int64(maxRaw) < flatIDLimit {
+            var lookup = [Int32](repeating: -1, count: Int(maxRaw) + 1)
+            lookup.withUnsafeMutableBufferPointer { l in
+                for k in 0..<column.count {
+                    let raw = Int(column[k])
+                    var dense = l[raw]
+                    if dense < 0 {
+                        dense = Int32(raws.count)
+                        l[raw] = dense
+                        raws.append(Int32(raw))
+                    }
+                    column[k] = dense
+                }
+            }
+        } else {
+            var lookup: [Int32: Int32] = [:]
+            for k in 0..<column.count {
+                let raw = column[k]
+                if let dense = lookup[raw] {
+                    column[k] = dense
+                } else {
+                    let dense = Int32(raws.count)
+                    lookup[raw] = dense
+                    raws.append(raw)
+                    column[k] = dense
+                }
+            }
+        }
+        return raws
+    }
+
+    /// Counts `\n` bytes with 32-byte SIMD compares.
+    @inline(__always)
+    static func countNewlines(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int {
+        var total = 0, k = 0
+        let newline = SIMD32<UInt8>(repeating: 10), zero = SIMD32<UInt8>(repeating: 0), one = SIMD32<UInt8>(repeating: 1)
+        let raw = UnsafeRawPointer(p)
+        while k + 32 <= n {
+            var acc = SIMD32<UInt8>(repeating: 0)
+            var steps = 0
+            while steps < 255 && k + 32 <= n {
+                let v = raw.loadUnaligned(fromByteOffset: k, as: SIMD32<UInt8>.self)
+                acc &+= zero.replacing(with: one, where: v .== newline)
+                k += 32
+                steps += 1
+            }
+            var sum = 0
+            for lane in 0..<32 { sum += Int(acc[lane]) }
+            total += sum
+        }
+        while k < n { if p[k] == 10 { total += 1 }; k += 1 }
+        return total
+    }
+
+    enum Role: UInt8 { case ignore, user, item, rating, timestamp }
+
+    static func columnRoles(_ format: RatingsFileFormat) -> [Role] {
+        var roles = [Role](repeating: .ignore, count: format.minimumFieldCount)
+        roles[format.userColumn] = .user
+        roles[format.itemColumn] = .item
+        if let c = format.ratingColumn { roles[c] = .rating }
+        if let c = format.timestampColumn { roles[c] = .timestamp }
+        return roles
+    }
+
+    struct ChunkResult {
+        var ok = false
+        var rows = 0
+        var maxUser: Int32 = 0
+        var maxItem: Int32 = 0
+    }
+
+    /// Parses the lines of one chunk into its slice of the columns.
+    struct ChunkParser {
+        let roles: [Role]
+        let format: RatingsFileFormat
+        let users: UnsafeMutablePointer<Int32>
+        let items: UnsafeMutablePointer<Int32>
+        let ratings: UnsafeMutablePointer<Float>?
+        let times: UnsafeMutablePointer<Int64>?
+        let capacity: Int
+        var skipHeader: Bool
+        var result = ChunkResult()
+
+        init(roles: [Role], format: RatingsFileFormat, users: UnsafeMutablePointer<Int32>, items: UnsafeMutablePointer<Int32>,
+             ratings: UnsafeMutablePointer<Float>?, times: UnsafeMutablePointer<Int64>?, capacity: Int, skipHeader: Bool) {
+            self.roles = roles; self.format = format; self.users = users; self.items = items
+            self.ratings = ratings; self.times = times; self.capacity = capacity; self.skipHeader = skipHeader
+        }
+
+        mutating func run(fd: Int32, from: Int, to: Int, buffer: UnsafeMutablePointer<UInt8>, blockSize: Int) -> ChunkResult {
+            var carry = 0
+            var at = from
+            while at < to || carry > 0 {
+                let want = min(blockSize - carry, to - at)
+                var filled = carry
+                if want > 0 {
+                    let got = pread(fd, buffer + carry, want, off_t(at))
+                    guard got > 0 else { return result }
+                    at += got
+                    filled += got
+                } else if at < to {
+                    return result   // a line longer than the block: leave it to the general parser
+                }
+                var end = filled
+                if at >= to {
+                    if buffer[filled - 1] != 10 { buffer[filled] = 10; end = filled + 1 }
+                } else {
+                    while end > 0 && buffer[end - 1] != 10 { end -= 1 }
+                    if end == 0 { return result }
+                }
+                guard parseLines(buffer, end) else { return result }
+                carry = filled - min(end, filled)
+                if carry > 0 { memmove(buffer, buffer + end, carry) }
+                if at >= to { carry = 0 }
+            }
+            result.ok = true
+            return result
+        }
+
+        /// Parses complete lines in `p[0..<n]` (the last byte is `\n`).
+        @inline(__always)
+        mutating func parseLines(_ base: UnsafeMutablePointer<UInt8>, _ n: Int) -> Bool {
+            let sep = format.separator.firstByte
+            let doubleSep = format.separator == .doubleColon
+            let fieldCount = format.fieldCount
+            let minimum = roles.count
+            let scale = format.ratingScale
+            var p = UnsafePointer(base)
+            let end = p + n
+            var rows = result.rows
+            var maxUser = result.maxUser, maxItem = result.maxItem
+            defer { result.rows = rows; result.maxUser = maxUser; result.maxItem = maxItem }
+            return roles.withUnsafeBufferPointer { roleBuffer -> Bool in
+                while p < end {
+                    if skipHeader {
+                        // The header is the first non-empty line: pass over it without parsing.
+                        var q = p
+                        while q.pointee != 10 { q += 1 }
+                        let empty = q == p || (q - p == 1 && p.pointee == 13)
+                        p = q + 1
+                        if !empty { skipHeader = false }
+                        continue
+                    }
+                    if p.pointee == 10 { p += 1; continue }                      // an empty line
+                    if p.pointee == 13 && p[1] == 10 { p += 2; continue }       // an empty CRLF line
+                    var field = 0
+                    var start = p
+                    var u: Int32 = 0, it: Int32 = 0, r: Float = 1, t: Int64 = 0
+                    while true {
+                        let b = p.pointee
+                        if b == sep || b == 10 {
+                            var length = p - start
+                            if b == 10 && length > 0 && start[length - 1] == 13 { length -= 1 }
+                            if field < minimum {
+                                switch roleBuffer[field] {
+                                case .ignore: break
+                                case .user:
+                                    guard let v = NumberParsing.canonicalID(start, length), v <= Int64(Int32.max) else { return false }
+                                    u = Int32(v)
+                                case .item:
+                                    guard let v = NumberParsing.canonicalID(start, length), v <= Int64(Int32.max) else { return false }
+                                    it = Int32(v)
+                                case .rating:
+                                    guard let v = NumberParsing.decimal(start, length) else { return false }
+                                    if let scale, !scale.contains(v) { return false }
+                                    r = v
+                                case .timestamp:
+                                    guard let v = NumberParsing.timestamp(start, length) else { return false }
+                                    t = v
+                                }
+                            }
+                            field += 1
+                            if b == 10 { p += 1; break }
+                            if doubleSep {
+                                guard p[1] == sep else { return false }
+                                p += 2
+                            } else {
+                                p += 1
+                            }
+                            start = p
+                            continue
+                        }
+                        p += 1
+                    }
+                    if let fieldCount { guard field == fieldCount else { return false } } else { guard field >= minimum else { return false } }
+                    guard rows < capacity else { return false }
+                    users[rows] = u; items[rows] = it
+                    if let ratings { ratings[rows] = r }
+                    if let times { times[rows] = t }
+                    maxUser = max(maxUser, u); maxItem = max(maxItem, it)
+                    rows += 1
+                }
+                return true
+            }
+        }
+    }
+}

@@ -1,0 +1,202 @@
+import Foundation
+
+/// How a ratings file is laid out (internal: the layout loaders and the generic loader fill it).
+struct RatingsFileFormat: Sendable {
+    /// The field separator.
+    var separator: FieldSeparator
+    /// Whether the first non-empty line is a header to skip.
+    var hasHeader: Bool
+    /// 0-based column of the user id.
+    var userColumn: Int
+    /// 0-based column of the item id.
+    var itemColumn: Int
+    /// 0-based column of the rating, or `nil` for implicit feedback (every rating 1).
+    var ratingColumn: Int?
+    /// 0-based column of the Unix timestamp, or `nil`.
+    var timestampColumn: Int?
+    /// The exact number of fields on every line, when the layout declares it.
+    var fieldCount: Int?
+    /// Ratings outside this range are errors.
+    var ratingScale: ClosedRange<Float>?
+    /// Whether ids must be integers (MovieLens); otherwise any non-empty text is an id.
+    var integerIDs: Bool
+    /// Whether double-quoted fields are understood (CSV).
+    var quoting: Bool
+
+    /// The smallest number of fields a line must have.
+    var minimumFieldCount: Int {
+        fieldCount ?? ([userColumn, itemColumn, ratingColumn ?? 0, timestampColumn ?? 0].max()! + 1)
+    }
+}
+
+/// Ratings read from a file: the id maps (in order of first appearance) and the interactions,
+/// with duplicated (user, item) pairs already resolved (the last occurrence is kept).
+struct ParsedRatings: Sendable {
+    var userIDs: IDMap<UserID>
+    var itemIDs: IDMap<ItemID>
+    var interactions: Interactions
+    var linesRead: Int
+    var duplicatesDropped: Int
+}
+
+/// Reads rating files: the parallel fast path for plain numeric files, else the general parser.
+enum RatingsReader {
+    /// Reads `url` in `format`.
+    /// - Parameters:
+    ///   - allowFastPath: try ``FastRatingsParser`` first (it hands back to the general parser
+    ///     on anything unusual, including every error, so the messages always come from one place).
+    ///   - threads: threads for the fast path (1 = single-thread deterministic mode; the result is
+    ///     the same whatever the count).
+    /// - Throws: ``DataError`` naming the file, the line and the problem.
+    static func read(url: URL, format: RatingsFileFormat, allowFastPath: Bool = true,
+                     threads: Int = Parallelism.availableCores) throws -> ParsedRatings {
+        try TextFile.checkExists(url)
+        if allowFastPath, let fast = FastRatingsParser.parse(url: url, format: format, threads: threads) {
+            return fast
+        }
+        return try readGeneral(url: url, format: format)
+    }
+
+    /// The general, sequential parser: quoted fields, text ids, precise error messages.
+    static func readGeneral(url: URL, format: RatingsFileFormat) throws -> ParsedRatings {
+        let file = try TextFile(url: url)
+        let path = file.path
+        var userIDs = IDMap<UserID>(), itemIDs = IDMap<ItemID>()
+        var users: [Int32] = [], items: [Int32] = [], ratings: [Float] = [], times: [Int64] = []
+        var headerPending = format.hasHeader
+        let minimumFields = format.minimumFieldCount
+        try file.forEachLine { number, line in
+            if headerPending { headerPending = false; return }
+            let fields = try file.fields(line, separator: format.separator, quoting: format.quoting, lineNumber: number)
+            if let exact = format.fieldCount, fields.count != exact {
+                throw DataError.malformedLine(file: path, line: number,
+                    reason: "expected \(exact) fields separated by '\(format.separator.text)', found \(fields.count)")
+            }
+            if fields.count < minimumFields {
+                throw DataError.malformedLine(file: path, line: number,
+                    reason: "expected at least \(minimumFields) fields separated by '\(format.separator.text)', found \(fields.count)")
+            }
+            func id(_ column: Int, _ what: String) throws -> String {
+                let field = fields[column]
+                if format.integerIDs {
+                    guard NumberParsing.canonicalID(file.bytes[field.range]) != nil else {
+                        throw DataError.malformedLine(file: path, line: number,
+                            reason: "\(what) id '\(file.preview(field.range))' is not a non-negative integer")
+                    }
+                }
+                let text = try file.string(field, encoding: .utf8, lineNumber: number)
+                guard !text.isEmpty else {
+                    throw DataError.malformedLine(file: path, line: number, reason: "\(what) id is empty")
+                }
+                return text
+            }
+            let u = userIDs.insert(UserID(try id(format.userColumn, "user")))
+            let i = itemIDs.insert(ItemID(try id(format.itemColumn, "item")))
+            var r: Float = 1
+            if let column = format.ratingColumn {
+                let range = fields[column].range
+                guard let value = NumberParsing.decimal(file.bytes[range]) else {
+                    throw DataError.malformedLine(file: path, line: number,
+                        reason: "rating '\(file.preview(range))' is not a number")
+                }
+                if let scale = format.ratingScale, !scale.contains(value) {
+                    throw DataError.malformedLine(file: path, line: number,
+                        reason: "rating \(file.preview(range)) is outside the scale \(formatScale(scale))")
+                }
+                r = value
+            }
+            if let column = format.timestampColumn {
+                let range = fields[column].range
+                guard let value = NumberParsing.timestamp(file.bytes[range]) else {
+                    throw DataError.malformedLine(file: path, line: number,
+                        reason: "timestamp '\(file.preview(range))' is not an integer")
+                }
+                times.append(value)
+            }
+            users.append(u); items.append(i); ratings.append(r)
+        }
+        guard !users.isEmpty else { throw DataError.emptyFile(path: path) }
+        return finish(userIDs: userIDs, itemIDs: itemIDs, users: users, items: items, ratings: ratings,
+                      timestamps: format.timestampColumn == nil ? nil : times)
+    }
+
+    /// Resolves duplicates (keep last) and wraps the columns.
+    static func finish(userIDs: IDMap<UserID>, itemIDs: IDMap<ItemID>, users: [Int32], items: [Int32],
+                       ratings: [Float], timestamps: [Int64]?) -> ParsedRatings {
+        let linesRead = users.count
+        var interactions = Interactions(users: users, items: items, ratings: ratings, timestamps: timestamps,
+                                        userCount: userIDs.count, itemCount: itemIDs.count)
+        let dropped = duplicateRowsToDrop(users: users, items: items, userCount: userIDs.count, itemCount: itemIDs.count)
+        if !dropped.isEmpty {
+            var keep = [Int]()
+            keep.reserveCapacity(users.count - dropped.count)
+            var d = 0
+            for row in 0..<users.count {
+                if d < dropped.count && dropped[d] == row { d += 1 } else { keep.append(row) }
+            }
+            interactions = interactions.subset(keep)
+        }
+        return ParsedRatings(userIDs: userIDs, itemIDs: itemIDs, interactions: interactions,
+                             linesRead: linesRead, duplicatesDropped: dropped.count)
+    }
+}
+
+func formatScale(_ scale: ClosedRange<Float>) -> String {
+    func f(_ x: Float) -> String { x == x.rounded() ? String(Int(x)) : String(x) }
+    return "\(f(scale.lowerBound))...\(f(scale.upperBound))"
+}
+
+/// The rows to drop so that each (user, item) pair keeps only its **last** occurrence, ascending.
+///
+/// O(n + users + items) with flat arrays (no hashing): rows are visited user by user in file
+/// order (directly when the user column never decreases, as in MovieLens files sorted by user,
+/// otherwise through a counting sort), remembering for each item the last row that had it.
+/// - Complexity: O(n + userCount + itemCount) time; O(itemCount) memory, plus O(n) when the
+///   user column is not sorted.
+func duplicateRowsToDrop(users: [Int32], items: [Int32], userCount: Int, itemCount: Int) -> [Int] {
+    let n = users.count
+    guard n > 1 else { return [] }
+    var lastUser = [Int32](repeating: -1, count: itemCount)
+    var lastRow = [Int](repeating: 0, count: itemCount)
+    var dropped: [Int] = []
+    var sorted = true
+    users.withUnsafeBufferPointer { u in
+        for k in 1..<n where u[k] < u[k - 1] { sorted = false; break }
+    }
+    users.withUnsafeBufferPointer { u in
+        items.withUnsafeBufferPointer { it in
+            lastUser.withUnsafeMutableBufferPointer { lu in
+                lastRow.withUnsafeMutableBufferPointer { lr in
+                    @inline(__always) func visit(_ row: Int) {
+                        let user = u[row], item = Int(it[row])
+                        if lu[item] == user { dropped.append(lr[item]) }
+                        lu[item] = user
+                        lr[item] = row
+                    }
+                    if sorted {
+                        for row in 0..<n { visit(row) }
+                    } else {
+                        var offsets = [Int](repeating: 0, count: userCount + 1)
+                        for k in 0..<n { offsets[Int(u[k]) + 1] += 1 }
+                        for k in 0..<userCount { offsets[k + 1] += offsets[k] }
+                        var order = [Int32](repeating: 0, count: n)
+                        for k in 0..<n {
+                            let user = Int(u[k])
+                            order[offsets[user]] = Int32(truncatingIfNeeded: k)
+                            offsets[user] += 1
+                        }
+                        for row in order { visit(Int(row)) }
+                    }
+                }
+            }
+        }
+    }
+    if !sorted { dropped.sort() }
+    return dropped
+}
+
+/// An array of `count` elements whose memory is not initialised first (the caller writes every
+/// element before reading it). Saves a pass over large columns.
+func uninitializedArray<T: BitwiseCopyable>(_ type: T.Type, count: Int) -> [T] {
+    [T](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+}

@@ -1,0 +1,238 @@
+import ArgumentParser
+import Foundation
+import Recommender
+
+/// `recommender explore`: the notebook's section I as tables on stdout and charts in a folder.
+struct ExploreCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "explore",
+        abstract: "Describe a data set: user table, top movies, rating distributions; write SVG charts and an HTML page.",
+        discussion: """
+        Prints aligned tables and writes one SVG file per chart plus a self-contained index.html \
+        into --output. --occupation keeps the users of one occupation, --genre the movies of one genre.
+        """
+    )
+
+    @OptionGroup var data: DataOptions
+
+    @Option(name: .long, help: "Rank by mean only movies with more than this many ratings.")
+    var minRatings: Int = 20
+
+    @Option(name: .long, help: "Keep only users with this occupation (e.g. student).")
+    var occupation: String?
+
+    @Option(name: .long, help: "Keep only movies of this genre (e.g. Comedy).")
+    var genre: String?
+
+    @Option(name: .long, help: "How many movies (and zip codes) the top lists show.")
+    var top: Int = 10
+
+    @Option(name: .long, help: "Folder for the SVG charts and index.html (created if absent).")
+    var output: String
+
+    func validate() throws {
+        guard top >= 1 else { throw ValidationError("--top must be at least 1") }
+        guard minRatings >= 0 else { throw ValidationError("--min-ratings must be 0 or more") }
+    }
+
+    func run() async throws {
+        let dataset = try data.load()
+        let exploration = try DatasetExploration(dataset: dataset,
+                                                 filter: ExplorationFilter(occupation: occupation, genre: genre))
+        let report = ExploreReport(dataset: dataset, exploration: exploration, top: top, minRatings: minRatings)
+        for line in report.textLines() { print(line) }
+
+        let folder = URL(fileURLWithPath: output)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let charts = report.charts()
+        for chart in charts {
+            try chart.svg.write(to: folder.appendingPathComponent(chart.file), atomically: true, encoding: .utf8)
+        }
+        let index = folder.appendingPathComponent("index.html")
+        try report.html(charts: charts).write(to: index, atomically: true, encoding: .utf8)
+        print("")
+        print("Wrote \(charts.count) SVG charts to \(folder.path)/ (\(charts.map(\.file).joined(separator: ", ")))")
+        print("Open \(index.path) to see them all.")
+    }
+}
+
+/// Turns a ``DatasetExploration`` into text tables, charts and an HTML page.
+struct ExploreReport {
+    let dataset: Dataset
+    let exploration: DatasetExploration
+    let top: Int
+    let minRatings: Int
+
+    struct Chart {
+        var file: String
+        var heading: String
+        var svg: String
+    }
+
+    struct Section {
+        var title: String
+        var table: ConsoleTable
+    }
+
+    var filterDescription: String? {
+        var parts: [String] = []
+        if let o = exploration.filter.occupation { parts.append("occupation = \(o)") }
+        if let g = exploration.filter.genre { parts.append("genre = \(g)") }
+        return parts.isEmpty ? nil : parts.joined(separator: ", ")
+    }
+
+    var headline: String {
+        "Data set \(dataset.name): \(Format.grouped(exploration.userCount)) users, \(Format.grouped(exploration.itemCount)) movies, \(Format.grouped(exploration.ratingCount)) ratings"
+    }
+
+    func movieTable(_ list: [ItemRatingStatistics]) -> ConsoleTable {
+        ConsoleTable(headers: ["#", "movie", "ratings", "mean"],
+                     rows: list.enumerated().map { k, s in
+                         [String(k + 1), exploration.displayName(of: s.item), Format.grouped(s.count), Format.fixed(s.mean)]
+                     })
+    }
+
+    func sections() -> [Section] {
+        var result: [Section] = []
+        if let users = exploration.userSummary {
+            if let age = users.age {
+                result.append(Section(title: "Age of the users", table: ConsoleTable(headers: ["", "age"], rows: [
+                    ["count", Format.grouped(age.count)], ["mean", Format.fixed(age.mean)],
+                    ["std", Format.fixed(age.standardDeviation)], ["min", Format.number(age.minimum)],
+                    ["25%", Format.number(age.firstQuartile)], ["50%", Format.number(age.median)],
+                    ["75%", Format.number(age.thirdQuartile)], ["max", Format.number(age.maximum)],
+                ])))
+            }
+            result.append(Section(title: "Sex", table: counts(users.sexes, header: "sex")))
+            result.append(Section(title: "Occupations (\(users.occupations.count))",
+                                  table: counts(users.occupations, header: "occupation")))
+            let zips = Array(users.zipCodes.prefix(top))
+            result.append(Section(title: "Zip codes (\(Format.grouped(users.zipCodes.count)) distinct; top \(zips.count))",
+                                  table: counts(zips, header: "zip code")))
+        }
+        result.append(Section(title: "Top \(top) movies by number of ratings", table: movieTable(exploration.topByCount(top))))
+        result.append(Section(title: "Top \(top) movies by mean rating (more than \(minRatings) rating\(minRatings == 1 ? "" : "s"))",
+                              table: movieTable(exploration.topByMean(top, minimumRatings: minRatings))))
+        let h = exploration.histograms
+        let rows: [(String, [Double])] = [("ratings per user", h.ratingsPerUser), ("mean user rating", h.meanUserRating),
+                                          ("ratings per movie", h.ratingsPerItem), ("mean movie rating", h.meanItemRating),
+                                          ("rating value", h.ratingValues)]
+        result.append(Section(title: "Distributions", table: ConsoleTable(
+            headers: ["", "count", "mean", "std", "min", "25%", "50%", "75%", "max"],
+            rows: rows.map { name, values in
+                guard let s = NumericSummary(values) else { return [name, "0", "", "", "", "", "", "", ""] }
+                let order = [s.minimum, s.firstQuartile, s.median, s.thirdQuartile, s.maximum]
+                let integral = order.allSatisfy { $0 == $0.rounded() }
+                return [name, Format.grouped(s.count), Format.fixed(s.mean), Format.fixed(s.standardDeviation)]
+                    + order.map { integral ? Format.number($0) : Format.fixed($0) }
+            })))
+        return result
+    }
+
+    func counts(_ counts: [CategoryCount], header: String) -> ConsoleTable {
+        ConsoleTable(headers: [header, "users"], rows: counts.map { [$0.name.isEmpty ? "(unknown)" : $0.name, Format.grouped($0.count)] },
+                     rightAligned: [1])
+    }
+
+    func textLines() -> [String] {
+        var lines = [headline]
+        if let filterDescription { lines.append("Filter: \(filterDescription)") }
+        if exploration.userSummary == nil { lines.append("(no user table in this data set)") }
+        for section in sections() {
+            lines.append("")
+            lines.append(section.title)
+            lines += section.table.lines()
+        }
+        return lines
+    }
+
+    func charts() -> [Chart] {
+        var charts: [Chart] = []
+        let h = exploration.histograms
+        if let users = exploration.userSummary {
+            if users.age != nil {
+                let selectedAges = selectedUserAges()
+                charts.append(Chart(file: "user-age.svg", heading: "Age of the users",
+                                    svg: Histogram(title: "Age of the users", xLabel: "age (years)", values: selectedAges, bins: 20).svg()))
+            }
+            charts.append(Chart(file: "user-sex.svg", heading: "Sex of the users",
+                                svg: BarChart(title: "Users by sex", xLabel: "sex", yLabel: "users",
+                                              labels: users.sexes.map(\.name), values: users.sexes.map { Double($0.count) })
+                                    .svg(width: 400, height: 320)))
+            charts.append(Chart(file: "user-occupation.svg", heading: "Occupations of the users",
+                                svg: BarChart(title: "Users by occupation", xLabel: "occupation", yLabel: "users",
+                                              labels: users.occupations.map(\.name),
+                                              values: users.occupations.map { Double($0.count) }).svg(width: 720, height: 420)))
+        }
+        charts.append(Chart(file: "ratings-per-user.svg", heading: "Ratings per user",
+                            svg: Histogram(title: "Number of ratings per user", xLabel: "ratings", values: h.ratingsPerUser).svg()))
+        charts.append(Chart(file: "mean-user-rating.svg", heading: "Mean rating per user",
+                            svg: Histogram(title: "Mean rating per user", xLabel: "mean rating", values: h.meanUserRating).svg()))
+        charts.append(Chart(file: "ratings-per-movie.svg", heading: "Ratings per movie",
+                            svg: Histogram(title: "Number of ratings per movie", xLabel: "ratings", values: h.ratingsPerItem).svg()))
+        charts.append(Chart(file: "mean-movie-rating.svg", heading: "Mean rating per movie",
+                            svg: Histogram(title: "Mean rating per movie", xLabel: "mean rating", values: h.meanItemRating).svg()))
+        // Ratings take few distinct values (1...5 stars): one bar per value reads better than bins.
+        let ratingCounts = CategoryCount.counts(of: h.ratingValues.map { Format.number($0) })
+            .sorted { (Double($0.name) ?? 0) < (Double($1.name) ?? 0) }
+        let ratingChart = ratingCounts.count <= 20
+            ? BarChart(title: "Rating values", xLabel: "rating", yLabel: "ratings",
+                       labels: ratingCounts.map(\.name), values: ratingCounts.map { Double($0.count) }).svg()
+            : Histogram(title: "Rating values", xLabel: "rating", values: h.ratingValues).svg()
+        charts.append(Chart(file: "rating-values.svg", heading: "Rating values", svg: ratingChart))
+
+        let popular = exploration.topByCount(top)
+        var byCount = BarChart(title: "Top \(top) movies by number of ratings", xLabel: "", yLabel: "ratings",
+                               labels: popular.map { exploration.displayName(of: $0.item) },
+                               values: popular.map { Double($0.count) })
+        byCount.orientation = .horizontal
+        byCount.showsValues = true
+        charts.append(Chart(file: "top-by-count.svg", heading: "Top movies by number of ratings",
+                            svg: byCount.svg(width: 720, height: max(240, 80 + 26 * top))))
+        let best = exploration.topByMean(top, minimumRatings: minRatings)
+        var byMean = BarChart(title: "Top \(top) movies by mean rating (more than \(minRatings) rating\(minRatings == 1 ? "" : "s"))", xLabel: "",
+                              yLabel: "mean rating", labels: best.map { exploration.displayName(of: $0.item) },
+                              values: best.map(\.mean))
+        byMean.orientation = .horizontal
+        byMean.showsValues = true
+        charts.append(Chart(file: "top-by-mean.svg", heading: "Top movies by mean rating",
+                            svg: byMean.svg(width: 720, height: max(240, 80 + 26 * top))))
+
+        let catalog = dataset.catalog
+        let hasGenres = !catalog.genreNames.isEmpty
+        let points = exploration.items.map { s -> ScatterPoint in
+            ScatterPoint(x: Double(s.count), y: s.mean,
+                         category: hasGenres ? catalog.genreNames(of: s.item).first ?? "none" : nil,
+                         label: "\(exploration.displayName(of: s.item)): \(s.count) ratings, mean \(Format.fixed(s.mean))")
+        }
+        var scatter = ScatterChart(title: "Movies: number of ratings vs mean rating" + (hasGenres ? " (colour: first genre)" : ""),
+                                   xLabel: "number of ratings (log scale)", yLabel: "mean rating", points: points, logX: true)
+        scatter.pointRadius = 3
+        charts.append(Chart(file: "movies-count-vs-mean.svg", heading: "Number of ratings vs mean rating, per movie",
+                            svg: scatter.svg(width: 760, height: 520)))
+        return charts
+    }
+
+    private func selectedUserAges() -> [Double] {
+        guard let table = dataset.userTable else { return [] }
+        let wanted = exploration.filter.occupation?.lowercased()
+        return table.ages.indices.compactMap { u in
+            guard wanted == nil || table.occupations[u].lowercased() == wanted else { return nil }
+            return table.ages[u].map(Double.init)
+        }
+    }
+
+    func html(charts: [Chart]) -> String {
+        var blocks: [HTMLReport.Block] = [.paragraph(headline)]
+        if let filterDescription { blocks.append(.paragraph("Filter: \(filterDescription)")) }
+        for section in sections() {
+            blocks.append(.table(HTMLTable(headers: section.table.headers.map { $0.isEmpty ? " " : $0 },
+                                           rows: section.table.rows, caption: section.title)))
+        }
+        for chart in charts {
+            blocks.append(.heading(chart.heading))
+            blocks.append(.figure(svg: chart.svg, caption: chart.file))
+        }
+        return HTMLReport.page(title: "Exploring \(dataset.name)", blocks: blocks)
+    }
+}
