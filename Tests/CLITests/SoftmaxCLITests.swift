@@ -1,29 +1,14 @@
 import Foundation
 import Testing
 
-/// Runs the built `recommender` binary (next to the test bundle) and returns (exit code, stdout, stderr).
-func runRecommender(_ arguments: [String]) throws -> (Int32, String, String) {
-    let folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    var binary = folder.appendingPathComponent("recommender")
-    // On Linux the test runner is `…/debug/<Package>PackageTests.xctest`; on macOS it is inside a bundle.
-    if !FileManager.default.fileExists(atPath: binary.path) {
-        binary = folder.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("recommender")
-    }
-    let process = Process()
-    process.executableURL = binary
-    process.arguments = arguments
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    return (process.terminationStatus, stdout, stderr)
+/// Runs the built `recommender` binary and returns (exit code, stdout, stderr).
+private func runRecommender(_ arguments: [String]) throws -> (Int32, String, String) {
+    let r = try BinaryRunner.run(arguments)
+    return (r.status, r.stdout, r.stderr)
 }
 
 /// A tiny RecBole-layout data set in a temporary folder: two taste groups of users.
-func writeTinyDataset() throws -> URL {
+private func writeSoftmaxTinyDataset() throws -> URL {
     let root = FileManager.default.temporaryDirectory.appendingPathComponent("softmax-cli-\(UInt32.random(in: 0...UInt32.max))")
     let folder = root.appendingPathComponent("tiny")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -42,7 +27,7 @@ func writeTinyDataset() throws -> URL {
 
 @Suite struct SoftmaxCLITests {
     @Test func trainSoftmaxWritesModelAndHistory() throws {
-        let root = try writeTinyDataset()
+        let root = try writeSoftmaxTinyDataset()
         defer { try? FileManager.default.removeItem(at: root) }
         let output = root.appendingPathComponent("out").path
         let (status, stdout, stderr) = try runRecommender([
@@ -62,7 +47,7 @@ func writeTinyDataset() throws -> URL {
     }
 
     @Test func badSoftmaxOptionsFailWithOneLine() throws {
-        let root = try writeTinyDataset()
+        let root = try writeSoftmaxTinyDataset()
         defer { try? FileManager.default.removeItem(at: root) }
         let (status, _, stderr) = try runRecommender([
             "train", "--algorithm", "softmax", "--data-dir", root.path, "--dataset", "tiny", "--hidden-dims", "35,20",

@@ -3,7 +3,7 @@ import Testing
 @testable import Recommender
 
 /// Two taste groups: users of group A rate only movies 0..<6, users of group B only 6..<12.
-func twoGroupDataset(users: Int = 60, seed: UInt64 = 1) -> Dataset {
+func softmaxTwoGroupDataset(users: Int = 60, seed: UInt64 = 1) -> Dataset {
     var g = SeededGenerator(seed: seed)
     var u: [Int32] = [], i: [Int32] = [], r: [Float] = []
     for user in 0..<users {
@@ -22,7 +22,7 @@ func twoGroupDataset(users: Int = 60, seed: UInt64 = 1) -> Dataset {
                    interactions: interactions, catalog: catalog, ratingScale: 1...5)
 }
 
-func smallConfiguration(seed: UInt64 = 0) -> SoftmaxModel.Configuration {
+func softmaxSmallConfiguration(seed: UInt64 = 0) -> SoftmaxModel.Configuration {
     var c = SoftmaxModel.Configuration()
     c.movieEmbeddingDim = 6; c.hiddenDims = [6]; c.genreEmbeddingDim = 2; c.yearEmbeddingDim = 2
     c.batchSize = 16; c.testBatchSize = 8; c.iterations = 150; c.learningRate = 0.5; c.k = 3
@@ -41,15 +41,15 @@ func smallConfiguration(seed: UInt64 = 0) -> SoftmaxModel.Configuration {
     }
 
     @Test func invalidConfigurationIsRejected() {
-        var c = smallConfiguration()
+        var c = softmaxSmallConfiguration()
         c.hiddenDims = [6, 5]
-        #expect(throws: SoftmaxModel.TrainingFailure.self) { try SoftmaxModel.fit(twoGroupDataset(), configuration: c) }
-        c = smallConfiguration(); c.learningRate = 0
+        #expect(throws: SoftmaxModel.TrainingFailure.self) { try SoftmaxModel.fit(softmaxTwoGroupDataset(), configuration: c) }
+        c = softmaxSmallConfiguration(); c.learningRate = 0
         #expect(throws: SoftmaxModel.TrainingFailure.self) { try c.validate() }
     }
 
     @Test func featuresFollowTheNotebook() {
-        let d = twoGroupDataset()
+        let d = softmaxTwoGroupDataset()
         let f = SoftmaxFeatures(catalog: d.catalog, seed: 4)
         // Movie 5 has no genre: "Other" token; movie 3 has no year: the "unknown" token.
         #expect(f.genreVocabulary.contains("Other"))
@@ -63,9 +63,9 @@ func smallConfiguration(seed: UInt64 = 0) -> SoftmaxModel.Configuration {
     }
 
     @Test func learnsTheTwoGroupsAndIsDeterministic() throws {
-        let d = twoGroupDataset()
+        let d = softmaxTwoGroupDataset()
         var logged: [Int] = []
-        let result = try SoftmaxModel.fit(d, configuration: smallConfiguration()) { logged.append($0.iteration) }
+        let result = try SoftmaxModel.fit(d, configuration: softmaxSmallConfiguration()) { logged.append($0.iteration) }
         let h = result.history
         #expect(logged == Array(stride(from: 0, through: 150, by: 10)))
         #expect(h.entries.count == 16)
@@ -84,17 +84,17 @@ func smallConfiguration(seed: UInt64 = 0) -> SoftmaxModel.Configuration {
         let history = d.interactions.byUser().columns(ofRow: 4).map { (item: $0, rating: Float(1)) }
         #expect(result.model.scores(forUser: user) == result.model.scores(forHistory: history))
         // Same seed, same model; other thread count, same model.
-        var c = smallConfiguration(); c.threads = 1
+        var c = softmaxSmallConfiguration(); c.threads = 1
         let again = try SoftmaxModel.fit(d, configuration: c)
         #expect(again.model.network == result.model.network)
         #expect(again.history == result.history)
     }
 
     @Test func excludeModeAndOtherOptimizersTrain() throws {
-        let d = twoGroupDataset()
+        let d = softmaxTwoGroupDataset()
         // (ReLU layers scaled by 1/10 start almost dead: Adam's normalised steps revive them.)
         for (optimizer, rate, relu) in [(SoftmaxModel.Optimizer.adam, Float(0.05), true), (.gradientDescent, 5, false), (.adagrad, 0.5, false)] {
-            var c = smallConfiguration(seed: 2)
+            var c = softmaxSmallConfiguration(seed: 2)
             c.labelMode = .exclude; c.optimizer = optimizer; c.learningRate = rate
             if relu { c.activation = .relu; c.useBias = true; c.hiddenDims = [8, 6] }
             let r = try SoftmaxModel.fit(d, configuration: c)
@@ -104,14 +104,14 @@ func smallConfiguration(seed: UInt64 = 0) -> SoftmaxModel.Configuration {
     }
 
     @Test func divergenceIsReported() {
-        var c = smallConfiguration()
+        var c = softmaxSmallConfiguration()
         c.optimizer = .gradientDescent; c.learningRate = 1e30
-        #expect(throws: SoftmaxModel.TrainingFailure.self) { try SoftmaxModel.fit(twoGroupDataset(), configuration: c) }
+        #expect(throws: SoftmaxModel.TrainingFailure.self) { try SoftmaxModel.fit(softmaxTwoGroupDataset(), configuration: c) }
     }
 
     @Test func saveLoadRoundTrip() throws {
-        var c = smallConfiguration(); c.useBias = true; c.activation = .relu; c.hiddenDims = [7, 6]; c.iterations = 20
-        let model = try SoftmaxModel.fit(twoGroupDataset(), configuration: c).model
+        var c = softmaxSmallConfiguration(); c.useBias = true; c.activation = .relu; c.hiddenDims = [7, 6]; c.iterations = 20
+        let model = try SoftmaxModel.fit(softmaxTwoGroupDataset(), configuration: c).model
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("softmax-\(UInt32.random(in: 0...UInt32.max)).recmodel")
         defer { try? FileManager.default.removeItem(at: url) }
         try model.save(to: url)
@@ -129,9 +129,9 @@ func smallConfiguration(seed: UInt64 = 0) -> SoftmaxModel.Configuration {
         #expect(throws: PersistenceError.self) { try SoftmaxModel(archive: archive, path: "x") }
     }
 
-    @Test(.enabled(if: ml100kAvailable(), "MovieLens 100K not found in $RECOMMENDER_DATA_DIR or ~/.cache/swift-recommender"))
+    @Test(.enabled(if: softmaxML100KAvailable(), "MovieLens 100K not found in $RECOMMENDER_DATA_DIR or ~/.cache/swift-recommender"))
     func shortRunOnML100K() throws {
-        let d = try DatasetLocator.load(name: "ml-100k", dataDirectory: dataDirectory())
+        let d = try DatasetLocator.load(name: "ml-100k", dataDirectory: softmaxDataDirectory())
         // Few, small batches: debug builds are slow. Learning itself is checked on the synthetic data.
         var c = SoftmaxModel.Configuration.default
         c.iterations = 2; c.batchSize = 20; c.testBatchSize = 10
@@ -144,11 +144,11 @@ func smallConfiguration(seed: UInt64 = 0) -> SoftmaxModel.Configuration {
     }
 }
 
-func dataDirectory() -> URL {
+private func softmaxDataDirectory() -> URL {
     if let dir = ProcessInfo.processInfo.environment["RECOMMENDER_DATA_DIR"] { return URL(fileURLWithPath: dir) }
     return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/swift-recommender")
 }
 
-func ml100kAvailable() -> Bool {
-    FileManager.default.fileExists(atPath: dataDirectory().appendingPathComponent("ml-100k/ml-100k.inter").path)
+private func softmaxML100KAvailable() -> Bool {
+    FileManager.default.fileExists(atPath: softmaxDataDirectory().appendingPathComponent("ml-100k/ml-100k.inter").path)
 }
