@@ -56,7 +56,7 @@ func formatSoftmaxEntry(_ e: SoftmaxTrainingHistory.Entry) -> String {
 }
 
 /// `recommender train --algorithm softmax`: fits the notebook's softmax model and writes
-/// `model.recmodel`, `history.csv`, `history.json` (and the chart) into `output`.
+/// `model.recmodel`, `history.csv`, `history.json` and `history.svg` into `output`.
 func trainSoftmax(dataset: Dataset, configuration c: SoftmaxModel.Configuration, output: String, quiet: Bool = false) throws {
     let start = DispatchTime.now()
     let result: SoftmaxModel.FitResult
@@ -74,11 +74,12 @@ func trainSoftmax(dataset: Dataset, configuration c: SoftmaxModel.Configuration,
     try result.model.save(to: modelURL)
     try result.history.csv().write(to: directory.appendingPathComponent("history.csv"), atomically: true, encoding: .utf8)
     try result.history.json().write(to: directory.appendingPathComponent("history.json"), atomically: true, encoding: .utf8)
-    // TODO(charts): write history.svg with LineChart once Sources/Recommender/Charts is in main.
+    try result.history.chartSVG(title: "Softmax model (\(c.labelMode.rawValue) mode, seed \(c.seed))")
+        .write(to: directory.appendingPathComponent("history.svg"), atomically: true, encoding: .utf8)
     if let last = result.history.last {
         print("final: " + formatSoftmaxEntry(last))
     }
-    print(String(format: "trained softmax (%@, label %@, %@ lr %g, %d iterations) in %.2f s; wrote %@, history.csv, history.json",
+    print(String(format: "trained softmax (%@, label %@, %@ lr %g, %d iterations) in %.2f s; wrote %@, history.csv, history.json, history.svg",
                  c.hiddenDims.map(String.init).joined(separator: ","), c.labelMode.rawValue, c.optimizer.rawValue,
                  c.learningRate, c.iterations, seconds, modelURL.path))
 }

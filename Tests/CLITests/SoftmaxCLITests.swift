@@ -38,7 +38,7 @@ private func writeSoftmaxTinyDataset() throws -> URL {
         #expect(stdout.contains("iteration 0: train_loss="))
         #expect(stdout.contains("precision@10="))
         #expect(stdout.contains("final: iteration 30:"))
-        for file in ["model.recmodel", "history.csv", "history.json"] {
+        for file in ["model.recmodel", "history.csv", "history.json", "history.svg"] {
             #expect(FileManager.default.fileExists(atPath: output + "/" + file), "\(file) missing")
         }
         let csv = try String(contentsOfFile: output + "/history.csv", encoding: .utf8)

@@ -103,6 +103,21 @@ func softmaxSmallConfiguration(seed: UInt64 = 0) -> SoftmaxModel.Configuration {
         }
     }
 
+    @Test func historyExportsCSVJSONAndChart() throws {
+        var c = softmaxSmallConfiguration(); c.iterations = 25
+        let h = try SoftmaxModel.fit(softmaxTwoGroupDataset(), configuration: c).history
+        #expect(h.entries.map(\.iteration) == [0, 10, 20, 25])
+        let lines = h.csv().split(separator: "\n")
+        #expect(lines.count == 5 && lines[0] == "iteration,train_loss,test_loss,test_precision_at_10,test_recall_at_10,test_ndcg_at_10")
+        let json = try JSONSerialization.jsonObject(with: Data(h.json().utf8)) as? [[String: Double]]
+        #expect(json?.count == 4)
+        #expect(json?.last?["iteration"] == 25)
+        #expect(abs((json?.last?["train_loss"] ?? 0) - h.entries[3].trainLoss) < 1e-9)
+        let svg = h.chartSVG()
+        #expect(svg.hasPrefix("<svg") || svg.hasPrefix("<?xml"))
+        #expect(svg.contains("test_precision_at_10") && svg.contains("train_loss"))
+    }
+
     @Test func divergenceIsReported() {
         var c = softmaxSmallConfiguration()
         c.optimizer = .gradientDescent; c.learningRate = 1e30
