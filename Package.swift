@@ -15,9 +15,15 @@ let package = Package(
     ],
     targets: [
         // MARK: implementation
+        // OpenBLAS's SGEMM for the softmax model's dense products (Debian: libopenblas-dev).
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
         .target(
             name: "Recommender",
-            dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]
+            dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation"), "COpenBLAS"]
         ),
         .executableTarget(
             name: "RecommenderCLI",

@@ -22,14 +22,16 @@ struct BenchSoftmaxCommand: AsyncParsableCommand {
                                                       optimizer: optimizer, embeddingDim: nil, testFraction: nil)
         var best = Double.infinity
         for run in 1...max(1, repeats) {
-            let start = DispatchTime.now()
+            let start = DispatchTime.now(), cpuStart = processCPUSeconds()
             let result = try SoftmaxModel.fit(dataset, configuration: configuration)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+            let cpu = processCPUSeconds() - cpuStart
             best = min(best, seconds)
             let updates = configuration.iterations + 1
             guard let last = result.history.last, last.trainLoss.isFinite else { throw ValidationError("benchmark run produced no finite loss") }
-            print(String(format: "run %d: %.3f s total, %.3f ms/iteration (%d updates, %d threads), %@",
-                         run, seconds, seconds * 1000 / Double(updates), updates, configuration.threads, formatSoftmaxEntry(last)))
+            print(String(format: "run %d: %.3f s total, %.3f ms/iteration (%d updates, %d threads, %@ gemm; CPU time %.3f s), %@",
+                         run, seconds, seconds * 1000 / Double(updates), updates, configuration.threads, cpu,
+                         configuration.gemmBackend.rawValue as NSString, formatSoftmaxEntry(last) as NSString))
         }
         print(String(format: "best: %.3f s; peak RSS %d MB", best, PeakMemory.megabytes()))
     }
@@ -39,9 +41,11 @@ struct BenchSoftmaxCommand: AsyncParsableCommand {
 struct BenchGemmCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "gemm", abstract: "Measure the SGEMM kernel (GFLOP/s) on the softmax model's product shapes.")
     @Option(help: "Repetitions per shape.") var repeats: Int = 200
-    @Option(help: "Threads.") var threads: Int = 1
+    @Option(help: "Threads (swift backend only).") var threads: Int = 1
+    @Option(help: "swift or openblas.") var backend: Gemm.Backend = .swift
 
     func run() async throws {
+        if backend == .openBLAS { print("OpenBLAS core: \(Gemm.openBLASCoreName)") }
         let shapes: [(String, Gemm.Transpose, Gemm.Transpose, Int, Int, Int)] = [
             ("logits  U·Vᵀ   200x1682x35 (NT)", .none, .transpose, 200, 1682, 35),
             ("dU      dZ·V   200x35x1682 (NN)", .none, .none, 200, 35, 1682),
@@ -65,7 +69,7 @@ struct BenchGemmCommand: AsyncParsableCommand {
                     let start = DispatchTime.now()
                     for _ in 0..<repeats {
                         Gemm.sgemm(ta, tb, m: m, n: n, k: k, a: ap.baseAddress!, lda: colsA, b: bp.baseAddress!, ldb: colsB,
-                                   c: cp.baseAddress!, ldc: n, threads: threads)
+                                   c: cp.baseAddress!, ldc: n, threads: threads, backend: backend)
                     }
                     best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9 / Double(repeats))
                     bestCPU = min(bestCPU, (threadCPUSeconds() - cpuStart) / Double(repeats))
@@ -83,4 +87,11 @@ func threadCPUSeconds() -> Double {
     var t = timespec()
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
     return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+}
+
+/// CPU time (user + system) consumed by the whole process so far, all threads.
+func processCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
 }

@@ -5,6 +5,7 @@ import Recommender
 extension SoftmaxModel.Activation: ExpressibleByArgument {}
 extension SoftmaxModel.LabelMode: ExpressibleByArgument {}
 extension SoftmaxModel.Optimizer: ExpressibleByArgument {}
+extension Gemm.Backend: ExpressibleByArgument {}
 
 /// Options only the softmax model has (`train --algorithm softmax`, `bench softmax`).
 struct SoftmaxOptions: ParsableArguments {
@@ -20,6 +21,8 @@ struct SoftmaxOptions: ParsableArguments {
     var batchSize: Int?
     @Option(help: "Softmax: threads, 1 or 2 (results are identical; default 2 when available).")
     var threads: Int?
+    @Option(help: "Softmax: matrix multiply: openblas (default, faster here) or swift (the pure-Swift SIMD kernel).")
+    var gemm: Gemm.Backend?
 
     /// The configuration these options and the shared ones describe (unset = the notebook's run).
     func configuration(seed: UInt64, learningRate: Float?, iterations: Int?, optimizer: SoftmaxModel.Optimizer?,
@@ -44,6 +47,7 @@ struct SoftmaxOptions: ParsableArguments {
         if let batchSize { c.batchSize = batchSize }
         if let testFraction { c.testFraction = testFraction }
         if let threads { c.threads = threads }
+        if let gemm { c.gemmBackend = gemm }
         do { try c.validate() } catch let e as SoftmaxModel.TrainingFailure { throw ValidationError(e.description) }
         return c
     }

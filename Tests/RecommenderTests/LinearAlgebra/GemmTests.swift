@@ -22,12 +22,12 @@ import Testing
             let b = randomBuffer(rowsB * ldb, seed: UInt64(index * 3 + 2))
             let c0 = randomBuffer(m * ldc, seed: UInt64(index * 3 + 3))
             for (alpha, beta) in [(Float(1), Float(0)), (0.5, 1), (-2, 0.25)] {
-                for threads in [1, 2] {
+                for (threads, backend) in [(1, Gemm.Backend.swift), (2, .swift), (1, .openBLAS)] {
                     var fast = c0, slow = c0
                     a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in
                         fast.withUnsafeMutableBufferPointer { cp in
                             Gemm.sgemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: ap.baseAddress!, lda: lda,
-                                       b: bp.baseAddress!, ldb: ldb, beta: beta, c: cp.baseAddress!, ldc: ldc, threads: threads)
+                                       b: bp.baseAddress!, ldb: ldb, beta: beta, c: cp.baseAddress!, ldc: ldc, threads: threads, backend: backend)
                         }
                         slow.withUnsafeMutableBufferPointer { cp in
                             Gemm.reference(transA, transB, m: m, n: n, k: k, alpha: alpha, a: ap.baseAddress!, lda: lda,
@@ -40,7 +40,7 @@ import Testing
                         if j >= n { #expect(x == c0[i * ldc + j], "padding column written"); continue }
                         worst = max(worst, abs(x - y) / (1 + abs(y)))
                     } }
-                    #expect(worst < 1e-4, "shape \(m)x\(n)x\(k) \(transA) \(transB) alpha \(alpha) beta \(beta) threads \(threads): error \(worst)")
+                    #expect(worst < 1e-4, "shape \(m)x\(n)x\(k) \(transA) \(transB) alpha \(alpha) beta \(beta) threads \(threads) \(backend): error \(worst)")
                 }
             }
         }

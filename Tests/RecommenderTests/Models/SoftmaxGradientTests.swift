@@ -87,7 +87,9 @@ import Testing
 
     @Test(arguments: [(SoftmaxModel.Activation.linear, false, [6, 4]), (.relu, true, [5, 4]), (.linear, true, [4])])
     func everyGradientMatchesFiniteDifferences(activation: SoftmaxModel.Activation, bias: Bool, hidden: [Int]) {
-        let e = SoftmaxEngine(network: Self.network(activation: activation, bias: bias, hidden: hidden), features: Self.features(), maxRows: 8)
+      for backend in Gemm.Backend.allCases {
+        let e = SoftmaxEngine(network: Self.network(activation: activation, bias: bias, hidden: hidden), features: Self.features(),
+                              maxRows: 8, backend: backend)
         let (loss, grads) = Self.engineGradients(e, threads: 1)
         let p = (0..<e.parameterCount).map { Double(e.params[$0]) }
         let reference = Self.referenceLoss(e, p)
@@ -109,7 +111,8 @@ import Testing
         // Every segment has been covered: movie table, genres, years, weights (and biases).
         let expected = e.itemCount * e.movieDim + (e.parameterCount - e.genreOffset)
         #expect(checked == expected)
-        #expect(worst < 2e-3, "worst relative gradient error \(worst) at flat index \(worstIndex) (\(activation), bias \(bias))")
+        #expect(worst < 2e-3, "worst relative gradient error \(worst) at flat index \(worstIndex) (\(activation), bias \(bias), \(backend))")
+      }
     }
 
     @Test func twoThreadsGiveIdenticalGradients() {

@@ -39,6 +39,8 @@ final class SoftmaxEngine {
     let scale: Float
     let relu: Bool, useBias: Bool
     let maxRows: Int
+    /// The matrix-multiply implementation.
+    let backend: Gemm.Backend
     static let chunks = 2
 
     // Parameter segments (offsets into the flat buffers).
@@ -70,7 +72,8 @@ final class SoftmaxEngine {
 
     var step = 0
 
-    init(network: SoftmaxNetwork, features: SoftmaxFeatures, maxRows: Int) {
+    init(network: SoftmaxNetwork, features: SoftmaxFeatures, maxRows: Int, backend: Gemm.Backend = .openBLAS) {
+        self.backend = backend
         net = network
         itemCount = network.itemCount
         movieDim = network.movieDim
@@ -249,12 +252,12 @@ final class SoftmaxEngine {
                 for r in 0..<rows { (output + r * nOut).update(from: params + biasOffsets[l], count: nOut) }
             }
             Gemm.sgemm(.none, .none, m: rows, n: nOut, k: nIn, alpha: scale, a: input, lda: nIn,
-                       b: params + weightOffsets[l], ldb: nOut, beta: useBias ? 1 : 0, c: output, ldc: nOut)
+                       b: params + weightOffsets[l], ldb: nOut, beta: useBias ? 1 : 0, c: output, ldc: nOut, backend: self.backend)
             if relu { for i in 0..<(rows * nOut) where output[i] < 0 { output[i] = 0 } }
         }
         let u = activations[dims.count - 1] + range.lowerBound * movieDim
         Gemm.sgemm(.none, .none, m: rows, n: itemCount, k: movieDim, a: u, lda: movieDim,
-                   b: movieT, ldb: itemCount, c: logits + range.lowerBound * itemCount, ldc: itemCount)
+                   b: movieT, ldb: itemCount, c: logits + range.lowerBound * itemCount, ldc: itemCount, backend: self.backend)
     }
 
     /// Forward pass of `count` examples: logits in ``logits``. Returns nothing; cheap to call for evaluation.
@@ -302,7 +305,7 @@ final class SoftmaxEngine {
                 // dU = dZ · V (both read in place).
                 Gemm.sgemm(.none, .none, m: rows, n: self.movieDim, k: self.itemCount, a: self.logits + range.lowerBound * self.itemCount,
                            lda: self.itemCount, b: self.params, ldb: self.movieLD,
-                           c: self.backGrads[last] + range.lowerBound * self.movieDim, ldc: self.movieDim)
+                           c: self.backGrads[last] + range.lowerBound * self.movieDim, ldc: self.movieDim, backend: self.backend)
                 // Hidden layers, backwards; weight gradients into this chunk's partial buffer.
                 let partial = self.partialWeightGrads[c]
                 for l in stride(from: last - 1, through: 0, by: -1) {
@@ -314,14 +317,14 @@ final class SoftmaxEngine {
                     }
                     let wGrad = partial + (self.weightOffsets[l] - self.hiddenOffset)
                     Gemm.sgemm(.transpose, .none, m: nIn, n: nOut, k: rows, alpha: self.scale,
-                               a: self.activations[l] + range.lowerBound * nIn, lda: nIn, b: g, ldb: nOut, c: wGrad, ldc: nOut)
+                               a: self.activations[l] + range.lowerBound * nIn, lda: nIn, b: g, ldb: nOut, c: wGrad, ldc: nOut, backend: self.backend)
                     if self.useBias {
                         let bGrad = partial + (self.biasOffsets[l] - self.hiddenOffset)
                         bGrad.update(repeating: 0, count: nOut)
                         for r in 0..<rows { VectorKernels.add(g + r * nOut, bGrad, count: nOut) }
                     }
                     Gemm.sgemm(.none, .transpose, m: rows, n: nIn, k: nOut, alpha: self.scale, a: g, lda: nOut,
-                               b: self.params + self.weightOffsets[l], ldb: nOut, c: self.backGrads[l] + range.lowerBound * nIn, ldc: nIn)
+                               b: self.params + self.weightOffsets[l], ldb: nOut, c: self.backGrads[l] + range.lowerBound * nIn, ldc: nIn, backend: self.backend)
                 }
                 // What each bag entry's row receives: dx scaled by 1/|movies| or 1/|genres|.
                 let inputDim = self.dims[0], md = self.movieDim, gd = self.genreDim
@@ -342,7 +345,7 @@ final class SoftmaxEngine {
                 // dV[lo..<hi] = dZ[:, lo..<hi]ᵀ · U, computed as dVᵀ = Uᵀ · dZ (d × movies), then transposed in.
                 let dVt = self.movieGradT
                 Gemm.sgemm(.transpose, .none, m: self.movieDim, n: hi - lo, k: count, a: self.activations[last], lda: self.movieDim,
-                           b: self.logits + lo, ldb: self.itemCount, c: dVt + lo, ldc: self.itemCount)
+                           b: self.logits + lo, ldb: self.itemCount, c: dVt + lo, ldc: self.itemCount, backend: self.backend)
                 for m in lo..<hi {
                     let dst = self.grads + m * self.movieLD
                     for col in 0..<self.movieDim { dst[col] = dVt[col * self.itemCount + m] }

@@ -120,6 +120,9 @@ public struct SoftmaxModel: ItemScorer, ItemEmbeddingModel, HistoryScorer, Persi
         public var seed: UInt64 = 0
         /// Threads (1 or 2); results do not depend on it.
         public var threads = min(2, Parallelism.availableCores)
+        /// The matrix-multiply implementation of the dense products (OpenBLAS: measured about
+        /// twice as fast as the pure-Swift kernel here; see ``Gemm/Backend``).
+        public var gemmBackend = Gemm.Backend.openBLAS
 
         /// Creates a configuration; every argument defaults to the notebook's run.
         public init() {}

@@ -93,7 +93,7 @@ extension SoftmaxModel {
             for m in relevant { rankMask[i * itemCount + Int(m)] = 2 }
         }
         let maxRows = max(c.batchSize, c.testBatchSize, min(rankRelevant.count, 256), 1)
-        let engine = SoftmaxEngine(network: initial, features: features, maxRows: maxRows)
+        let engine = SoftmaxEngine(network: initial, features: features, maxRows: maxRows, backend: c.gemmBackend)
         engine.resetOptimizer(c.optimizer)
         let threads = max(1, min(2, c.threads))
 
