@@ -8,7 +8,7 @@ CPU_FLAGS := $(shell grep -q -w avx2 /proc/cpuinfo 2>/dev/null && grep -q -w fma
 BUILD_FLAGS := -c release -Xswiftc -enable-testing $(CPU_FLAGS)
 BIN = $(shell $(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/recommender
 
-.PHONY: demo test build data bench clean
+.PHONY: demo test build data bench bench-load clean
 
 build:
 	$(SWIFT) build $(BUILD_FLAGS) --product recommender
@@ -26,7 +26,11 @@ test:
 	RECOMMENDER_DATA_DIR=$(DATA_DIR) $(SWIFT) test $(BUILD_FLAGS)
 
 bench: build
-	$(BIN) bench --data-dir $(DATA_DIR)
+	$(BIN) bench load --data-dir $(DATA_DIR) --dataset ml-100k
+
+## bench-load: loading speed on a generated 25M-line ML-25M-like ratings.csv, side by side with pandas.
+bench-load:
+	bash scripts/bench-load.sh
 
 clean:
 	rm -rf .build $(OUT)

@@ -96,11 +96,12 @@ struct DataOptions: ParsableArguments {
 
     /// Loads the data set the options name.
     /// - Throws: ``DataError`` (printed by the commands as one line).
-    func load() throws -> Dataset {
+    func load(threads: Int = Parallelism.availableCores) throws -> Dataset {
         if let ratings {
             return try DelimitedRatingsLoader.load(ratings: URL(fileURLWithPath: ratings),
-                                                   items: items.map { URL(fileURLWithPath: $0) }, options: fileOptions)
+                                                   items: items.map { URL(fileURLWithPath: $0) }, options: fileOptions,
+                                                   threads: threads)
         }
-        return try DatasetLocator.load(name: datasetName, dataDirectory: dataDirectory)
+        return try DatasetLocator.load(name: datasetName, dataDirectory: dataDirectory, threads: threads)
     }
 }

@@ -13,6 +13,8 @@ struct RecommenderCommand: AsyncParsableCommand {
             EvaluateCommand.self,
             BenchCommand.self,
             ExploreCommand.self,
+            SimilarCommand.self,
+            RecommendCommand.self,
         ]
     )
 }

@@ -27,29 +27,45 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "Folder to write the model file, history and charts into.")
     var output: String = "output/model"
 
-    @Option(help: "Learning rate (softmax: 8).")
-    var learningRate: Float?
+    @Option(help: "Share held out for testing (mf: of the ratings, random hold-out; softmax: of the users; default 0.1, the notebook's).")
+    var testFraction: Double?
 
-    @Option(help: "Iterations (softmax: 3000).")
-    var iterations: Int?
-
-    @Option(help: "Optimizer: sgd, adagrad or adam (softmax: adagrad).")
-    var optimizer: SoftmaxModel.Optimizer?
-
-    @Option(help: "Embedding dimension (softmax: 35, the movie embeddings).")
+    @Option(help: "Embedding dimension (mf: 30, or 35 when regularized; softmax: 35, the movie embeddings).")
     var embeddingDim: Int?
 
-    @Option(help: "Share of the data held out for testing (softmax: 0.1 of the users).")
-    var testFraction: Double?
+    @Option(help: "Standard deviation of the normal initialisation (mf: 0.5, or 0.05 when regularized).")
+    var initStddev: Float?
+
+    @Option(help: "Learning rate (mf: 10, or 20 when regularized; softmax: 8).")
+    var learningRate: Float?
+
+    @Option(help: "Number of iterations (mf: 1000, or 2000 when regularized; softmax: 3000).")
+    var iterations: Int?
+
+    @Option(help: "Optimizer: \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")) (mf default: sgd, full-batch gradient descent; softmax default: adagrad).")
+    var optimizer: OptimizerKind?
+
+    @Option(help: "Regularization coefficient (mf: the notebook's regularization_coeff, e.g. 0.1).")
+    var regularization: Float?
+
+    @Option(help: "Gravity coefficient (mf: the notebook's gravity_coeff, e.g. 1.0).")
+    var gravity: Float?
+
+    @Option(help: "A CSV of your own ratings ('title or id, rating' lines), added to the training data as user \"me\".")
+    var addRatings: String?
 
     @OptionGroup(title: "Softmax options")
     var softmaxOptions: SoftmaxOptions
 
     func run() async throws {
         switch algorithm {
+        case .mf:
+            try TrainMF.run(self)
         case .softmax:
-            let configuration = try softmaxOptions.configuration(seed: seed, learningRate: learningRate, iterations: iterations,
-                                                                 optimizer: optimizer, embeddingDim: embeddingDim, testFraction: testFraction)
+            let configuration = try softmaxOptions.configuration(
+                seed: seed, learningRate: learningRate, iterations: iterations,
+                optimizer: optimizer.flatMap { SoftmaxModel.Optimizer(rawValue: $0.rawValue) },
+                embeddingDim: embeddingDim, testFraction: testFraction)
             try trainSoftmax(dataset: try data.load(), configuration: configuration, output: output)
         default:
             throw ValidationError("--algorithm \(algorithm.rawValue) is not available yet")

@@ -3,7 +3,8 @@ import Foundation
 /// Which column of a delimited file holds a field.
 public enum ColumnChoice: Sendable, Equatable {
     /// Found by the usual header names (`user`, `userId`, `user_id`, …), else by position
-    /// (user 1, item 2, rating 3, timestamp 4 when the file has that many columns).
+    /// (user 1, item 2, rating 3, timestamp 4 when the file has that many columns; the rating
+    /// and timestamp positions only when the first lines hold numbers there).
     case automatic
     /// The file has no such column (only for rating and timestamp: no rating column means
     /// implicit feedback, every rating 1).
@@ -142,11 +143,18 @@ public enum DelimitedRatingsLoader {
                 }
                 return k
             case .automatic:
-                if hasHeader == true {
-                    if let k = names.firstIndex(where: { aliases[role]!.contains($0) }) { return k }
-                    if role == "rating" || role == "timestamp" { return nil }
+                if hasHeader == true, let k = names.firstIndex(where: { aliases[role]!.contains($0) }) { return k }
+                guard position < columnCount else { return nil }
+                if role == "rating" || role == "timestamp" {
+                    // Unnamed: the column is used only when its sample values are numbers.
+                    let samples = lines.dropFirst(hasHeader == true ? 1 : 0).compactMap { split($0, separator) }
+                    let numeric = samples.allSatisfy { fields in
+                        position < fields.count && (role == "rating" ? NumberParsing.decimal(file.bytes[fields[position].range]) != nil
+                                                                     : NumberParsing.timestamp(file.bytes[fields[position].range]) != nil)
+                    }
+                    return numeric ? position : nil
                 }
-                return position < columnCount ? position : nil
+                return position
             }
         }
         guard let user = try resolve(options.user, role: "user", position: 0),

@@ -207,14 +207,15 @@ enum FastRatingsParser {
     @inline(__always)
     static func countNewlines(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int {
         var total = 0, k = 0
-        let newline = SIMD32<UInt8>(repeating: 10), zero = SIMD32<UInt8>(repeating: 0), one = SIMD32<UInt8>(repeating: 1)
+        let newline = SIMD32<UInt8>(repeating: 10)
         let raw = UnsafeRawPointer(p)
         while k + 32 <= n {
             var acc = SIMD32<UInt8>(repeating: 0)
             var steps = 0
             while steps < 255 && k + 32 <= n {
                 let v = raw.loadUnaligned(fromByteOffset: k, as: SIMD32<UInt8>.self)
-                acc &+= zero.replacing(with: one, where: v .== newline)
+                // A true lane of the mask is all ones (255): subtracting it adds 1.
+                acc &-= unsafeBitCast(v .== newline, to: SIMD32<UInt8>.self)
                 k += 32
                 steps += 1
             }
@@ -283,13 +284,115 @@ enum FastRatingsParser {
                     while end > 0 && buffer[end - 1] != 10 { end -= 1 }
                     if end == 0 { return result }
                 }
-                guard parseLines(buffer, end) else { return result }
+                let ok = format.fieldCount == roles.count ? parseLinesFused(buffer, end) : parseLines(buffer, end)
+                guard ok else { return result }
                 carry = filled - min(end, filled)
                 if carry > 0 { memmove(buffer, buffer + end, carry) }
                 if at >= to { carry = 0 }
             }
             result.ok = true
             return result
+        }
+
+        /// `a.b` ratings by `10 * a + b`, computed exactly as ``NumberParsing/decimal(_:_:)`` does.
+        static let ratingTable: [Float] = (0..<100).map { Float(Double($0) / 10) }
+
+        /// Parses complete lines in `p[0..<n]` (the last byte is `\n`) when every field has a
+        /// role: each byte is read once, numbers are accumulated while scanning.
+        @inline(__always)
+        mutating func parseLinesFused(_ base: UnsafeMutablePointer<UInt8>, _ n: Int) -> Bool {
+            let sep = format.separator.firstByte
+            let sepLength = format.separator.length
+            let k = roles.count
+            let low = format.ratingScale?.lowerBound ?? -.infinity, high = format.ratingScale?.upperBound ?? .infinity
+            var p = UnsafePointer(base)
+            let end = p + n
+            var rows = result.rows
+            var maxUser = result.maxUser, maxItem = result.maxItem
+            defer { result.rows = rows; result.maxUser = maxUser; result.maxItem = maxItem }
+            @inline(__always) func isEnd(_ b: UInt8) -> Bool { b == sep || b == 10 || b == 13 }
+            return roles.withUnsafeBufferPointer { roleBuffer -> Bool in
+            SIMDTable.withRatings { table -> Bool in
+                while p < end {
+                    if p.pointee == 10 { p += 1; continue }                      // an empty line
+                    if p.pointee == 13 && p[1] == 10 { p += 2; continue }       // an empty CRLF line
+                    if skipHeader {
+                        var q = p
+                        while q.pointee != 10 { q += 1 }
+                        p = q + 1
+                        skipHeader = false
+                        continue
+                    }
+                    var u: Int32 = 0, it: Int32 = 0, r: Float = 1, t: Int64 = 0
+                    for f in 0..<k {
+                        switch roleBuffer[f] {
+                        case .user, .item:
+                            let start = p
+                            var v: Int64 = 0
+                            while true {
+                                let d = p.pointee &- 48
+                                if d > 9 { break }
+                                v = v &* 10 &+ Int64(d)
+                                p += 1
+                            }
+                            let length = p - start
+                            guard length > 0 && length <= 10 && (length == 1 || start.pointee != 48) && v <= Int64(Int32.max) else { return false }
+                            if roleBuffer[f] == .user { u = Int32(truncatingIfNeeded: v) } else { it = Int32(truncatingIfNeeded: v) }
+                        case .rating:
+                            let d0 = p[0] &- 48
+                            if d0 <= 9 && p[1] == 46 && p[2] &- 48 <= 9 && isEnd(p[3]) {
+                                r = table[Int(d0) * 10 + Int(p[2] &- 48)]
+                                p += 3
+                            } else if d0 <= 9 && isEnd(p[1]) {
+                                r = table[Int(d0) * 10]
+                                p += 1
+                            } else {
+                                let start = p
+                                while !isEnd(p.pointee) { p += 1 }
+                                guard let v = NumberParsing.decimal(start, p - start) else { return false }
+                                r = v
+                            }
+                            guard r >= low && r <= high else { return false }
+                        case .timestamp:
+                            var negative = false
+                            if p.pointee == 45 { negative = true; p += 1 }
+                            let start = p
+                            var v: Int64 = 0
+                            while true {
+                                let d = p.pointee &- 48
+                                if d > 9 { break }
+                                v = v &* 10 &+ Int64(d)
+                                p += 1
+                            }
+                            let length = p - start
+                            guard length > 0 && length <= 18 else { return false }
+                            if p.pointee == 46 {
+                                p += 1
+                                while p.pointee &- 48 <= 9 { p += 1 }
+                            }
+                            t = negative ? -v : v
+                        case .ignore:
+                            while !isEnd(p.pointee) { p += 1 }
+                        }
+                        if f < k - 1 {
+                            guard p.pointee == sep else { return false }
+                            if sepLength == 2 { guard p[1] == sep else { return false } }
+                            p += sepLength
+                        } else {
+                            if p.pointee == 13 { p += 1 }
+                            guard p.pointee == 10 else { return false }
+                            p += 1
+                        }
+                    }
+                    guard rows < capacity else { return false }
+                    users[rows] = u; items[rows] = it
+                    if let ratings { ratings[rows] = r }
+                    if let times { times[rows] = t }
+                    maxUser = max(maxUser, u); maxItem = max(maxItem, it)
+                    rows += 1
+                }
+                return true
+            }}
         }
 
         /// Parses complete lines in `p[0..<n]` (the last byte is `\n`).
@@ -368,5 +471,12 @@ enum FastRatingsParser {
                 return true
             }
         }
+    }
+}
+
+/// The rating look-up table as a buffer (no array access checks in the hot loop).
+enum SIMDTable {
+    static func withRatings<R>(_ body: (UnsafeBufferPointer<Float>) -> R) -> R {
+        FastRatingsParser.ChunkParser.ratingTable.withUnsafeBufferPointer(body)
     }
 }

@@ -29,34 +29,133 @@ public struct SparseMatrix: Sendable, Equatable {
         self.values = values
     }
 
-    /// Builds a CSR matrix from coordinate triplets by a counting sort (stable, O(n + rows)).
+    /// Builds a CSR matrix from coordinate triplets by two stable counting sorts (O(n + rows + columns)).
     ///
-    /// Entries of a row keep the column order ascending; duplicates are kept as they are.
-    public init(rows: [Int32], columns: [Int32], values: [Float], rowCount: Int, columnCount: Int) {
+    /// Entries of a row keep the column order ascending; duplicates are kept as they are, in
+    /// input order. The work is split over `threads` (the result does not depend on it).
+    /// - Parameters:
+    ///   - rows: the row index of each entry.
+    ///   - columns: the column index of each entry.
+    ///   - values: the value of each entry.
+    ///   - rowCount: the number of rows.
+    ///   - columnCount: the number of columns.
+    ///   - threads: threads to use (1 = single-thread mode).
+    /// - Complexity: O(n + rowCount + columnCount) time, O(n) extra memory while building.
+    public init(rows: [Int32], columns: [Int32], values: [Float], rowCount: Int, columnCount: Int,
+                threads: Int = Parallelism.availableCores) {
         precondition(rows.count == columns.count && columns.count == values.count)
+        // Column-major first (stable), then transposing visits columns in ascending order,
+        // which leaves every row's columns sorted.
+        let byColumn = SparseMatrix.scatter(rows: columns, columns: rows, values: values, rowCount: columnCount,
+                                            columnCount: rowCount, threads: threads)
+        self = byColumn.transposed(threads: threads)
+    }
+
+    /// The transpose (rows become columns), with the columns of each row sorted ascending.
+    /// - Parameter threads: threads to use (1 = single-thread mode; same result).
+    /// - Complexity: O(nonZeroCount + rowCount + columnCount).
+    public func transposed(threads: Int = Parallelism.availableCores) -> SparseMatrix {
+        let n = nonZeroCount, targetRows = columnCount
+        let parts = max(1, min(threads, n / 200_000 + 1))
+        // Split the source rows so that each part has about n / parts entries.
+        var rowBounds = [0]
+        for p in 1..<parts {
+            let goal = n * p / parts
+            var lo = rowBounds.last!, hi = rowCount
+            while lo < hi { let mid = (lo + hi) / 2; if rowOffsets[mid] < goal { lo = mid + 1 } else { hi = mid } }
+            rowBounds.append(lo)
+        }
+        rowBounds.append(rowCount)
+        var counts = [Int](repeating: 0, count: parts * targetRows)
+        var outColumns = uninitializedArray(Int32.self, count: n)
+        var outValues = uninitializedArray(Float.self, count: n)
+        var offsets = [Int](repeating: 0, count: targetRows + 1)
+        rowOffsets.withUnsafeBufferPointer { o in
+        columns.withUnsafeBufferPointer { c in
+        values.withUnsafeBufferPointer { v in
+        counts.withUnsafeMutableBufferPointer { h in
+        offsets.withUnsafeMutableBufferPointer { off in
+        outColumns.withUnsafeMutableBufferPointer { oc in
+        outValues.withUnsafeMutableBufferPointer { ov in
+            let box = UnsafeSendableBox((o.baseAddress!, c.baseAddress, v.baseAddress, h.baseAddress!, oc.baseAddress, ov.baseAddress))
+            Parallelism.forEachChunk(count: parts, chunks: parts) { _, range in
+                let (o, c, _, h, _, _) = box.value
+                for part in range {
+                    let hist = h + part * targetRows
+                    for k in o[rowBounds[part]]..<o[rowBounds[part + 1]] { hist[Int(c![k])] += 1 }
+                }
+            }
+            SparseMatrix.countsToCursors(h.baseAddress!, parts: parts, rows: targetRows, offsets: off.baseAddress!)
+            Parallelism.forEachChunk(count: parts, chunks: parts) { _, range in
+                let (o, c, v, h, oc, ov) = box.value
+                for part in range {
+                    let cursor = h + part * targetRows
+                    for row in rowBounds[part]..<rowBounds[part + 1] {
+                        for k in o[row]..<o[row + 1] {
+                            let target = Int(c![k])
+                            let at = cursor[target]
+                            oc![at] = Int32(truncatingIfNeeded: row)
+                            ov![at] = v![k]
+                            cursor[target] = at + 1
+                        }
+                    }
+                }
+            }
+        }}}}}}}
+        return SparseMatrix(rowCount: targetRows, columnCount: rowCount, rowOffsets: offsets, columns: outColumns, values: outValues)
+    }
+
+    /// A stable counting sort of triplets into rows (columns within a row stay in input order).
+    static func scatter(rows: [Int32], columns: [Int32], values: [Float], rowCount: Int, columnCount: Int,
+                        threads: Int) -> SparseMatrix {
+        let n = rows.count
+        let parts = max(1, min(threads, n / 200_000 + 1))
+        var counts = [Int](repeating: 0, count: parts * rowCount)
+        var outColumns = uninitializedArray(Int32.self, count: n)
+        var outValues = uninitializedArray(Float.self, count: n)
         var offsets = [Int](repeating: 0, count: rowCount + 1)
-        for r in rows { offsets[Int(r) + 1] += 1 }
-        for r in 0..<rowCount { offsets[r + 1] += offsets[r] }
-        var cursor = offsets
-        var outColumns = [Int32](repeating: 0, count: rows.count)
-        var outValues = [Float](repeating: 0, count: rows.count)
-        // Place entries in column order so rows come out sorted: first counting-sort by column.
-        var columnOrder = [Int](repeating: 0, count: columnCount + 1)
-        for c in columns { columnOrder[Int(c) + 1] += 1 }
-        for c in 0..<columnCount { columnOrder[c + 1] += columnOrder[c] }
-        var byColumn = [Int](repeating: 0, count: rows.count)
-        for (k, c) in columns.enumerated() {
-            byColumn[columnOrder[Int(c)]] = k
-            columnOrder[Int(c)] += 1
+        rows.withUnsafeBufferPointer { r in
+        columns.withUnsafeBufferPointer { c in
+        values.withUnsafeBufferPointer { v in
+        counts.withUnsafeMutableBufferPointer { h in
+        offsets.withUnsafeMutableBufferPointer { off in
+        outColumns.withUnsafeMutableBufferPointer { oc in
+        outValues.withUnsafeMutableBufferPointer { ov in
+            let box = UnsafeSendableBox((r.baseAddress, c.baseAddress, v.baseAddress, h.baseAddress!, oc.baseAddress, ov.baseAddress))
+            Parallelism.forEachChunk(count: n, chunks: parts) { part, range in
+                let (r, _, _, h, _, _) = box.value
+                let hist = h + part * rowCount
+                for k in range { hist[Int(r![k])] += 1 }
+            }
+            SparseMatrix.countsToCursors(h.baseAddress!, parts: parts, rows: rowCount, offsets: off.baseAddress!)
+            Parallelism.forEachChunk(count: n, chunks: parts) { part, range in
+                let (r, c, v, h, oc, ov) = box.value
+                let cursor = h + part * rowCount
+                for k in range {
+                    let row = Int(r![k])
+                    let at = cursor[row]
+                    oc![at] = c![k]
+                    ov![at] = v![k]
+                    cursor[row] = at + 1
+                }
+            }
+        }}}}}}}
+        return SparseMatrix(rowCount: rowCount, columnCount: columnCount, rowOffsets: offsets, columns: outColumns, values: outValues)
+    }
+
+    /// Turns per-part row counts into per-part write cursors and fills the row offsets.
+    static func countsToCursors(_ counts: UnsafeMutablePointer<Int>, parts: Int, rows: Int, offsets: UnsafeMutablePointer<Int>) {
+        var running = 0
+        for row in 0..<rows {
+            offsets[row] = running
+            for part in 0..<parts {
+                let k = part * rows + row
+                let c = counts[k]
+                counts[k] = running
+                running += c
+            }
         }
-        for k in byColumn {
-            let r = Int(rows[k])
-            let at = cursor[r]
-            outColumns[at] = columns[k]
-            outValues[at] = values[k]
-            cursor[r] = at + 1
-        }
-        self.init(rowCount: rowCount, columnCount: columnCount, rowOffsets: offsets, columns: outColumns, values: outValues)
+        offsets[rows] = running
     }
 
     /// The number of stored entries.

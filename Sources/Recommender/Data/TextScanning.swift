@@ -1,4 +1,9 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A field separator understood by the delimited-text loaders.
 public enum FieldSeparator: String, CaseIterable, Sendable {
@@ -56,8 +61,8 @@ struct TextFile {
     init(url: URL) throws {
         path = url.path
         try TextFile.checkExists(url)
-        guard let data = FileManager.default.contents(atPath: url.path) else { throw DataError.missingFile(path: url.path) }
-        bytes = [UInt8](data)
+        guard let read = TextFile.readAll(url.path) else { throw DataError.missingFile(path: url.path) }
+        bytes = read
         guard bytes.contains(where: { $0 != 10 && $0 != 13 && $0 != 32 && $0 != 9 }) else {
             throw DataError.emptyFile(path: url.path)
         }
@@ -98,6 +103,28 @@ struct TextFile {
             throw DataError.emptyFile(path: url.path)
         }
         return (file, lines)
+    }
+
+    /// The whole file read straight into one byte array (no intermediate `Data` copy).
+    static func readAll(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return nil }
+        let size = Int(info.st_size)
+        var failed = false
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+            var done = 0
+            while done < size {
+                let got = pread(fd, buffer.baseAddress! + done, size - done, off_t(done))
+                if got <= 0 { break }
+                done += got
+            }
+            failed = done < size
+            count = done
+        }
+        return failed ? nil : bytes
     }
 
     static func checkExists(_ url: URL) throws {

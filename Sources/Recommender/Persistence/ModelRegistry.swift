@@ -4,6 +4,7 @@ import Foundation
 public enum ModelRegistry {
     /// Every persistable model type, looked up by ``PersistableModel/kind``.
     public static let types: [any PersistableModel.Type] = [
+        MatrixFactorizationModel.self,
         SoftmaxModel.self,
     ]
 

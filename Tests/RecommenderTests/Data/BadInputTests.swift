@@ -135,7 +135,10 @@ extension ParsedRatings: Equatable {
         for k in 0..<lines {
             let user = g.nextInt(below: 300) * 7 + 1, item = g.nextInt(below: 2000) * 3
             let rating = Double(g.nextInt(below: 10) + 1) / 2
-            out += "\(user),\(item),\(rating),\(1_100_000_000 + g.nextInt(below: 1_000_000))"
+            // Rating and timestamp spellings the fused parser treats differently: "4.0", "4", "4.50", "4.5e0"; "123", "123.0".
+            let variants = [String(rating), rating == rating.rounded() ? String(Int(rating)) : String(rating), String(format: "%.2f", rating), "\(rating)e0"]
+            let time = 1_100_000_000 + g.nextInt(below: 1_000_000)
+            out += "\(user),\(item),\(variants[g.nextInt(below: 4)]),\(g.nextInt(below: 5) == 0 ? "\(time).0" : "\(time)")"
             if k < lines - 1 || trailingNewline { out += crlf ? "\r\n" : "\n" }
             if blankLines && k % 997 == 0 { out += "\n" }
         }

@@ -161,6 +161,14 @@ enum ML100KFixture {
         #expect(d.ratingScale == 0.5...5)
     }
 
+    @Test func aFolderHoldingOneSubfolderIsLookedInto() throws {
+        let folder = try TemporaryFolder()
+        try folder.write("ml-10m/ml-10M100K/ratings.dat", "1::122::5::838985046\n")
+        let found = try DatasetLocator.detectLayout(in: folder.path("ml-10m"))
+        #expect(found.layout == .movieLensDat && found.folder.lastPathComponent == "ml-10M100K")
+        #expect(try DatasetLocator.load(name: "ml-10m", dataDirectory: folder.url).interactions.count == 1)
+    }
+
     @Test func ml25mCSVFilesWithQuotedTitles() throws {
         let folder = try TemporaryFolder()
         try folder.write("ml-25m/ratings.csv", "userId,movieId,rating,timestamp\r\n1,296,5.0,1147880044\r\n1,306,3.5,1147868817\r\n2,1,0.5,1141415820\r\n")
@@ -210,6 +218,14 @@ enum ML100KFixture {
         let d = try DelimitedRatingsLoader.load(ratings: file)
         #expect(d.interactions.count == 3 && d.interactions.timestamps == nil)
         #expect(d.report.notes.first?.contains("header: no") == true)
+    }
+
+    @Test func unnamedColumnsAreUsedOnlyWhenNumeric() throws {
+        let folder = try TemporaryFolder()
+        let implicit = try DelimitedRatingsLoader.load(ratings: folder.write("a.csv", "alice,book,gift\nbob,pen,self\n"))
+        #expect(!implicit.hasExplicitRatings && implicit.interactions.ratings == [1, 1])
+        let explicit = try DelimitedRatingsLoader.load(ratings: folder.write("b.tsv", "alice\tbook\t3\t1700000000\nbob\tpen\t4.5\t1700000001\n"))
+        #expect(explicit.interactions.ratings == [3, 4.5] && explicit.interactions.timestamps == [1_700_000_000, 1_700_000_001])
     }
 
     @Test func implicitFeedbackWithChosenColumns() throws {

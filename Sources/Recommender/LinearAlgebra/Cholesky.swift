@@ -1,0 +1,63 @@
+/// Errors of dense linear algebra.
+public enum LinearAlgebraError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The matrix is not (numerically) symmetric positive definite.
+    case notPositiveDefinite(pivot: Int)
+
+    public var description: String {
+        switch self {
+        case .notPositiveDefinite(let pivot): return "matrix is not positive definite (pivot \(pivot))"
+        }
+    }
+}
+
+/// The Cholesky factorisation A = L·Lᵀ of a small symmetric positive-definite matrix, in `Double`.
+///
+/// Used to solve the d×d normal equations of fold-in (d is the embedding dimension, tens to a
+/// few hundreds), where a hand-written O(d³/3) factorisation is simpler than a BLAS bridge.
+public struct Cholesky: Sendable {
+    /// The order of the matrix.
+    public let order: Int
+    /// The lower-triangular factor, row-major (`order × order`; entries above the diagonal are 0).
+    public private(set) var lower: [Double]
+
+    /// Factorises the symmetric matrix `a` (row-major, `order × order`; only the lower triangle is read).
+    /// - Throws: ``LinearAlgebraError/notPositiveDefinite(pivot:)`` when a pivot is not positive.
+    /// - Complexity: O(order³ / 3).
+    public init(_ a: [Double], order n: Int) throws {
+        precondition(a.count == n * n, "Cholesky: matrix must be order × order")
+        order = n
+        var l = [Double](repeating: 0, count: n * n)
+        for j in 0..<n {
+            var diagonal = a[j * n + j]
+            for k in 0..<j { diagonal -= l[j * n + k] * l[j * n + k] }
+            guard diagonal > 0, diagonal.isFinite else { throw LinearAlgebraError.notPositiveDefinite(pivot: j) }
+            let root = diagonal.squareRoot()
+            l[j * n + j] = root
+            for i in (j + 1)..<max(j + 1, n) {
+                var s = a[i * n + j]
+                for k in 0..<j { s -= l[i * n + k] * l[j * n + k] }
+                l[i * n + j] = s / root
+            }
+        }
+        lower = l
+    }
+
+    /// Solves A·x = b by forward and backward substitution.
+    /// - Complexity: O(order²).
+    public func solve(_ b: [Double]) -> [Double] {
+        let n = order
+        precondition(b.count == n, "Cholesky.solve: right-hand side has the wrong length")
+        var y = b
+        for i in 0..<n {
+            var s = y[i]
+            for k in 0..<i { s -= lower[i * n + k] * y[k] }
+            y[i] = s / lower[i * n + i]
+        }
+        for i in stride(from: n - 1, through: 0, by: -1) {
+            var s = y[i]
+            for k in (i + 1)..<max(i + 1, n) { s -= lower[k * n + i] * y[k] }
+            y[i] = s / lower[i * n + i]
+        }
+        return y
+    }
+}

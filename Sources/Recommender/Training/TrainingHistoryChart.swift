@@ -1,0 +1,19 @@
+extension TrainingHistory {
+    /// The history as one SVG: a line-chart panel per metric group, side by side, as the notebook
+    /// plots it (e.g. `[["train_error", "test_error"]]`, or for the regularized model the observed
+    /// errors in one panel and the three loss components in another).
+    /// - Parameters:
+    ///   - groups: The metrics of each panel; metrics absent from the history are left out, and so
+    ///     are panels left empty.
+    ///   - title: A title above the panels.
+    /// - Returns: Standalone SVG markup.
+    public func chart(groups: [[String]], title: String? = nil) -> String {
+        let panels = groups.compactMap { names -> String? in
+            let series = names.filter { metricNames.contains($0) }.map { ChartSeries(name: $0, points: self.series($0)) }
+            guard !series.isEmpty else { return nil }
+            let panelTitle = names.allSatisfy { $0.hasSuffix("_loss") } ? "loss components" : "errors"
+            return LineChart(title: panelTitle, xLabel: "iteration", yLabel: "value", series: series).svg(width: 560, height: 380)
+        }
+        return SVGLayout.grid(panels, columns: max(1, panels.count), title: title)
+    }
+}

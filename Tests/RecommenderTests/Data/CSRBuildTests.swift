@@ -1,0 +1,47 @@
+import Testing
+@testable import Recommender
+
+/// The parallel counting-sort CSR construction against a slow, obviously correct reference.
+@Suite struct CSRBuildTests {
+    func reference(rows: [Int32], columns: [Int32], values: [Float], rowCount: Int) -> [[(Int32, Float)]] {
+        var out = [[(Int32, Float)]](repeating: [], count: rowCount)
+        for k in rows.indices { out[Int(rows[k])].append((columns[k], values[k])) }
+        // Stable sort by column keeps duplicates in input order.
+        return out.map { row in row.enumerated().sorted { ($0.element.0, $0.offset) < ($1.element.0, $1.offset) }.map(\.element) }
+    }
+
+    func check(_ m: SparseMatrix, against ref: [[(Int32, Float)]]) -> Bool {
+        guard m.rowCount == ref.count else { return false }
+        for r in 0..<m.rowCount {
+            let row = ref[r]
+            guard m.count(ofRow: r) == row.count else { return false }
+            for (k, entry) in zip(m.range(ofRow: r), row) where m.columns[k] != entry.0 || m.values[k] != entry.1 { return false }
+        }
+        return true
+    }
+
+    @Test(arguments: [false, true])
+    func matchesReferenceAndThreadCountDoesNotMatter(sortedUsers: Bool) {
+        var g = SeededGenerator(seed: sortedUsers ? 5 : 6)
+        let n = 210_000, users = 3_000, items = 1_500
+        var u = (0..<n).map { _ in Int32(g.nextInt(below: users)) }
+        if sortedUsers { u.sort() }
+        let i = (0..<n).map { _ in Int32(g.nextInt(below: items)) }
+        let r = (0..<n).map { _ in Float(g.nextInt(below: 10) + 1) / 2 }
+        let x = Interactions(users: u, items: i, ratings: r, userCount: users, itemCount: items)
+        let views = x.csrViews(threads: 2)
+        #expect(check(views.byUser, against: reference(rows: u, columns: i, values: r, rowCount: users)))
+        #expect(check(views.byItem, against: reference(rows: i, columns: u, values: r, rowCount: items)))
+        #expect(views.byUser == x.byUser(threads: 1) && views.byItem == x.byItem(threads: 1))
+        #expect(views.byItem == views.byUser.transposed(threads: 1))
+        #expect(x.csrViews(threads: 1).byUser == views.byUser)
+    }
+
+    @Test func emptyAndTinyMatrices() {
+        let empty = Interactions.empty(userCount: 3, itemCount: 2)
+        let views = empty.csrViews()
+        #expect(views.byUser.rowOffsets == [0, 0, 0, 0] && views.byItem.rowOffsets == [0, 0, 0])
+        let one = Interactions(users: [1], items: [0], ratings: [2], userCount: 2, itemCount: 1)
+        #expect(one.csrViews().byItem.columns == [1])
+    }
+}
