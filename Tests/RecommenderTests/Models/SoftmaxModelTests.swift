@@ -90,6 +90,26 @@ func softmaxSmallConfiguration(seed: UInt64 = 0) -> SoftmaxModel.Configuration {
         #expect(again.history == result.history)
     }
 
+    @Test func answersThroughTheSharedRetrievalAPI() throws {
+        let d = softmaxTwoGroupDataset()
+        let model = try SoftmaxModel.fit(d, configuration: softmaxSmallConfiguration()).model
+        // Neighbours of a group-A movie (dot and cosine) are group-A movies.
+        for measure in [SimilarityMeasure.dot, .cosine] {
+            let near = Recommendations.similarItems(to: 1, model: model, metadata: model.metadata, measure: measure,
+                                                    options: RecommendationOptions(count: 4, excluded: [1]))
+            #expect(near.count == 4 && near.allSatisfy { $0.item < 6 }, "\(measure): \(near.map(\.item))")
+        }
+        // A known user's recommendations exclude what they rated and favour their group.
+        let rated = Set(d.interactions.byUser().columns(ofRow: 5))
+        let recs = Recommendations.forUser(5, scorer: model, metadata: model.metadata,
+                                           options: RecommendationOptions(count: 2, excludeRated: true))
+        #expect(recs.count == 2 && recs.allSatisfy { !rated.contains($0.item) && $0.item >= 6 }, "\(recs.map(\.item))")
+        // A brand-new user through fold-in.
+        let fresh = Recommendations.forHistory([(item: 7, rating: 5), (item: 8, rating: 3)], scorer: model, metadata: model.metadata,
+                                               options: RecommendationOptions(count: 3, excludeRated: true))
+        #expect(fresh.allSatisfy { $0.item >= 6 && $0.item != 7 && $0.item != 8 }, "\(fresh.map(\.item))")
+    }
+
     @Test func excludeModeAndOtherOptimizersTrain() throws {
         let d = softmaxTwoGroupDataset()
         // (ReLU layers scaled by 1/10 start almost dead: Adam's normalised steps revive them.)

@@ -141,7 +141,7 @@ final class SoftmaxEngine {
     }
 
     deinit {
-        workers?.shutDown()
+        team?.shutDown()
         for p in [params, grads, state1, state2, logits, invMovieCount, invGenreCount] + partialWeightGrads + activations + backGrads + chunkAcc + [movieGradT, movieT, scaledInputGrads] + sideGrads {
             p.deallocate()
         }
@@ -164,8 +164,12 @@ final class SoftmaxEngine {
 
     // MARK: parallel helper
 
-    /// The worker thread, started on first use with two threads.
-    private var workers: SoftmaxWorkers?
+    /// The closure the worker team runs (set for the duration of one ``forChunks`` call).
+    private final class JobSlot: @unchecked Sendable { var body: ((Int) -> Void)? }
+    private let slot = JobSlot()
+    /// The shared two-thread team (a spinning worker; on a busy machine the caller claims the
+    /// worker's share itself), started on first use with two threads.
+    private var team: WorkerTeam?
 
     /// Runs `body(chunk)` for both fixed chunks, concurrently when `threads > 1`.
     func forChunks(threads: Int, _ body: (Int) -> Void) {
@@ -173,8 +177,15 @@ final class SoftmaxEngine {
             for c in 0..<Self.chunks { body(c) }
             return
         }
-        if workers == nil { workers = SoftmaxWorkers() }
-        workers!.run(body)
+        if team == nil {
+            let slot = self.slot
+            team = WorkerTeam(threads: 2) { member, _ in slot.body?(member) }
+        }
+        withoutActuallyEscaping(body) { body in
+            slot.body = body
+            team!.run(phase: 0)
+            slot.body = nil
+        }
     }
 
     @inline(__always) func rowRange(_ chunk: Int, of rows: Int) -> Range<Int> {
