@@ -205,7 +205,7 @@ final class SoftmaxEngine {
     /// Writes each movie's genre-embedding sum and year embedding into the side columns of its
     /// row, and refreshes Vᵀ unless the last update already did.
     func refreshSideColumns() {
-        if !movieTIsFresh { transposeMovies(0..<itemCount); movieTIsFresh = true }
+        if backend == .swift && !movieTIsFresh { transposeMovies(0..<itemCount); movieTIsFresh = true }
         guard genreDim + yearDim > 0 else { return }
         let genreTable = params + genreOffset, yearTable = params + yearOffset
         genreOffsets.withUnsafeBufferPointer { go in genreTokens.withUnsafeBufferPointer { gt in yearTokens.withUnsafeBufferPointer { yt in
@@ -267,8 +267,14 @@ final class SoftmaxEngine {
             if relu { for i in 0..<(rows * nOut) where output[i] < 0 { output[i] = 0 } }
         }
         let u = activations[dims.count - 1] + range.lowerBound * movieDim
-        Gemm.sgemm(.none, .none, m: rows, n: itemCount, k: movieDim, a: u, lda: movieDim,
-                   b: movieT, ldb: itemCount, c: logits + range.lowerBound * itemCount, ldc: itemCount, backend: self.backend)
+        if backend == .swift {
+            // The Swift kernel reads row-major operands in place: use the refreshed Vᵀ.
+            Gemm.sgemm(.none, .none, m: rows, n: itemCount, k: movieDim, a: u, lda: movieDim,
+                       b: movieT, ldb: itemCount, c: logits + range.lowerBound * itemCount, ldc: itemCount, backend: backend)
+        } else {
+            Gemm.sgemm(.none, .transpose, m: rows, n: itemCount, k: movieDim, a: u, lda: movieDim,
+                       b: params, ldb: movieLD, c: logits + range.lowerBound * itemCount, ldc: itemCount, backend: backend)
+        }
     }
 
     /// Forward pass of `count` examples: logits in ``logits``. Returns nothing; cheap to call for evaluation.
@@ -353,13 +359,21 @@ final class SoftmaxEngine {
                 let movieRange = self.rowRange(c, of: self.itemCount)
                 guard !movieRange.isEmpty else { return }
                 let lo = movieRange.lowerBound, hi = movieRange.upperBound
-                // dV[lo..<hi] = dZ[:, lo..<hi]ᵀ · U, computed as dVᵀ = Uᵀ · dZ (d × movies), then transposed in.
-                let dVt = self.movieGradT
-                Gemm.sgemm(.transpose, .none, m: self.movieDim, n: hi - lo, k: count, a: self.activations[last], lda: self.movieDim,
-                           b: self.logits + lo, ldb: self.itemCount, c: dVt + lo, ldc: self.itemCount, backend: self.backend)
-                for m in lo..<hi {
-                    let dst = self.grads + m * self.movieLD
-                    for col in 0..<self.movieDim { dst[col] = dVt[col * self.itemCount + m] }
+                if self.backend == .swift {
+                    // dV[lo..<hi] = dZ[:, lo..<hi]ᵀ · U, as dVᵀ = Uᵀ · dZ (d × movies: the kernel's wide side is
+                    // the movies), then transposed in.
+                    let dVt = self.movieGradT
+                    Gemm.sgemm(.transpose, .none, m: self.movieDim, n: hi - lo, k: count, a: self.activations[last], lda: self.movieDim,
+                               b: self.logits + lo, ldb: self.itemCount, c: dVt + lo, ldc: self.itemCount, backend: self.backend)
+                    for m in lo..<hi {
+                        let dst = self.grads + m * self.movieLD
+                        for col in 0..<self.movieDim { dst[col] = dVt[col * self.itemCount + m] }
+                    }
+                } else {
+                    // dV[lo..<hi] = dZ[:, lo..<hi]ᵀ · U, straight into the gradient rows.
+                    Gemm.sgemm(.transpose, .none, m: hi - lo, n: self.movieDim, k: count, a: self.logits + lo, lda: self.itemCount,
+                               b: self.activations[last], ldb: self.movieDim, c: self.grads + lo * self.movieLD, ldc: self.movieLD,
+                               backend: self.backend)
                 }
                 // Scatter-add the bag gradients of the movies in range (whole rows, side columns included).
                 for b in 0..<count {
@@ -390,7 +404,7 @@ final class SoftmaxEngine {
                 }
                 if let optimizer {
                     self.apply(optimizer, learningRate: learningRate, range: (lo * self.movieLD)..<(hi * self.movieLD), step: self.step + 1)
-                    self.transposeMovies(lo..<hi)
+                    if self.backend == .swift { self.transposeMovies(lo..<hi) }
                 }
             }
         }
