@@ -28,3 +28,9 @@ for measure in dot cosine; do
 done
 echo
 "$BIN" recommend --model "$OUT/mf-reg" --user 42 -k 10 --exclude-rated
+
+echo
+echo "== Embedding norms (plain vs regularized) and t-SNE maps of the movie embeddings =="
+"$BIN" norms --model "$OUT/mf" --model "$OUT/mf-reg" --output "$OUT/norms.svg"
+"$BIN" map --model "$OUT/mf" --output "$OUT/mf/map.svg"
+"$BIN" map --model "$OUT/mf-reg" --output "$OUT/mf-reg/map.svg"

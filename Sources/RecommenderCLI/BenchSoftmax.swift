@@ -14,12 +14,13 @@ struct BenchSoftmaxCommand: AsyncParsableCommand {
     @Option(help: "Learning rate (default 8).") var learningRate: Float?
     @Option(help: "Iterations (default 3000).") var iterations: Int?
     @Option(help: "Optimizer: sgd, adagrad, adam (default adagrad).") var optimizer: SoftmaxModel.Optimizer?
+    @Option(help: "Threads, 1 or 2 (results are identical; default 2 when available).") var threads: Int?
     @Option(help: "Repetitions (the best time is reported).") var repeats: Int = 1
 
     func run() async throws {
         let dataset = try data.load()
         let configuration = try options.configuration(seed: seed, learningRate: learningRate, iterations: iterations,
-                                                      optimizer: optimizer, embeddingDim: nil, testFraction: nil)
+                                                      optimizer: optimizer, embeddingDim: nil, testFraction: nil, threads: threads)
         var best = Double.infinity
         for run in 1...max(1, repeats) {
             let start = DispatchTime.now(), cpuStart = processCPUSeconds()

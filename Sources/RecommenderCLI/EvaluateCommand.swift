@@ -69,7 +69,7 @@ struct EvaluateCommand: AsyncParsableCommand {
     func run() async throws {
         switch task {
         case .rating:
-            throw ValidationError("rating evaluation is not available yet")
+            try runRatingEvaluation(self)
         case .ranking:
             throw ValidationError("ranking evaluation is not available yet")
         }

@@ -12,9 +12,12 @@ struct RecommenderCommand: AsyncParsableCommand {
             TrainCommand.self,
             EvaluateCommand.self,
             BenchCommand.self,
+            TuneCommand.self,
             ExploreCommand.self,
             SimilarCommand.self,
             RecommendCommand.self,
+            MapCommand.self,
+            NormsCommand.self,
         ]
     )
 }

@@ -27,7 +27,7 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "Folder to write the model file, history and charts into.")
     var output: String = "output/model"
 
-    @Option(help: "Share held out for testing (mf: of the ratings, random hold-out; softmax: of the users; default 0.1, the notebook's).")
+    @Option(help: "Share held out for testing (mf: of the ratings, random hold-out, default 0.1, the notebook's; softmax: of the users, default 0.1; rating models default 0, and the share is the validation set of --patience).")
     var testFraction: Double?
 
     @Option(help: "Embedding dimension (mf: 30, or 35 when regularized; softmax: 35, the movie embeddings).")
@@ -54,6 +54,15 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "A CSV of your own ratings ('title or id, rating' lines), added to the training data as user \"me\".")
     var addRatings: String?
 
+    @Option(help: "Passes over the data (rating models; default depends on the algorithm).")
+    var epochs: Int?
+
+    @Option(help: "Early stopping: epochs without validation improvement before stopping (rating models; needs --test-fraction > 0).")
+    var patience: Int?
+
+    @Option(help: "Threads for parallel fits (1 = deterministic single thread; default depends on the algorithm).")
+    var threads: Int?
+
     @OptionGroup(title: "Softmax options")
     var softmaxOptions: SoftmaxOptions
 
@@ -65,8 +74,12 @@ struct TrainCommand: AsyncParsableCommand {
             let configuration = try softmaxOptions.configuration(
                 seed: seed, learningRate: learningRate, iterations: iterations,
                 optimizer: optimizer.flatMap { SoftmaxModel.Optimizer(rawValue: $0.rawValue) },
-                embeddingDim: embeddingDim, testFraction: testFraction)
+                embeddingDim: embeddingDim, testFraction: testFraction, threads: threads)
             try trainSoftmax(dataset: try data.load(), configuration: configuration, output: output)
+        case .baseline, .svd, .svdpp, .als, .knnBaseline:
+            try trainRatingModel(self)
+        case .best:
+            try trainBest(self)
         default:
             throw ValidationError("--algorithm \(algorithm.rawValue) is not available yet")
         }

@@ -19,14 +19,12 @@ struct SoftmaxOptions: ParsableArguments {
     var labelMode: SoftmaxModel.LabelMode?
     @Option(help: "Softmax: training batch size (default 200).")
     var batchSize: Int?
-    @Option(help: "Softmax: threads, 1 or 2 (results are identical; default 2 when available).")
-    var threads: Int?
     @Option(help: "Softmax: matrix multiply: openblas (default, faster here) or swift (the pure-Swift SIMD kernel).")
     var gemm: Gemm.Backend?
 
     /// The configuration these options and the shared ones describe (unset = the notebook's run).
     func configuration(seed: UInt64, learningRate: Float?, iterations: Int?, optimizer: SoftmaxModel.Optimizer?,
-                       embeddingDim: Int?, testFraction: Double?) throws -> SoftmaxModel.Configuration {
+                       embeddingDim: Int?, testFraction: Double?, threads: Int?) throws -> SoftmaxModel.Configuration {
         var c = SoftmaxModel.Configuration.default
         c.seed = seed
         if let embeddingDim { c.movieEmbeddingDim = embeddingDim; c.hiddenDims = [embeddingDim] }

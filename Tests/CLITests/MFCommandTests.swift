@@ -70,6 +70,38 @@ struct MFCommandTests {
         #expect(regularized.stdout.contains(" observed_loss=") && regularized.stdout.contains(" regularization_loss=") && regularized.stdout.contains(" gravity_loss="))
     }
 
+    @Test func addRatingsTrainsANewUserMe() throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let data = try writeDataset()
+        let ratings = directory.appendingPathComponent("me.csv")
+        try "title,rating\nHeat,5\n\"Babe\",1\n".write(to: ratings, atomically: true, encoding: .utf8)
+        let output = directory.appendingPathComponent("me")
+        let train = try BinaryRunner.run(["train", "--algorithm", "mf", "--data-dir", data.path, "--dataset", "tiny", "--embedding-dim", "3",
+                                          "--iterations", "10", "--learning-rate", "1", "--add-ratings", ratings.path, "--output", output.path])
+        #expect(train.status == 0, "\(train.stderr)")
+        #expect(train.stdout.hasPrefix("me: Heat (1993) = 5.0\nme: Babe (1995) = 1.0\nmf: d=3 "))
+        #expect(train.stdout.contains("74 training / 8 test ratings, 21 users × 6 items"))
+        let recommend = try BinaryRunner.run(["recommend", "--model", output.path, "--user", "me", "-k", "3", "--exclude-rated"])
+        #expect(recommend.status == 0, "\(recommend.stderr)")
+        let lines = recommend.stdout.split(separator: "\n")
+        #expect(lines.first == "Top 3 for user me (2 rated in training, excluded), model 'mf':")
+        #expect(lines.count == 5)
+        #expect(!recommend.stdout.contains("Heat (1993)") && !recommend.stdout.contains("Babe (1995)"))
+    }
+
+    @Test func divergenceIsAOneLineErrorAndSavesNothing() throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let data = try writeDataset()
+        let output = directory.appendingPathComponent("diverged")
+        let result = try BinaryRunner.run(["train", "--algorithm", "mf", "--data-dir", data.path, "--dataset", "tiny",
+                                           "--learning-rate", "1000000", "--iterations", "50", "--output", output.path])
+        #expect(result.status != 0)
+        #expect(result.stderr.hasPrefix("Error: training diverged at iteration "))
+        #expect(result.stderr.contains("try a smaller learning rate than 1000000"))
+        #expect(result.stderr.split(separator: "\n").count == 1)
+        #expect(!FileManager.default.fileExists(atPath: output.appendingPathComponent("model.recmodel").path))
+    }
+
     @Test func similarPrintsTheMatchNoteAndNeighbours() throws {
         defer { try? FileManager.default.removeItem(at: directory) }
         let model = try writeModel()

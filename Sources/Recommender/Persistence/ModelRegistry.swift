@@ -5,6 +5,12 @@ public enum ModelRegistry {
     /// Every persistable model type, looked up by ``PersistableModel/kind``.
     public static let types: [any PersistableModel.Type] = [
         MatrixFactorizationModel.self,
+        BaselineModel.self,
+        SVDModel.self,
+        SVDppModel.self,
+        ALSModel.self,
+        KNNBaselineModel.self,
+        BayesianFactorizationMachineModel.self,
         SoftmaxModel.self,
     ]
 

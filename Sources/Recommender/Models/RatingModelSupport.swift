@@ -1,0 +1,304 @@
+import Foundation
+
+// Shared pieces of the explicit-rating models (`baseline`, `svd`, `svdpp`, `als`, `knn-baseline`).
+//
+// Notation (used in every model's documentation):
+// r_ui the rating of item i by user u; μ the global mean of the training ratings; b_u, b_i the
+// user and item biases; p_u, q_i the user and item factor rows (k numbers each); R(u) the
+// items u rated in training, R(i) the users who rated i; λ a regularisation weight; γ a
+// learning rate; e_ui = r_ui − r̂_ui the prediction error.
+
+/// Errors raised while fitting a rating model.
+public enum RatingTrainingError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The training interactions are empty.
+    case emptyTraining
+    /// A configuration value is out of range.
+    case invalidConfiguration(String)
+    /// The parameters became NaN or infinite.
+    case diverged(epoch: Int, hint: String)
+
+    public var description: String {
+        switch self {
+        case .emptyTraining: return "cannot fit a rating model on no ratings"
+        case .invalidConfiguration(let m): return "invalid configuration: \(m)"
+        case let .diverged(epoch, hint): return "training diverged at epoch \(epoch): \(hint)"
+        }
+    }
+}
+
+/// One epoch's report from an iterative fit, passed to the observer.
+public struct TrainingProgress: Sendable, Equatable {
+    /// The epoch (or ALS iteration) just finished, 1-based.
+    public var epoch: Int
+    /// The number of epochs planned.
+    public var epochCount: Int
+    /// The training RMSE seen during the epoch (for SGD, accumulated while updating).
+    public var trainingRMSE: Double
+    /// The RMSE on the validation interactions, when some were given.
+    public var validationRMSE: Double?
+    /// Seconds since the fit started.
+    public var elapsedSeconds: Double
+    /// Estimated seconds until the planned last epoch (elapsed / epoch × remaining epochs).
+    public var estimatedRemainingSeconds: Double
+    /// Creates a report.
+    public init(epoch: Int, epochCount: Int, trainingRMSE: Double, validationRMSE: Double?, elapsedSeconds: Double,
+                estimatedRemainingSeconds: Double) {
+        self.epoch = epoch; self.epochCount = epochCount; self.trainingRMSE = trainingRMSE
+        self.validationRMSE = validationRMSE; self.elapsedSeconds = elapsedSeconds
+        self.estimatedRemainingSeconds = estimatedRemainingSeconds
+    }
+}
+
+/// Early stopping on a validation set: stop when the validation RMSE has not improved by more
+/// than ``minimumImprovement`` for ``patience`` epochs in a row, and restore the parameters of
+/// the best epoch.
+public struct EarlyStopping: Sendable, Equatable, Codable {
+    /// Epochs without improvement tolerated before stopping.
+    public var patience: Int
+    /// The smallest decrease of the validation RMSE that counts as an improvement.
+    public var minimumImprovement: Double
+    /// Creates an early-stopping rule.
+    public init(patience: Int = 3, minimumImprovement: Double = 1e-4) {
+        self.patience = patience
+        self.minimumImprovement = minimumImprovement
+    }
+}
+
+/// What a fit needs besides the configuration: ids, scale, validation data and an observer.
+public struct RatingFitOptions: Sendable {
+    /// The id maps, catalog and rating scale stored in the model; `nil` gives placeholder ids
+    /// (`"0"`, `"1"`, ...), fine for evaluation.
+    public var metadata: ModelMetadata?
+    /// The scale predictions are clipped to; `nil` uses the metadata's scale, else the range
+    /// of the training ratings.
+    public var ratingScale: ClosedRange<Float>?
+    /// Held-out ratings scored after every epoch (reported, and used by early stopping).
+    public var validation: Interactions?
+    /// Called after every epoch, on the fitting thread.
+    public var observer: (@Sendable (TrainingProgress) -> Void)?
+
+    /// Creates options.
+    public init(metadata: ModelMetadata? = nil, ratingScale: ClosedRange<Float>? = nil, validation: Interactions? = nil,
+                observer: (@Sendable (TrainingProgress) -> Void)? = nil) {
+        self.metadata = metadata
+        self.ratingScale = ratingScale
+        self.validation = validation
+        self.observer = observer
+    }
+}
+
+/// The configuration of a rating model: it fits a fitted model value from ratings.
+public protocol RatingModelConfiguration: Sendable {
+    /// The fitted model type.
+    associatedtype Model: RatingModel
+    /// The algorithm name (as in `--algorithms`).
+    static var algorithmName: String { get }
+    /// Fits the model on `training`.
+    /// - Throws: ``RatingTrainingError``.
+    func fit(_ training: Interactions, options: RatingFitOptions) throws -> Model
+    /// Returns a copy with the named hyper-parameter set (for `recommender tune`).
+    /// - Throws: ``RatingTrainingError/invalidConfiguration(_:)`` for an unknown name.
+    func setting(_ name: String, to value: Double) throws -> Self
+    /// A copy using `seed` for every random choice.
+    func seeded(_ seed: UInt64) -> Self
+    /// A copy using at most `threads` threads (1 = deterministic single-thread mode).
+    func threaded(_ threads: Int) -> Self
+}
+
+extension RatingModelConfiguration {
+    /// Fits the model on `training` with placeholder ids.
+    public func fit(_ training: Interactions) throws -> Model { try fit(training, options: RatingFitOptions()) }
+
+    /// Fits the model on `training`, a subset of `dataset`'s interactions; the model keeps the
+    /// data set's ids, catalog and rating scale.
+    public func fit(_ dataset: Dataset, training: Interactions, validation: Interactions? = nil,
+                    observer: (@Sendable (TrainingProgress) -> Void)? = nil) throws -> Model {
+        try fit(training, options: RatingFitOptions(metadata: ModelMetadata(dataset: dataset, training: training),
+                                                    ratingScale: dataset.ratingScale, validation: validation, observer: observer))
+    }
+}
+
+/// A fitted explicit-rating model: predicts with fallbacks, scores all items, folds in new
+/// users and is stored in a model file.
+///
+/// Unknown users or items (an index outside the training data, or one with no training
+/// rating) fall back to the baseline part of the model (μ + b_u, μ + b_i or μ); predictions
+/// (`predict`, `predictedRatings(forNewUser:)`) are clipped to the rating scale, while the
+/// ranking scores (`scores(forUser:)`, `scores(forHistory:)`) are the same values unclipped,
+/// so items predicted above the top of the scale keep their order.
+public protocol RatingModel: RatingPredictor, ItemScorer, HistoryScorer, PersistableModel {
+    /// The scale predictions are clipped to.
+    var ratingRange: ClosedRange<Float> { get }
+}
+
+extension RatingModel {
+    /// The predicted rating by raw ids; unknown ids fall back to the baseline.
+    public func predict(userID: UserID, itemID: ItemID) -> Float {
+        predict(user: metadata.userIDs.index(of: userID) ?? -1, item: metadata.itemIDs.index(of: itemID) ?? -1)
+    }
+
+    /// Fold-in by raw ids: the predicted rating (clipped to the scale) of every item for a new
+    /// user who gave `ratings`, without retraining. Items unknown to the model are ignored.
+    /// - Returns: one prediction per item of the model, in item-index order.
+    public func predictedRatings(forNewUser ratings: [(item: ItemID, rating: Float)]) -> [(item: ItemID, rating: Float)] {
+        let history = ratings.compactMap { r -> (item: ItemIndex, rating: Float)? in
+            guard let i = metadata.itemIDs.index(of: r.item) else { return nil }
+            return (i, r.rating)
+        }
+        let scores = scores(forHistory: history)
+        return scores.enumerated().map { (metadata.itemIDs.id(at: Int32($0.offset)), clip($0.element, ratingRange)) }
+    }
+
+    /// The number of items the model scores.
+    public var itemCount: Int { metadata.itemIDs.count }
+}
+
+extension ModelMetadata {
+    /// Metadata with placeholder ids (`"0"`, `"1"`, ...) for models fitted on bare interactions.
+    public static func placeholder(training: Interactions, ratingScale: ClosedRange<Float>?) -> ModelMetadata {
+        let users = IDMap((0..<training.userCount).map { UserID($0) })
+        let items = IDMap((0..<training.itemCount).map { ItemID($0) })
+        return ModelMetadata(userIDs: users, itemIDs: items, catalog: ItemCatalog(placeholderFor: items),
+                             seen: training.byUser(), ratingScale: ratingScale)
+    }
+}
+
+/// Facts about the training ratings every rating model needs.
+struct RatingStatistics {
+    var mean: Float
+    var range: ClosedRange<Float>
+    var userCounts: [Int32]
+    var itemCounts: [Int32]
+    var metadata: ModelMetadata
+
+    init(_ training: Interactions, options: RatingFitOptions) throws {
+        guard !training.isEmpty else { throw RatingTrainingError.emptyTraining }
+        mean = training.meanRating
+        var lo = Float.infinity, hi = -Float.infinity
+        for r in training.ratings { lo = min(lo, r); hi = max(hi, r) }
+        range = options.ratingScale ?? options.metadata?.ratingScale ?? (lo...hi)
+        userCounts = [Int32](repeating: 0, count: training.userCount)
+        itemCounts = [Int32](repeating: 0, count: training.itemCount)
+        for u in training.users { userCounts[Int(u)] += 1 }
+        for i in training.items { itemCounts[Int(i)] += 1 }
+        metadata = options.metadata ?? .placeholder(training: training, ratingScale: range)
+        precondition(metadata.userIDs.count == training.userCount && metadata.itemIDs.count == training.itemCount,
+                     "metadata and training interactions disagree on the index spaces")
+    }
+}
+
+/// Seconds on a monotonic clock.
+@inline(__always) func monotonicSeconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+@inline(__always) func clip(_ x: Float, _ range: ClosedRange<Float>) -> Float {
+    x.isNaN ? (range.lowerBound + range.upperBound) / 2 : min(max(x, range.lowerBound), range.upperBound)
+}
+
+/// Per-epoch bookkeeping shared by the SGD models: progress reports, validation RMSE and
+/// early stopping with restore-best.
+struct EpochLoop {
+    let epochs: Int
+    let earlyStopping: EarlyStopping?
+    let observer: (@Sendable (TrainingProgress) -> Void)?
+    let start = monotonicSeconds()
+    var bestRMSE = Double.infinity
+    var bestEpoch = 0
+    var epochsWithoutImprovement = 0
+
+    /// Records an epoch; returns (isBest, shouldStop).
+    mutating func finish(epoch: Int, trainingSSE: Double, count: Int, validationRMSE: Double?) throws -> (isBest: Bool, stop: Bool) {
+        let trainingRMSE = (trainingSSE / Double(max(count, 1))).squareRoot()
+        guard trainingRMSE.isFinite else {
+            throw RatingTrainingError.diverged(epoch: epoch, hint: "lower the learning rate or raise the regularisation")
+        }
+        let elapsed = monotonicSeconds() - start
+        observer?(TrainingProgress(epoch: epoch, epochCount: epochs, trainingRMSE: trainingRMSE, validationRMSE: validationRMSE,
+                                   elapsedSeconds: elapsed, estimatedRemainingSeconds: elapsed / Double(epoch) * Double(epochs - epoch)))
+        guard let validationRMSE, let rule = earlyStopping else { return (false, false) }
+        if validationRMSE < bestRMSE - rule.minimumImprovement {
+            bestRMSE = validationRMSE; bestEpoch = epoch; epochsWithoutImprovement = 0
+            return (true, false)
+        }
+        epochsWithoutImprovement += 1
+        return (false, epochsWithoutImprovement >= rule.patience)
+    }
+}
+
+/// The RMSE of `predict` on `interactions` (clipped predictions), or `nil` when empty.
+func validationRMSE(_ interactions: Interactions?, _ predict: (Int32, Int32) -> Float) -> Double? {
+    guard let v = interactions, !v.isEmpty else { return nil }
+    var sse = 0.0
+    for k in 0..<v.count {
+        let d = Double(predict(v.users[k], v.items[k]) - v.ratings[k])
+        sse += d * d
+    }
+    return (sse / Double(v.count)).squareRoot()
+}
+
+/// Shared archive helpers for the rating models.
+extension ModelArchive {
+    mutating func storeRatingCommon(mean: Float, range: ClosedRange<Float>, metadata: ModelMetadata) {
+        store(metadata)
+        set("rating.mean", .double(Double(mean)))
+        set("rating.range", .floats([range.lowerBound, range.upperBound]))
+    }
+
+    func ratingCommon(path: String) throws -> (mean: Float, range: ClosedRange<Float>, metadata: ModelMetadata) {
+        let metadata = try metadata(path: path)
+        let mean = Float(try double("rating.mean", path: path))
+        let r = try floats("rating.range", count: 2, path: path)
+        guard r[0] <= r[1], mean.isFinite else {
+            throw PersistenceError.badSection(path: path, name: "rating.range", reason: "invalid rating range or mean")
+        }
+        return (mean, r[0]...r[1], metadata)
+    }
+}
+
+extension ModelMetadata {
+    /// Training ratings per user and per item, from the seen matrix.
+    func ratingCounts() -> (users: [Int32], items: [Int32]) {
+        var users = [Int32](repeating: 0, count: seen.rowCount)
+        var items = [Int32](repeating: 0, count: seen.columnCount)
+        for u in 0..<seen.rowCount { users[u] = Int32(seen.count(ofRow: u)) }
+        for i in seen.columns { items[Int(i)] += 1 }
+        return (users, items)
+    }
+}
+
+/// Parses a hyper-parameter value that must be a positive integer.
+func integerSetting(_ name: String, _ value: Double) throws -> Int {
+    guard value >= 0, value == value.rounded(), value < 1e9 else {
+        throw RatingTrainingError.invalidConfiguration("\(name) must be a non-negative integer, got \(value)")
+    }
+    return Int(value)
+}
+
+/// Regularised least squares for one user row against frozen item rows (fold-in).
+///
+/// Minimises Σ_j (t_j − x·v_j)² + Σ_d λ_d x_d², where v_j = [q_j, 1] (factors then a bias
+/// slot) and λ_d is `factorPenalty` for the factor slots and `biasPenalty` for the bias slot.
+/// - Returns: the solution, `factors + 1` numbers (factors then bias).
+func solveUserRow(itemRows: UnsafePointer<Float>, stride: Int, factors k: Int, items: [Int32], targets: [Float],
+                  factorPenalty: Float, biasPenalty: Float) -> [Float] {
+    let n = k + 1
+    var a = [Float](repeating: 0, count: n * n)
+    var b = [Float](repeating: 0, count: n)
+    var v = [Float](repeating: 0, count: n)
+    for (j, item) in items.enumerated() {
+        let q = itemRows + Int(item) * stride
+        for d in 0..<k { v[d] = q[d] }
+        v[k] = 1
+        let t = targets[j]
+        for r in 0..<n {
+            let vr = v[r]
+            b[r] += t * vr
+            for c in 0...r { a[r * n + c] += vr * v[c] }
+        }
+    }
+    for d in 0..<k { a[d * n + d] += factorPenalty }
+    a[k * n + k] += biasPenalty
+    let ok = a.withUnsafeMutableBufferPointer { ap in
+        b.withUnsafeMutableBufferPointer { bp in FactorKernels.choleskySolve(ap.baseAddress!, lda: n, bp.baseAddress!, n) }
+    }
+    return ok ? b : [Float](repeating: 0, count: n)
+}
