@@ -46,6 +46,27 @@ private func writeSoftmaxTinyDataset() throws -> URL {
         #expect(csv.split(separator: "\n").count == 1 + 4)
     }
 
+    @Test func queryCommandsReadSoftmaxModels() throws {
+        let root = try writeSoftmaxTinyDataset()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let output = root.appendingPathComponent("out").path
+        let (status, _, stderr) = try runRecommender([
+            "train", "--algorithm", "softmax", "--data-dir", root.path, "--dataset", "tiny", "--embedding-dim", "6",
+            "--iterations", "20", "--batch-size", "8", "--learning-rate", "0.5", "--output", output,
+        ])
+        #expect(status == 0, "stderr: \(stderr)")
+        let similar = try runRecommender(["similar", "Movie 2", "--model", output, "--measure", "cosine", "-k", "3"])
+        #expect(similar.0 == 0, "stderr: \(similar.2)")
+        #expect(similar.1.contains("Movie 2") && similar.1.contains("cosine"))
+        let recommend = try runRecommender(["recommend", "--model", output, "--user", "4", "-k", "3", "--exclude-rated"])
+        #expect(recommend.0 == 0, "stderr: \(recommend.2)")
+        #expect(recommend.1.contains("model 'softmax'"))
+        let norms = try runRecommender(["norms", "--model", output])
+        #expect(norms.0 == 0 && FileManager.default.fileExists(atPath: output + "/norms.svg"), "stderr: \(norms.2)")
+        let map = try runRecommender(["map", "--model", output, "--perplexity", "3", "--iterations", "50"])
+        #expect(map.0 == 0 && FileManager.default.fileExists(atPath: output + "/map.svg"), "stderr: \(map.2)")
+    }
+
     @Test func badSoftmaxOptionsFailWithOneLine() throws {
         let root = try writeSoftmaxTinyDataset()
         defer { try? FileManager.default.removeItem(at: root) }
