@@ -32,7 +32,7 @@ struct BenchSoftmaxCommand: AsyncParsableCommand {
             guard let last = result.history.last, last.trainLoss.isFinite else { throw ValidationError("benchmark run produced no finite loss") }
             print(String(format: "run %d: %.3f s total, %.3f ms/iteration (%d updates, %d threads, %@ gemm; CPU time %.3f s), %@",
                          run, seconds, seconds * 1000 / Double(updates), updates, configuration.threads, cpu,
-                         configuration.gemmBackend.rawValue as NSString, formatSoftmaxEntry(last) as NSString))
+                         (configuration.gemmBackend?.rawValue ?? "auto") as NSString, formatSoftmaxEntry(last) as NSString))
         }
         print(String(format: "best: %.3f s; peak RSS %d MB", best, PeakMemory.megabytes()))
     }

@@ -19,7 +19,7 @@ struct SoftmaxOptions: ParsableArguments {
     var labelMode: SoftmaxModel.LabelMode?
     @Option(help: "Softmax: training batch size (default 200).")
     var batchSize: Int?
-    @Option(help: "Softmax: matrix multiply: openblas (default, faster here) or swift (the pure-Swift SIMD kernel).")
+    @Option(help: "Softmax: matrix multiply: openblas or swift (default: openblas on one thread, swift on two).")
     var gemm: Gemm.Backend?
 
     /// The configuration these options and the shared ones describe (unset = the notebook's run).

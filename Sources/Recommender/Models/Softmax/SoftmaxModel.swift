@@ -120,9 +120,11 @@ public struct SoftmaxModel: ItemScorer, ItemEmbeddingModel, HistoryScorer, Persi
         public var seed: UInt64 = 0
         /// Threads (1 or 2); results do not depend on it.
         public var threads = min(2, Parallelism.availableCores)
-        /// The matrix-multiply implementation of the dense products (OpenBLAS: measured about
-        /// twice as fast as the pure-Swift kernel here; see ``Gemm/Backend``).
-        public var gemmBackend = Gemm.Backend.openBLAS
+        /// The matrix-multiply implementation of the dense products, or `nil` (default) to choose:
+        /// OpenBLAS on one thread (about twice as fast per product as the pure-Swift kernel here),
+        /// the Swift kernel on two threads (Debian's OpenBLAS serialises calls made from two
+        /// threads at once here, so it does not scale; the Swift kernel does, 1.8×). See ``Gemm/Backend``.
+        public var gemmBackend: Gemm.Backend? = nil
 
         /// Creates a configuration; every argument defaults to the notebook's run.
         public init() {}

@@ -93,9 +93,10 @@ extension SoftmaxModel {
             for m in relevant { rankMask[i * itemCount + Int(m)] = 2 }
         }
         let maxRows = max(c.batchSize, c.testBatchSize, min(rankRelevant.count, 256), 1)
-        let engine = SoftmaxEngine(network: initial, features: features, maxRows: maxRows, backend: c.gemmBackend)
-        engine.resetOptimizer(c.optimizer)
         let threads = max(1, min(2, c.threads))
+        let backend = c.gemmBackend ?? (threads > 1 && Parallelism.availableCores > 1 ? .swift : .openBLAS)
+        let engine = SoftmaxEngine(network: initial, features: features, maxRows: maxRows, backend: backend)
+        engine.resetOptimizer(c.optimizer)
 
         var history = SoftmaxTrainingHistory()
         var sampler = SeededGenerator(seed: c.seed &+ 0x5EED_0002)
