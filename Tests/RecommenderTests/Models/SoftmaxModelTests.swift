@@ -65,7 +65,8 @@ func softmaxSmallConfiguration(seed: UInt64 = 0) -> SoftmaxModel.Configuration {
     @Test func learnsTheTwoGroupsAndIsDeterministic() throws {
         let d = softmaxTwoGroupDataset()
         var logged: [Int] = []
-        let result = try SoftmaxModel.fit(d, configuration: softmaxSmallConfiguration()) { logged.append($0.iteration) }
+        var twoThreads = softmaxSmallConfiguration(); twoThreads.threads = 2
+        let result = try SoftmaxModel.fit(d, configuration: twoThreads) { logged.append($0.iteration) }
         let h = result.history
         #expect(logged == Array(stride(from: 0, through: 150, by: 10)))
         #expect(h.entries.count == 16)

@@ -118,8 +118,10 @@ public struct SoftmaxModel: ItemScorer, ItemEmbeddingModel, HistoryScorer, Persi
         public var rankingHoldoutFraction = 0.2
         /// Seed of the split, the initialisation, the genre draw and the batches (0).
         public var seed: UInt64 = 0
-        /// Threads (1 or 2); results do not depend on it.
-        public var threads = min(2, Parallelism.availableCores)
+        /// Threads (1 or 2); results do not depend on it. Default 1: on this shared 2-core machine
+        /// two threads won only 5% when it was quiet (5.07 s against 5.37 s for the notebook's run)
+        /// and lost 3× as soon as another process kept a core busy.
+        public var threads = 1
         /// The matrix-multiply implementation of the dense products, or `nil` (default) to choose:
         /// OpenBLAS on one thread (about twice as fast per product as the pure-Swift kernel here),
         /// the Swift kernel on two threads (Debian's OpenBLAS serialises calls made from two
