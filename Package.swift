@@ -23,8 +23,10 @@ let package = Package(
         ),
         .target(
             name: "Recommender",
-            dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation"), "COpenBLAS"]
+            dependencies: ["CPrefetch", .product(name: "ZIPFoundation", package: "ZIPFoundation"), "COpenBLAS"]
         ),
+        // Header-only C shim: software prefetch for the gathers of the iALS solves.
+        .target(name: "CPrefetch"),
         .executableTarget(
             name: "RecommenderCLI",
             dependencies: [

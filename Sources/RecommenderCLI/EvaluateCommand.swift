@@ -47,6 +47,9 @@ struct EvaluateCommand: AsyncParsableCommand {
     @Option(name: .customShort("k"), help: "Cut-off for ranking metrics.")
     var k: Int = 10
 
+    @Option(help: "Ranking task: ratings at or above this value are positives (training) and relevant (test); default: every rating.")
+    var threshold: Float?
+
     @Option(help: "Write the results as JSON to this file.")
     var json: String?
 
@@ -71,7 +74,7 @@ struct EvaluateCommand: AsyncParsableCommand {
         case .rating:
             try runRatingEvaluation(self)
         case .ranking:
-            throw ValidationError("ranking evaluation is not available yet")
+            try RankingEvaluationCommand.run(self)
         }
     }
 }

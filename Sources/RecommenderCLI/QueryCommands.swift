@@ -80,10 +80,12 @@ struct RecommendCommand: AsyncParsableCommand {
     var ratings: String?
     @Option(name: .customShort("k"), help: "How many items.")
     var count: Int = 10
-    @Flag(help: "Leave out the items the user already rated.")
-    var excludeRated = false
+    @Flag(inversion: .prefixedNo, help: "Leave out the items the user already rated (the default; --no-exclude-rated keeps them).")
+    var excludeRated = true
     @Option(help: "Only items of this genre (repeatable).")
     var genre: [String] = []
+    @Flag(help: "Explain each recommendation: the rated items that contributed most (item-knn, ease, ials).")
+    var explain = false
 
     func validate() throws {
         guard (user == nil) != (ratings == nil) else { throw ValidationError("give exactly one of --user and --ratings") }
@@ -97,6 +99,7 @@ struct RecommendCommand: AsyncParsableCommand {
         var options = RecommendationOptions(count: count, excludeRated: excludeRated,
                                             filter: try ItemFilter.genres(named: genre, in: metadata.catalog))
         let rows: [RecommendedItem]
+        var history: [(item: ItemIndex, rating: Float)] = []
         if let user {
             guard let index = metadata.userIndex(of: UserID(user)) else {
                 throw DataError.invalidInput("unknown user '\(user)' (the model knows \(metadata.userIDs.count) users)")
@@ -107,6 +110,7 @@ struct RecommendCommand: AsyncParsableCommand {
             let rated = metadata.seen.count(ofRow: Int(index))
             print("Top \(count) for user \(user) (\(rated) rated in training\(excludeRated ? ", excluded" : "")), model '\(kind)':")
             rows = Recommendations.forUser(index, scorer: scorer, metadata: metadata, options: options)
+            history = metadata.history(of: index)
         } else if let ratings {
             guard let scorer = loaded as? any HistoryScorer else {
                 throw DataError.invalidInput("a '\(kind)' model cannot fold in a new user's ratings")
@@ -119,9 +123,11 @@ struct RecommendCommand: AsyncParsableCommand {
             options.excludeRated = excludeRated
             print("Top \(count) for these ratings (fold-in\(excludeRated ? ", rated excluded" : "")), model '\(kind)':")
             rows = Recommendations.forHistory(file.history, scorer: scorer, metadata: metadata, options: options)
+            history = file.history
         } else {
             rows = []
         }
         print(ResultTable.render(rows))
+        if explain { for line in try ExplainOutput.lines(for: rows, model: loaded, history: history) { print(line) } }
     }
 }

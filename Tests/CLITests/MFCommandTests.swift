@@ -138,6 +138,13 @@ struct MFCommandTests {
             1.600  Babe (1995)       Drama
             
             """)
+        // Rated items are excluded by default; --no-exclude-rated keeps them.
+        let byDefault = try BinaryRunner.run(["recommend", "--model", model.path, "--user", "1", "-k", "2"])
+        #expect(byDefault.stdout == known.stdout)
+        let kept = try BinaryRunner.run(["recommend", "--model", model.path, "--user", "1", "-k", "2", "--no-exclude-rated"])
+        #expect(kept.status == 0)
+        #expect(kept.stdout.hasPrefix("Top 2 for user 1 (2 rated in training), model 'mf':\n"))
+        #expect(kept.stdout != known.stdout)
         let ratings = directory.appendingPathComponent("me.csv")
         try "Fargo, 5\n".write(to: ratings, atomically: true, encoding: .utf8)
         let fresh = try BinaryRunner.run(["recommend", "--model", model.path, "--ratings", ratings.path, "-k", "1", "--exclude-rated"])

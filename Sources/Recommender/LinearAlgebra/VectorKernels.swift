@@ -1,148 +1,161 @@
-#if canImport(Glibc)
-import Glibc
-#else
-import Foundation
-#endif
+import CPrefetch
 
-/// Small SIMD kernels on raw `Float` buffers: exponential, softmax cross-entropy, axpy, sums.
+/// SIMD kernels over raw `Float` pointers: the hot loops of the ranking models.
 ///
-/// All take unsafe pointers and lengths; callers guarantee the ranges are valid.
+/// All loads and stores are unaligned-safe. Products use `addingProduct` (one FMA per lane
+/// when built with `-target-cpu haswell` or newer, as the Makefile does). Sums use a tree
+/// reduction of the SIMD lanes.
 public enum VectorKernels {
-    /// e^x for eight lanes (Cephes `expf` range reduction + degree-6 polynomial, relative
-    /// error below 2·10⁻⁷ on [-87, 88]; inputs are clamped to that range).
     @inline(__always)
-    public static func exp(_ v: SIMD8<Float>) -> SIMD8<Float> {
-        // Only compare/select and arithmetic: the generic SIMD conversions and roundings
-        // (`rounded`, `SIMD8<Int32>(_:rounding:)`, `clamped`) are per-lane library calls.
-        var x = v.replacing(with: -87, where: v .< -87)
-        x.replace(with: 88, where: x .> 88)
-        // Round x·log₂e to the nearest integer n with the 1.5·2²³ trick; t's low bits hold n.
-        let magic = SIMD8<Float>(repeating: 12_582_912)
-        let t = x * 1.442_695_04 + magic
-        let n = t - magic
-        let r = x - n * 0.693_359_375 + n * 2.121_944_4e-4
-        let z = r * r
-        var p = SIMD8<Float>(repeating: 1.987_569_15e-4)
-        p = p * r + 1.398_199_950_7e-3
-        p = p * r + 8.333_451_907_3e-3
-        p = p * r + 4.166_579_589_4e-2
-        p = p * r + 1.666_666_545_9e-1
-        p = p * r + 5.000_000_120_1e-1
-        p = p * z + r + 1
-        let bits = (unsafeBitCast(t, to: SIMD8<Int32>.self) &- 0x4B40_0000 &+ 127) &<< 23
-        return p * unsafeBitCast(bits, to: SIMD8<Float>.self)
+    static func load16(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
     }
 
-    /// Scalar e^x through the same kernel (so tails agree with the vector body).
     @inline(__always)
-    public static func exp(_ x: Float) -> Float { exp(SIMD8(repeating: x))[0] }
-
-    /// The largest of `count` values.
-    @inline(__always)
-    public static func max(_ x: UnsafePointer<Float>, count: Int) -> Float {
-        var m8 = SIMD8<Float>(repeating: -.infinity)
-        var i = 0
-        let raw = UnsafeRawPointer(x)
-        while i + 8 <= count {
-            let v = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-            m8.replace(with: v, where: v .> m8)
-            i += 8
-        }
-        var m = m8.max()
-        while i < count { m = Swift.max(m, x[i]); i += 1 }
-        return m
+    static func store16(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
     }
 
-    /// Softmax cross-entropy of one row of logits, in place.
-    ///
-    /// On return `row` holds `scale · (softmax(row) − onehot(label))`, the gradient of
-    /// `scale · CE` with respect to the logits. Returns the cross-entropy
-    /// `logsumexp(row) − row[label]`.
     @inline(__always)
-    public static func softmaxCrossEntropy(_ row: UnsafeMutablePointer<Float>, count: Int, label: Int, scale: Float) -> Float {
-        let labelLogit = row[label]
-        let m = max(row, count: count)
-        let raw = UnsafeMutableRawPointer(row)
-        var s8 = SIMD8<Float>()
-        var i = 0
-        let m8 = SIMD8<Float>(repeating: m)
-        while i + 8 <= count {
-            let e = exp(raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self) - m8)
-            raw.storeBytes(of: e, toByteOffset: i * 4, as: SIMD8<Float>.self)
-            s8 += e
-            i += 8
-        }
-        var sum = s8.sum()
-        while i < count { let e = exp(row[i] - m); row[i] = e; sum += e; i += 1 }
-        let factor = SIMD8<Float>(repeating: scale / sum)
-        i = 0
-        while i + 8 <= count {
-            let v = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-            raw.storeBytes(of: v * factor, toByteOffset: i * 4, as: SIMD8<Float>.self)
-            i += 8
-        }
-        while i < count { row[i] *= factor[0]; i += 1 }
-        row[label] -= scale
-        return m + Float(log(Double(sum))) - labelLogit
+    static func reduce(_ v: SIMD16<Float>) -> Float {
+        let a = v.lowHalf + v.highHalf
+        let b = a.lowHalf + a.highHalf
+        let c = b.lowHalf + b.highHalf
+        return c[0] + c[1]
     }
 
-    /// How many of `count` values are strictly greater than `x` (the 0-based rank of `x`).
+    /// The dot product of `n` elements of `a` and `b`.
+    /// - Complexity: O(n).
     @inline(__always)
-    public static func countGreater(_ row: UnsafePointer<Float>, count: Int, than x: Float) -> Int {
-        var c8 = SIMD8<Int32>()
-        let x8 = SIMD8<Float>(repeating: x)
-        let raw = UnsafeRawPointer(row)
+    public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+        var acc0 = SIMD16<Float>(), acc1 = SIMD16<Float>()
         var i = 0
-        while i + 8 <= count {
-            let v = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-            c8 &-= unsafeBitCast((v .> x8), to: SIMD8<Int32>.self) // true lanes are -1
-            i += 8
+        while i + 32 <= n {
+            acc0 = acc0.addingProduct(load16(a + i), load16(b + i))
+            acc1 = acc1.addingProduct(load16(a + i + 16), load16(b + i + 16))
+            i += 32
         }
-        var c = Int(c8.wrappedSum())
-        while i < count { if row[i] > x { c += 1 }; i += 1 }
-        return c
-    }
-
-    /// `y[0..<count] += a · x[0..<count]`.
-    @inline(__always)
-    public static func axpy(_ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
-        let xr = UnsafeRawPointer(x), yr = UnsafeMutableRawPointer(y)
-        var i = 0
-        while i + 8 <= count {
-            let v = yr.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-                .addingProduct(a, xr.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self))
-            yr.storeBytes(of: v, toByteOffset: i * 4, as: SIMD8<Float>.self)
-            i += 8
+        if i + 16 <= n {
+            acc0 = acc0.addingProduct(load16(a + i), load16(b + i))
+            i += 16
         }
-        while i < count { y[i] += a * x[i]; i += 1 }
-    }
-
-    /// `y[0..<count] += x[0..<count]`.
-    @inline(__always)
-    public static func add(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
-        let xr = UnsafeRawPointer(x), yr = UnsafeMutableRawPointer(y)
-        var i = 0
-        while i + 8 <= count {
-            let v = yr.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self) + xr.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-            yr.storeBytes(of: v, toByteOffset: i * 4, as: SIMD8<Float>.self)
-            i += 8
-        }
-        while i < count { y[i] += x[i]; i += 1 }
-    }
-
-    /// The dot product of two vectors.
-    @inline(__always)
-    public static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float {
-        let xr = UnsafeRawPointer(x), yr = UnsafeRawPointer(y)
-        var s8 = SIMD8<Float>()
-        var i = 0
-        while i + 8 <= count {
-            s8 = s8.addingProduct(xr.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self),
-                                  yr.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self))
-            i += 8
-        }
-        var s = s8.sum()
-        while i < count { s += x[i] * y[i]; i += 1 }
+        var s = reduce(acc0 + acc1)
+        while i < n { s += a[i] * b[i]; i += 1 }
         return s
+    }
+
+    /// `y[0..<n] += alpha * x[0..<n]`.
+    /// - Complexity: O(n).
+    @inline(__always)
+    public static func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+        let a = SIMD16<Float>(repeating: alpha)
+        var i = 0
+        while i + 16 <= n {
+            store16(load16(y + i).addingProduct(a, load16(x + i)), y + i)
+            i += 16
+        }
+        while i < n { y[i] += alpha * x[i]; i += 1 }
+    }
+
+    /// `y[0..<n] = alpha * x[0..<n] + beta * y[0..<n]`.
+    @inline(__always)
+    public static func axpby(_ alpha: Float, _ x: UnsafePointer<Float>, _ beta: Float, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+        let a = SIMD16<Float>(repeating: alpha), b = SIMD16<Float>(repeating: beta)
+        var i = 0
+        while i + 16 <= n {
+            store16((load16(y + i) * b).addingProduct(a, load16(x + i)), y + i)
+            i += 16
+        }
+        while i < n { y[i] = alpha * x[i] + beta * y[i]; i += 1 }
+    }
+
+    /// `y = A x` for a row-major `rows × columns` matrix `A`.
+    @inline(__always)
+    public static func gemv(_ a: UnsafePointer<Float>, rows: Int, columns: Int, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+        for r in 0..<rows { y[r] = dot(a + r * columns, x, columns) }
+    }
+}
+
+extension AlignedFloatBuffer {
+    /// Allocates a 64-byte-aligned copy of `values`.
+    public convenience init(_ values: [Float]) {
+        self.init(count: values.count)
+        values.withUnsafeBufferPointer { src in
+            if let base = src.baseAddress { pointer.update(from: base, count: values.count) }
+        }
+    }
+}
+
+extension VectorKernels {
+    /// `out += Σ_e (a(e) + b(e) · (y_e · v)) · y_e` over `count` rows `y_e = row(e)` of width `f`:
+    /// the fused "dot then scale-add" pass of the iALS conjugate-gradient solves.
+    ///
+    /// Widths 32 and 64 keep `v` and the accumulators in SIMD registers; other widths use the
+    /// general dot/axpy kernels.
+    /// - Complexity: 2·f·count multiply-adds.
+    @inline(__always)
+    public static func fusedRankOneSum(count: Int, f: Int, row: (Int) -> UnsafePointer<Float>, a: (Int) -> Float, b: (Int) -> Float,
+                                       v: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>) {
+        if f == 64 {
+            let v0 = load16(v), v1 = load16(v + 16), v2 = load16(v + 32), v3 = load16(v + 48)
+            var o0 = load16(out), o1 = load16(out + 16), o2 = load16(out + 32), o3 = load16(out + 48)
+            let ahead = 8
+            for e in 0..<min(ahead, count) { recommender_prefetch256(row(e)) }
+            for e in 0..<count {
+                if e + ahead < count { recommender_prefetch256(row(e + ahead)) }
+                let y = row(e)
+                let y0 = load16(y), y1 = load16(y + 16), y2 = load16(y + 32), y3 = load16(y + 48)
+                var d = y0 * v0
+                d = d.addingProduct(y1, v1)
+                d = d.addingProduct(y2, v2)
+                d = d.addingProduct(y3, v3)
+                let s = SIMD16<Float>(repeating: a(e) + b(e) * reduce(d))
+                o0 = o0.addingProduct(s, y0)
+                o1 = o1.addingProduct(s, y1)
+                o2 = o2.addingProduct(s, y2)
+                o3 = o3.addingProduct(s, y3)
+            }
+            store16(o0, out); store16(o1, out + 16); store16(o2, out + 32); store16(o3, out + 48)
+        } else if f == 32 {
+            let v0 = load16(v), v1 = load16(v + 16)
+            var o0 = load16(out), o1 = load16(out + 16)
+            for e in 0..<count {
+                let y = row(e)
+                let y0 = load16(y), y1 = load16(y + 16)
+                let d = (y0 * v0).addingProduct(y1, v1)
+                let s = SIMD16<Float>(repeating: a(e) + b(e) * reduce(d))
+                o0 = o0.addingProduct(s, y0)
+                o1 = o1.addingProduct(s, y1)
+            }
+            store16(o0, out); store16(o1, out + 16)
+        } else {
+            for e in 0..<count {
+                let y = row(e)
+                axpy(a(e) + b(e) * dot(y, v, f), y, out, f)
+            }
+        }
+    }
+}
+
+extension VectorKernels {
+    /// `y = A x` for a symmetric `n × n` row-major `A`, computed as `Σ_k x[k] · A[k]` (row
+    /// broadcasts, no horizontal sums). Faster than ``gemv(_:rows:columns:_:_:)`` for the small
+    /// Gram matrices of iALS.
+    @inline(__always)
+    public static func symv(_ a: UnsafePointer<Float>, n: Int, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+        if n == 64 {
+            var o0 = SIMD16<Float>(), o1 = SIMD16<Float>(), o2 = SIMD16<Float>(), o3 = SIMD16<Float>()
+            for k in 0..<64 {
+                let s = SIMD16<Float>(repeating: x[k]), row = a + k * 64
+                o0 = o0.addingProduct(s, load16(row))
+                o1 = o1.addingProduct(s, load16(row + 16))
+                o2 = o2.addingProduct(s, load16(row + 32))
+                o3 = o3.addingProduct(s, load16(row + 48))
+            }
+            store16(o0, y); store16(o1, y + 16); store16(o2, y + 32); store16(o3, y + 48)
+        } else {
+            y.update(repeating: 0, count: n)
+            for k in 0..<n where x[k] != 0 { axpy(x[k], a + k * n, y, n) }
+        }
     }
 }

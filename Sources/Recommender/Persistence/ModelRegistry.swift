@@ -10,6 +10,11 @@ public enum ModelRegistry {
         SVDppModel.self,
         ALSModel.self,
         KNNBaselineModel.self,
+        PopularityModel.self,
+        ItemKNNModel.self,
+        EASEModel.self,
+        ImplicitALSModel.self,
+        BPRModel.self,
         BayesianFactorizationMachineModel.self,
         SoftmaxModel.self,
     ]

@@ -41,7 +41,7 @@ public struct ItemFilter: Sendable, Equatable {
 public struct RecommendationOptions: Sendable, Equatable {
     /// How many items (k).
     public var count: Int
-    /// Leave out the items the user already rated: in training (``ModelMetadata/seen``) for a known
+    /// Leave out the items the user already rated (the default): in training (``ModelMetadata/seen``) for a known
     /// user, or in the given history for a new user.
     public var excludeRated: Bool
     /// Further items to leave out.
@@ -50,7 +50,7 @@ public struct RecommendationOptions: Sendable, Equatable {
     public var filter: ItemFilter
 
     /// Creates options.
-    public init(count: Int = 10, excludeRated: Bool = false, excluded: Set<ItemIndex> = [], filter: ItemFilter = .all) {
+    public init(count: Int = 10, excludeRated: Bool = true, excluded: Set<ItemIndex> = [], filter: ItemFilter = .all) {
         precondition(count >= 0, "count must be non-negative")
         self.count = count
         self.excludeRated = excludeRated
@@ -82,18 +82,32 @@ public enum Recommendations {
     /// - Complexity: O(M log k).
     public static func rank(scores: [Float], metadata: ModelMetadata, user: UserIndex? = nil,
                             options: RecommendationOptions) -> [RecommendedItem] {
+        rankIndices(scores: scores, metadata: metadata, user: user, options: options)
+            .map { describe($0.index, score: $0.score, metadata: metadata) }
+    }
+
+    /// What ``rank(scores:metadata:user:options:)`` selects, as bare indices and scores (the same
+    /// exclusions and filter, without building titles): what evaluation and batch serving use.
+    /// The user's training items are skipped by a binary search in their sorted CSR row, so
+    /// nothing is allocated per user beyond the result.
+    /// - Complexity: O(M log k).
+    public static func rankIndices(scores: [Float], metadata: ModelMetadata, user: UserIndex? = nil,
+                                   options: RecommendationOptions) -> [ScoredIndex] {
         precondition(scores.count == metadata.itemIDs.count, "one score per item expected")
-        var skip = options.excluded
-        if options.excludeRated, let user {
-            for item in metadata.seen.columns(ofRow: Int(user)) { skip.insert(item) }
-        }
+        let seen = metadata.seen
+        let seenRange = options.excludeRated && user != nil ? seen.range(ofRow: Int(user!)) : 0..<0
+        let skip = options.excluded
         let catalog = metadata.catalog
         let filter = options.filter
-        let needsCheck = !skip.isEmpty || filter != .all
-        let best = topK(scores, k: options.count, excluding: needsCheck ? { item in
-            skip.contains(item) || !filter.includes(item, catalog: catalog)
+        let needsCheck = !skip.isEmpty || filter != .all || !seenRange.isEmpty
+        return topK(scores, k: options.count, excluding: needsCheck ? { item in
+            if !seenRange.isEmpty {
+                var lo = seenRange.lowerBound, hi = seenRange.upperBound
+                while lo < hi { let mid = (lo + hi) / 2; if seen.columns[mid] < item { lo = mid + 1 } else { hi = mid } }
+                if lo < seenRange.upperBound && seen.columns[lo] == item { return true }
+            }
+            return skip.contains(item) || !filter.includes(item, catalog: catalog)
         } : nil)
-        return best.map { describe($0.index, score: $0.score, metadata: metadata) }
     }
 
     /// Top-k items for a user the model was trained on.

@@ -17,7 +17,7 @@ enum ModelConformance {
         #expect(scores.count == items && scores.allSatisfy(\.isFinite), sourceLocation: sourceLocation)
 
         let k = min(5, items)
-        let top = Recommendations.forUser(Int32(user), scorer: model, metadata: metadata, options: .init(count: k))
+        let top = Recommendations.forUser(Int32(user), scorer: model, metadata: metadata, options: .init(count: k, excludeRated: false))
         #expect(top.count == k, sourceLocation: sourceLocation)
         #expect(zip(top, top.dropFirst()).allSatisfy { $0.score >= $1.score }, "best first", sourceLocation: sourceLocation)
         #expect(top.first?.score == scores.max(), sourceLocation: sourceLocation)

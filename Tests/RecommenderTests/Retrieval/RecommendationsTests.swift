@@ -37,12 +37,14 @@ struct FixedEmbeddings: ItemEmbeddingModel {
     @Test func recommendForUserWithExclusionsAndFilters() {
         let m = metadata()
         let scorer = FixedScorer(table: [[6, 5, 4, 3, 2, 1], [1, 2, 3, 4, 5, 6]])
-        let all = Recommendations.forUser(0, scorer: scorer, metadata: m, options: .init(count: 3))
+        let all = Recommendations.forUser(0, scorer: scorer, metadata: m, options: .init(count: 3, excludeRated: false))
         #expect(all.map(\.item) == [0, 1, 2])
         #expect(all[0].title == "Aladdin (1990)" && all[0].id == ItemID(1) && all[0].score == 6 && all[0].genres == ["Comedy"])
         let unseen = Recommendations.forUser(0, scorer: scorer, metadata: m, options: .init(count: 3, excludeRated: true))
         #expect(unseen.map(\.item) == [0, 2, 3])
-        let drama = Recommendations.forUser(0, scorer: scorer, metadata: m, options: .init(count: 3, filter: ItemFilter(genres: GenreSet(index: 1))))
+        // Rated items are excluded by default.
+        #expect(Recommendations.forUser(0, scorer: scorer, metadata: m, options: .init(count: 3)).map(\.item) == [0, 2, 3])
+        let drama = Recommendations.forUser(0, scorer: scorer, metadata: m, options: .init(count: 3, excludeRated: false, filter: ItemFilter(genres: GenreSet(index: 1))))
         #expect(drama.map(\.item) == [1, 3, 5])
         let excluded = Recommendations.forUser(1, scorer: scorer, metadata: m, options: .init(count: 2, excluded: [5]))
         #expect(excluded.map(\.item) == [4, 3])
@@ -54,7 +56,7 @@ struct FixedEmbeddings: ItemEmbeddingModel {
         let m = metadata()
         let scorer = FixedScorer(table: [[0, 0, 0, 0, 0, 0]])
         let history: [(item: ItemIndex, rating: Float)] = [(item: 2, rating: 5)]
-        #expect(Recommendations.forHistory(history, scorer: scorer, metadata: m, options: .init(count: 2)).map(\.item) == [2, 5])
+        #expect(Recommendations.forHistory(history, scorer: scorer, metadata: m, options: .init(count: 2, excludeRated: false)).map(\.item) == [2, 5])
         #expect(Recommendations.forHistory(history, scorer: scorer, metadata: m, options: .init(count: 2, excludeRated: true)).map(\.item) == [5, 4])
     }
 

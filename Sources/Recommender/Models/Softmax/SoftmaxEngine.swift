@@ -237,7 +237,7 @@ final class SoftmaxEngine {
                     let m = Int(e.movies[t])
                     n += 1
                     ng += genreCounts[m]
-                    VectorKernels.add(movies + m * movieLD, acc, count: movieLD)
+                    SoftmaxKernels.add(movies + m * movieLD, acc, count: movieLD)
                 }
                 let inv: Float = n > 0 ? 1 / Float(n) : 0
                 let invG: Float = ng > 0 ? 1 / ng : 0
@@ -315,7 +315,7 @@ final class SoftmaxEngine {
                 guard rows > 0 else { return }
                 var loss = 0.0
                 for b in range {
-                    loss += Double(VectorKernels.softmaxCrossEntropy(self.logits + b * self.itemCount, count: self.itemCount,
+                    loss += Double(SoftmaxKernels.softmaxCrossEntropy(self.logits + b * self.itemCount, count: self.itemCount,
                                                                       label: Int(examples[b].label), scale: invBatch))
                 }
                 losses.value[c] = loss
@@ -338,7 +338,7 @@ final class SoftmaxEngine {
                     if self.useBias {
                         let bGrad = partial + (self.biasOffsets[l] - self.hiddenOffset)
                         bGrad.update(repeating: 0, count: nOut)
-                        for r in 0..<rows { VectorKernels.add(g + r * nOut, bGrad, count: nOut) }
+                        for r in 0..<rows { SoftmaxKernels.add(g + r * nOut, bGrad, count: nOut) }
                     }
                     Gemm.sgemm(.none, .transpose, m: rows, n: nIn, k: nOut, alpha: self.scale, a: g, lda: nOut,
                                b: self.params + self.weightOffsets[l], ldb: nOut, c: self.backGrads[l] + range.lowerBound * nIn, ldc: nIn, backend: self.backend)
@@ -381,7 +381,7 @@ final class SoftmaxEngine {
                     let src = self.scaledInputGrads + b * self.movieLD
                     for t in 0..<e.count where t != e.excluded {
                         let m = Int(e.movies[t])
-                        if m >= lo && m < hi { VectorKernels.add(src, self.grads + m * self.movieLD, count: self.movieLD) }
+                        if m >= lo && m < hi { SoftmaxKernels.add(src, self.grads + m * self.movieLD, count: self.movieLD) }
                     }
                 }
                 // Move the side columns' gradients to this chunk's genre/year partial sums.
@@ -412,11 +412,11 @@ final class SoftmaxEngine {
         let sideCount = hiddenOffset - genreOffset
         (grads + genreOffset).update(repeating: 0, count: parameterCount - genreOffset)
         for c in 0..<Self.chunks where !rowRange(c, of: itemCount).isEmpty {
-            VectorKernels.add(sideGrads[c], grads + genreOffset, count: sideCount)
+            SoftmaxKernels.add(sideGrads[c], grads + genreOffset, count: sideCount)
         }
         let hiddenCount = parameterCount - hiddenOffset
         for c in 0..<Self.chunks where rowRange(c, of: count).count > 0 {
-            VectorKernels.add(partialWeightGrads[c], grads + hiddenOffset, count: hiddenCount)
+            SoftmaxKernels.add(partialWeightGrads[c], grads + hiddenOffset, count: hiddenCount)
         }
         return Float(chunkLoss.reduce(0, +) / Double(count))
     }

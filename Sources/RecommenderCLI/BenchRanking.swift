@@ -1,0 +1,112 @@
+import ArgumentParser
+import Foundation
+import Recommender
+
+/// `recommender bench ials`: seconds per iALS iteration and peak memory on a generated matrix
+/// shaped like MovieLens 25M (or any shape).
+struct BenchIALSCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ials",
+        abstract: "Time iALS iterations on a generated power-law interaction matrix (ML-25M shape by default).",
+        discussion: "The matrix is generated in memory (seeded). Loading the ML-25M-format CSV can replace the generator once the fast loader is available.")
+
+    @Option(help: "Users of the generated matrix.") var users: Int = 162_541
+    @Option(help: "Items of the generated matrix.") var items: Int = 59_047
+    @Option(help: "Interactions of the generated matrix.") var interactions: Int = 25_000_000
+    @Option(help: "Power-law exponent of item popularity.") var exponent: Double = 1.0
+    @Option(help: "Latent factors.") var factors: Int = 64
+    @Option(help: "Iterations to time.") var iterations: Int = 3
+    @Option(help: "Worker threads (default: all cores).") var threads: Int?
+    @Option(help: "Solver: cg or cholesky.") var solver: ImplicitALS.Solver = .conjugateGradient
+    @Option(help: "Random seed.") var seed: UInt64 = 42
+
+    func run() async throws {
+        guard users > 0, items > 1, interactions > 0, factors > 0, iterations > 0 else {
+            throw ValidationError("users, items, interactions, factors and iterations must be positive")
+        }
+        let t0 = DispatchTime.now()
+        let x = SyntheticInteractions.matrix(users: users, items: items, interactions: interactions, exponent: exponent, seed: seed)
+        print(String(format: "generated %d × %d, %d interactions in %.2f s (peak RSS %d MB)", x.rowCount, x.columnCount, x.nonZeroCount,
+                     seconds(since: t0), PeakMemory.megabytes()))
+        let metadata = ModelMetadata(userIDs: IDMap((0..<users).map { UserID($0) }), itemIDs: IDMap((0..<items).map { ItemID($0) }),
+                                     catalog: ItemCatalog(titles: [String](repeating: "", count: items), years: [Int?](repeating: nil, count: items),
+                                                          genres: [GenreSet](repeating: [], count: items), genreNames: []),
+                                     seen: x, ratingScale: nil)
+        var c = ImplicitALS.Configuration.default
+        c.factors = factors
+        c.iterations = iterations
+        c.solver = solver
+        c.seed = seed
+        if let threads { c.threads = threads }
+        var times: [Double] = [], cpuTimes: [Double] = []
+        let start = DispatchTime.now()
+        var lastCPU = processCPUSeconds()
+        let model = try ImplicitALS(c).fit(matrix: x, metadata: metadata) { p in
+            let cpu = processCPUSeconds()
+            times.append(p.seconds)
+            cpuTimes.append(cpu - lastCPU)
+            lastCPU = cpu
+            print(String(format: "iteration %d: %.3f s wall, %.3f CPU-s (%.0f%% of %d cores)", p.iteration, p.seconds, cpuTimes.last!,
+                         100 * cpuTimes.last! / max(p.seconds, 1e-9) / Double(c.threads), c.threads))
+        }
+        let total = seconds(since: start)
+        // Check the result: a sample of users' held positives should score above random items.
+        var better = 0, trials = 0
+        var g = SeededGenerator(seed: 7)
+        for _ in 0..<2000 {
+            let u = g.nextInt(below: users)
+            guard x.count(ofRow: u) > 0 else { continue }
+            let scores = model.scores(forUser: UserIndex(u))
+            let pos = x.columns[x.rowOffsets[u] + g.nextInt(below: x.count(ofRow: u))]
+            let neg = g.nextInt(below: items)
+            trials += 1
+            if scores[Int(pos)] > scores[neg] { better += 1 }
+        }
+        print(String(format: "ials %d factors, %d threads: best %.3f s/iteration wall (mean %.3f s); best %.3f CPU-s/iteration (= %.3f s wall on %d idle cores); fit total %.2f s; peak RSS %d MB; sampled AUC %.3f",
+                     factors, c.threads, times.min() ?? 0, times.reduce(0, +) / Double(max(times.count, 1)),
+                     cpuTimes.min() ?? 0, (cpuTimes.min() ?? 0) / Double(c.threads), c.threads, total,
+                     PeakMemory.megabytes(), Double(better) / Double(max(trials, 1))))
+    }
+}
+
+/// `recommender bench ranking`: fit time, recommend-all time and NDCG@10 per ranking model on ML-100K.
+struct BenchRankingCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ranking",
+        abstract: "Fit time, top-10-for-every-user time and NDCG@10 of each ranking model (per-user stratified 75/25, seed 42).")
+
+    @OptionGroup var data: DataOptions
+    @Option(help: "Comma-separated ranking models.") var algorithms: String = "popularity,item-knn,ials,bpr,ease"
+    @Option(help: "Repetitions of the recommend-all timing (best is reported).") var repeats: Int = 5
+    @Option(name: .customShort("k"), help: "List length.") var k: Int = 10
+
+    func run() async throws {
+        let dataset = try data.load()
+        let split = Splitter.userStratified(dataset.interactions, testFraction: 0.25, seed: 42)
+        let metadata = ModelMetadata(dataset: dataset, training: split.train)
+        let users = (0..<dataset.userCount).map { UserIndex($0) }
+        print("| model | fit s | recommend top-\(k) for all \(users.count) users (best of \(repeats)) ms | NDCG@\(k) |")
+        print("|---|---:|---:|---:|")
+        for name in algorithms.split(separator: ",") {
+            guard let algorithm = Algorithm(rawValue: String(name)), RankingModels.supported.contains(algorithm) else {
+                throw ValidationError("'\(name)' is not a ranking model")
+            }
+            let t0 = DispatchTime.now()
+            let model = try RankingModels.fit(algorithm, training: split.train, metadata: metadata, overrides: .init())
+            let fit = seconds(since: t0)
+            var best = Double.infinity
+            var lists: [[ItemIndex]] = []
+            for _ in 0..<max(1, repeats) {
+                let t = DispatchTime.now()
+                lists = TopNRecommender.recommend(model, metadata: metadata, users: users, k: k)
+                best = min(best, seconds(since: t))
+            }
+            precondition(lists.count == users.count && lists.allSatisfy { $0.count == k })
+            let report = RankingEvaluation.evaluate(test: split.test, k: k) { asked in asked.map { lists[Int($0)] } }
+            print(String(format: "| %@ | %.3f | %.1f | %.4f |", algorithm.rawValue, fit, best * 1000, report.ndcg))
+        }
+        print("peak RSS \(PeakMemory.megabytes()) MB")
+    }
+}
+
+private func seconds(since start: DispatchTime) -> Double { Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9 }
