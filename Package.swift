@@ -16,9 +16,15 @@ let package = Package(
     ],
     targets: [
         // MARK: implementation
+        // OpenBLAS's SGEMM for the softmax model's dense products (Debian: libopenblas-dev).
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
         .target(
             name: "Recommender",
-            dependencies: ["CPrefetch", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+            dependencies: ["CPrefetch", .product(name: "ZIPFoundation", package: "ZIPFoundation"), "COpenBLAS"]
         ),
         // Header-only C shim: software prefetch for the gathers of the iALS solves.
         .target(name: "CPrefetch"),

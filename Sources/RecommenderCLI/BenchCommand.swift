@@ -7,7 +7,8 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run performance benchmarks and print figures (time, throughput, peak memory).",
-        subcommands: [BenchLoadCommand.self, BenchMFCommand.self, BenchRatingCommand.self, BenchBestCommand.self, BenchTSNECommand.self, BenchIALSCommand.self, BenchRankingCommand.self]
+        subcommands: [BenchLoadCommand.self, BenchMFCommand.self, BenchRatingCommand.self, BenchBestCommand.self, BenchTSNECommand.self,
+                      BenchIALSCommand.self, BenchRankingCommand.self, BenchSoftmaxCommand.self, BenchGemmCommand.self]
     )
 }
 

@@ -27,22 +27,22 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "Folder to write the model file, history and charts into.")
     var output: String = "output/model"
 
-    @Option(help: "Share of the ratings held out for testing (random hold-out; mf default 0.1, the notebook's; rating models default 0, and the share is the validation set of --patience).")
+    @Option(help: "Share held out for testing (mf: of the ratings, random hold-out, default 0.1, the notebook's; softmax: of the users, default 0.1; rating models default 0, and the share is the validation set of --patience).")
     var testFraction: Double?
 
-    @Option(help: "Embedding dimension (mf: 30, or 35 when regularized; ials, bpr: 64).")
+    @Option(help: "Embedding dimension (mf: 30, or 35 when regularized; ials, bpr: 64; softmax: 35, the movie embeddings).")
     var embeddingDim: Int?
 
     @Option(help: "Standard deviation of the normal initialisation (mf: 0.5, or 0.05 when regularized).")
     var initStddev: Float?
 
-    @Option(help: "Learning rate (mf: 10, or 20 when regularized; bpr: 0.03).")
+    @Option(help: "Learning rate (mf: 10, or 20 when regularized; bpr: 0.03; softmax: 8).")
     var learningRate: Float?
 
-    @Option(help: "Number of iterations (mf: 1000, or 2000 when regularized; ials: 15).")
+    @Option(help: "Number of iterations (mf: 1000, or 2000 when regularized; ials: 15; softmax: 3000).")
     var iterations: Int?
 
-    @Option(help: "Optimizer: \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")) (mf default: sgd, full-batch gradient descent).")
+    @Option(help: "Optimizer: \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")) (mf default: sgd, full-batch gradient descent; softmax default: adagrad).")
     var optimizer: OptimizerKind?
 
     @Option(help: "Regularization coefficient (mf: the notebook's regularization_coeff, e.g. 0.1; ials λ 15, bpr λ 0.02, ease λ 400).")
@@ -81,10 +81,19 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "ials least-squares solver: cg (conjugate gradient) or cholesky (exact).")
     var solver: ImplicitALS.Solver?
 
+    @OptionGroup(title: "Softmax options")
+    var softmaxOptions: SoftmaxOptions
+
     func run() async throws {
         switch algorithm {
         case .mf:
             try TrainMF.run(self)
+        case .softmax:
+            let configuration = try softmaxOptions.configuration(
+                seed: seed, learningRate: learningRate, iterations: iterations,
+                optimizer: optimizer.flatMap { SoftmaxModel.Optimizer(rawValue: $0.rawValue) },
+                embeddingDim: embeddingDim, testFraction: testFraction, threads: threads)
+            try trainSoftmax(dataset: try data.load(), configuration: configuration, output: output)
         case .baseline, .svd, .svdpp, .als, .knnBaseline:
             try trainRatingModel(self)
         case .ials, .bpr, .ease, .itemKNN, .popularity:

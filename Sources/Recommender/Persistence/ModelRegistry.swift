@@ -16,6 +16,7 @@ public enum ModelRegistry {
         ImplicitALSModel.self,
         BPRModel.self,
         BayesianFactorizationMachineModel.self,
+        SoftmaxModel.self,
     ]
 
     /// Reads any registered model from a file, by the kind named in its header.

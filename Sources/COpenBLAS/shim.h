@@ -1,0 +1,2 @@
+// OpenBLAS's CBLAS interface (Debian: apt-get install libopenblas-dev).
+#include <cblas.h>

@@ -1,0 +1,323 @@
+import COpenBLAS
+
+/// Single-precision general matrix multiply (SGEMM) on row-major buffers, in pure Swift.
+///
+/// Computes `C ← α·op(A)·op(B) + β·C` where `op(X)` is `X` or `Xᵀ`, all matrices row-major:
+/// element (i, j) of an `r × c` matrix with leading dimension `ld` is `x[i * ld + j]`.
+///
+/// The implementation follows the usual cache-blocked scheme (Goto / BLIS): the K dimension
+/// is cut into blocks of ``kBlock``, B into panels of 16 columns and A into panels of 6 rows,
+/// and a 6 × 16 micro-kernel keeps the C tile in twelve 8-lane registers (six
+/// `SIMD16<Float>`) while it streams the panels with fused multiply-adds. Operands used as
+/// stored (not transposed) are read in place, which the kernel does at full speed since
+/// their rows are contiguous; transposed operands and partial edge panels are packed into
+/// 64-byte-aligned buffers. So the NN, NT, TN and TT variants share one kernel, and the
+/// products with a small inner dimension (the softmax model's) spend no time packing.
+///
+/// Build release code with `-target-cpu haswell` (or newer): on the baseline x86-64 target
+/// `addingProduct` becomes a library call per lane and this kernel is ~20× slower.
+public enum Gemm {
+    /// Which implementation computes a product.
+    ///
+    /// Measured on this project's 2-core AMD EPYC (Zen 4) machine, thread CPU time of one
+    /// product of the softmax model (200 × 1,682 × 35 and its two gradient shapes): OpenBLAS
+    /// 0.3.21 (Debian, Cooperlake or Haswell kernels, one thread) 264–332 µs (71–89 GFLOP/s);
+    /// this file's SIMD16 kernel built for `-target-cpu haswell` 535–728 µs (32–44 GFLOP/s).
+    public enum Backend: String, CaseIterable, Sendable, Codable {
+        /// This file's cache-blocked SIMD16 + FMA kernel.
+        case swift
+        /// OpenBLAS's `cblas_sgemm`, limited to one OpenBLAS thread (callers parallelise themselves).
+        case openBLAS = "openblas"
+    }
+
+    /// The name of the CPU kernel set OpenBLAS chose (e.g. `"Haswell"`, `"Cooperlake"`).
+    public static var openBLASCoreName: String {
+        guard let name = openblas_get_corename() else { return "unknown" }
+        return String(cString: name)
+    }
+
+    /// Sets OpenBLAS to one thread once: its idle threads spin and slow down our own threads.
+    private static let singleThreadedOpenBLAS: Void = { openblas_set_num_threads(1) }()
+
+    /// Whether an operand is used as stored or transposed.
+    public enum Transpose: Sendable {
+        /// `op(X) = X`.
+        case none
+        /// `op(X) = Xᵀ`.
+        case transpose
+    }
+
+    /// Rows of the micro-kernel tile.
+    static let mr = 6
+    /// Columns of the micro-kernel tile (one `SIMD16<Float>`).
+    static let nr = 16
+    /// Depth of a packed K block.
+    public static let kBlock = 256
+    /// Rows of a packed A block.
+    static let mBlock = 96
+    /// Columns of a packed B block.
+    static let nBlock = 2048
+
+    /// `C ← α·op(A)·op(B) + β·C` (row-major).
+    ///
+    /// - Parameters:
+    ///   - transA: whether to use `Aᵀ`; `op(A)` is `m × k`.
+    ///   - transB: whether to use `Bᵀ`; `op(B)` is `k × n`.
+    ///   - m: rows of `C`.
+    ///   - n: columns of `C`.
+    ///   - k: the inner dimension.
+    ///   - alpha: scale of the product.
+    ///   - a: A's elements; leading dimension `lda` (the stored row length).
+    ///   - b: B's elements; leading dimension `ldb`.
+    ///   - beta: scale of the existing `C` (0 ignores its contents, even NaN).
+    ///   - c: C's elements; leading dimension `ldc`.
+    ///   - threads: how many threads may share the work (split along N); 1 runs on the caller.
+    ///     Ignored by the OpenBLAS backend, which always uses one thread.
+    ///   - backend: the implementation (this file's kernel by default).
+    /// - Complexity: O(m·n·k) time, O(kBlock·(mBlock + nBlock)) scratch memory per thread.
+    public static func sgemm(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
+                             alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+                             b: UnsafePointer<Float>, ldb: Int,
+                             beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int,
+                             threads: Int = 1, backend: Backend = .swift) {
+        precondition(m >= 0 && n >= 0 && k >= 0, "Gemm: negative dimension")
+        guard m > 0, n > 0 else { return }
+        if backend == .openBLAS {
+            _ = singleThreadedOpenBLAS
+            if k == 0 { scale(m: m, n: n, beta: beta, c: c, ldc: ldc); return }
+            cblas_sgemm(CblasRowMajor, transA == .none ? CblasNoTrans : CblasTrans, transB == .none ? CblasNoTrans : CblasTrans,
+                        Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+            return
+        }
+        let chunks = max(1, min(threads, (n + 63) / 64))
+        if chunks == 1 {
+            serial(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+            return
+        }
+        let boxA = UnsafeSendableBox(a), boxB = UnsafeSendableBox(b), boxC = UnsafeSendableBox(c)
+        Parallelism.forEachChunk(count: chunks, chunks: chunks) { t, _ in
+            // Split N on multiples of the kernel width.
+            let panels = (n + nr - 1) / nr
+            let lo = min(n, panels * t / chunks * nr), hi = min(n, panels * (t + 1) / chunks * nr)
+            guard hi > lo else { return }
+            let bOffset = transB == .none ? lo : lo * ldb
+            serial(transA, transB, m: m, n: hi - lo, k: k, alpha: alpha, a: boxA.value, lda: lda,
+                   b: boxB.value + bOffset, ldb: ldb, beta: beta, c: boxC.value + lo, ldc: ldc)
+        }
+    }
+
+    /// The straightforward triple loop, for tests and tiny products.
+    public static func reference(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
+                                 alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+                                 b: UnsafePointer<Float>, ldb: Int,
+                                 beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        for i in 0..<m {
+            for j in 0..<n {
+                var s: Double = 0
+                for p in 0..<k {
+                    let x = transA == .none ? a[i * lda + p] : a[p * lda + i]
+                    let y = transB == .none ? b[p * ldb + j] : b[j * ldb + p]
+                    s += Double(x) * Double(y)
+                }
+                let old = beta == 0 ? 0 : beta * c[i * ldc + j]
+                c[i * ldc + j] = alpha * Float(s) + old
+            }
+        }
+    }
+
+    // MARK: blocked implementation
+
+    static func serial(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
+                       alpha: Float, a: UnsafePointer<Float>, lda: Int,
+                       b: UnsafePointer<Float>, ldb: Int,
+                       beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        if k == 0 || alpha == 0 {
+            scale(m: m, n: n, beta: beta, c: c, ldc: ldc)
+            return
+        }
+        let kc0 = min(k, kBlock)
+        let nc0 = min(roundUp(n, nr), nBlock)
+        let mc0 = min(roundUp(m, mr), mBlock)
+        let packB = UnsafeMutableRawPointer.allocate(byteCount: kc0 * nc0 * 4, alignment: 64).assumingMemoryBound(to: Float.self)
+        let packA = UnsafeMutableRawPointer.allocate(byteCount: kc0 * mc0 * 4, alignment: 64).assumingMemoryBound(to: Float.self)
+        defer { packB.deallocate(); packA.deallocate() }
+
+        var jc = 0
+        while jc < n {
+            let nc = min(nBlock, n - jc)
+            var pc = 0
+            while pc < k {
+                let kc = min(kBlock, k - pc)
+                let betaBlock: Float = pc == 0 ? beta : 1
+                // B panels: read in place when stored row-major and full width, else packed.
+                let directB = transB == .none
+                if !directB {
+                    packPanelsB(transB, k0: pc, kc: kc, j0: jc, nc: nc, b: b, ldb: ldb, into: packB)
+                } else if nc % nr != 0 {
+                    let last = nc / nr * nr
+                    packPanelsB(.none, k0: pc, kc: kc, j0: jc + last, nc: nc - last, b: b, ldb: ldb, into: packB + last * kc)
+                }
+                var ic = 0
+                while ic < m {
+                    let mc = min(mBlock, m - ic)
+                    let directA = transA == .none
+                    if !directA {
+                        packPanelsA(transA, i0: ic, mc: mc, k0: pc, kc: kc, a: a, lda: lda, into: packA)
+                    } else if mc % mr != 0 {
+                        let last = mc / mr * mr
+                        packPanelsA(.none, i0: ic + last, mc: mc - last, k0: pc, kc: kc, a: a, lda: lda, into: packA + last * kc)
+                    }
+                    var jr = 0
+                    while jr < nc {
+                        let nrEff = min(nr, nc - jr)
+                        let bInPlace = directB && nrEff == nr
+                        let bPanel = bInPlace ? b + pc * ldb + (jc + jr) : UnsafePointer(packB + jr * kc)
+                        let bStride = bInPlace ? ldb : nr
+                        var ir = 0
+                        while ir < mc {
+                            let mrEff = min(mr, mc - ir)
+                            let aInPlace = directA && mrEff == mr
+                            let aPanel = aInPlace ? a + (ic + ir) * lda + pc : UnsafePointer(packA + ir * kc)
+                            let cTile = c + (ic + ir) * ldc + (jc + jr)
+                            kernel(kc: kc, a: aPanel, aRowStride: aInPlace ? lda : 1, aColumnStride: aInPlace ? 1 : mr,
+                                   b: bPanel, bStride: bStride, c: cTile, ldc: ldc,
+                                   rows: mrEff, columns: nrEff, alpha: alpha, beta: betaBlock)
+                            ir += mr
+                        }
+                        jr += nr
+                    }
+                    ic += mBlock
+                }
+                pc += kBlock
+            }
+            jc += nBlock
+        }
+    }
+
+    @inline(__always) static func roundUp(_ x: Int, _ q: Int) -> Int { (x + q - 1) / q * q }
+
+    static func scale(m: Int, n: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        for i in 0..<m {
+            let row = c + i * ldc
+            if beta == 0 { row.update(repeating: 0, count: n) } else if beta != 1 { for j in 0..<n { row[j] *= beta } }
+        }
+    }
+
+    /// Packs `op(B)[k0..<k0+kc, j0..<j0+nc]` into panels of `nr` columns: panel `q` holds, for
+    /// each p, the `nr` values of row p (zero-padded past `nc`), at `out + q·kc·nr + p·nr`.
+    static func packPanelsB(_ trans: Transpose, k0: Int, kc: Int, j0: Int, nc: Int,
+                            b: UnsafePointer<Float>, ldb: Int, into out: UnsafeMutablePointer<Float>) {
+        var q = 0
+        while q * nr < nc {
+            let jStart = j0 + q * nr
+            let width = min(nr, nc - q * nr)
+            let panel = out + q * kc * nr
+            if trans == .none {
+                if width == nr {
+                    for p in 0..<kc {
+                        let src = UnsafeRawPointer(b + (k0 + p) * ldb + jStart)
+                        UnsafeMutableRawPointer(panel + p * nr).storeBytes(of: src.loadUnaligned(as: SIMD16<Float>.self), as: SIMD16<Float>.self)
+                    }
+                } else {
+                    for p in 0..<kc {
+                        let src = b + (k0 + p) * ldb + jStart
+                        let dst = panel + p * nr
+                        for j in 0..<width { dst[j] = src[j] }
+                        for j in width..<nr { dst[j] = 0 }
+                    }
+                }
+            } else {
+                // op(B)[p, j] = b[j * ldb + p]: read each stored row contiguously.
+                for j in 0..<nr {
+                    if j < width {
+                        let src = b + (jStart + j) * ldb + k0
+                        for p in 0..<kc { panel[p * nr + j] = src[p] }
+                    } else {
+                        for p in 0..<kc { panel[p * nr + j] = 0 }
+                    }
+                }
+            }
+            q += 1
+        }
+    }
+
+    /// Packs `op(A)[i0..<i0+mc, k0..<k0+kc]` into panels of `mr` rows: panel `q` holds, for
+    /// each p, the `mr` values of column p (zero-padded past `mc`), at `out + q·kc·mr + p·mr`.
+    static func packPanelsA(_ trans: Transpose, i0: Int, mc: Int, k0: Int, kc: Int,
+                            a: UnsafePointer<Float>, lda: Int, into out: UnsafeMutablePointer<Float>) {
+        var q = 0
+        while q * mr < mc {
+            let iStart = i0 + q * mr
+            let height = min(mr, mc - q * mr)
+            let panel = out + q * kc * mr
+            if trans == .none {
+                for r in 0..<mr {
+                    if r < height {
+                        let src = a + (iStart + r) * lda + k0
+                        for p in 0..<kc { panel[p * mr + r] = src[p] }
+                    } else {
+                        for p in 0..<kc { panel[p * mr + r] = 0 }
+                    }
+                }
+            } else {
+                // op(A)[i, p] = a[p * lda + i]: each stored row gives `height` contiguous values.
+                for p in 0..<kc {
+                    let src = a + (k0 + p) * lda + iStart
+                    let dst = panel + p * mr
+                    for r in 0..<height { dst[r] = src[r] }
+                    for r in height..<mr { dst[r] = 0 }
+                }
+            }
+            q += 1
+        }
+    }
+
+    /// The 6 × 16 micro-kernel: `C[rows × columns] ← α·Ã·B̃ + β·C`. Row r of the A panel at
+    /// depth p is `a[r·aRowStride + p·aColumnStride]`; the 16 B values at depth p start at
+    /// `b + p·bStride`.
+    @inline(__always)
+    static func kernel(kc: Int, a: UnsafePointer<Float>, aRowStride rs: Int, aColumnStride cs: Int,
+                       b: UnsafePointer<Float>, bStride: Int,
+                       c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, columns: Int,
+                       alpha: Float, beta: Float) {
+        var c0 = SIMD16<Float>(), c1 = SIMD16<Float>(), c2 = SIMD16<Float>()
+        var c3 = SIMD16<Float>(), c4 = SIMD16<Float>(), c5 = SIMD16<Float>()
+        let braw = UnsafeRawPointer(b)
+        let a0 = a, a1 = a + rs, a2 = a + 2 * rs, a3 = a + 3 * rs, a4 = a + 4 * rs, a5 = a + 5 * rs
+        let bBytes = bStride * 4
+        var q = 0
+        for p in 0..<kc {
+            let bv = braw.loadUnaligned(fromByteOffset: p * bBytes, as: SIMD16<Float>.self)
+            c0 = c0.addingProduct(a0[q], bv)
+            c1 = c1.addingProduct(a1[q], bv)
+            c2 = c2.addingProduct(a2[q], bv)
+            c3 = c3.addingProduct(a3[q], bv)
+            c4 = c4.addingProduct(a4[q], bv)
+            c5 = c5.addingProduct(a5[q], bv)
+            q += cs
+        }
+        if rows == mr && columns == nr {
+            store(c0, c, alpha, beta); store(c1, c + ldc, alpha, beta); store(c2, c + 2 * ldc, alpha, beta)
+            store(c3, c + 3 * ldc, alpha, beta); store(c4, c + 4 * ldc, alpha, beta); store(c5, c + 5 * ldc, alpha, beta)
+        } else {
+            for r in 0..<rows {
+                let row = c + r * ldc
+                let v = r == 0 ? c0 : r == 1 ? c1 : r == 2 ? c2 : r == 3 ? c3 : r == 4 ? c4 : c5
+                for j in 0..<columns {
+                    row[j] = beta == 0 ? alpha * v[j] : alpha * v[j] + beta * row[j]
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    static func store(_ v: SIMD16<Float>, _ c: UnsafeMutablePointer<Float>, _ alpha: Float, _ beta: Float) {
+        let raw = UnsafeMutableRawPointer(c)
+        var out = alpha == 1 ? v : v * alpha
+        if beta != 0 {
+            let old = UnsafeRawPointer(c).loadUnaligned(as: SIMD16<Float>.self)
+            out = beta == 1 ? out + old : out.addingProduct(beta, old)
+        }
+        raw.storeBytes(of: out, as: SIMD16<Float>.self)
+    }
+}

@@ -1,0 +1,498 @@
+import Dispatch
+
+/// One training or evaluation example: a user's bag of movies and the label movie.
+struct SoftmaxExample {
+    /// The movies of the bag.
+    var movies: UnsafePointer<Int32>
+    /// How many movies `movies` points to.
+    var count: Int
+    /// Position in `movies` left out of the bag (the label, in the correct mode), or -1.
+    var excluded: Int
+    /// The label movie (softmax target), or -1 when there is none (inference).
+    var label: Int32
+}
+
+/// The training engine: all parameters, gradients, optimizer state and workspaces in
+/// 64-byte-aligned buffers, a hand-written forward and backward pass, and the optimizers.
+///
+/// Parameters live in one flat buffer, in this order: movie table (`itemCount × movieLD`),
+/// genre table, year table, then for each hidden
+/// layer its weights and (optionally) biases. The gradient buffer and the optimizer state
+/// buffers have the same layout, so one loop updates everything.
+///
+/// Each movie-table row is `movieLD = roundUp(d + g + y, 8)` floats: the movie's embedding
+/// (`d`), then — refreshed before every pass — the sum of its genres' embeddings (`g`) and its
+/// year's embedding (`y`), then zeros. A user's bag is then one SIMD sum of whole rows, and
+/// its gradient one SIMD add per bag entry; the side columns' gradients are moved to the
+/// genre and year tables per movie (not per bag entry) and zeroed before the update.
+///
+/// A step splits the batch into two fixed halves (phase 1: bags, hidden layers, logits,
+/// softmax, back to the inputs, row-parallel) and the movie table into two fixed halves
+/// (phase 2: the logits' gradient for the table, bag scatter-adds and the table's update,
+/// column-parallel). The split never depends on the thread count, so one thread and two
+/// threads give bit-identical results.
+final class SoftmaxEngine {
+    let net: SoftmaxNetwork              // shapes and hyper-parameters (arrays not used for training)
+    let itemCount: Int, movieDim: Int, movieLD: Int, genreDim: Int, yearDim: Int
+    let genreCount: Int, yearCount: Int
+    let dims: [Int]                      // [inputDim, hidden₀, …]
+    let scale: Float
+    let relu: Bool, useBias: Bool
+    let maxRows: Int
+    /// The matrix-multiply implementation.
+    let backend: Gemm.Backend
+    static let chunks = 2
+
+    // Parameter segments (offsets into the flat buffers).
+    let genreOffset: Int, yearOffset: Int
+    let weightOffsets: [Int], biasOffsets: [Int]
+    let parameterCount: Int
+
+    let params: UnsafeMutablePointer<Float>
+    let grads: UnsafeMutablePointer<Float>
+    let state1: UnsafeMutablePointer<Float>
+    let state2: UnsafeMutablePointer<Float>
+    let partialWeightGrads: [UnsafeMutablePointer<Float>]   // per chunk: all hidden W and b gradients
+
+    // Workspaces (maxRows rows).
+    let activations: [UnsafeMutablePointer<Float>]           // dims.count buffers, maxRows × dims[l]
+    let backGrads: [UnsafeMutablePointer<Float>]             // same shapes: gradient w.r.t. each activation
+    let logits: UnsafeMutablePointer<Float>                  // maxRows × itemCount
+    let invMovieCount: UnsafeMutablePointer<Float>
+    let invGenreCount: UnsafeMutablePointer<Float>
+    let chunkAcc: [UnsafeMutablePointer<Float>]              // per chunk: movieLD scratch
+    let scaledInputGrads: UnsafeMutablePointer<Float>        // maxRows × movieLD: bag-entry gradient of each example
+    let sideGrads: [UnsafeMutablePointer<Float>]             // per chunk: genre + year table gradients
+    let movieGenreCounts: [Float]
+    let movieGradT: UnsafeMutablePointer<Float>              // movieDim × itemCount
+    let movieT: UnsafeMutablePointer<Float>                  // Vᵀ: movieDim × itemCount (for the logits)
+    var movieTIsFresh = false
+
+    let genreOffsets: [Int32], genreTokens: [Int32], yearTokens: [Int32]
+
+    var step = 0
+
+    init(network: SoftmaxNetwork, features: SoftmaxFeatures, maxRows: Int, backend: Gemm.Backend = .openBLAS) {
+        self.backend = backend
+        net = network
+        itemCount = network.itemCount
+        movieDim = network.movieDim
+        movieLD = (network.inputDim + 7) / 8 * 8
+        genreDim = network.genreDim
+        yearDim = network.yearDim
+        genreCount = features.genreVocabulary.count
+        yearCount = features.yearVocabulary.count
+        dims = [network.inputDim] + network.hiddenDims
+        scale = network.weightScale
+        relu = network.activation == .relu
+        useBias = network.useBias
+        self.maxRows = maxRows
+        genreOffsets = features.genreOffsets
+        genreTokens = features.genreTokens
+        yearTokens = features.yearTokens
+
+        var offset = itemCount * movieLD
+        genreOffset = offset; offset += genreCount * genreDim
+        yearOffset = offset; offset += yearCount * yearDim
+        var wo: [Int] = [], bo: [Int] = []
+        for l in 0..<(dims.count - 1) {
+            wo.append(offset); offset += dims[l] * dims[l + 1]
+            bo.append(offset); offset += network.useBias ? dims[l + 1] : 0
+        }
+        weightOffsets = wo; biasOffsets = bo
+        parameterCount = offset
+
+        func buffer(_ count: Int) -> UnsafeMutablePointer<Float> {
+            let p = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4 + 64, alignment: 64).assumingMemoryBound(to: Float.self)
+            p.initialize(repeating: 0, count: max(count, 1) + 16)
+            return p
+        }
+        params = buffer(parameterCount)
+        grads = buffer(parameterCount)
+        state1 = buffer(parameterCount)
+        state2 = buffer(parameterCount)
+        let hiddenCount = parameterCount - genreOffset - (yearOffset - genreOffset) - yearCount * yearDim
+        partialWeightGrads = (0..<Self.chunks).map { _ in buffer(hiddenCount) }
+        let allDims = [network.inputDim] + network.hiddenDims
+        activations = allDims.map { buffer(maxRows * $0) }
+        backGrads = allDims.map { buffer(maxRows * $0) }
+        logits = buffer(maxRows * itemCount)
+        invMovieCount = buffer(maxRows)
+        invGenreCount = buffer(maxRows)
+        let ld = (network.inputDim + 7) / 8 * 8
+        chunkAcc = (0..<Self.chunks).map { _ in buffer(ld) }
+        scaledInputGrads = buffer(maxRows * ld)
+        let sideCount = features.genreVocabulary.count * network.genreDim + features.yearVocabulary.count * network.yearDim
+        sideGrads = (0..<Self.chunks).map { _ in buffer(sideCount) }
+        movieGenreCounts = (0..<network.itemCount).map { Float(features.genreOffsets[$0 + 1] - features.genreOffsets[$0]) }
+        movieGradT = buffer(network.movieDim * network.itemCount)
+        movieT = buffer(network.movieDim * network.itemCount)
+
+        // Copy the network's parameters in.
+        for i in 0..<itemCount {
+            for c in 0..<movieDim { params[i * movieLD + c] = network.movies[i * movieDim + c] }
+        }
+        for (i, v) in network.genres.enumerated() { params[genreOffset + i] = v }
+        for (i, v) in network.years.enumerated() { params[yearOffset + i] = v }
+        for l in 0..<(dims.count - 1) {
+            for (i, v) in network.weights[l].enumerated() { params[weightOffsets[l] + i] = v }
+            if useBias { for (i, v) in network.biases[l].enumerated() { params[biasOffsets[l] + i] = v } }
+        }
+    }
+
+    deinit {
+        team?.shutDown()
+        for p in [params, grads, state1, state2, logits, invMovieCount, invGenreCount] + partialWeightGrads + activations + backGrads + chunkAcc + [movieGradT, movieT, scaledInputGrads] + sideGrads {
+            p.deallocate()
+        }
+    }
+
+    /// The first flat index of the hidden-layer parameters.
+    var hiddenOffset: Int { yearOffset + yearCount * yearDim }
+
+    /// The current parameters as a network value.
+    func network() -> SoftmaxNetwork {
+        var n = net
+        n.movies = [Float](repeating: 0, count: itemCount * movieDim)
+        for i in 0..<itemCount { for c in 0..<movieDim { n.movies[i * movieDim + c] = params[i * movieLD + c] } }
+        n.genres = Array(UnsafeBufferPointer(start: params + genreOffset, count: genreCount * genreDim))
+        n.years = Array(UnsafeBufferPointer(start: params + yearOffset, count: yearCount * yearDim))
+        n.weights = (0..<(dims.count - 1)).map { Array(UnsafeBufferPointer(start: params + weightOffsets[$0], count: dims[$0] * dims[$0 + 1])) }
+        n.biases = (0..<(dims.count - 1)).map { useBias ? Array(UnsafeBufferPointer(start: params + biasOffsets[$0], count: dims[$0 + 1])) : [] }
+        return n
+    }
+
+    // MARK: parallel helper
+
+    /// The closure the worker team runs (set for the duration of one ``forChunks`` call).
+    private final class JobSlot: @unchecked Sendable { var body: ((Int) -> Void)? }
+    private let slot = JobSlot()
+    /// The shared two-thread team (a spinning worker; on a busy machine the caller claims the
+    /// worker's share itself), started on first use with two threads.
+    private var team: WorkerTeam?
+
+    /// Runs `body(chunk)` for both fixed chunks, concurrently when `threads > 1`.
+    func forChunks(threads: Int, _ body: (Int) -> Void) {
+        if threads <= 1 || Parallelism.availableCores < 2 {
+            for c in 0..<Self.chunks { body(c) }
+            return
+        }
+        if team == nil {
+            let slot = self.slot
+            team = WorkerTeam(threads: 2) { member, _ in slot.body?(member) }
+        }
+        withoutActuallyEscaping(body) { body in
+            slot.body = body
+            team!.run(phase: 0)
+            slot.body = nil
+        }
+    }
+
+    @inline(__always) func rowRange(_ chunk: Int, of rows: Int) -> Range<Int> {
+        (rows * chunk / Self.chunks)..<(rows * (chunk + 1) / Self.chunks)
+    }
+
+    // MARK: forward
+
+    /// Copies movie rows `range` of V into Vᵀ.
+    func transposeMovies(_ range: Range<Int>) {
+        for m in range {
+            let row = params + m * movieLD
+            for c in 0..<movieDim { movieT[c * itemCount + m] = row[c] }
+        }
+    }
+
+    /// Writes each movie's genre-embedding sum and year embedding into the side columns of its
+    /// row, and refreshes Vᵀ unless the last update already did.
+    func refreshSideColumns() {
+        if backend == .swift && !movieTIsFresh { transposeMovies(0..<itemCount); movieTIsFresh = true }
+        guard genreDim + yearDim > 0 else { return }
+        let genreTable = params + genreOffset, yearTable = params + yearOffset
+        genreOffsets.withUnsafeBufferPointer { go in genreTokens.withUnsafeBufferPointer { gt in yearTokens.withUnsafeBufferPointer { yt in
+            for m in 0..<itemCount {
+                let row = params + m * movieLD + movieDim
+                for c in 0..<genreDim { row[c] = 0 }
+                for q in Int(go[m])..<Int(go[m + 1]) {
+                    let g = genreTable + Int(gt[q]) * genreDim
+                    for c in 0..<genreDim { row[c] += g[c] }
+                }
+                let y = yearTable + Int(yt[m]) * yearDim
+                for c in 0..<yearDim { row[genreDim + c] = y[c] }
+            }
+        } } }
+    }
+
+    /// Bags of example rows `range` into `activations[0]` (side columns must be fresh).
+    func gatherInputs(_ examples: UnsafePointer<SoftmaxExample>, _ range: Range<Int>, chunk: Int) {
+        let x = activations[0], inputDim = dims[0]
+        let acc = chunkAcc[chunk]
+        let movies = UnsafePointer(params)
+        movieGenreCounts.withUnsafeBufferPointer { genreCounts in
+            for b in range {
+                let e = examples[b]
+                acc.update(repeating: 0, count: movieLD)
+                var n = 0
+                var ng: Float = 0
+                for t in 0..<e.count where t != e.excluded {
+                    let m = Int(e.movies[t])
+                    n += 1
+                    ng += genreCounts[m]
+                    SoftmaxKernels.add(movies + m * movieLD, acc, count: movieLD)
+                }
+                let inv: Float = n > 0 ? 1 / Float(n) : 0
+                let invG: Float = ng > 0 ? 1 / ng : 0
+                invMovieCount[b] = inv
+                invGenreCount[b] = invG
+                let row = x + b * inputDim
+                for c in 0..<movieDim { row[c] = acc[c] * inv }
+                for c in movieDim..<(movieDim + genreDim) { row[c] = acc[c] * invG }
+                for c in (movieDim + genreDim)..<inputDim { row[c] = acc[c] * inv }
+            }
+        }
+    }
+
+    /// Hidden layers and logits for rows `range` (inputs already gathered).
+    func forwardRows(_ range: Range<Int>) {
+        let rows = range.count
+        guard rows > 0 else { return }
+        for l in 0..<(dims.count - 1) {
+            let nIn = dims[l], nOut = dims[l + 1]
+            let input = activations[l] + range.lowerBound * nIn
+            let output = activations[l + 1] + range.lowerBound * nOut
+            if useBias {
+                for r in 0..<rows { (output + r * nOut).update(from: params + biasOffsets[l], count: nOut) }
+            }
+            Gemm.sgemm(.none, .none, m: rows, n: nOut, k: nIn, alpha: scale, a: input, lda: nIn,
+                       b: params + weightOffsets[l], ldb: nOut, beta: useBias ? 1 : 0, c: output, ldc: nOut, backend: self.backend)
+            if relu { for i in 0..<(rows * nOut) where output[i] < 0 { output[i] = 0 } }
+        }
+        let u = activations[dims.count - 1] + range.lowerBound * movieDim
+        if backend == .swift {
+            // The Swift kernel reads row-major operands in place: use the refreshed Vᵀ.
+            Gemm.sgemm(.none, .none, m: rows, n: itemCount, k: movieDim, a: u, lda: movieDim,
+                       b: movieT, ldb: itemCount, c: logits + range.lowerBound * itemCount, ldc: itemCount, backend: backend)
+        } else {
+            Gemm.sgemm(.none, .transpose, m: rows, n: itemCount, k: movieDim, a: u, lda: movieDim,
+                       b: params, ldb: movieLD, c: logits + range.lowerBound * itemCount, ldc: itemCount, backend: backend)
+        }
+    }
+
+    /// Forward pass of `count` examples: logits in ``logits``. Returns nothing; cheap to call for evaluation.
+    func forward(_ examples: UnsafePointer<SoftmaxExample>, count: Int, threads: Int) {
+        precondition(count <= maxRows)
+        refreshSideColumns()
+        let box = UnsafeSendableBox(examples)
+        forChunks(threads: threads) { c in
+            let range = self.rowRange(c, of: count)
+            self.gatherInputs(box.value, range, chunk: c)
+            self.forwardRows(range)
+        }
+    }
+
+    // MARK: training step
+
+    /// Forward and backward pass of a batch: fills ``grads`` and returns the mean
+    /// cross-entropy. With `update`, also applies the optimizer to the movie table inside
+    /// phase 2 (the caller then calls ``updateRest``).
+    func lossAndGradients(_ examples: UnsafePointer<SoftmaxExample>, count: Int, threads: Int,
+                          optimizer: SoftmaxModel.Optimizer? = nil, learningRate: Float = 0) -> Float {
+        precondition(count > 0 && count <= maxRows)
+        refreshSideColumns()
+        if optimizer != nil { movieTIsFresh = true } // phase 2 transposes each updated range
+        let box = UnsafeSendableBox(examples)
+        var chunkLoss = [Double](repeating: 0, count: Self.chunks)
+        let invBatch = 1 / Float(count)
+        let last = dims.count - 1
+        chunkLoss.withUnsafeMutableBufferPointer { lossBuffer in
+            let losses = UnsafeSendableBox(lossBuffer.baseAddress!)
+            // Phase 1: rows.
+            forChunks(threads: threads) { c in
+                let range = self.rowRange(c, of: count)
+                let examples = box.value
+                self.gatherInputs(examples, range, chunk: c)
+                self.forwardRows(range)
+                let rows = range.count
+                guard rows > 0 else { return }
+                var loss = 0.0
+                for b in range {
+                    loss += Double(SoftmaxKernels.softmaxCrossEntropy(self.logits + b * self.itemCount, count: self.itemCount,
+                                                                      label: Int(examples[b].label), scale: invBatch))
+                }
+                losses.value[c] = loss
+                // dU = dZ · V (both read in place).
+                Gemm.sgemm(.none, .none, m: rows, n: self.movieDim, k: self.itemCount, a: self.logits + range.lowerBound * self.itemCount,
+                           lda: self.itemCount, b: self.params, ldb: self.movieLD,
+                           c: self.backGrads[last] + range.lowerBound * self.movieDim, ldc: self.movieDim, backend: self.backend)
+                // Hidden layers, backwards; weight gradients into this chunk's partial buffer.
+                let partial = self.partialWeightGrads[c]
+                for l in stride(from: last - 1, through: 0, by: -1) {
+                    let nIn = self.dims[l], nOut = self.dims[l + 1]
+                    let g = self.backGrads[l + 1] + range.lowerBound * nOut
+                    if self.relu {
+                        let out = self.activations[l + 1] + range.lowerBound * nOut
+                        for i in 0..<(rows * nOut) where out[i] <= 0 { g[i] = 0 }
+                    }
+                    let wGrad = partial + (self.weightOffsets[l] - self.hiddenOffset)
+                    Gemm.sgemm(.transpose, .none, m: nIn, n: nOut, k: rows, alpha: self.scale,
+                               a: self.activations[l] + range.lowerBound * nIn, lda: nIn, b: g, ldb: nOut, c: wGrad, ldc: nOut, backend: self.backend)
+                    if self.useBias {
+                        let bGrad = partial + (self.biasOffsets[l] - self.hiddenOffset)
+                        bGrad.update(repeating: 0, count: nOut)
+                        for r in 0..<rows { SoftmaxKernels.add(g + r * nOut, bGrad, count: nOut) }
+                    }
+                    Gemm.sgemm(.none, .transpose, m: rows, n: nIn, k: nOut, alpha: self.scale, a: g, lda: nOut,
+                               b: self.params + self.weightOffsets[l], ldb: nOut, c: self.backGrads[l] + range.lowerBound * nIn, ldc: nIn, backend: self.backend)
+                }
+                // What each bag entry's row receives: dx scaled by 1/|movies| or 1/|genres|.
+                let inputDim = self.dims[0], md = self.movieDim, gd = self.genreDim
+                for b in range {
+                    let dx = self.backGrads[0] + b * inputDim, out = self.scaledInputGrads + b * self.movieLD
+                    let inv = self.invMovieCount[b], invG = self.invGenreCount[b]
+                    for c in 0..<md { out[c] = dx[c] * inv }
+                    for c in md..<(md + gd) { out[c] = dx[c] * invG }
+                    for c in (md + gd)..<inputDim { out[c] = dx[c] * inv }
+                }
+            }
+            // Phase 2: movie table columns.
+            forChunks(threads: threads) { c in
+                let examples = box.value
+                let movieRange = self.rowRange(c, of: self.itemCount)
+                guard !movieRange.isEmpty else { return }
+                let lo = movieRange.lowerBound, hi = movieRange.upperBound
+                if self.backend == .swift {
+                    // dV[lo..<hi] = dZ[:, lo..<hi]ᵀ · U, as dVᵀ = Uᵀ · dZ (d × movies: the kernel's wide side is
+                    // the movies), then transposed in.
+                    let dVt = self.movieGradT
+                    Gemm.sgemm(.transpose, .none, m: self.movieDim, n: hi - lo, k: count, a: self.activations[last], lda: self.movieDim,
+                               b: self.logits + lo, ldb: self.itemCount, c: dVt + lo, ldc: self.itemCount, backend: self.backend)
+                    for m in lo..<hi {
+                        let dst = self.grads + m * self.movieLD
+                        for col in 0..<self.movieDim { dst[col] = dVt[col * self.itemCount + m] }
+                    }
+                } else {
+                    // dV[lo..<hi] = dZ[:, lo..<hi]ᵀ · U, straight into the gradient rows.
+                    Gemm.sgemm(.transpose, .none, m: hi - lo, n: self.movieDim, k: count, a: self.logits + lo, lda: self.itemCount,
+                               b: self.activations[last], ldb: self.movieDim, c: self.grads + lo * self.movieLD, ldc: self.movieLD,
+                               backend: self.backend)
+                }
+                // Scatter-add the bag gradients of the movies in range (whole rows, side columns included).
+                for b in 0..<count {
+                    let e = examples[b]
+                    let src = self.scaledInputGrads + b * self.movieLD
+                    for t in 0..<e.count where t != e.excluded {
+                        let m = Int(e.movies[t])
+                        if m >= lo && m < hi { SoftmaxKernels.add(src, self.grads + m * self.movieLD, count: self.movieLD) }
+                    }
+                }
+                // Move the side columns' gradients to this chunk's genre/year partial sums.
+                let side = self.sideGrads[c]
+                let genreCount = self.genreCount * self.genreDim
+                side.update(repeating: 0, count: genreCount + self.yearCount * self.yearDim)
+                if self.genreDim + self.yearDim > 0 {
+                    self.genreOffsets.withUnsafeBufferPointer { go in self.genreTokens.withUnsafeBufferPointer { gt in self.yearTokens.withUnsafeBufferPointer { yt in
+                        for m in lo..<hi {
+                            let row = self.grads + m * self.movieLD + self.movieDim
+                            for q in Int(go[m])..<Int(go[m + 1]) {
+                                let dst = side + Int(gt[q]) * self.genreDim
+                                for col in 0..<self.genreDim { dst[col] += row[col] }
+                            }
+                            let dst = side + genreCount + Int(yt[m]) * self.yearDim
+                            for col in 0..<self.yearDim { dst[col] += row[self.genreDim + col] }
+                            for col in 0..<(self.movieLD - self.movieDim) { row[col] = 0 }
+                        }
+                    } } }
+                }
+                if let optimizer {
+                    self.apply(optimizer, learningRate: learningRate, range: (lo * self.movieLD)..<(hi * self.movieLD), step: self.step + 1)
+                    if self.backend == .swift { self.transposeMovies(lo..<hi) }
+                }
+            }
+        }
+        // Serial: genre and year tables (sum of the chunks' partials), hidden layers.
+        let sideCount = hiddenOffset - genreOffset
+        (grads + genreOffset).update(repeating: 0, count: parameterCount - genreOffset)
+        for c in 0..<Self.chunks where !rowRange(c, of: itemCount).isEmpty {
+            SoftmaxKernels.add(sideGrads[c], grads + genreOffset, count: sideCount)
+        }
+        let hiddenCount = parameterCount - hiddenOffset
+        for c in 0..<Self.chunks where rowRange(c, of: count).count > 0 {
+            SoftmaxKernels.add(partialWeightGrads[c], grads + hiddenOffset, count: hiddenCount)
+        }
+        return Float(chunkLoss.reduce(0, +) / Double(count))
+    }
+
+    /// Applies the optimizer to the parameters outside the movie table and advances the step.
+    func updateRest(_ optimizer: SoftmaxModel.Optimizer, learningRate: Float) {
+        apply(optimizer, learningRate: learningRate, range: genreOffset..<parameterCount, step: step + 1)
+        step += 1
+    }
+
+    /// Sets up the optimizer state (Adagrad's accumulators start at 0.1 as in TensorFlow).
+    func resetOptimizer(_ optimizer: SoftmaxModel.Optimizer) {
+        step = 0
+        state1.update(repeating: optimizer == .adagrad ? 0.1 : 0, count: parameterCount)
+        state2.update(repeating: 0, count: parameterCount)
+    }
+
+    /// One optimizer update of `params[range]` from `grads[range]`.
+    ///
+    /// - gradient descent: `θ ← θ − η·g`;
+    /// - Adagrad (TensorFlow 1): `a ← a + g²`, `θ ← θ − η·g/√a`, `a₀ = 0.1`;
+    /// - Adam (TensorFlow 1, β₁ 0.9, β₂ 0.999, ε 10⁻⁸): `m ← β₁m + (1−β₁)g`, `v ← β₂v + (1−β₂)g²`,
+    ///   `θ ← θ − η·√(1−β₂ᵗ)/(1−β₁ᵗ) · m/(√v + ε)`.
+    func apply(_ optimizer: SoftmaxModel.Optimizer, learningRate: Float, range: Range<Int>, step t: Int) {
+        let p = params, g = grads, s1 = state1, s2 = state2
+        var i = range.lowerBound
+        let end = range.upperBound
+        let lr8 = SIMD8<Float>(repeating: learningRate)
+        @inline(__always) func load(_ q: UnsafeMutablePointer<Float>, _ i: Int) -> SIMD8<Float> {
+            UnsafeRawPointer(q + i).loadUnaligned(as: SIMD8<Float>.self)
+        }
+        @inline(__always) func store(_ q: UnsafeMutablePointer<Float>, _ i: Int, _ v: SIMD8<Float>) {
+            UnsafeMutableRawPointer(q + i).storeBytes(of: v, as: SIMD8<Float>.self)
+        }
+        switch optimizer {
+        case .gradientDescent:
+            while i + 8 <= end { store(p, i, load(p, i) - lr8 * load(g, i)); i += 8 }
+            while i < end { p[i] -= learningRate * g[i]; i += 1 }
+        case .adagrad:
+            while i + 8 <= end {
+                let gv = load(g, i)
+                let a = load(s1, i).addingProduct(gv, gv)
+                store(s1, i, a)
+                store(p, i, load(p, i) - lr8 * gv / a.squareRoot())
+                i += 8
+            }
+            while i < end {
+                s1[i] += g[i] * g[i]
+                p[i] -= learningRate * g[i] / s1[i].squareRoot()
+                i += 1
+            }
+        case .adam:
+            let b1: Float = 0.9, b2: Float = 0.999, eps: Float = 1e-8
+            let tt = Double(t)
+            let lrT = learningRate * Float((1 - pow(0.999, tt)).squareRoot() / (1 - pow(0.9, tt)))
+            let lrT8 = SIMD8<Float>(repeating: lrT)
+            while i + 8 <= end {
+                let gv = load(g, i)
+                let m = load(s1, i) * b1 + gv * (1 - b1)
+                let v = load(s2, i) * b2 + gv * gv * (1 - b2)
+                store(s1, i, m); store(s2, i, v)
+                store(p, i, load(p, i) - lrT8 * m / (v.squareRoot() + eps))
+                i += 8
+            }
+            while i < end {
+                s1[i] = s1[i] * b1 + g[i] * (1 - b1)
+                s2[i] = s2[i] * b2 + g[i] * g[i] * (1 - b2)
+                p[i] -= lrT * s1[i] / (s2[i].squareRoot() + eps)
+                i += 1
+            }
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#else
+import Foundation
+#endif

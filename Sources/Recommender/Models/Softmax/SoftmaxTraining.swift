@@ -1,0 +1,198 @@
+import Foundation
+
+extension SoftmaxModel {
+    /// A fitted model with the metrics logged while training it.
+    public struct FitResult: Sendable {
+        /// The fitted model.
+        public var model: SoftmaxModel
+        /// The logged metrics.
+        public var history: SoftmaxTrainingHistory
+        /// The held-out users (dense indices).
+        public var testUsers: [UserIndex]
+    }
+
+    /// A freshly initialised network: embeddings ~ truncated normal with σ = 1/√dimension
+    /// (TensorFlow's `embedding_column` default), hidden weights ~ truncated normal with
+    /// σ = 1/√(fan-out) (then scaled by ``Configuration/weightScale`` in the forward pass),
+    /// biases zero.
+    public static func initialNetwork(itemCount: Int, features: SoftmaxFeatures, configuration c: Configuration) -> SoftmaxNetwork {
+        var g = SeededGenerator(seed: c.seed &+ 0x5EED_0001)
+        func table(_ rows: Int, _ dim: Int) -> [Float] {
+            guard dim > 0 else { return [] }
+            let sd = 1 / Float(dim).squareRoot()
+            return (0..<(rows * dim)).map { _ in g.nextTruncatedNormal(standardDeviation: sd) }
+        }
+        let movies = table(itemCount, c.movieEmbeddingDim)
+        let genres = table(features.genreVocabulary.count, c.genreEmbeddingDim)
+        let years = table(features.yearVocabulary.count, c.yearEmbeddingDim)
+        var weights: [[Float]] = [], biases: [[Float]] = []
+        var input = c.movieEmbeddingDim + c.genreEmbeddingDim + c.yearEmbeddingDim
+        for out in c.hiddenDims {
+            let sd = 1 / Float(out).squareRoot()
+            weights.append((0..<(input * out)).map { _ in g.nextTruncatedNormal(standardDeviation: sd) })
+            biases.append(c.useBias ? [Float](repeating: 0, count: out) : [])
+            input = out
+        }
+        return SoftmaxNetwork(itemCount: itemCount, movieDim: c.movieEmbeddingDim, genreDim: c.genreEmbeddingDim,
+                              yearDim: c.yearEmbeddingDim, hiddenDims: c.hiddenDims, activation: c.activation,
+                              useBias: c.useBias, weightScale: c.weightScale, movies: movies, genres: genres, years: years,
+                              weights: weights, biases: biases)
+    }
+
+    /// Trains a softmax model (see ``SoftmaxModel`` for the model, training and metrics).
+    ///
+    /// - Parameters:
+    ///   - dataset: the data set (id maps, catalog with genres and years).
+    ///   - interactions: the interactions to learn from (default: all of `dataset`'s); each
+    ///     user's movies in it are that user's features. 10% of these users are held out.
+    ///   - configuration: the settings (``Configuration/default`` is the notebook's run).
+    ///   - progress: called with every logged entry, on the calling thread.
+    /// - Returns: the model, its history and the held-out users.
+    /// - Throws: ``TrainingFailure`` for bad settings, unusable data or a diverging loss.
+    /// - Complexity: O(iterations · batch · (bag size + d·(hidden + movies))) time,
+    ///   O(movies·d + batch·movies) memory.
+    public static func fit(_ dataset: Dataset, interactions: Interactions? = nil, configuration c: Configuration = .default,
+                           progress: ((SoftmaxTrainingHistory.Entry) -> Void)? = nil) throws -> FitResult {
+        try c.validate()
+        let data = interactions ?? dataset.interactions
+        let itemCount = dataset.itemCount
+        guard data.itemCount == itemCount, data.userCount == dataset.userCount else {
+            throw TrainingFailure.invalidData("the interactions do not belong to the data set")
+        }
+        let byUser = data.byUser()
+        let split = Splitter.userHoldout(data, testFraction: c.testFraction, seed: c.seed)
+        var isTest = [Bool](repeating: false, count: dataset.userCount)
+        for u in split.test.users { isTest[Int(u)] = true }
+        let trainUsers = (0..<dataset.userCount).filter { !isTest[$0] && byUser.count(ofRow: $0) > 0 }
+        let testUsers = (0..<dataset.userCount).filter { isTest[$0] && byUser.count(ofRow: $0) > 0 }
+        guard !trainUsers.isEmpty, !testUsers.isEmpty else {
+            throw TrainingFailure.invalidData("need at least one training and one held-out user with ratings (have \(trainUsers.count) and \(testUsers.count))")
+        }
+
+        let features = SoftmaxFeatures(catalog: dataset.catalog, seed: c.seed)
+        let initial = initialNetwork(itemCount: itemCount, features: features, configuration: c)
+
+        // The leak-free ranking split of every held-out user: 80% features, 20% to rank.
+        var rankGenerator = SeededGenerator(seed: c.seed &+ 0x5EED_0003)
+        var rankFeatureItems: [Int32] = [], rankFeatureOffsets: [Int] = [0]
+        var rankRelevant: [[Int32]] = []
+        for u in testUsers {
+            var items = Array(byUser.columns(ofRow: u))
+            guard items.count >= 2 else { continue }
+            rankGenerator.shuffle(&items)
+            let held = min(items.count - 1, max(1, Int((Double(items.count) * c.rankingHoldoutFraction).rounded())))
+            rankRelevant.append(Array(items.prefix(held)))
+            rankFeatureItems.append(contentsOf: items.dropFirst(held))
+            rankFeatureOffsets.append(rankFeatureItems.count)
+        }
+
+        // Per ranked user and movie: 1 = a feature (not ranked), 2 = relevant.
+        var rankMask = [UInt8](repeating: 0, count: rankRelevant.count * itemCount)
+        for (i, relevant) in rankRelevant.enumerated() {
+            for m in rankFeatureItems[rankFeatureOffsets[i]..<rankFeatureOffsets[i + 1]] { rankMask[i * itemCount + Int(m)] = 1 }
+            for m in relevant { rankMask[i * itemCount + Int(m)] = 2 }
+        }
+        let maxRows = max(c.batchSize, c.testBatchSize, min(rankRelevant.count, 256), 1)
+        let threads = max(1, min(2, c.threads))
+        let backend = c.gemmBackend ?? (threads > 1 && Parallelism.availableCores > 1 ? .swift : .openBLAS)
+        let engine = SoftmaxEngine(network: initial, features: features, maxRows: maxRows, backend: backend)
+        engine.resetOptimizer(c.optimizer)
+
+        var history = SoftmaxTrainingHistory()
+        var sampler = SeededGenerator(seed: c.seed &+ 0x5EED_0002)
+        var trainOrder = trainUsers, trainCursor = trainUsers.count
+        var testOrder = testUsers, testCursor = testUsers.count
+        var precisionHits = 0, precisionExamples = 0
+
+        try byUser.columns.withUnsafeBufferPointer { columnBuffer in
+            try rankFeatureItems.withUnsafeBufferPointer { rankBuffer in
+                let columns = columnBuffer.baseAddress ?? UnsafePointer(bitPattern: 8)!
+                var examples = [SoftmaxExample](repeating: SoftmaxExample(movies: columns, count: 0, excluded: -1, label: -1), count: maxRows)
+
+                func fill(_ n: Int, order: inout [Int], cursor: inout Int) {
+                    for b in 0..<n {
+                        if cursor == order.count { sampler.shuffle(&order); cursor = 0 }
+                        let u = order[cursor]; cursor += 1
+                        let range = byUser.range(ofRow: u)
+                        let position = sampler.nextInt(below: range.count)
+                        examples[b] = SoftmaxExample(movies: columns + range.lowerBound, count: range.count,
+                                                     excluded: c.labelMode == .exclude ? position : -1,
+                                                     label: columns[range.lowerBound + position])
+                    }
+                }
+
+                func rankingMetrics() -> (recall: Double, ndcg: Double) {
+                    var recall = 0.0, ndcg = 0.0
+                    let users = rankRelevant.count
+                    var start = 0
+                    while start < users {
+                        let n = min(maxRows, users - start)
+                        for b in 0..<n {
+                            let lo = rankFeatureOffsets[start + b], hi = rankFeatureOffsets[start + b + 1]
+                            examples[b] = SoftmaxExample(movies: rankBuffer.baseAddress! + lo, count: hi - lo, excluded: -1, label: -1)
+                        }
+                        examples.withUnsafeBufferPointer { engine.forward($0.baseAddress!, count: n, threads: threads) }
+                        for b in 0..<n {
+                            let mask = start + b
+                            let row = UnsafeBufferPointer(start: engine.logits + b * itemCount, count: itemCount)
+                            var selector = TopKSelector(k: c.k)
+                            for j in 0..<itemCount where row[j] > selector.threshold && rankMask[mask * itemCount + j] != 1 {
+                                selector.offer(index: Int32(j), score: row[j])
+                            }
+                            let relevant = rankRelevant[start + b]
+                            var dcg = 0.0, hits = 0
+                            for (rank, s) in selector.sorted().enumerated() where rankMask[mask * itemCount + Int(s.index)] == 2 {
+                                hits += 1
+                                dcg += 1 / log2(Double(rank) + 2)
+                            }
+                            var ideal = 0.0
+                            for rank in 0..<min(c.k, relevant.count) { ideal += 1 / log2(Double(rank) + 2) }
+                            recall += Double(hits) / Double(relevant.count)
+                            ndcg += dcg / ideal
+                        }
+                        start += n
+                    }
+                    return users == 0 ? (0, 0) : (recall / Double(users), ndcg / Double(users))
+                }
+
+                for iteration in 0...c.iterations {
+                    let log = iteration % c.evaluationInterval == 0 || iteration == c.iterations
+                    var testLoss = 0.0, ranking = (recall: 0.0, ndcg: 0.0)
+                    if log {
+                        fill(c.testBatchSize, order: &testOrder, cursor: &testCursor)
+                        examples.withUnsafeBufferPointer { engine.forward($0.baseAddress!, count: c.testBatchSize, threads: threads) }
+                        for b in 0..<c.testBatchSize {
+                            let row = engine.logits + b * itemCount
+                            let label = Int(examples[b].label)
+                            if SoftmaxKernels.countGreater(row, count: itemCount, than: row[label]) < c.k { precisionHits += 1 }
+                            testLoss += Double(SoftmaxKernels.softmaxCrossEntropy(row, count: itemCount, label: label, scale: 1))
+                        }
+                        testLoss /= Double(c.testBatchSize)
+                        precisionExamples += c.testBatchSize
+                        ranking = rankingMetrics()
+                    }
+                    fill(c.batchSize, order: &trainOrder, cursor: &trainCursor)
+                    let trainLoss = examples.withUnsafeBufferPointer {
+                        engine.lossAndGradients($0.baseAddress!, count: c.batchSize, threads: threads,
+                                                optimizer: c.optimizer, learningRate: c.learningRate)
+                    }
+                    engine.updateRest(c.optimizer, learningRate: c.learningRate)
+                    guard trainLoss.isFinite, testLoss.isFinite else {
+                        throw TrainingFailure.diverged(iteration: iteration, hint: "try a smaller learning rate than \(c.learningRate)")
+                    }
+                    if log {
+                        let entry = SoftmaxTrainingHistory.Entry(
+                            iteration: iteration, trainLoss: Double(trainLoss), testLoss: testLoss,
+                            precisionAt10: Double(precisionHits) / Double(precisionExamples * c.k),
+                            recallAt10: ranking.recall, ndcgAt10: ranking.ndcg)
+                        history.entries.append(entry)
+                        progress?(entry)
+                    }
+                }
+            }
+        }
+        let metadata = ModelMetadata(dataset: dataset, training: data)
+        let model = SoftmaxModel(configuration: c, network: engine.network(), features: features, metadata: metadata)
+        return FitResult(model: model, history: history, testUsers: testUsers.map { UserIndex($0) })
+    }
+}
