@@ -8,9 +8,13 @@ CPU_FLAGS := $(shell grep -q -w avx2 /proc/cpuinfo 2>/dev/null && grep -q -w fma
 BUILD_FLAGS := -c release -Xswiftc -enable-testing $(CPU_FLAGS)
 BIN = $(shell $(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/recommender
 
-.PHONY: demo test build data example bench bench-load clean
+.PHONY: deps demo test build data example bench bench-load clean
 
-build:
+## deps: system packages the build needs (OpenBLAS), installed with apt-get when missing.
+deps:
+	@bash scripts/install-deps.sh
+
+build: deps
 	$(SWIFT) build $(BUILD_FLAGS) --product recommender
 
 data: build
@@ -26,7 +30,7 @@ example: data
 	RECOMMENDER_DATA_DIR=$(DATA_DIR) $(dir $(BIN))recommender-example
 
 ## test: the whole test suite (what CI runs).
-test:
+test: deps
 	$(SWIFT) build $(BUILD_FLAGS) --product recommender
 	RECOMMENDER_DATA_DIR=$(DATA_DIR) $(SWIFT) test $(BUILD_FLAGS)
 
