@@ -34,3 +34,15 @@ echo "== Embedding norms (plain vs regularized) and t-SNE maps of the movie embe
 "$BIN" norms --model "$OUT/mf" --model "$OUT/mf-reg" --output "$OUT/norms.svg"
 "$BIN" map --model "$OUT/mf" --output "$OUT/mf/map.svg"
 "$BIN" map --model "$OUT/mf-reg" --output "$OUT/mf-reg/map.svg"
+
+echo
+echo "== Softmax model (notebook defaults: rated movies/genres/years bags, hidden [35], Adagrad lr 8, 3000 iterations) =="
+"$BIN" train --algorithm softmax --data-dir "$DATA_DIR" --dataset ml-100k --seed 0 --output "$OUT/softmax" | show_every_100 | grep -E '^iteration (0|1000|2000|3000):|^[^i]'
+for measure in dot cosine; do
+    echo
+    "$BIN" similar "Aladdin" --model "$OUT/softmax" --measure "$measure" -k 6
+done
+echo
+"$BIN" recommend --model "$OUT/softmax" --user 42 -k 10
+echo
+echo "Charts and tables: $OUT/explore/index.html, $OUT/mf*/history.svg, $OUT/norms.svg, $OUT/mf*/map.svg, $OUT/softmax/history.svg"
