@@ -11,4 +11,15 @@ public enum PeakMemory {
         }
         return 0
     }
+
+    /// Resets the peak counter to the current resident size (Linux ≥ 4.0: writes `5` to
+    /// `/proc/self/clear_refs`), so a later ``megabytes()`` reports the peak of what follows.
+    /// - Returns: whether the platform supports it.
+    @discardableResult
+    public static func reset() -> Bool {
+        guard let handle = FileHandle(forWritingAtPath: "/proc/self/clear_refs") else { return false }
+        defer { try? handle.close() }
+        do { try handle.write(contentsOf: Array("5".utf8)) } catch { return false }
+        return true
+    }
 }
