@@ -39,22 +39,10 @@ func trainRatingModel(_ command: TrainCommand) throws {
         c.seed = command.seed; c.earlyStopping = stopping
         model = try fit(c, dataset, training, split?.test, observer)
     case .svd:
-        var c = SVDModel.Configuration.default
-        if let v = command.embeddingDim { c.factors = v }
-        if let v = command.epochs { c.epochs = v }
-        if let v = command.learningRate { c.learningRate = v }
-        if let v = command.regularization { c.regularization = v }
-        if let v = command.initStddev { c.initStandardDeviation = v }
-        c.seed = command.seed; c.earlyStopping = stopping
+        let c = SVDModel.Configuration.default.applying(command, earlyStopping: stopping)
         model = try fit(c, dataset, training, split?.test, observer)
     case .svdpp:
-        var c = SVDppModel.Configuration.default
-        if let v = command.embeddingDim { c.factors = v }
-        if let v = command.epochs { c.epochs = v }
-        if let v = command.learningRate { c.learningRate = v }
-        if let v = command.regularization { c.regularization = v }
-        if let v = command.initStddev { c.initStandardDeviation = v }
-        c.seed = command.seed; c.earlyStopping = stopping
+        let c = SVDppModel.Configuration.default.applying(command, earlyStopping: stopping)
         model = try fit(c, dataset, training, split?.test, observer)
     case .als:
         var c = ALSModel.Configuration.default
@@ -115,3 +103,32 @@ final class HistoryRecorder: @unchecked Sendable {
         return out
     }
 }
+
+/// The SGD factor models' settings that `train` options override (SVD and SVD++ share them).
+private protocol SGDFactorSettings {
+    var factors: Int { get set }
+    var epochs: Int { get set }
+    var learningRate: Float { get set }
+    var regularization: Float { get set }
+    var initStandardDeviation: Float { get set }
+    var seed: UInt64 { get set }
+    var earlyStopping: EarlyStopping? { get set }
+}
+
+extension SGDFactorSettings {
+    /// These settings with the options given on the command line.
+    func applying(_ command: TrainCommand, earlyStopping: EarlyStopping?) -> Self {
+        var c = self
+        if let v = command.embeddingDim { c.factors = v }
+        if let v = command.epochs { c.epochs = v }
+        if let v = command.learningRate { c.learningRate = v }
+        if let v = command.regularization { c.regularization = v }
+        if let v = command.initStddev { c.initStandardDeviation = v }
+        c.seed = command.seed
+        c.earlyStopping = earlyStopping
+        return c
+    }
+}
+
+extension SVDModel.Configuration: SGDFactorSettings {}
+extension SVDppModel.Configuration: SGDFactorSettings {}
