@@ -3,10 +3,19 @@ import PackageDescription
 
 let package = Package(
     name: "Recommender",
-    platforms: [.macOS(.v13)],
+    // `Atomic` and `Mutex` (Synchronization) need macOS 15 / iOS 18.
+    platforms: [.macOS(.v15), .iOS(.v18)],
     products: [
         // MARK: public API
+        // The core: data, models, training, evaluation, retrieval, persistence. No network, no
+        // processes, no BLAS dependency (Swift kernels; install a BLAS with `Gemm.installBLAS`).
         .library(name: "Recommender", targets: ["Recommender"]),
+        // SVG charts of data sets, training histories and embeddings.
+        .library(name: "RecommenderCharts", targets: ["RecommenderCharts"]),
+        // Downloading MovieLens (GroupLens, or the PyPI fallback through pip).
+        .library(name: "RecommenderFetch", targets: ["RecommenderFetch"]),
+        // OpenBLAS as the dense-product backend (Linux: libopenblas-dev).
+        .library(name: "RecommenderOpenBLAS", targets: ["RecommenderOpenBLAS"]),
         .executable(name: "recommender", targets: ["RecommenderCLI"]),
         .executable(name: "recommender-example", targets: ["RecommenderExample"]),
     ],
@@ -16,29 +25,33 @@ let package = Package(
     ],
     targets: [
         // MARK: implementation
+        .target(name: "Recommender", dependencies: ["CPrefetch"]),
+        // Header-only C shim: software prefetch for the gathers of the iALS solves.
+        .target(name: "CPrefetch"),
+        .target(name: "RecommenderCharts", dependencies: ["Recommender"]),
+        .target(
+            name: "RecommenderFetch",
+            dependencies: ["Recommender", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+        ),
         // OpenBLAS's SGEMM for the softmax model's dense products (Debian: libopenblas-dev).
         .systemLibrary(
             name: "COpenBLAS",
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
-        .target(
-            name: "Recommender",
-            dependencies: ["CPrefetch", .product(name: "ZIPFoundation", package: "ZIPFoundation"), "COpenBLAS"]
-        ),
-        // Header-only C shim: software prefetch for the gathers of the iALS solves.
-        .target(name: "CPrefetch"),
+        .target(name: "RecommenderOpenBLAS", dependencies: ["Recommender", "COpenBLAS"]),
         .executableTarget(
             name: "RecommenderCLI",
             dependencies: [
-                "Recommender",
+                "Recommender", "RecommenderCharts", "RecommenderFetch", "RecommenderOpenBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // The README's Swift example (`swift run -c release recommender-example`).
         .executableTarget(name: "RecommenderExample", dependencies: ["Recommender"]),
         // MARK: tests
-        .testTarget(name: "RecommenderTests", dependencies: ["Recommender"]),
+        .testTarget(name: "RecommenderTests", dependencies: ["Recommender", "RecommenderCharts", "RecommenderFetch"]),
+        .testTarget(name: "OpenBLASTests", dependencies: ["Recommender", "RecommenderOpenBLAS"]),
         .testTarget(name: "CLITests", dependencies: ["RecommenderCLI"]),
     ]
 )

@@ -46,7 +46,7 @@ struct BenchGemmCommand: AsyncParsableCommand {
     @Option(help: "swift or openblas.") var backend: Gemm.Backend = .swift
 
     func run() async throws {
-        if backend == .openBLAS { print("OpenBLAS core: \(Gemm.openBLASCoreName)") }
+        if backend == .openBLAS { print("OpenBLAS core: \((Gemm.installedBLAS?.name ?? "not installed"))") }
         let shapes: [(String, Gemm.Transpose, Gemm.Transpose, Int, Int, Int)] = [
             ("logits  U·Vᵀ   200x1682x35 (NT)", .none, .transpose, 200, 1682, 35),
             ("dU      dZ·V   200x35x1682 (NN)", .none, .none, 200, 35, 1682),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Recommender
+import RecommenderFetch
 
 /// `recommender data`: fetch and list data sets.
 struct DataCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Recommender
+import RecommenderCharts
 
 /// A command failure printed as one line (`Error: ...`) with a non-zero exit status.
 struct EmbeddingCommandError: Error, CustomStringConvertible {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Recommender
+import RecommenderCharts
 
 /// The ranking models the CLI can fit, by ``Algorithm``.
 enum RankingModels {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Recommender
+import RecommenderCharts
 
 /// `recommender evaluate --task rating`: cross-validates the rating algorithms and prints one
 /// Markdown comparison table (and JSON with `--json`).

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Recommender
+import RecommenderCharts
 
 /// `recommender explore`: the notebook's section I as tables on stdout and charts in a folder.
 struct ExploreCommand: AsyncParsableCommand {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Recommender
+import RecommenderOpenBLAS
 
 @main
 struct RecommenderCommand: AsyncParsableCommand {
@@ -20,4 +21,19 @@ struct RecommenderCommand: AsyncParsableCommand {
             NormsCommand.self,
         ]
     )
+
+    /// Installs OpenBLAS as the dense-product backend, then parses and runs the command.
+    static func main() async {
+        OpenBLAS.install()
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Recommender
+import RecommenderCharts
 
 extension OptimizerKind: ExpressibleByArgument {}
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Recommender
+import RecommenderCharts
 
 /// `recommender train --algorithm baseline|svd|svdpp|als|knn-baseline`: fits on the data set
 /// (minus an optional validation share), prints per-epoch progress on long runs, writes the

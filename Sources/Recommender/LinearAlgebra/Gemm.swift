@@ -1,4 +1,4 @@
-import COpenBLAS
+import Synchronization
 
 /// Single-precision general matrix multiply (SGEMM) on row-major buffers, in pure Swift.
 ///
@@ -26,18 +26,38 @@ public enum Gemm {
     public enum Backend: String, CaseIterable, Sendable, Codable {
         /// This file's cache-blocked SIMD16 + FMA kernel.
         case swift
-        /// OpenBLAS's `cblas_sgemm`, limited to one OpenBLAS thread (callers parallelise themselves).
+        /// The installed ``BLASProvider`` (OpenBLAS through the `RecommenderOpenBLAS` module on
+        /// Linux), limited to one BLAS thread (callers parallelise themselves). When no provider
+        /// is installed, products fall back to ``swift``.
         case openBLAS = "openblas"
     }
 
-    /// The name of the CPU kernel set OpenBLAS chose (e.g. `"Haswell"`, `"Cooperlake"`).
-    public static var openBLASCoreName: String {
-        guard let name = openblas_get_corename() else { return "unknown" }
-        return String(cString: name)
+    /// An external single-precision GEMM (a BLAS library's `cblas_sgemm`, row-major).
+    ///
+    /// The core library links no BLAS: an application installs one with
+    /// ``installBLAS(_:)`` (the `recommender` command installs OpenBLAS at start-up).
+    public struct BLASProvider: Sendable {
+        /// A short name for reports (e.g. `"OpenBLAS (Haswell)"`).
+        public var name: String
+        /// `C ← α·op(A)·op(B) + β·C` on row-major buffers, one thread; `k > 0`, `m, n > 0`.
+        public var sgemm: @Sendable (_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+                                     _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+                                     _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) -> Void
+        /// Creates a provider.
+        public init(name: String, sgemm: @escaping @Sendable (Bool, Bool, Int, Int, Int, Float, UnsafePointer<Float>, Int,
+                                                              UnsafePointer<Float>, Int, Float, UnsafeMutablePointer<Float>, Int) -> Void) {
+            self.name = name
+            self.sgemm = sgemm
+        }
     }
 
-    /// Sets OpenBLAS to one thread once: its idle threads spin and slow down our own threads.
-    private static let singleThreadedOpenBLAS: Void = { openblas_set_num_threads(1) }()
+    private static let provider = Mutex<BLASProvider?>(nil)
+
+    /// Installs `provider` as the ``Backend/openBLAS`` backend for the whole process.
+    public static func installBLAS(_ provider: BLASProvider) { self.provider.withLock { $0 = provider } }
+
+    /// The installed BLAS provider, if any.
+    public static var installedBLAS: BLASProvider? { provider.withLock { $0 } }
 
     /// Whether an operand is used as stored or transposed.
     public enum Transpose: Sendable {
@@ -82,11 +102,9 @@ public enum Gemm {
                              threads: Int = 1, backend: Backend = .swift) {
         precondition(m >= 0 && n >= 0 && k >= 0, "Gemm: negative dimension")
         guard m > 0, n > 0 else { return }
-        if backend == .openBLAS {
-            _ = singleThreadedOpenBLAS
+        if backend == .openBLAS, let blas = installedBLAS {
             if k == 0 { scale(m: m, n: n, beta: beta, c: c, ldc: ldc); return }
-            cblas_sgemm(CblasRowMajor, transA == .none ? CblasNoTrans : CblasTrans, transB == .none ? CblasNoTrans : CblasTrans,
-                        Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+            blas.sgemm(transA == .transpose, transB == .transpose, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
             return
         }
         let chunks = max(1, min(threads, (n + 63) / 64))

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import ZIPFoundation
 @testable import Recommender
+@testable import RecommenderFetch
 
 /// The unpacking half of `data fetch`, on small archives built here (no network in tests).
 @Suite struct DataFetcherTests {

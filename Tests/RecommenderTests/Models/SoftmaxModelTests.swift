@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Recommender
+@testable import RecommenderCharts
 
 /// Two taste groups: users of group A rate only movies 0..<6, users of group B only 6..<12.
 func softmaxTwoGroupDataset(users: Int = 60, seed: UInt64 = 1) -> Dataset {

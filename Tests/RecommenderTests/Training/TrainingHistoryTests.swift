@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Recommender
+@testable import RecommenderCharts
 
 @Suite struct TrainingHistoryTests {
     func sample() -> TrainingHistory {

@@ -1,3 +1,4 @@
+import Recommender
 import Foundation
 
 /// A bar chart: one bar per labelled category.

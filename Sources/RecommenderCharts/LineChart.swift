@@ -1,3 +1,4 @@
+import Recommender
 /// One named line of a ``LineChart``: points joined in the given order.
 public struct ChartSeries: Sendable {
     /// The name shown in the legend.

@@ -1,3 +1,4 @@
+import Recommender
 import Foundation
 
 /// A table for an ``HTMLReport``: a header row and rows of cells. Columns whose cells all

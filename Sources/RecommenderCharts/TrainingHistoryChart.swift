@@ -1,3 +1,4 @@
+import Recommender
 extension TrainingHistory {
     /// The history as one SVG: a line-chart panel per metric group, side by side, as the notebook
     /// plots it (e.g. `[["train_error", "test_error"]]`, or for the regularized model the observed

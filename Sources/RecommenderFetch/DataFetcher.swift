@@ -1,3 +1,4 @@
+import Recommender
 import Foundation
 import ZIPFoundation
 #if canImport(FoundationNetworking)

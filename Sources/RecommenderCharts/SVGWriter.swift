@@ -1,3 +1,4 @@
+import Recommender
 /// Escaping for text placed in XML (SVG) or HTML documents.
 public enum XMLEscaping {
     /// Escapes `text` for XML character data and attribute values.

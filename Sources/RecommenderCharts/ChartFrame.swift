@@ -1,3 +1,4 @@
+import Recommender
 import Foundation
 
 /// The rectangle, in SVG user units, inside which the data is drawn.

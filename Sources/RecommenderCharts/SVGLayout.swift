@@ -1,3 +1,4 @@
+import Recommender
 /// Arranges several SVG documents into one.
 public enum SVGLayout {
     /// Places the charts in a grid, row by row, as one standalone SVG document.

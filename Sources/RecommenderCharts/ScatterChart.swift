@@ -1,3 +1,4 @@
+import Recommender
 /// One point of a ``ScatterChart``.
 public struct ScatterPoint: Sendable {
     /// The horizontal coordinate.

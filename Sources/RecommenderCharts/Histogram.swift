@@ -1,3 +1,4 @@
+import Recommender
 import Foundation
 
 /// Counts of values in consecutive bins: `counts[k]` values fell in `edges[k]..<edges[k+1]`

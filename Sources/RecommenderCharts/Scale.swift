@@ -1,3 +1,4 @@
+import Recommender
 import Foundation
 
 /// A numeric axis: its domain, its ticks and their labels, linear or logarithmic.

@@ -1,3 +1,4 @@
+import Recommender
 import Foundation
 
 /// Colours for chart series and categories.
