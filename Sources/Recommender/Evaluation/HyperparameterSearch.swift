@@ -88,14 +88,17 @@ public struct TuningTrial: Sendable {
 
 /// Grid or random search over hyper-parameters with cross-validation.
 public enum HyperparameterSearch {
-    /// Evaluates `base` with every grid combination (or, for random search, `randomCount`
+    /// Evaluates `algorithm` with every grid combination (or, for random search, `randomCount`
     /// settings: distinct grid combinations drawn with `seed`, or independent draws per axis
     /// when some axis is a range) on `splits`; returns the trials sorted by mean RMSE.
-    /// - Throws: ``RatingTrainingError/invalidConfiguration(_:)`` for an unknown parameter name,
+    ///
+    /// Axis names are the algorithm's hyper-parameter names or aliases; every value is
+    /// checked against the table's bounds before any fit starts.
+    /// - Throws: ``TrainingError`` for an unknown name or a value out of bounds,
     ///   ``DataError/invalidInput(_:)`` for a range in grid mode, or what a fit throws.
-    public static func run<C: RatingModelConfiguration>(_ base: C, grid: ParameterGrid, randomCount: Int? = nil, seed: UInt64,
-                                                        splits: [Split], context: RatingFitContext,
-                                                        onTrial: ((TuningTrial) -> Void)? = nil) throws -> [TuningTrial] {
+    public static func run(_ algorithm: any Algorithm, base: Hyperparameters = [:], grid: ParameterGrid, randomCount: Int? = nil,
+                           seed: UInt64, dataset: Dataset, splits: [Split], context: FitContext = FitContext(),
+                           onTrial: ((TuningTrial) -> Void)? = nil) throws -> [TuningTrial] {
         var combinations = grid.combinations
         if grid.hasRanges {
             guard let randomCount else { throw DataError.invalidInput("a range (lo:hi) needs random search: add --random N") }
@@ -106,13 +109,19 @@ public enum HyperparameterSearch {
             generator.shuffle(&combinations)
             combinations = Array(combinations.prefix(max(randomCount, 0)))
         }
-        // Check every name before spending time on fits.
-        for axis in grid.axes { _ = try base.setting(axis.name, to: axis.range?.lowerBound ?? axis.values[0]) }
+        func settings(_ combination: [(name: String, value: Double)]) -> Hyperparameters {
+            combination.reduce(base) { $0.setting($1.name, .real($1.value)) }
+        }
+        // Check every name and value before spending time on fits.
+        for axis in grid.axes {
+            for value in (axis.range.map { [$0.lowerBound, $0.upperBound] } ?? axis.values) {
+                _ = try algorithm.reader(base.setting(axis.name, .real(value)))
+            }
+        }
         var trials: [TuningTrial] = []
         for combination in combinations {
-            var configuration = base
-            for (name, value) in combination { configuration = try configuration.setting(name, to: value) }
-            let result = try RatingEvaluation.run(ConfiguredRatingAlgorithm(configuration), splits: splits, context: context)
+            let result = try RatingEvaluation.run(algorithm, hyperparameters: settings(combination), dataset: dataset, splits: splits,
+                                                  context: context)
             let trial = TuningTrial(parameters: combination, result: result)
             onTrial?(trial)
             trials.append(trial)

@@ -1,63 +1,5 @@
 import Foundation
 
-/// An algorithm the rating evaluation can cross-validate: a name and a way to fit a
-/// ``RatingPredictor`` on training ratings.
-///
-/// Every model configuration of this library conforms through ``ConfiguredRatingAlgorithm``;
-/// a new model plugs in by conforming its configuration (or a small wrapper) to this protocol.
-public protocol RatingAlgorithm: Sendable {
-    /// The name printed in tables and JSON (as in `--algorithms`).
-    var name: String { get }
-    /// Fits a predictor on `training` (over the index space of ``RatingFitContext/dataset``).
-    /// - Throws: any error; the evaluation stops and rethrows it.
-    func fit(_ training: Interactions, context: RatingFitContext) throws -> any RatingPredictor
-}
-
-/// What an evaluation gives every fit besides the training ratings.
-public struct RatingFitContext: Sendable {
-    /// The whole data set (ids, catalog, user table) for models that use side features.
-    public var dataset: Dataset?
-    /// The rating scale predictions are clipped to.
-    public var ratingScale: ClosedRange<Float>?
-    /// A seed that overrides the configuration's, when set.
-    public var seed: UInt64?
-    /// A thread count that overrides the configuration's, when set (1 = deterministic).
-    public var threads: Int?
-    /// Per-epoch progress of iterative fits.
-    public var observer: (@Sendable (TrainingProgress) -> Void)?
-
-    /// Creates a context.
-    public init(dataset: Dataset? = nil, ratingScale: ClosedRange<Float>? = nil, seed: UInt64? = nil, threads: Int? = nil,
-                observer: (@Sendable (TrainingProgress) -> Void)? = nil) {
-        self.dataset = dataset
-        self.ratingScale = ratingScale ?? dataset?.ratingScale
-        self.seed = seed
-        self.threads = threads
-        self.observer = observer
-    }
-}
-
-/// A model configuration used as a ``RatingAlgorithm``.
-public struct ConfiguredRatingAlgorithm<Configuration: RatingModelConfiguration>: RatingAlgorithm {
-    /// The configuration fitted on every fold.
-    public var configuration: Configuration
-    public var name: String
-
-    /// Wraps `configuration`, named `name` (default: the algorithm's name).
-    public init(_ configuration: Configuration, name: String? = nil) {
-        self.configuration = configuration
-        self.name = name ?? Configuration.algorithmName
-    }
-
-    public func fit(_ training: Interactions, context: RatingFitContext) throws -> any RatingPredictor {
-        var c = configuration
-        if let seed = context.seed { c = c.seeded(seed) }
-        if let threads = context.threads { c = c.threaded(threads) }
-        let metadata = context.dataset.map { ModelMetadata(dataset: $0, training: training) }
-        return try c.fit(training, options: RatingFitOptions(metadata: metadata, ratingScale: context.ratingScale, observer: context.observer))
-    }
-}
-
 /// The figures of one fold.
 public struct RatingFoldResult: Sendable, Equatable, Codable {
     /// Root mean squared error on the fold's test ratings.
@@ -157,21 +99,32 @@ public enum CanonicalSplits {
 public enum RatingEvaluation {
     /// Fits `algorithm` on every split's training ratings and scores its test ratings.
     ///
-    /// Predictions are clipped to `context.ratingScale` (when known) before scoring.
-    /// - Parameter onFold: called after each fold with its index and figures.
-    /// - Throws: what the algorithm's fit throws.
-    public static func run(_ algorithm: any RatingAlgorithm, splits: [Split], context: RatingFitContext,
+    /// Predictions are clipped to the data set's rating scale (when known) before scoring.
+    /// - Parameters:
+    ///   - algorithm: a rating algorithm (its fitted model must be a ``RatingPredictor``).
+    ///   - hyperparameters: settings over the algorithm's defaults.
+    ///   - label: the name in tables and JSON (default: the algorithm's name).
+    ///   - dataset: the data set the splits come from (ids, side features, rating scale).
+    ///   - splits: the folds, over `dataset`'s index spaces.
+    ///   - context: seed, threads and observer of every fit (no validation data is passed).
+    ///   - onFold: called after each fold with its index and figures.
+    /// - Throws: ``TrainingError`` when the model cannot predict ratings, or what the fit throws.
+    public static func run(_ algorithm: any Algorithm, hyperparameters: Hyperparameters = [:], label: String? = nil,
+                           dataset: Dataset, splits: [Split], context: FitContext = FitContext(),
                            onFold: ((Int, RatingFoldResult) -> Void)? = nil) throws -> RatingEvaluationResult {
         var folds: [RatingFoldResult] = []
         for (f, split) in splits.enumerated() {
             let start = monotonicSeconds(), cpuStart = processCPUSeconds()
-            let predictor = try algorithm.fit(split.train, context: context)
+            let model = try algorithm.fit(TrainingData(dataset, training: split.train), hyperparameters: hyperparameters, context: context)
+            guard let predictor = model as? any RatingPredictor else {
+                throw TrainingError.invalidInput("\(algorithm.name) ranks items but does not predict ratings; evaluate it with the ranking task")
+            }
             let fitted = monotonicSeconds(), cpuFitted = processCPUSeconds()
             let test = split.test
             var predictions = [Float](repeating: 0, count: test.count)
             for k in 0..<test.count { predictions[k] = predictor.predict(user: test.users[k], item: test.items[k]) }
             let predicted = monotonicSeconds()
-            if let scale = context.ratingScale { for k in predictions.indices { predictions[k] = clip(predictions[k], scale) } }
+            if let scale = dataset.ratingScale { for k in predictions.indices { predictions[k] = clip(predictions[k], scale) } }
             let result = RatingFoldResult(
                 rmse: test.isEmpty ? .nan : RatingMetrics.rmse(predictions: predictions, targets: test.ratings),
                 mae: test.isEmpty ? .nan : RatingMetrics.mae(predictions: predictions, targets: test.ratings),
@@ -179,7 +132,7 @@ public enum RatingEvaluation {
             folds.append(result)
             onFold?(f, result)
         }
-        return RatingEvaluationResult(model: algorithm.name, folds: folds)
+        return RatingEvaluationResult(model: label ?? algorithm.name, folds: folds)
     }
 
     /// A Markdown table: one row per algorithm, mean ± std over folds of RMSE, MAE, fit and
@@ -229,60 +182,9 @@ public enum RatingEvaluation {
     static func format(_ x: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", x) }
 }
 
-/// The rating algorithms of this library by name (as in `--algorithms`).
-public enum RatingAlgorithms {
-    /// The names this catalogue knows.
-    public static let names = ["baseline", "baseline-sgd", "svd", "svdpp", "als", "knn-baseline", "best"]
-
-    /// The algorithm named `name` with its documented defaults, or `nil` when unknown here.
-    public static func named(_ name: String) -> (any RatingAlgorithm)? {
-        switch name {
-        case "baseline": return ConfiguredRatingAlgorithm(BaselineModel.Configuration.default)
-        case "baseline-sgd": return ConfiguredRatingAlgorithm(BaselineModel.Configuration.defaultSGD, name: "baseline-sgd")
-        case "svd": return ConfiguredRatingAlgorithm(SVDModel.Configuration.default)
-        case "svdpp": return ConfiguredRatingAlgorithm(SVDppModel.Configuration.default)
-        case "als": return ConfiguredRatingAlgorithm(ALSModel.Configuration.default)
-        case "knn-baseline": return ConfiguredRatingAlgorithm(KNNBaselineModel.Configuration.default)
-        // A new model plugs in with one line here (and its name in `names`).
-        case "best": return BayesianFMRatingAlgorithm()
-        default: return nil
-        }
-    }
-}
-
 /// CPU seconds used by the process so far (all threads).
 func processCPUSeconds() -> Double {
     var t = timespec()
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
     return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
-}
-
-/// `best`, the Bayesian factorization machine (``BayesianFactorizationMachine``), as a
-/// ``RatingAlgorithm``: it needs ``RatingFitContext/dataset`` for its side features and
-/// builds its implicit bags from the training fold only.
-public struct BayesianFMRatingAlgorithm: RatingAlgorithm {
-    /// The sampler settings. Default ``BayesianFactorizationMachine/Configuration/default``.
-    public var configuration: BayesianFactorizationMachine.Configuration
-    /// The seed used when the context gives none. Default 0.
-    public var seed: UInt64
-    public var name: String
-
-    /// Wraps a configuration (default: the documented one), named `best`.
-    public init(configuration: BayesianFactorizationMachine.Configuration = .default, seed: UInt64 = 0, name: String = "best") {
-        self.configuration = configuration
-        self.seed = seed
-        self.name = name
-    }
-
-    /// Fits on `training`.
-    /// - Throws: ``RatingTrainingError/invalidConfiguration(_:)`` without a data set in the
-    ///   context; the sampler's errors.
-    public func fit(_ training: Interactions, context: RatingFitContext) throws -> any RatingPredictor {
-        guard let dataset = context.dataset else {
-            throw RatingTrainingError.invalidConfiguration("\(name) needs the data set (user and item side features) in the fit context")
-        }
-        var c = configuration
-        if let threads = context.threads { c.threads = threads }
-        return try BayesianFactorizationMachine.fit(dataset: dataset, training: training, configuration: c, seed: context.seed ?? seed)
-    }
 }

@@ -36,41 +36,22 @@ public struct ALSModel: RatingModel, ItemEmbeddingModel, Equatable {
         public var seed: UInt64 = 0
         /// Threads for the solves (the result does not depend on it). Default: all cores.
         public var threads: Int = Parallelism.availableCores
-        /// Early stopping on validation ratings (per iteration). Default none.
-        public var earlyStopping: EarlyStopping? = nil
 
         /// The documented defaults.
         public static let `default` = Configuration()
 
         /// Creates a configuration (every argument defaults to ``default``).
         public init(factors: Int = 20, iterations: Int = 12, regularization: Float = 0.12, initStandardDeviation: Float = 0.1,
-                    seed: UInt64 = 0, threads: Int = Parallelism.availableCores, earlyStopping: EarlyStopping? = nil) {
+                    seed: UInt64 = 0, threads: Int = Parallelism.availableCores) {
             self.factors = factors; self.iterations = iterations; self.regularization = regularization
             self.initStandardDeviation = initStandardDeviation; self.seed = seed; self.threads = threads
-            self.earlyStopping = earlyStopping
-        }
-
-        public static var algorithmName: String { "als" }
-        public func seeded(_ seed: UInt64) -> Configuration { var c = self; c.seed = seed; return c }
-        public func threaded(_ threads: Int) -> Configuration { var c = self; c.threads = threads; return c }
-
-        public func setting(_ name: String, to value: Double) throws -> Configuration {
-            var c = self
-            switch name {
-            case "factors", "k": c.factors = try integerSetting(name, value)
-            case "iterations", "epochs": c.iterations = try integerSetting(name, value)
-            case "reg", "regularization", "lambda": c.regularization = Float(value)
-            case "init_std": c.initStandardDeviation = Float(value)
-            default: throw RatingTrainingError.invalidConfiguration("als has no parameter '\(name)' (factors, iterations, reg, init_std)")
-            }
-            return c
         }
 
         /// Fits by alternating exact solves.
         /// - Complexity: O(iterations × (ratings × k² + (users + items) × k³)).
-        public func fit(_ training: Interactions, options: RatingFitOptions) throws -> ALSModel {
+        package func fit(_ training: Interactions, options: RatingFitOptions) throws -> ALSModel {
             guard factors >= 1, iterations >= 0, regularization > 0 else {
-                throw RatingTrainingError.invalidConfiguration("als needs factors >= 1, iterations >= 0, reg > 0")
+                throw TrainingError.invalidInput("als needs embedding-dim >= 1, iterations >= 0, regularization > 0")
             }
             let stats = try RatingStatistics(training, options: options)
             var generator = SeededGenerator(seed: seed)
@@ -79,7 +60,7 @@ public struct ALSModel: RatingModel, ItemEmbeddingModel, Equatable {
             var q = FactorModelCore.randomRows(count: ni, factors: factors, standardDeviation: initStandardDeviation, generator: &generator)
             var bu = [Float](repeating: 0, count: nu), bi = [Float](repeating: 0, count: ni)
             let byUser = training.byUser(), byItem = training.byItem()
-            var loop = EpochLoop(epochs: iterations, earlyStopping: earlyStopping, observer: options.observer)
+            var loop = EpochLoop(epochs: iterations, earlyStopping: options.earlyStopping, observer: options.observer, unit: "iteration")
             var model = ALSModel(core: FactorModelCore(mean: stats.mean, userBias: bu, itemBias: bi, userRows: p, itemRows: q,
                                                        factors: factors, ratingRange: stats.range, metadata: stats.metadata))
             var best: ALSModel? = nil
@@ -102,7 +83,7 @@ public struct ALSModel: RatingModel, ItemEmbeddingModel, Equatable {
                 if isBest { best = model }
                 if stop { break }
             }
-            if earlyStopping != nil, let best { model = best }
+            if options.earlyStopping != nil, let best { model = best }
             model.regularization = regularization
             return model
         }
@@ -212,5 +193,43 @@ public struct ALSModel: RatingModel, ItemEmbeddingModel, Equatable {
     public init(archive: ModelArchive, path: String) throws {
         core = try FactorModelCore(archive: archive, path: path)
         regularization = Float(try archive.double("regularization", path: path))
+    }
+}
+
+/// The trainer of ``ALSModel`` (`als` in the catalog): biased factors by alternating exact solves.
+public struct ALS: Trainer {
+    public var configuration: ALSModel.Configuration
+    public init(_ configuration: ALSModel.Configuration = .default) { self.configuration = configuration }
+
+    public var name: String { "als" }
+    public var summary: String { "biased matrix factorisation by alternating least squares (Zhou et al. 2008)" }
+    public var task: AlgorithmTask { .rating }
+    public var usesValidation: Bool { true }
+    public var parameters: [HyperparameterSpec] {
+        let c = configuration
+        return [
+            .integer("embedding-dim", 1...4096, default: c.factors, help: "latent factors per user and item", symbol: "k", aliases: ["factors", "k"]),
+            .integer("iterations", 0...100_000, default: c.iterations, help: "alternating passes (users, then items)", aliases: ["epochs"]),
+            .real("regularization", 0...100_000, exclusiveLowerBound: true, default: Double(c.regularization),
+                  help: "L2 penalty per rating on biases and factors", symbol: "λ", aliases: ["reg", "lambda"]),
+            .real("init-stddev", 0...10, default: Double(c.initStandardDeviation), help: "standard deviation of the initial item factors",
+                  symbol: "σ", aliases: ["init_std"]),
+        ]
+    }
+
+    public func configured(_ r: HyperparameterReader) throws -> ALSModel.Configuration {
+        var c = configuration
+        c.factors = r.integer("embedding-dim")!
+        c.iterations = r.integer("iterations")!
+        c.regularization = r.float("regularization")!
+        c.initStandardDeviation = r.float("init-stddev")!
+        return c
+    }
+
+    public func fit(_ data: TrainingData, context: FitContext) throws -> ALSModel {
+        var c = configuration
+        c.seed = context.resolvedSeed(default: c.seed)
+        if let threads = context.threads { c.threads = threads }
+        return try c.fit(data.interactions, options: RatingFitOptions(data, context))
     }
 }

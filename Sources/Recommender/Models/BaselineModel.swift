@@ -45,8 +45,6 @@ public struct BaselineModel: RatingModel, Equatable {
         public var sgdRegularization: Float = 0.02
         /// Seed of the SGD shuffles. Default 0.
         public var seed: UInt64 = 0
-        /// Early stopping for SGD when validation ratings are given. Default none.
-        public var earlyStopping: EarlyStopping? = nil
 
         /// The documented defaults (ALS, 10 epochs, λ_u = λ_i = 5).
         public static let `default` = Configuration()
@@ -57,35 +55,16 @@ public struct BaselineModel: RatingModel, Equatable {
 
         /// Creates a configuration (every argument defaults to ``default``).
         public init(method: Method = .als, epochs: Int = 10, userRegularization: Float = 5, itemRegularization: Float = 5,
-                    learningRate: Float = 0.005, sgdRegularization: Float = 0.02, seed: UInt64 = 0,
-                    earlyStopping: EarlyStopping? = nil) {
+                    learningRate: Float = 0.005, sgdRegularization: Float = 0.02, seed: UInt64 = 0) {
             self.method = method; self.epochs = epochs; self.userRegularization = userRegularization
             self.itemRegularization = itemRegularization; self.learningRate = learningRate
-            self.sgdRegularization = sgdRegularization; self.seed = seed; self.earlyStopping = earlyStopping
-        }
-
-        public static var algorithmName: String { "baseline" }
-
-        public func seeded(_ seed: UInt64) -> Configuration { var c = self; c.seed = seed; return c }
-        public func threaded(_ threads: Int) -> Configuration { self }
-
-        public func setting(_ name: String, to value: Double) throws -> Configuration {
-            var c = self
-            switch name {
-            case "epochs": c.epochs = try integerSetting(name, value)
-            case "reg_u", "user_reg": c.userRegularization = Float(value)
-            case "reg_i", "item_reg": c.itemRegularization = Float(value)
-            case "lr": c.learningRate = Float(value)
-            case "reg": c.sgdRegularization = Float(value)
-            default: throw RatingTrainingError.invalidConfiguration("baseline has no parameter '\(name)' (epochs, reg_u, reg_i, lr, reg)")
-            }
-            return c
+            self.sgdRegularization = sgdRegularization; self.seed = seed
         }
 
         /// Fits the biases.
         /// - Complexity: O(epochs × ratings).
-        public func fit(_ training: Interactions, options: RatingFitOptions) throws -> BaselineModel {
-            guard epochs >= 0 else { throw RatingTrainingError.invalidConfiguration("epochs must be >= 0") }
+        package func fit(_ training: Interactions, options: RatingFitOptions) throws -> BaselineModel {
+            guard epochs >= 0 else { throw TrainingError.invalidInput("epochs must be >= 0") }
             let stats = try RatingStatistics(training, options: options)
             var bu = [Float](repeating: 0, count: training.userCount)
             var bi = [Float](repeating: 0, count: training.itemCount)
@@ -115,7 +94,7 @@ public struct BaselineModel: RatingModel, Equatable {
                             userBias bu: inout [Float], itemBias bi: inout [Float]) throws {
             var generator = SeededGenerator(seed: seed)
             var order = Array(0..<training.count)
-            var loop = EpochLoop(epochs: epochs, earlyStopping: earlyStopping, observer: options.observer)
+            var loop = EpochLoop(epochs: epochs, earlyStopping: options.earlyStopping, observer: options.observer)
             var best = (bu, bi)
             let mu = stats.mean, lr = learningRate, reg = sgdRegularization
             for epoch in (0..<epochs).map({ $0 + 1 }) {
@@ -144,7 +123,7 @@ public struct BaselineModel: RatingModel, Equatable {
                 if isBest { best = (bu, bi) }
                 if stop { break }
             }
-            if earlyStopping != nil, loop.bestEpoch > 0 { (bu, bi) = best }
+            if options.earlyStopping != nil, loop.bestEpoch > 0 { (bu, bi) = best }
         }
     }
 
@@ -245,5 +224,57 @@ public struct BaselineModel: RatingModel, Equatable {
         let lambda = Float(try archive.double("user_regularization", path: path))
         self.init(mean: common.mean, userBias: bu, itemBias: bi, ratingRange: common.range, metadata: common.metadata,
                   userRegularization: lambda)
+    }
+}
+
+/// The trainer of ``BaselineModel`` (`baseline` in the catalog): user and item biases by ALS or SGD.
+///
+/// Table rules kept from the command line: setting `learning-rate` without `method` selects SGD
+/// (ALS has no learning rate); `epochs` defaults to 10 for ALS and 20 for SGD; for ALS,
+/// `regularization` sets both λ_u and λ_i unless those are set themselves.
+public struct Baseline: Trainer {
+    public var configuration: BaselineModel.Configuration
+    public init(_ configuration: BaselineModel.Configuration = .default) { self.configuration = configuration }
+
+    public var name: String { "baseline" }
+    public var summary: String { "global mean + user and item biases (Koren 2010, Surprise's BaselineOnly)" }
+    public var task: AlgorithmTask { .rating }
+    public var usesValidation: Bool { true }
+    public var parameters: [HyperparameterSpec] {
+        let c = configuration
+        return [
+            .choice("method", BaselineModel.Configuration.Method.self, default: c.method,
+                    help: "als (exact alternating solves) or sgd; learning-rate alone selects sgd"),
+            .integer("epochs", 0...100_000, default: nil, help: "passes over the data (default 10 for als, 20 for sgd)"),
+            .real("user-regularization", 0...100_000, default: Double(c.userRegularization), help: "ALS penalty on user biases",
+                  symbol: "λ_u", aliases: ["reg_u", "user_reg"]),
+            .real("item-regularization", 0...100_000, default: Double(c.itemRegularization), help: "ALS penalty on item biases",
+                  symbol: "λ_i", aliases: ["reg_i", "item_reg"]),
+            .real("learning-rate", 0...10, exclusiveLowerBound: true, default: Double(c.learningRate), help: "SGD step size", symbol: "γ",
+                  aliases: ["lr"]),
+            .real("regularization", 0...100_000, default: Double(c.sgdRegularization),
+                  help: "SGD penalty on the biases (for als: sets both user- and item-regularization)", symbol: "λ", aliases: ["reg"]),
+        ]
+    }
+
+    public func configured(_ r: HyperparameterReader) throws -> BaselineModel.Configuration {
+        var c = configuration
+        if r.isSet("method") { c.method = r.choice("method")! } else if r.isSet("learning-rate") { c.method = .sgd }
+        c.epochs = r.integer("epochs") ?? (c.method == configuration.method ? c.epochs : (c.method == .sgd ? 20 : 10))
+        c.userRegularization = r.float("user-regularization")!
+        c.itemRegularization = r.float("item-regularization")!
+        c.learningRate = r.float("learning-rate")!
+        c.sgdRegularization = r.float("regularization")!
+        if c.method == .als, r.isSet("regularization") {
+            if !r.isSet("user-regularization") { c.userRegularization = c.sgdRegularization }
+            if !r.isSet("item-regularization") { c.itemRegularization = c.sgdRegularization }
+        }
+        return c
+    }
+
+    public func fit(_ data: TrainingData, context: FitContext) throws -> BaselineModel {
+        var c = configuration
+        c.seed = context.resolvedSeed(default: c.seed)
+        return try c.fit(data.interactions, options: RatingFitOptions(data, context))
     }
 }

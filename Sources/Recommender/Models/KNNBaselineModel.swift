@@ -47,31 +47,15 @@ public struct KNNBaselineModel: RatingModel, Equatable {
             self.baseline = baseline; self.threads = threads
         }
 
-        public static var algorithmName: String { "knn-baseline" }
-        public func seeded(_ seed: UInt64) -> Configuration { var c = self; c.baseline.seed = seed; return c }
-        public func threaded(_ threads: Int) -> Configuration { var c = self; c.threads = threads; return c }
-
-        public func setting(_ name: String, to value: Double) throws -> Configuration {
-            var c = self
-            switch name {
-            case "k", "neighbors": c.neighbors = try integerSetting(name, value)
-            case "min_k": c.minNeighbors = try integerSetting(name, value)
-            case "shrinkage": c.shrinkage = Float(value)
-            case "reg_u", "reg_i", "epochs": c.baseline = try c.baseline.setting(name, to: value)
-            default: throw RatingTrainingError.invalidConfiguration("knn-baseline has no parameter '\(name)' (k, min_k, shrinkage, reg_u, reg_i, epochs)")
-            }
-            return c
-        }
-
         /// Fits the baselines and the item–item similarities.
         /// - Complexity: O(Σ_u |R(u)|² + items²) time, O(items²) memory.
-        public func fit(_ training: Interactions, options: RatingFitOptions) throws -> KNNBaselineModel {
+        package func fit(_ training: Interactions, options: RatingFitOptions) throws -> KNNBaselineModel {
             guard neighbors >= 1, minNeighbors >= 0, shrinkage >= 0 else {
-                throw RatingTrainingError.invalidConfiguration("knn-baseline needs k >= 1, min_k >= 0, shrinkage >= 0")
+                throw TrainingError.invalidInput("knn-baseline needs neighbours >= 1, min-neighbours >= 0, shrinkage >= 0")
             }
             let bytes = Double(training.itemCount) * Double(training.itemCount) * 4
             guard bytes <= 4e9 else {
-                throw RatingTrainingError.invalidConfiguration(String(format: "knn-baseline keeps an item × item similarity matrix: %d items need %.1f GB; use svd or als for this data set", training.itemCount, bytes / 1e9))
+                throw TrainingError.invalidInput(String(format: "knn-baseline keeps an item × item similarity matrix: %d items need %.1f GB; use svd or als for this data set", training.itemCount, bytes / 1e9))
             }
             var baselineOptions = options
             baselineOptions.validation = nil
@@ -270,5 +254,48 @@ public struct KNNBaselineModel: RatingModel, Equatable {
         let k = try archive.int("neighbors", path: path), minK = try archive.int("min_neighbors", path: path)
         guard k >= 1, minK >= 0 else { throw PersistenceError.badSection(path: path, name: "neighbors", reason: "invalid k \(k) or min_k \(minK)") }
         self.init(baseline: base, similarities: sims, neighbors: k, minNeighbors: minK)
+    }
+}
+
+/// The trainer of ``KNNBaselineModel`` (`knn-baseline` in the catalog).
+public struct KNNBaseline: Trainer {
+    public var configuration: KNNBaselineModel.Configuration
+    public init(_ configuration: KNNBaselineModel.Configuration = .default) { self.configuration = configuration }
+
+    public var name: String { "knn-baseline" }
+    public var summary: String { "item-based k-NN on baseline residuals, Pearson-baseline similarity (Koren 2010)" }
+    public var task: AlgorithmTask { .rating }
+    public var parameters: [HyperparameterSpec] {
+        let c = configuration
+        return [
+            .integer("neighbours", 1...100_000, default: c.neighbors, help: "the most similar rated items used per prediction", symbol: "k",
+                     aliases: ["k", "neighbors"]),
+            .integer("min-neighbours", 0...100_000, default: c.minNeighbors, help: "fewer usable neighbours than this: the baseline alone",
+                     aliases: ["min_k"]),
+            .real("shrinkage", 0...1e9, default: Double(c.shrinkage), help: "shrinks similarities of items with few common users"),
+            .real("user-regularization", 0...100_000, default: Double(c.baseline.userRegularization), help: "baseline λ_u",
+                  symbol: "λ_u", aliases: ["reg_u"]),
+            .real("item-regularization", 0...100_000, default: Double(c.baseline.itemRegularization), help: "baseline λ_i",
+                  symbol: "λ_i", aliases: ["reg_i"]),
+            .integer("epochs", 0...100_000, default: c.baseline.epochs, help: "baseline ALS passes"),
+        ]
+    }
+
+    public func configured(_ r: HyperparameterReader) throws -> KNNBaselineModel.Configuration {
+        var c = configuration
+        c.neighbors = r.integer("neighbours")!
+        c.minNeighbors = r.integer("min-neighbours")!
+        c.shrinkage = r.float("shrinkage")!
+        c.baseline.userRegularization = r.float("user-regularization")!
+        c.baseline.itemRegularization = r.float("item-regularization")!
+        c.baseline.epochs = r.integer("epochs")!
+        return c
+    }
+
+    public func fit(_ data: TrainingData, context: FitContext) throws -> KNNBaselineModel {
+        var c = configuration
+        c.baseline.seed = context.resolvedSeed(default: c.baseline.seed)
+        if let threads = context.threads { c.threads = threads }
+        return try c.fit(data.interactions, options: RatingFitOptions(data, context))
     }
 }

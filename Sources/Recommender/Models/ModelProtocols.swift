@@ -31,10 +31,13 @@ public protocol HistoryScorer: Sendable {
 ///
 /// Conforming types store their parameters in a ``ModelArchive`` whose `kind` is
 /// ``kind``, together with the ``ModelMetadata`` needed to answer queries from the file
-/// alone. Register each conforming type in ``ModelRegistry/types``.
+/// alone. A model type is read back by the ``AlgorithmCatalog`` whose algorithm produces it
+/// (``Algorithm/modelTypes``).
 public protocol PersistableModel: Sendable {
     /// The algorithm name written in the file header (e.g. `"mf"`); unique per type.
     static var kind: String { get }
+    /// Kind names that files written by earlier versions carry for this type (read, never written).
+    static var formerKinds: [String] { get }
     /// The id maps, catalog and seen items of the training data.
     var metadata: ModelMetadata { get }
     /// The model as an archive (parameters + metadata).
@@ -45,11 +48,17 @@ public protocol PersistableModel: Sendable {
 }
 
 extension PersistableModel {
+    public static var formerKinds: [String] { [] }
+
     /// Writes the model file atomically.
     public func save(to url: URL) throws { try archive().write(to: url) }
 
     /// Reads a model file of this kind.
     public static func load(from url: URL) throws -> Self {
-        try Self(archive: ModelArchive(contentsOf: url, expectedKind: kind), path: url.path)
+        let archive = try ModelArchive(contentsOf: url)
+        guard archive.kind == kind || formerKinds.contains(archive.kind) else {
+            throw PersistenceError.wrongKind(path: url.path, found: archive.kind, expected: kind)
+        }
+        return try Self(archive: archive, path: url.path)
     }
 }

@@ -8,114 +8,47 @@ import Foundation
 // items u rated in training, R(i) the users who rated i; λ a regularisation weight; γ a
 // learning rate; e_ui = r_ui − r̂_ui the prediction error.
 
-/// Errors raised while fitting a rating model.
-public enum RatingTrainingError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// The training interactions are empty.
-    case emptyTraining
-    /// A configuration value is out of range.
-    case invalidConfiguration(String)
-    /// The parameters became NaN or infinite.
-    case diverged(epoch: Int, hint: String)
-
-    public var description: String {
-        switch self {
-        case .emptyTraining: return "cannot fit a rating model on no ratings"
-        case .invalidConfiguration(let m): return "invalid configuration: \(m)"
-        case let .diverged(epoch, hint): return "training diverged at epoch \(epoch): \(hint)"
-        }
-    }
-}
-
-/// One epoch's report from an iterative fit, passed to the observer.
-public struct TrainingProgress: Sendable, Equatable {
-    /// The epoch (or ALS iteration) just finished, 1-based.
-    public var epoch: Int
-    /// The number of epochs planned.
-    public var epochCount: Int
-    /// The training RMSE seen during the epoch (for SGD, accumulated while updating).
-    public var trainingRMSE: Double
-    /// The RMSE on the validation interactions, when some were given.
-    public var validationRMSE: Double?
-    /// Seconds since the fit started.
-    public var elapsedSeconds: Double
-    /// Estimated seconds until the planned last epoch (elapsed / epoch × remaining epochs).
-    public var estimatedRemainingSeconds: Double
-    /// Creates a report.
-    public init(epoch: Int, epochCount: Int, trainingRMSE: Double, validationRMSE: Double?, elapsedSeconds: Double,
-                estimatedRemainingSeconds: Double) {
-        self.epoch = epoch; self.epochCount = epochCount; self.trainingRMSE = trainingRMSE
-        self.validationRMSE = validationRMSE; self.elapsedSeconds = elapsedSeconds
-        self.estimatedRemainingSeconds = estimatedRemainingSeconds
-    }
-}
-
-/// Early stopping on a validation set: stop when the validation RMSE has not improved by more
-/// than ``minimumImprovement`` for ``patience`` epochs in a row, and restore the parameters of
-/// the best epoch.
-public struct EarlyStopping: Sendable, Equatable, Codable {
-    /// Epochs without improvement tolerated before stopping.
-    public var patience: Int
-    /// The smallest decrease of the validation RMSE that counts as an improvement.
-    public var minimumImprovement: Double
-    /// Creates an early-stopping rule.
-    public init(patience: Int = 3, minimumImprovement: Double = 1e-4) {
-        self.patience = patience
-        self.minimumImprovement = minimumImprovement
-    }
-}
-
-/// What a fit needs besides the configuration: ids, scale, validation data and an observer.
-public struct RatingFitOptions: Sendable {
+/// What a rating model's fit needs besides the configuration: ids, scale, validation data,
+/// early stopping and an observer (built from ``TrainingData`` and ``FitContext``).
+package struct RatingFitOptions: Sendable {
     /// The id maps, catalog and rating scale stored in the model; `nil` gives placeholder ids
-    /// (`"0"`, `"1"`, ...), fine for evaluation.
+    /// (`"0"`, `"1"`, ...), for tests of the numerical core only.
     public var metadata: ModelMetadata?
     /// The scale predictions are clipped to; `nil` uses the metadata's scale, else the range
     /// of the training ratings.
     public var ratingScale: ClosedRange<Float>?
     /// Held-out ratings scored after every epoch (reported, and used by early stopping).
     public var validation: Interactions?
+    /// Stop when the validation RMSE stops improving.
+    public var earlyStopping: EarlyStopping?
     /// Called after every epoch, on the fitting thread.
-    public var observer: (@Sendable (TrainingProgress) -> Void)?
+    public var observer: TrainingObserver?
 
     /// Creates options.
     public init(metadata: ModelMetadata? = nil, ratingScale: ClosedRange<Float>? = nil, validation: Interactions? = nil,
-                observer: (@Sendable (TrainingProgress) -> Void)? = nil) {
+                earlyStopping: EarlyStopping? = nil, observer: TrainingObserver? = nil) {
         self.metadata = metadata
         self.ratingScale = ratingScale
         self.validation = validation
+        self.earlyStopping = earlyStopping
         self.observer = observer
     }
+
+    /// The options of a fit on `data` in `context`.
+    public init(_ data: TrainingData, _ context: FitContext) {
+        self.init(metadata: data.metadata, ratingScale: data.dataset.ratingScale, validation: context.validation,
+                  earlyStopping: context.earlyStopping, observer: context.observer)
+    }
 }
 
-/// The configuration of a rating model: it fits a fitted model value from ratings.
-public protocol RatingModelConfiguration: Sendable {
+/// The configuration of a rating model: it fits a fitted model value from ratings. The public
+/// entry point is the model's ``Trainer`` (e.g. ``SVD``); this is the numerical core it calls.
+package protocol RatingModelConfiguration: Sendable {
     /// The fitted model type.
     associatedtype Model: RatingModel
-    /// The algorithm name (as in `--algorithms`).
-    static var algorithmName: String { get }
     /// Fits the model on `training`.
-    /// - Throws: ``RatingTrainingError``.
+    /// - Throws: ``TrainingError``.
     func fit(_ training: Interactions, options: RatingFitOptions) throws -> Model
-    /// Returns a copy with the named hyper-parameter set (for `recommender tune`).
-    /// - Throws: ``RatingTrainingError/invalidConfiguration(_:)`` for an unknown name.
-    func setting(_ name: String, to value: Double) throws -> Self
-    /// A copy using `seed` for every random choice.
-    func seeded(_ seed: UInt64) -> Self
-    /// A copy using at most `threads` threads (1 = deterministic single-thread mode).
-    func threaded(_ threads: Int) -> Self
-}
-
-extension RatingModelConfiguration {
-    /// Fits the model on `training` with placeholder ids.
-    public func fit(_ training: Interactions) throws -> Model { try fit(training, options: RatingFitOptions()) }
-
-    /// Fits the model on `training`, a subset of `dataset`'s interactions; the model keeps the
-    /// data set's ids, catalog and rating scale.
-    public func fit(_ dataset: Dataset, training: Interactions, validation: Interactions? = nil,
-                    observer: (@Sendable (TrainingProgress) -> Void)? = nil) throws -> Model {
-        try fit(training, options: RatingFitOptions(metadata: ModelMetadata(dataset: dataset, training: training),
-                                                    ratingScale: dataset.ratingScale, validation: validation, observer: observer))
-    }
 }
 
 /// A fitted explicit-rating model: predicts with fallbacks, scores all items, folds in new
@@ -172,7 +105,7 @@ struct RatingStatistics {
     var metadata: ModelMetadata
 
     init(_ training: Interactions, options: RatingFitOptions) throws {
-        guard !training.isEmpty else { throw RatingTrainingError.emptyTraining }
+        guard !training.isEmpty else { throw TrainingError.emptyTraining }
         mean = training.meanRating
         var lo = Float.infinity, hi = -Float.infinity
         for r in training.ratings { lo = min(lo, r); hi = max(hi, r) }
@@ -199,7 +132,9 @@ struct RatingStatistics {
 struct EpochLoop {
     let epochs: Int
     let earlyStopping: EarlyStopping?
-    let observer: (@Sendable (TrainingProgress) -> Void)?
+    let observer: TrainingObserver?
+    /// What a step is called in reports (`epoch` for SGD, `iteration` for ALS).
+    var unit = "epoch"
     let start = monotonicSeconds()
     var bestRMSE = Double.infinity
     var bestEpoch = 0
@@ -209,11 +144,13 @@ struct EpochLoop {
     mutating func finish(epoch: Int, trainingSSE: Double, count: Int, validationRMSE: Double?) throws -> (isBest: Bool, stop: Bool) {
         let trainingRMSE = (trainingSSE / Double(max(count, 1))).squareRoot()
         guard trainingRMSE.isFinite else {
-            throw RatingTrainingError.diverged(epoch: epoch, hint: "lower the learning rate or raise the regularisation")
+            throw TrainingError.diverged(iteration: epoch, hint: "lower learning-rate or raise regularization")
         }
-        let elapsed = monotonicSeconds() - start
-        observer?(TrainingProgress(epoch: epoch, epochCount: epochs, trainingRMSE: trainingRMSE, validationRMSE: validationRMSE,
-                                   elapsedSeconds: elapsed, estimatedRemainingSeconds: elapsed / Double(epoch) * Double(epochs - epoch)))
+        if let observer {
+            var metrics = [TrainingMetric("train_rmse", trainingRMSE)]
+            if let validationRMSE { metrics.append(TrainingMetric("validation_rmse", validationRMSE)) }
+            observer(TrainingEvent(step: epoch, stepCount: epochs, unit: unit, metrics: metrics, elapsedSeconds: monotonicSeconds() - start))
+        }
         guard let validationRMSE, let rule = earlyStopping else { return (false, false) }
         if validationRMSE < bestRMSE - rule.minimumImprovement {
             bestRMSE = validationRMSE; bestEpoch = epoch; epochsWithoutImprovement = 0
@@ -265,12 +202,23 @@ extension ModelMetadata {
     }
 }
 
-/// Parses a hyper-parameter value that must be a positive integer.
-func integerSetting(_ name: String, _ value: Double) throws -> Int {
-    guard value >= 0, value == value.rounded(), value < 1e9 else {
-        throw RatingTrainingError.invalidConfiguration("\(name) must be a non-negative integer, got \(value)")
+/// The hyper-parameter table shared by the SGD biased-factor models (`svd`, `svdpp`).
+enum BiasedFactorTable {
+    static func sgd(_ factors: Int, _ epochs: Int, _ learningRate: Float, _ regularization: Float, _ initStandardDeviation: Float,
+                    _ learningRateDecay: Float) -> [HyperparameterSpec] {
+        [
+            .integer("embedding-dim", 1...4096, default: factors, help: "latent factors per user and item", symbol: "k", aliases: ["factors", "k"]),
+            .integer("epochs", 0...100_000, default: epochs, help: "passes over the training ratings"),
+            .real("learning-rate", 0...10, exclusiveLowerBound: true, default: Double(learningRate), help: "SGD step size", symbol: "γ",
+                  aliases: ["lr", "learning_rate"]),
+            .real("regularization", 0...10_000, default: Double(regularization), help: "L2 penalty on biases and factors", symbol: "λ",
+                  aliases: ["reg"]),
+            .real("init-stddev", 0...10, default: Double(initStandardDeviation), help: "standard deviation of the initial factors",
+                  symbol: "σ", aliases: ["init_std"]),
+            .real("learning-rate-decay", 0...1, exclusiveLowerBound: true, default: Double(learningRateDecay),
+                  help: "the step size of epoch e is γ·decay^(e−1)", aliases: ["lr_decay"]),
+        ]
     }
-    return Int(value)
 }
 
 /// Regularised least squares for one user row against frozen item rows (fold-in).

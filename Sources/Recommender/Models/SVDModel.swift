@@ -46,8 +46,6 @@ public struct SVDModel: RatingModel, ItemEmbeddingModel, Equatable {
         public var seed: UInt64 = 0
         /// Threads: 1 = sequential; T ≥ 2 = blocked parallel SGD (see the type's documentation). Default 1.
         public var threads: Int = 1
-        /// Early stopping on the validation ratings passed to `fit`. Default none.
-        public var earlyStopping: EarlyStopping? = nil
 
         /// The documented defaults (k 100, 20 epochs, γ 0.015, λ 0.08, σ 0.1).
         public static let `default` = Configuration()
@@ -56,36 +54,16 @@ public struct SVDModel: RatingModel, ItemEmbeddingModel, Equatable {
 
         /// Creates a configuration (every argument defaults to ``default``).
         public init(factors: Int = 100, epochs: Int = 20, learningRate: Float = 0.015, regularization: Float = 0.08,
-                    initStandardDeviation: Float = 0.1, seed: UInt64 = 0, threads: Int = 1, earlyStopping: EarlyStopping? = nil) {
+                    initStandardDeviation: Float = 0.1, seed: UInt64 = 0, threads: Int = 1) {
             self.factors = factors; self.epochs = epochs; self.learningRate = learningRate; self.regularization = regularization
             self.initStandardDeviation = initStandardDeviation; self.seed = seed; self.threads = threads
-            self.earlyStopping = earlyStopping
         }
 
-        public static var algorithmName: String { "svd" }
-        public func seeded(_ seed: UInt64) -> Configuration { var c = self; c.seed = seed; return c }
-        public func threaded(_ threads: Int) -> Configuration { var c = self; c.threads = threads; return c }
-
-        public func setting(_ name: String, to value: Double) throws -> Configuration {
-            var c = self
-            switch name {
-            case "factors", "k": c.factors = try integerSetting(name, value)
-            case "epochs": c.epochs = try integerSetting(name, value)
-            case "lr", "learning_rate": c.learningRate = Float(value)
-            case "reg", "regularization": c.regularization = Float(value)
-            case "init_std": c.initStandardDeviation = Float(value)
-            case "lr_decay": c.learningRateDecay = Float(value)
-            default: throw RatingTrainingError.invalidConfiguration("svd has no parameter '\(name)' (factors, epochs, lr, lr_decay, reg, init_std)")
-            }
-            return c
-        }
-
-        /// Fits the model by SGD.
         /// - Complexity: O(epochs × ratings × factors).
-        /// - Throws: ``RatingTrainingError``.
-        public func fit(_ training: Interactions, options: RatingFitOptions) throws -> SVDModel {
+        /// - Throws: ``TrainingError``.
+        package func fit(_ training: Interactions, options: RatingFitOptions) throws -> SVDModel {
             guard factors >= 1, epochs >= 0, learningRate > 0, regularization >= 0, learningRateDecay > 0 else {
-                throw RatingTrainingError.invalidConfiguration("svd needs factors >= 1, epochs >= 0, lr > 0, lr_decay > 0, reg >= 0")
+                throw TrainingError.invalidInput("svd needs embedding-dim >= 1, epochs >= 0, learning-rate > 0, learning-rate-decay > 0, regularization >= 0")
             }
             let stats = try RatingStatistics(training, options: options)
             var generator = SeededGenerator(seed: seed)
@@ -103,7 +81,7 @@ public struct SVDModel: RatingModel, ItemEmbeddingModel, Equatable {
             let Q = AlignedRows(q, count: training.itemCount, factors: factors)
             defer { P.deallocate(); Q.deallocate() }
             let stride = P.stride
-            var loop = EpochLoop(epochs: epochs, earlyStopping: earlyStopping, observer: options.observer)
+            var loop = EpochLoop(epochs: epochs, earlyStopping: options.earlyStopping, observer: options.observer)
             var best: (p: [Float], q: [Float], bu: [Float], bi: [Float])? = nil
             let mu = stats.mean, reg = regularization
             var lr = learningRate / learningRateDecay
@@ -173,7 +151,7 @@ public struct SVDModel: RatingModel, ItemEmbeddingModel, Equatable {
                 if stop { break }
             }
             p = P.padded(); q = Q.padded()
-            if earlyStopping != nil, let best { (p, q, bu, bi) = best }
+            if options.earlyStopping != nil, let best { (p, q, bu, bi) = best }
             model.core.userBias = bu; model.core.itemBias = bi; model.core.userRows = p; model.core.itemRows = q
             model.regularization = regularization
             return model
@@ -293,5 +271,38 @@ struct SGDPass {
             FactorKernels.sgdPairUpdate(pu, qi, error: err, learningRate: lr, regularization: reg, stride)
         }
         return sse
+    }
+}
+
+
+/// The trainer of ``SVDModel`` (`svd` in the catalog).
+public struct SVD: Trainer {
+    public var configuration: SVDModel.Configuration
+    public init(_ configuration: SVDModel.Configuration = .default) { self.configuration = configuration }
+
+    public var name: String { "svd" }
+    public var summary: String { "biased matrix factorisation by SGD (Funk 2006; Koren, Bell, Volinsky 2009)" }
+    public var task: AlgorithmTask { .rating }
+    public var usesValidation: Bool { true }
+    public var parameters: [HyperparameterSpec] { BiasedFactorTable.sgd(configuration.factors, configuration.epochs, configuration.learningRate,
+                                                                       configuration.regularization, configuration.initStandardDeviation,
+                                                                       configuration.learningRateDecay) }
+
+    public func configured(_ r: HyperparameterReader) throws -> SVDModel.Configuration {
+        var c = configuration
+        c.factors = r.integer("embedding-dim")!
+        c.epochs = r.integer("epochs")!
+        c.learningRate = r.float("learning-rate")!
+        c.regularization = r.float("regularization")!
+        c.initStandardDeviation = r.float("init-stddev")!
+        c.learningRateDecay = r.float("learning-rate-decay")!
+        return c
+    }
+
+    public func fit(_ data: TrainingData, context: FitContext) throws -> SVDModel {
+        var c = configuration
+        c.seed = context.resolvedSeed(default: c.seed)
+        if let threads = context.threads { c.threads = threads }
+        return try c.fit(data.interactions, options: RatingFitOptions(data, context))
     }
 }

@@ -48,8 +48,6 @@ public struct SVDppModel: RatingModel, ItemEmbeddingModel, Equatable {
         public var seed: UInt64 = 0
         /// Threads (ignored: sequential). Default 1.
         public var threads: Int = 1
-        /// Early stopping on validation ratings. Default none.
-        public var earlyStopping: EarlyStopping? = nil
 
         /// The documented defaults (k 20, 40 epochs, γ 0.01, λ 0.1, σ 0.1).
         public static let `default` = Configuration()
@@ -58,35 +56,16 @@ public struct SVDppModel: RatingModel, ItemEmbeddingModel, Equatable {
 
         /// Creates a configuration (every argument defaults to ``default``).
         public init(factors: Int = 20, epochs: Int = 40, learningRate: Float = 0.01, regularization: Float = 0.1,
-                    initStandardDeviation: Float = 0.1, seed: UInt64 = 0, threads: Int = 1, earlyStopping: EarlyStopping? = nil) {
+                    initStandardDeviation: Float = 0.1, seed: UInt64 = 0, threads: Int = 1) {
             self.factors = factors; self.epochs = epochs; self.learningRate = learningRate; self.regularization = regularization
             self.initStandardDeviation = initStandardDeviation; self.seed = seed; self.threads = threads
-            self.earlyStopping = earlyStopping
-        }
-
-        public static var algorithmName: String { "svdpp" }
-        public func seeded(_ seed: UInt64) -> Configuration { var c = self; c.seed = seed; return c }
-        public func threaded(_ threads: Int) -> Configuration { var c = self; c.threads = threads; return c }
-
-        public func setting(_ name: String, to value: Double) throws -> Configuration {
-            var c = self
-            switch name {
-            case "factors", "k": c.factors = try integerSetting(name, value)
-            case "epochs": c.epochs = try integerSetting(name, value)
-            case "lr", "learning_rate": c.learningRate = Float(value)
-            case "reg", "regularization": c.regularization = Float(value)
-            case "init_std": c.initStandardDeviation = Float(value)
-            case "lr_decay": c.learningRateDecay = Float(value)
-            default: throw RatingTrainingError.invalidConfiguration("svdpp has no parameter '\(name)' (factors, epochs, lr, lr_decay, reg, init_std)")
-            }
-            return c
         }
 
         /// Fits SVD++ by SGD, grouped by user.
         /// - Complexity: O(epochs × ratings × factors).
-        public func fit(_ training: Interactions, options: RatingFitOptions) throws -> SVDppModel {
+        package func fit(_ training: Interactions, options: RatingFitOptions) throws -> SVDppModel {
             guard factors >= 1, epochs >= 0, learningRate > 0, regularization >= 0, learningRateDecay > 0 else {
-                throw RatingTrainingError.invalidConfiguration("svdpp needs factors >= 1, epochs >= 0, lr > 0, lr_decay > 0, reg >= 0")
+                throw TrainingError.invalidInput("svdpp needs factors >= 1, epochs >= 0, lr > 0, lr_decay > 0, reg >= 0")
             }
             let stats = try RatingStatistics(training, options: options)
             let nu = training.userCount, ni = training.itemCount
@@ -101,7 +80,7 @@ public struct SVDppModel: RatingModel, ItemEmbeddingModel, Equatable {
             var positions = Array(0..<byUser.nonZeroCount)
             var userOrder = (0..<nu).filter { byUser.count(ofRow: $0) > 0 }
             var z = [Float](repeating: 0, count: rowStride), g = [Float](repeating: 0, count: rowStride)
-            var loop = EpochLoop(epochs: epochs, earlyStopping: earlyStopping, observer: options.observer)
+            var loop = EpochLoop(epochs: epochs, earlyStopping: options.earlyStopping, observer: options.observer)
             var best: (p: [Float], q: [Float], y: [Float], bu: [Float], bi: [Float])? = nil
             let mu = stats.mean, reg = regularization
             var lr = learningRate / learningRateDecay
@@ -183,7 +162,7 @@ public struct SVDppModel: RatingModel, ItemEmbeddingModel, Equatable {
                 if isBest { best = (p, q, y, bu, bi) }
                 if stop { break }
             }
-            if earlyStopping != nil, let best { (p, q, y, bu, bi) = best }
+            if options.earlyStopping != nil, let best { (p, q, y, bu, bi) = best }
             model.core.userBias = bu; model.core.itemBias = bi; model.core.userRows = p; model.core.itemRows = q
             model.implicitRows = y
             model.core.userOffsets = SVDppModel.implicitTerms(y, seen: byUser, stride: rowStride)
@@ -284,5 +263,37 @@ public struct SVDppModel: RatingModel, ItemEmbeddingModel, Equatable {
         core.userOffsets = Self.implicitTerms(implicitRows, seen: core.metadata.seen, stride: core.stride)
         self.core = core
         regularization = Float(try archive.double("regularization", path: path))
+    }
+}
+
+/// The trainer of ``SVDppModel`` (`svdpp` in the catalog).
+public struct SVDpp: Trainer {
+    public var configuration: SVDppModel.Configuration
+    public init(_ configuration: SVDppModel.Configuration = .default) { self.configuration = configuration }
+
+    public var name: String { "svdpp" }
+    public var summary: String { "SVD with implicit feedback from the rated items (Koren 2008)" }
+    public var task: AlgorithmTask { .rating }
+    public var usesValidation: Bool { true }
+    public var parameters: [HyperparameterSpec] { BiasedFactorTable.sgd(configuration.factors, configuration.epochs, configuration.learningRate,
+                                                                       configuration.regularization, configuration.initStandardDeviation,
+                                                                       configuration.learningRateDecay) }
+
+    public func configured(_ r: HyperparameterReader) throws -> SVDppModel.Configuration {
+        var c = configuration
+        c.factors = r.integer("embedding-dim")!
+        c.epochs = r.integer("epochs")!
+        c.learningRate = r.float("learning-rate")!
+        c.regularization = r.float("regularization")!
+        c.initStandardDeviation = r.float("init-stddev")!
+        c.learningRateDecay = r.float("learning-rate-decay")!
+        return c
+    }
+
+    public func fit(_ data: TrainingData, context: FitContext) throws -> SVDppModel {
+        var c = configuration
+        c.seed = context.resolvedSeed(default: c.seed)
+        if let threads = context.threads { c.threads = threads }
+        return try c.fit(data.interactions, options: RatingFitOptions(data, context))
     }
 }

@@ -53,7 +53,7 @@ import Foundation
 /// "Scaling Factorization Machines to Relational Data", VLDB 2013; Salakhutdinov & Mnih,
 /// "Bayesian Probabilistic Matrix Factorization using MCMC", ICML 2008; Koren,
 /// "Factorization Meets the Neighborhood", KDD 2008 (the implicit-feedback term).
-public enum BayesianFactorizationMachine {
+public struct BayesianFactorizationMachine: Trainer {
     /// How the implicit-feedback bags are normalised.
     public enum ImplicitNormalization: String, Sendable, CaseIterable, Codable {
         /// x = 1/√n (SVD++).
@@ -135,33 +135,6 @@ public enum BayesianFactorizationMachine {
     }
 
     /// What the sampler reports after each sweep.
-    public struct Progress: Sendable {
-        /// The sweep just finished (1-based).
-        public var sample: Int
-        /// The total number of sweeps.
-        public var samples: Int
-        /// The sampled noise standard deviation 1/√α.
-        public var noiseStandardDeviation: Double
-        /// The RMSE on the validation interactions of the running average of predictions
-        /// (after burn-in; of the current sample before), when validation data were given.
-        public var validationRMSE: Double?
-        /// Seconds since the fit started.
-        public var elapsedSeconds: Double
-    }
-
-    /// Errors raised by ``fit(dataset:training:implicit:configuration:seed:validation:progress:)``.
-    public enum FitError: Error, Equatable, Sendable, CustomStringConvertible {
-        /// A setting is out of range.
-        case invalidConfiguration(String)
-        /// There is nothing to train on.
-        case emptyTraining
-        public var description: String {
-            switch self {
-            case .invalidConfiguration(let s): "invalid Bayesian FM configuration: \(s)"
-            case .emptyTraining: "no training ratings"
-            }
-        }
-    }
 
     /// Runs the Gibbs sampler and returns the posterior-averaged model.
     ///
@@ -178,23 +151,23 @@ public enum BayesianFactorizationMachine {
     ///   - validation: optional held-out ratings, only used to report progress.
     ///   - progress: called after each sweep.
     /// - Returns: the fitted model.
-    /// - Throws: ``FitError``.
+    /// - Throws: ``TrainingError``.
     /// - Complexity: O(samples · (|R| k² + F k³)) for |R| ratings and F features.
-    public static func fit(dataset: Dataset, training: Interactions, implicit: Interactions? = nil,
-                           configuration: Configuration = .default, seed: UInt64 = 0,
-                           validation: Interactions? = nil,
-                           progress: ((Progress) -> Void)? = nil) throws -> BayesianFactorizationMachineModel {
+    package static func fit(dataset: Dataset, training: Interactions, implicit: Interactions? = nil,
+                            configuration: Configuration = .default, seed: UInt64 = 0,
+                            validation: Interactions? = nil,
+                            observer: TrainingObserver? = nil) throws -> BayesianFactorizationMachineModel {
         let c = configuration
-        guard c.rank >= 1, c.rank <= 256 else { throw FitError.invalidConfiguration("rank must be in 1...256") }
+        guard c.rank >= 1, c.rank <= 256 else { throw TrainingError.invalidInput("bayesian-fm: embedding-dim must be in 1...256") }
         guard c.samples >= 1, c.burnIn >= 0, c.burnIn < c.samples else {
-            throw FitError.invalidConfiguration("need samples >= 1 and 0 <= burnIn < samples")
+            throw TrainingError.invalidInput("bayesian-fm needs samples >= 1 and 0 <= burn-in < samples")
         }
-        guard c.thinning >= 1 else { throw FitError.invalidConfiguration("thinning must be >= 1") }
-        guard !training.isEmpty else { throw FitError.emptyTraining }
+        guard c.thinning >= 1 else { throw TrainingError.invalidInput("bayesian-fm: thinning must be >= 1") }
+        guard !training.isEmpty else { throw TrainingError.emptyTraining }
         for (name, x) in [("training", training), ("implicit", implicit), ("validation", validation)] {
             guard let x else { continue }
             guard x.userCount == dataset.userCount, x.itemCount == dataset.itemCount else {
-                throw FitError.invalidConfiguration("\(name) interactions are not over the data set's users and items")
+                throw TrainingError.invalidInput("\(name) interactions are not over the data set's users and items")
             }
         }
         let start = DispatchTime.now().uptimeNanoseconds
@@ -253,7 +226,7 @@ public enum BayesianFactorizationMachine {
                     idPriorPrecision[cc] += sampler.users.lambda[userBlock.idGroup * D + cc]
                 }
             }
-            if let progress {
+            if let observer {
                 var rmse: Double? = nil
                 if let v = validation, !v.isEmpty {
                     var sse = 0.0
@@ -270,9 +243,10 @@ public enum BayesianFactorizationMachine {
                     }
                     rmse = (sse / Double(v.count)).squareRoot()
                 }
-                progress(Progress(sample: s + 1, samples: c.samples, noiseStandardDeviation: 1 / sampler.alpha.squareRoot(),
-                                  validationRMSE: rmse,
-                                  elapsedSeconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))
+                var metrics = [TrainingMetric("noise_sd", 1 / sampler.alpha.squareRoot())]
+                if let rmse { metrics.append(TrainingMetric("validation_rmse", rmse)) }
+                observer(TrainingEvent(step: s + 1, stepCount: c.samples, unit: "sweep", metrics: metrics,
+                                       elapsedSeconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))
             }
         }
         let inv = 1 / Float(averaged)
@@ -289,5 +263,78 @@ public enum BayesianFactorizationMachine {
             userPriorPrecision: idPriorPrecision.map { Float($0 / Double(averaged)) })
         return BayesianFactorizationMachineModel(metadata: ModelMetadata(dataset: dataset, training: training),
                                                  parameters: parameters)
+    }
+
+    // MARK: the trainer
+
+    /// The sampler settings used by ``fit(_:context:)``.
+    public var configuration: Configuration
+    /// Which interactions form the implicit-feedback bags.
+    public var implicitSource: ImplicitSource
+
+    /// Where the implicit-feedback bags come from.
+    public enum ImplicitSource: String, Sendable, CaseIterable, Codable {
+        /// The training interactions only (the clean protocol; the default).
+        case training
+        /// Every interaction of the data set: the common "implicit feedback from the set of
+        /// rated items" variant, which leaks which items are in a test set (not their ratings).
+        case all
+    }
+
+    public init(_ configuration: Configuration) { self.init(configuration, implicitSource: .training) }
+
+    /// A trainer with these settings (default: the documented ones, implicit bags from training).
+    public init(_ configuration: Configuration = .default, implicitSource: ImplicitSource = .training) {
+        self.configuration = configuration
+        self.implicitSource = implicitSource
+    }
+
+    public var name: String { "bayesian-fm" }
+    public var summary: String { "Bayesian factorization machine with side features and implicit bags, Gibbs sampling (Rendle 2012)" }
+    public var task: AlgorithmTask { .rating }
+    public var usesValidation: Bool { true }
+    public var parameters: [HyperparameterSpec] {
+        let c = configuration
+        return [
+            .integer("embedding-dim", 1...256, default: c.rank, help: "rank of the pairwise interactions", symbol: "k", aliases: ["rank", "factors"]),
+            .integer("samples", 1...1_000_000, default: c.samples, help: "Gibbs sweeps", aliases: ["iterations"]),
+            .integer("burn-in", 0...1_000_000, default: nil,
+                     help: "sweeps discarded before averaging (default \(c.burnIn), or samples/10 when samples is smaller than ten times that)"),
+            .integer("thinning", 1...10_000, default: c.thinning, help: "keep every n-th sweep after burn-in"),
+            .real("init-stddev", 0...10, default: Double(c.initStandardDeviation), help: "standard deviation of the initial factors", symbol: "σ"),
+            .flag("user-side-features", default: c.userSideFeatures, help: "age, gender, occupation, zip prefix of users"),
+            .flag("item-side-features", default: c.itemSideFeatures, help: "genres and year of items"),
+            .flag("user-implicit", default: c.userImplicitFeedback, help: "each user's bag of rated items (SVD++'s implicit term)"),
+            .flag("item-implicit", default: c.itemImplicitFeedback, help: "each item's bag of raters"),
+            .choice("implicit-source", ImplicitSource.self, default: implicitSource, help: "training (clean) or all (leaks test membership)"),
+        ]
+    }
+
+    public func configured(_ r: HyperparameterReader) throws -> Configuration {
+        var c = configuration
+        c.rank = r.integer("embedding-dim")!
+        c.samples = r.integer("samples")!
+        c.burnIn = r.integer("burn-in") ?? (r.isSet("samples") ? min(configuration.burnIn, max(0, c.samples / 10)) : configuration.burnIn)
+        c.thinning = r.integer("thinning")!
+        c.initStandardDeviation = r.float("init-stddev")!
+        c.userSideFeatures = r.flag("user-side-features")!
+        c.itemSideFeatures = r.flag("item-side-features")!
+        c.userImplicitFeedback = r.flag("user-implicit")!
+        c.itemImplicitFeedback = r.flag("item-implicit")!
+        return c
+    }
+
+    public func fit(_ data: TrainingData, hyperparameters: Hyperparameters, context: FitContext) throws -> any FittedModel {
+        let r = try reader(hyperparameters)
+        return try BayesianFactorizationMachine(configured(r), implicitSource: r.choice("implicit-source")!).fit(data, context: context)
+    }
+
+    public func fit(_ data: TrainingData, context: FitContext) throws -> BayesianFactorizationMachineModel {
+        var c = configuration
+        if let threads = context.threads { c.threads = threads }
+        return try Self.fit(dataset: data.dataset, training: data.interactions,
+                            implicit: implicitSource == .all ? data.dataset.interactions : nil,
+                            configuration: c, seed: context.resolvedSeed(default: 0), validation: context.validation,
+                            observer: context.observer)
     }
 }

@@ -30,7 +30,9 @@ public struct BayesianFactorizationMachineModel: RatingPredictor, ItemScorer, Hi
     }
 
     /// The algorithm name in model files: `"best"`.
-    public static let kind = "best"
+    public static let kind = "bayesian-fm"
+    /// Files written before the catalog named this kind `best`.
+    public static let formerKinds = ["best"]
     /// The id maps, catalog, seen items and rating scale of the training data.
     public let metadata: ModelMetadata
     let parameters: Parameters

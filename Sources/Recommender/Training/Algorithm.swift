@@ -1,0 +1,190 @@
+import Foundation
+
+/// What an algorithm is for; it decides which evaluation ranks it and which outputs apply.
+public enum AlgorithmTask: String, Sendable, CaseIterable, Codable {
+    /// Predicting ratings (RMSE, MAE); the fitted model is a ``RatingPredictor``.
+    case rating
+    /// Ranking items per user (precision, recall, NDCG); the fitted model is an ``ItemScorer``.
+    case ranking
+}
+
+/// What a fitted model of the catalog is: saved to and read from a model file, scoring items.
+public typealias FittedModel = PersistableModel & ItemScorer
+
+/// The one training contract: an algorithm declares its hyper-parameters in a table and fits
+/// a model from training data, settings and a fit context.
+///
+/// The table (``parameters``) drives the command line, tuning, validation, the documentation
+/// and the HTTP API. Add an algorithm by writing a type conforming to this protocol next to
+/// its model, and one line in ``AlgorithmCatalog/standard`` (or ``AlgorithmCatalog/register(_:)``
+/// from outside the package).
+public protocol Algorithm: Sendable {
+    /// The name used everywhere (`--algorithm`, `--algorithms`, the HTTP API); unique in a catalog.
+    var name: String { get }
+    /// One line saying what it is, with its paper.
+    var summary: String { get }
+    /// What it is for.
+    var task: AlgorithmTask { get }
+    /// Its hyper-parameters with bounds and defaults.
+    var parameters: [HyperparameterSpec] { get }
+    /// The model types its fits produce (read back from files by ``PersistableModel/kind``).
+    var modelTypes: [any PersistableModel.Type] { get }
+    /// The share of the ratings held out for validation when the user gives none (the
+    /// notebook's matrix factorization holds out 10%); 0 trains on everything.
+    var defaultValidationFraction: Double { get }
+    /// Whether ``FitContext/validation`` is used (reported per step, or for early stopping).
+    var usesValidation: Bool { get }
+    /// Whether the algorithm needs explicit ratings (a rating model trained on all-1 implicit
+    /// data learns nothing useful).
+    var needsExplicitRatings: Bool { get }
+
+    /// Fits a model.
+    /// - Parameters:
+    ///   - data: the data set and the interactions to train on.
+    ///   - hyperparameters: explicit settings; the rest take the table's defaults.
+    ///   - context: seed, threads, validation data, early stopping, observer.
+    /// - Returns: the fitted model, which keeps `data`'s ids and catalog.
+    /// - Throws: ``TrainingError`` (bad settings, empty data, divergence).
+    func fit(_ data: TrainingData, hyperparameters: Hyperparameters, context: FitContext) throws -> any FittedModel
+}
+
+extension Algorithm {
+    public var defaultValidationFraction: Double { 0 }
+    public var usesValidation: Bool { false }
+    public var needsExplicitRatings: Bool { task == .rating }
+
+    /// Checks `hyperparameters` against the table and reads them.
+    /// - Throws: ``TrainingError`` for unknown names and out-of-bounds values.
+    public func reader(_ hyperparameters: Hyperparameters) throws -> HyperparameterReader {
+        try HyperparameterReader(hyperparameters, specs: parameters, algorithm: name)
+    }
+
+    /// Fits on all of `dataset`'s interactions with default settings.
+    public func fit(_ dataset: Dataset, hyperparameters: Hyperparameters = [:], context: FitContext = FitContext()) throws -> any FittedModel {
+        try fit(TrainingData(dataset), hyperparameters: hyperparameters, context: context)
+    }
+}
+
+/// The algorithms a program knows, by name, and the model types it can read back.
+///
+/// ``standard`` holds every algorithm of this library. Outside code extends a copy:
+/// ```swift
+/// var catalog = AlgorithmCatalog.standard
+/// catalog.register(MyAlgorithm())
+/// ```
+public struct AlgorithmCatalog: Sendable {
+    /// The algorithms, in registration order.
+    public private(set) var algorithms: [any Algorithm]
+    /// Names that stand for an algorithm per task (`best`: the most accurate of each task).
+    public private(set) var aliases: [String: [AlgorithmTask: String]]
+
+    /// A catalog of `algorithms` (names must be unique).
+    public init(_ algorithms: [any Algorithm] = [], aliases: [String: [AlgorithmTask: String]] = [:]) {
+        self.algorithms = []
+        self.aliases = aliases
+        for a in algorithms { register(a) }
+    }
+
+    /// Adds `algorithm`; its name must be new.
+    public mutating func register(_ algorithm: any Algorithm) {
+        precondition(!algorithms.contains { $0.name == algorithm.name }, "an algorithm named '\(algorithm.name)' is already registered")
+        algorithms.append(algorithm)
+    }
+
+    /// Makes `alias` stand for `name` in `task`.
+    public mutating func alias(_ alias: String, task: AlgorithmTask, to name: String) {
+        aliases[alias, default: [:]][task] = name
+    }
+
+    /// The algorithm names, in registration order.
+    public var names: [String] { algorithms.map(\.name) }
+
+    /// The names of the algorithms for `task`, then the aliases valid for it.
+    public func names(for task: AlgorithmTask) -> [String] {
+        algorithms.filter { $0.task == task }.map(\.name) + aliases.filter { $0.value[task] != nil }.keys.sorted()
+    }
+
+    /// The algorithm named `name` (or an alias, resolved for `task`).
+    /// - Throws: ``TrainingError/invalidInput(_:)`` listing the known names.
+    public func algorithm(named name: String, task: AlgorithmTask? = nil) throws -> any Algorithm {
+        if let a = algorithms.first(where: { $0.name == name }) {
+            if let task, a.task != task {
+                throw TrainingError.invalidInput("'\(name)' is a \(a.task.rawValue) algorithm, not a \(task.rawValue) one; \(task.rawValue) algorithms: \(names(for: task).joined(separator: ", "))")
+            }
+            return a
+        }
+        if let targets = aliases[name] {
+            let target = task.flatMap { targets[$0] } ?? (targets.count == 1 ? targets.first?.value : targets[.rating])
+            if let target, let a = algorithms.first(where: { $0.name == target }) { return a }
+        }
+        let known = task.map { names(for: $0) } ?? (names + aliases.keys.sorted())
+        throw TrainingError.invalidInput("unknown algorithm '\(HyperparameterSpec.printable(name))'; known: \(known.joined(separator: ", "))")
+    }
+
+    /// Every model type the catalog's algorithms produce.
+    public var modelTypes: [any PersistableModel.Type] {
+        var seen = Set<String>(), types: [any PersistableModel.Type] = []
+        for a in algorithms { for t in a.modelTypes where seen.insert(t.kind).inserted { types.append(t) } }
+        return types
+    }
+
+    /// Reads a model file of any kind the catalog knows (older kind names included).
+    /// - Throws: ``PersistenceError`` for a corrupt, foreign or unknown-kind file.
+    public func loadModel(from url: URL) throws -> any PersistableModel {
+        let archive = try ModelArchive(contentsOf: url)
+        let types = modelTypes
+        guard let type = types.first(where: { $0.kind == archive.kind || $0.formerKinds.contains(archive.kind) }) else {
+            throw PersistenceError.wrongKind(path: url.path, found: archive.kind,
+                                             expected: "one of " + types.map { $0.kind }.joined(separator: ", "))
+        }
+        return try type.decode(archive, path: url.path)
+    }
+
+    /// Reads the model file at `path`, or `model.recmodel` inside it when `path` is a folder.
+    /// - Throws: ``DataError/missingFile(path:)``, or ``PersistenceError``.
+    public func loadModel(path: String) throws -> any PersistableModel {
+        try loadModel(from: ModelFile.url(at: path))
+    }
+}
+
+extension PersistableModel {
+    /// Opens the existential: `Self(archive:path:)` as `any PersistableModel`.
+    /// (Calling `init` through an existential metatype crashes the Swift 6.3 compiler.)
+    static func decode(_ archive: ModelArchive, path: String) throws -> any PersistableModel {
+        try Self(archive: archive, path: path)
+    }
+}
+
+/// An algorithm with a typed configuration: the trainer of a model type.
+///
+/// Swift code may use the typed form, `SVD(configuration).fit(data, context: context)`, which
+/// returns the concrete model; the catalog and the command line use ``Algorithm/fit(_:hyperparameters:context:)``,
+/// which applies the hyper-parameter table over ``configuration`` first. The table's defaults
+/// are read from ``configuration``, so a trainer made with a custom configuration reports and
+/// uses that configuration's values as its defaults.
+public protocol Trainer: Algorithm {
+    /// The typed settings.
+    associatedtype Configuration: Sendable
+    /// The fitted model type.
+    associatedtype Model: FittedModel
+    /// The settings used by ``fit(_:context:)``.
+    var configuration: Configuration { get }
+    /// A trainer with these settings.
+    init(_ configuration: Configuration)
+    /// ``configuration`` with every hyper-parameter of the table read from `settings`.
+    /// - Throws: ``TrainingError`` for settings that contradict each other.
+    func configured(_ settings: HyperparameterReader) throws -> Configuration
+    /// Fits the model.
+    /// - Throws: ``TrainingError``.
+    func fit(_ data: TrainingData, context: FitContext) throws -> Model
+}
+
+extension Trainer {
+    public func fit(_ data: TrainingData, hyperparameters: Hyperparameters, context: FitContext) throws -> any FittedModel {
+        let configuration = try configured(reader(hyperparameters))
+        return try Self(configuration).fit(data, context: context)
+    }
+
+    /// The model types of this trainer.
+    public var modelTypes: [any PersistableModel.Type] { [Model.self] }
+}

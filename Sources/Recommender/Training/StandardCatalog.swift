@@ -1,0 +1,17 @@
+extension AlgorithmCatalog {
+    /// Every algorithm of this library, one line each, with `best` standing for the most
+    /// accurate model of each task (measured in the README): the Bayesian factorization machine
+    /// for ratings, iALS for rankings.
+    public static let standard: AlgorithmCatalog = {
+        var catalog = AlgorithmCatalog([
+            Baseline(),
+            SVD(),
+            SVDpp(),
+            ALS(),
+            KNNBaseline(),
+            BayesianFactorizationMachine(),
+        ])
+        catalog.alias("best", task: .rating, to: "bayesian-fm")
+        return catalog
+    }()
+}
