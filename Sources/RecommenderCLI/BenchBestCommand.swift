@@ -2,13 +2,7 @@ import ArgumentParser
 import Foundation
 import Recommender
 
-/// Which interactions form the implicit-feedback bags in `bench best`.
-enum ImplicitSourceOption: String, CaseIterable, ExpressibleByArgument {
-    /// Only the training fold's (user, item) pairs: no information from the test fold.
-    case training
-    /// Every (user, item) pair of the data set (which items were rated, not the ratings).
-    case all
-}
+extension BayesianFactorizationMachine.ImplicitSource: ExpressibleByArgument {}
 
 /// `recommender bench best`: k-fold cross-validation of the Bayesian factorization machine.
 struct BenchBestCommand: AsyncParsableCommand {
@@ -29,7 +23,7 @@ struct BenchBestCommand: AsyncParsableCommand {
     @Option(help: "Bag of items each user rated (true/false).") var userImplicit: Bool = BayesianFactorizationMachine.Configuration.default.userImplicitFeedback
     @Option(help: "Bag of users who rated each item (true/false).") var itemImplicit: Bool = BayesianFactorizationMachine.Configuration.default.itemImplicitFeedback
     @Option(help: "Implicit bag normalisation: sqrt or count.") var implicitNormalization: BayesianFactorizationMachine.ImplicitNormalization = BayesianFactorizationMachine.Configuration.default.implicitNormalization
-    @Option(help: "Which pairs form the implicit bags: training (clean) or all.") var implicitSource: ImplicitSourceOption = .training
+    @Option(help: "Which pairs form the implicit bags: training (clean) or all.") var implicitSource: BayesianFactorizationMachine.ImplicitSource = .training
     @Option(help: "Zip-code prefix length.") var zipPrefix: Int = BayesianFactorizationMachine.Configuration.default.zipPrefixLength
     @Option(help: "Release-year bucket width.") var yearBucket: Int = BayesianFactorizationMachine.Configuration.default.yearBucketWidth
     @Option(help: "Threads (default: all cores).") var threads: Int = Parallelism.availableCores
@@ -55,17 +49,15 @@ struct BenchBestCommand: AsyncParsableCommand {
         for (f, split) in splits.enumerated() where onlyFolds == 0 || f < onlyFolds {
             let t0 = DispatchTime.now().uptimeNanoseconds, c0 = processCPUSeconds()
             let verbose = self.verbose
-            let model = try BayesianFactorizationMachine.fit(
-                dataset: dataset, training: split.train,
-                implicit: implicitSource == .all ? dataset.interactions : nil,
-                configuration: configuration, seed: seed,
-                validation: verbose ? split.test : nil,
-                progress: verbose ? { p in
-                    if p.sample % 10 == 0 || p.sample == p.samples {
-                        print(String(format: "  sweep %4d  valid rmse %.4f  noise sd %.4f  %.1f s", p.sample, p.validationRMSE ?? .nan,
-                                     p.noiseStandardDeviation, p.elapsedSeconds))
-                    }
-                } : nil)
+            let trainer = BayesianFactorizationMachine(configuration, implicitSource: implicitSource)
+            let observer: TrainingObserver = { e in
+                if e.step % 10 == 0 || e.step == e.stepCount {
+                    print(String(format: "  sweep %4d  valid rmse %.4f  noise sd %.4f  %.1f s", e.step, e.metric("validation_rmse") ?? Double.nan,
+                                 e.metric("noise_sd") ?? Double.nan, e.elapsedSeconds))
+                }
+            }
+            let context = FitContext(seed: seed, threads: threads, validation: verbose ? split.test : nil, observer: verbose ? observer : nil)
+            let model = try trainer.fit(TrainingData(dataset, training: split.train), context: context)
             let t1 = DispatchTime.now().uptimeNanoseconds, c1 = processCPUSeconds()
             var predictions = [Float](repeating: 0, count: split.test.count)
             for r in 0..<split.test.count { predictions[r] = model.predict(user: split.test.users[r], item: split.test.items[r]) }

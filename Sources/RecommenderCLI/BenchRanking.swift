@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Recommender
 
+extension ImplicitALS.Solver: ExpressibleByArgument {}
+
 /// `recommender bench ials`: seconds per iALS iteration and peak memory on a generated matrix
 /// shaped like MovieLens 25M (or any shape).
 struct BenchIALSCommand: AsyncParsableCommand {
@@ -101,16 +103,15 @@ struct BenchRankingCommand: AsyncParsableCommand {
     func run() async throws {
         let dataset = try data.load()
         let split = Splitter.userStratified(dataset.interactions, testFraction: 0.25, seed: 42)
-        let metadata = ModelMetadata(dataset: dataset, training: split.train)
         let users = (0..<dataset.userCount).map { UserIndex($0) }
+        let training = try TrainingData(dataset, training: split.train)
         print("| model | fit s | recommend top-\(k) for all \(users.count) users (best of \(repeats)) ms | NDCG@\(k) |")
         print("|---|---:|---:|---:|")
         for name in algorithms.split(separator: ",") {
-            guard let algorithm = Algorithm(rawValue: String(name)), RankingModels.supported.contains(algorithm) else {
-                throw ValidationError("'\(name)' is not a ranking model")
-            }
+            let algorithm = try AlgorithmCatalog.standard.algorithm(named: String(name), task: .ranking)
             let t0 = DispatchTime.now()
-            let model = try RankingModels.fit(algorithm, training: split.train, metadata: metadata, overrides: .init())
+            let model = try algorithm.fit(training, hyperparameters: [:], context: FitContext())
+            let metadata = model.metadata
             let fit = seconds(since: t0)
             var best = Double.infinity
             var lists: [[ItemIndex]] = []
@@ -121,7 +122,7 @@ struct BenchRankingCommand: AsyncParsableCommand {
             }
             precondition(lists.count == users.count && lists.allSatisfy { $0.count == k })
             let report = RankingEvaluation.evaluate(test: split.test, k: k) { asked in asked.map { lists[Int($0)] } }
-            print(String(format: "| %@ | %.3f | %.1f | %.4f |", algorithm.rawValue, fit, best * 1000, report.ndcg))
+            print(String(format: "| %@ | %.3f | %.1f | %.4f |", algorithm.name, fit, best * 1000, report.ndcg))
         }
         print("peak RSS \(PeakMemory.megabytes()) MB")
     }

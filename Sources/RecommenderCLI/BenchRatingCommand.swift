@@ -40,11 +40,9 @@ struct BenchRatingCommand: AsyncParsableCommand {
         print("| model | fit s/fold (best) | fit s/fold (mean) | fit CPU s/fold (best) | predict s/fold | RMSE | MAE |")
         print("|---|---|---|---|---|---|---|")
         for name in names {
-            guard let algorithm = ratingAlgorithm(named: name) else {
-                throw ValidationError("unknown rating algorithm '\(name)'; known: \(knownRatingAlgorithmNames.joined(separator: ", "))")
-            }
-            let context = RatingFitContext(dataset: dataset, seed: seed, threads: threads)
-            let result = try RatingEvaluation.run(algorithm, splits: splits, context: context)
+            let algorithm = try AlgorithmCatalog.standard.algorithm(named: name, task: .rating)
+            let result = try RatingEvaluation.run(algorithm, label: name, dataset: dataset, splits: splits,
+                                                  context: FitContext(seed: seed, threads: threads))
             let fit = result.summary(\.fitSeconds), predict = result.summary(\.predictSeconds)
             let best = result.folds.map(\.fitSeconds).min() ?? .nan
             let cpu = result.folds.map(\.fitCPUSeconds).min() ?? .nan

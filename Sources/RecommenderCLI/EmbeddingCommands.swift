@@ -21,15 +21,15 @@ struct LoadedEmbeddingModel {
 
     /// A short name for chart titles: the model's folder (or file) name.
     var displayName: String {
-        file.lastPathComponent == ModelRegistry.modelFileName ? file.deletingLastPathComponent().lastPathComponent : file.lastPathComponent
+        file.lastPathComponent == ModelFile.name ? file.deletingLastPathComponent().lastPathComponent : file.lastPathComponent
     }
 
     /// Loads any registered model from a model file or its folder and checks it has item embeddings.
     /// - Throws: a missing, corrupt or foreign file's error; ``EmbeddingCommandError`` when the
     ///   model has no item embeddings.
     static func load(path: String, command: String) throws -> LoadedEmbeddingModel {
-        let file = try ModelRegistry.modelFile(at: path)
-        let model = try ModelRegistry.load(from: file)
+        let file = try ModelFile.url(at: path)
+        let model = try AlgorithmCatalog.standard.loadModel(from: file)
         return try from(model, file: file, command: command)
     }
 

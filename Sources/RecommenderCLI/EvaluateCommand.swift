@@ -1,14 +1,7 @@
 import ArgumentParser
 import Foundation
 import Recommender
-
-/// What an evaluation measures.
-enum EvaluationTask: String, CaseIterable, ExpressibleByArgument {
-    /// Rating prediction: RMSE and MAE.
-    case rating
-    /// Top-N ranking: precision, recall, NDCG, MAP, hit rate, MRR, coverage at k.
-    case ranking
-}
+import RecommenderCharts
 
 /// How an evaluation divides the data.
 enum EvaluationProtocol: String, CaseIterable, ExpressibleByArgument {
@@ -17,17 +10,23 @@ enum EvaluationProtocol: String, CaseIterable, ExpressibleByArgument {
     case leaveLastOut = "leave-last-out"
 }
 
-/// `recommender evaluate`: compare several algorithms on one protocol and print one table.
+extension AlgorithmTask: ExpressibleByArgument {}
+
+/// `recommender evaluate`: compare several algorithms of the catalog on one protocol and print one table.
 struct EvaluateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
-        abstract: "Evaluate one or more algorithms on a protocol and print a comparison table (Markdown, optional JSON and chart)."
+        abstract: "Evaluate one or more algorithms on a protocol and print a comparison table (Markdown, optional JSON and chart).",
+        discussion: "Rating algorithms: \(AlgorithmCatalog.standard.names(for: .rating).joined(separator: ", ")). "
+            + "Ranking algorithms: \(AlgorithmCatalog.standard.names(for: .ranking).joined(separator: ", ")). "
+            + "--param name=value sets a hyper-parameter of every listed algorithm that has it; prefix it with the algorithm "
+            + "(svd.epochs=30) to set it for one."
     )
 
     @OptionGroup var data: DataOptions
 
     @Option(help: "rating (RMSE/MAE) or ranking (precision/recall/NDCG/MAP@k).")
-    var task: EvaluationTask = .rating
+    var task: AlgorithmTask = .rating
 
     @Option(help: "Comma-separated algorithm names.")
     var algorithms: String = "baseline,svd"
@@ -35,20 +34,26 @@ struct EvaluateCommand: AsyncParsableCommand {
     @Option(name: .customLong("protocol"), help: "kfold, holdout, canonical (ML-100K u1..u5), user-stratified, leave-last-out.")
     var evaluationProtocol: EvaluationProtocol = .kfold
 
-    @Option(help: "Number of folds for --protocol kfold.")
-    var folds: Int = 5
+    @Option(parsing: .unconditional, help: "Number of folds for --protocol kfold (2...100).")
+    var folds: String = "5"
 
-    @Option(help: "Share of the data held out by holdout and user-stratified protocols.")
-    var testFraction: Double = 0.25
+    @Option(parsing: .unconditional, help: "Share of the data held out by holdout and user-stratified protocols, in (0, 1).")
+    var testFraction: String = "0.25"
 
-    @Option(help: "Random seed for the split and the models.")
-    var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Random seed for the split and the models.")
+    var seed: String = "0"
 
-    @Option(name: .customShort("k"), help: "Cut-off for ranking metrics.")
-    var k: Int = 10
+    @Option(name: .customShort("k"), parsing: .unconditional, help: "Cut-off for ranking metrics (1...10000).")
+    var k: String = "10"
 
-    @Option(help: "Ranking task: ratings at or above this value are positives (training) and relevant (test); default: every rating.")
-    var threshold: Float?
+    @Option(parsing: .unconditional, help: "Ranking task: ratings at or above this value are positives (training) and relevant (test); default: every rating.")
+    var threshold: String?
+
+    @Option(name: .customLong("param"), parsing: .unconditionalSingleValue, help: "A hyper-parameter: name=value or algorithm.name=value (repeatable).")
+    var params: [String] = []
+
+    @Option(parsing: .unconditional, help: "Most threads (default: all cores).")
+    var threads: String?
 
     @Option(help: "Write the results as JSON to this file.")
     var json: String?
@@ -56,25 +61,156 @@ struct EvaluateCommand: AsyncParsableCommand {
     @Option(help: "Folder for the comparison chart.")
     var output: String = "output/evaluate"
 
-    /// The parsed `--algorithms` list.
-    var algorithmList: [Algorithm] {
-        get throws {
-            try algorithms.split(separator: ",").map { name in
-                let trimmed = name.trimmingCharacters(in: .whitespaces)
-                guard let a = Algorithm(rawValue: trimmed) else {
-                    throw ValidationError("unknown algorithm '\(trimmed)'; known: \(Algorithm.allCases.map(\.rawValue).joined(separator: ", "))")
+    func run() async throws {
+        let catalog = AlgorithmCatalog.standard
+        let names = algorithms.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !names.isEmpty else { throw CLIError("--algorithms is empty") }
+        let chosen = try names.map { (label: $0, algorithm: try catalog.algorithm(named: $0, task: task)) }
+        let seed = try parseBounded(seed, "--seed", UInt64.self)
+        let folds = try parseBounded(folds, "--folds", Int.self, 2...100)
+        let k = try parseBounded(k, "-k", Int.self, 1...10_000)
+        let threads = try threads.map { try parseBounded($0, "--threads", Int.self, 1...1024) }
+        guard let fraction = Double(testFraction), fraction > 0, fraction < 1 else {
+            throw CLIError("--test-fraction must be in (0, 1), got '\(testFraction)'")
+        }
+        var threshold: Float? = nil
+        if let text = self.threshold {
+            guard let t = Float(text), t.isFinite else { throw CLIError("--threshold must be a finite number, got '\(text)'") }
+            threshold = t
+        }
+        var settings: [[String: String]] = Array(repeating: [:], count: chosen.count)
+        for p in params {
+            let parts = p.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, !parts[0].isEmpty else { throw CLIError("--param expects name=value, got '\(p)'") }
+            let target = parts[0].split(separator: ".", maxSplits: 1).map(String.init)
+            var applied = false
+            for (index, entry) in chosen.enumerated() {
+                let name: String
+                if target.count == 2 { guard target[0] == entry.label || target[0] == entry.algorithm.name else { continue }; name = target[1] } else { name = target[0] }
+                guard entry.algorithm.parameters.contains(where: { $0.answers(to: name) }) else {
+                    if target.count == 2 { throw TrainingError.unknownHyperparameter(algorithm: entry.algorithm.name, name: name, known: entry.algorithm.parameters.map(\.name)) }
+                    continue
                 }
-                return a
+                settings[index][name] = parts[1]; applied = true
             }
+            if !applied { throw CLIError("--param \(parts[0]) applies to none of \(names.joined(separator: ", "))") }
+        }
+        if let threshold, task == .ranking {
+            for (index, entry) in chosen.enumerated() where entry.algorithm.parameters.contains(where: { $0.name == "threshold" }) && settings[index]["threshold"] == nil {
+                settings[index]["threshold"] = String(threshold)
+            }
+        }
+        let hyperparameters = try chosen.enumerated().map { index, entry in
+            var h = Hyperparameters()
+            for (name, text) in settings[index] {
+                let spec = entry.algorithm.parameters.first { $0.answers(to: name) }!
+                h.set(spec.name, try spec.parse(text, algorithm: entry.algorithm.name))
+            }
+            _ = try entry.algorithm.reader(h)
+            return h
+        }
+        let dataset = try data.load()
+        let context = FitContext(seed: seed, threads: threads)
+        let evaluation = Evaluation(dataset: dataset, protocolChoice: evaluationProtocol, folds: folds, testFraction: fraction, seed: seed,
+                                    dataDirectory: data.dataDirectory)
+        let document: EvaluationDocument
+        let chart: BarChart
+        switch task {
+        case .rating:
+            guard dataset.hasExplicitRatings else { throw CLIError("\(dataset.name) has no explicit ratings: use --task ranking") }
+            let (splits, description) = try evaluation.ratingSplits()
+            printError("\(dataset.name): \(dataset.interactions.count) ratings; \(description)")
+            var rows: [(result: RatingEvaluationResult, algorithm: String, hyperparameters: [(name: String, value: HyperparameterValue)])] = []
+            for (index, entry) in chosen.enumerated() {
+                let result = try RatingEvaluation.run(entry.algorithm, hyperparameters: hyperparameters[index], label: entry.label,
+                                                      dataset: dataset, splits: splits, context: context) { fold, r in
+                    printError(String(format: "  %@ fold %d/%d: RMSE %.4f, MAE %.4f, fit %.3f s, predict %.3f s",
+                                      entry.label, fold + 1, splits.count, r.rmse, r.mae, r.fitSeconds, r.predictSeconds))
+                }
+                rows.append((result, entry.algorithm.name, try entry.algorithm.reader(hyperparameters[index]).effective))
+            }
+            print("Rating prediction on \(dataset.name), \(description) (mean ± std over folds)\n")
+            print(RatingEvaluation.markdownTable(rows.map(\.result)))
+            document = EvaluationDocument(rating: rows, dataset: dataset.name, protocolDescription: description, seed: seed)
+            chart = BarChart(title: "Rating prediction on \(dataset.name): mean RMSE (\(description))", xLabel: "model",
+                             yLabel: "RMSE (lower is better)", labels: rows.map(\.result.model), values: rows.map(\.result.rmse))
+        case .ranking:
+            let (split, description) = try evaluation.rankingSplit()
+            var rows: [(result: RankingEvaluationResult, algorithm: String, hyperparameters: [(name: String, value: HyperparameterValue)])] = []
+            for (index, entry) in chosen.enumerated() {
+                let label = entry.label == entry.algorithm.name ? entry.label : "\(entry.label) (\(entry.algorithm.name))"
+                let result = try RankingEvaluation.run(entry.algorithm, hyperparameters: hyperparameters[index], label: label, dataset: dataset,
+                                                       split: split, k: k, relevanceThreshold: threshold, context: context)
+                printError(String(format: "  %@: NDCG@%d %.4f, fit %.3f s, recommend %.4f s", label, k, result.report.ndcg, result.fitSeconds,
+                                  result.recommendSeconds))
+                rows.append((result, entry.algorithm.name, try entry.algorithm.reader(hyperparameters[index]).effective))
+            }
+            let metricNames = rows.first?.result.report.named.map(\.name) ?? []
+            var table = "| model | " + metricNames.joined(separator: " | ") + " | fit s | recommend s |\n"
+            table += "|---|" + String(repeating: "---:|", count: metricNames.count + 2) + "\n"
+            for r in rows {
+                table += "| \(r.result.model) | " + r.result.report.named.map { String(format: "%.4f", $0.value) }.joined(separator: " | ")
+                table += String(format: " | %.3f | %.4f |\n", r.result.fitSeconds, r.result.recommendSeconds)
+            }
+            print("Ranking evaluation on \(dataset.name): \(description), k = \(k), \(rows.first?.result.report.userCount ?? 0) users, full ranking over \(dataset.itemCount) items, training items excluded\n")
+            print(table)
+            document = EvaluationDocument(ranking: rows, dataset: dataset.name, protocolDescription: description, seed: seed, k: k,
+                                          relevanceThreshold: threshold)
+            chart = BarChart(title: "NDCG@\(k) on \(dataset.name) (\(evaluationProtocol.rawValue))", xLabel: "model", yLabel: "NDCG@\(k)",
+                             labels: rows.map(\.result.model), values: rows.map(\.result.report.ndcg))
+        }
+        if let json {
+            let url = URL(fileURLWithPath: json)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(try document.json().utf8).write(to: url)
+            printError("wrote \(json)")
+        }
+        let folder = URL(fileURLWithPath: output)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let chartURL = folder.appendingPathComponent(task == .rating ? "rating-rmse.svg" : "ranking-ndcg.svg")
+        try chart.svg().write(to: chartURL, atomically: true, encoding: .utf8)
+        printError("wrote \(chartURL.path)")
+    }
+}
+
+/// The splits an evaluation protocol makes of a data set.
+struct Evaluation {
+    var dataset: Dataset
+    var protocolChoice: EvaluationProtocol
+    var folds: Int
+    var testFraction: Double
+    var seed: UInt64
+    var dataDirectory: URL
+
+    /// The splits of the rating task and their description.
+    func ratingSplits() throws -> ([Split], String) {
+        switch protocolChoice {
+        case .kfold:
+            let p = RatingProtocol.kFold(folds: folds, seed: seed)
+            return (try p.splits(of: dataset), p.description)
+        case .holdout:
+            let p = RatingProtocol.holdout(testFraction: testFraction, seed: seed)
+            return (try p.splits(of: dataset), p.description)
+        case .canonical:
+            let p = RatingProtocol.canonical(directory: dataDirectory.appendingPathComponent("ml-100k"))
+            return (try p.splits(of: dataset), p.description)
+        case .userStratified:
+            return ([Splitter.userStratified(dataset.interactions, testFraction: testFraction, seed: seed)], "user-stratified, seed \(seed)")
+        case .leaveLastOut:
+            return ([try Splitter.leaveLastOut(dataset.interactions)], "leave-last-out, seed \(seed)")
         }
     }
 
-    func run() async throws {
-        switch task {
-        case .rating:
-            try runRatingEvaluation(self)
-        case .ranking:
-            try RankingEvaluationCommand.run(self)
+    /// The split of the ranking task and its description.
+    func rankingSplit() throws -> (Split, String) {
+        switch protocolChoice {
+        case .userStratified:
+            return (Splitter.userStratified(dataset.interactions, testFraction: testFraction, seed: seed),
+                    "user-stratified, test fraction \(testFraction), seed \(seed)")
+        case .leaveLastOut:
+            return (try Splitter.leaveLastOut(dataset.interactions), "leave-last-out (latest rating per user)")
+        default:
+            throw CLIError("ranking evaluation supports --protocol user-stratified or leave-last-out")
         }
     }
 }

@@ -51,7 +51,7 @@ struct SimilarCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let loaded = try ModelLocation.load(model)
+        let loaded = try AlgorithmCatalog.standard.loadModel(path: model)
         guard let embeddings = loaded as? any ItemEmbeddingModel else {
             throw DataError.invalidInput("a '\(type(of: loaded).kind)' model has no item embeddings; `similar` needs an embedding model")
         }
@@ -93,7 +93,7 @@ struct RecommendCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let loaded = try ModelLocation.load(model)
+        let loaded = try AlgorithmCatalog.standard.loadModel(path: model)
         let metadata = loaded.metadata
         let kind = type(of: loaded).kind
         var options = RecommendationOptions(count: count, excludeRated: excludeRated,

@@ -19,6 +19,7 @@ struct RecommenderCommand: AsyncParsableCommand {
             RecommendCommand.self,
             MapCommand.self,
             NormsCommand.self,
+            AlgorithmsCommand.self,
         ]
     )
 

@@ -1,107 +1,114 @@
 import ArgumentParser
 import Foundation
 import Recommender
+import RecommenderCharts
 
-/// The kinds of model `recommender train --algorithm` can fit.
-enum Algorithm: String, CaseIterable, ExpressibleByArgument {
-    case mf, softmax
-    case baseline, svd, svdpp, als, knnBaseline = "knn-baseline", best
-    case ials, bpr, ease, itemKNN = "item-knn", popularity
-}
-
-/// `recommender train`: fit a model on a data set and save it with its history and charts.
+/// `recommender train`: fit any algorithm of the catalog and write its model, history and chart.
 struct TrainCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train a model and write the model file, its training history and charts into --output."
+        abstract: "Train a model; write model.recmodel, history.csv, history.json and history.svg into --output.",
+        discussion: "Algorithms: \(AlgorithmCatalog.standard.names.joined(separator: ", ")) (best: bayesian-fm). "
+            + "`recommender algorithms NAME` lists an algorithm's hyper-parameters with bounds and defaults; "
+            + "set them with the named options below or --param name=value. Options that do not apply are refused."
     )
 
     @OptionGroup var data: DataOptions
 
-    @Option(help: "The kind of model: \(Algorithm.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var algorithm: Algorithm = .mf
+    @Option(help: "The algorithm (see `recommender algorithms`).")
+    var algorithm: String = "mf"
 
-    @Option(help: "Random seed (splits, initialisation, sampling).")
-    var seed: UInt64 = 0
+    @OptionGroup(title: "Hyper-parameters")
+    var options: AlgorithmOptions
 
-    @Option(help: "Folder to write the model file, history and charts into.")
+    @Option(parsing: .unconditional, help: "Random seed of the split and the fit (default: the algorithm's documented seed; 0 is a seed).")
+    var seed: String?
+
+    @Option(parsing: .unconditional, help: "Most threads to use (default: all cores; results do not depend on it).")
+    var threads: String?
+
+    @Option(help: "Folder to write the model file, history and chart into.")
     var output: String = "output/model"
 
-    @Option(help: "Share held out for testing (mf: of the ratings, random hold-out, default 0.1, the notebook's; softmax: of the users, default 0.1; rating models default 0, and the share is the validation set of --patience).")
-    var testFraction: Double?
+    @Option(parsing: .unconditional, help: "Share of the ratings held out for validation (mf: 0.1, the notebook's; rating models: 0; softmax: the share of users it holds out).")
+    var testFraction: String?
 
-    @Option(help: "Embedding dimension (mf: 30, or 35 when regularized; ials, bpr: 64; softmax: 35, the movie embeddings).")
-    var embeddingDim: Int?
-
-    @Option(help: "Standard deviation of the normal initialisation (mf: 0.5, or 0.05 when regularized).")
-    var initStddev: Float?
-
-    @Option(help: "Learning rate (mf: 10, or 20 when regularized; bpr: 0.03; softmax: 8).")
-    var learningRate: Float?
-
-    @Option(help: "Number of iterations (mf: 1000, or 2000 when regularized; ials: 15; softmax: 3000).")
-    var iterations: Int?
-
-    @Option(help: "Optimizer: \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")) (mf default: sgd, full-batch gradient descent; softmax default: adagrad).")
-    var optimizer: OptimizerKind?
-
-    @Option(help: "Regularization coefficient (mf: the notebook's regularization_coeff, e.g. 0.1; ials λ 15, bpr λ 0.02, ease λ 400).")
-    var regularization: Float?
-
-    @Option(help: "Gravity coefficient (mf: the notebook's gravity_coeff, e.g. 1.0).")
-    var gravity: Float?
+    @Option(parsing: .unconditional, help: "Early stopping: steps without validation improvement before stopping (needs --test-fraction > 0).")
+    var patience: String?
 
     @Option(help: "A CSV of your own ratings ('title or id, rating' lines), added to the training data as user \"me\".")
     var addRatings: String?
 
-    @Option(help: "Passes over the data (default depends on the algorithm; bpr: 150).")
-    var epochs: Int?
-
-    @Option(help: "Early stopping: epochs without validation improvement before stopping (rating models; needs --test-fraction > 0).")
-    var patience: Int?
-
-    @Option(help: "Threads for parallel fits (1 = deterministic single thread; default depends on the algorithm).")
-    var threads: Int?
-
-    @Option(help: "Ranking models: ratings at or above this value are positives (default: every rating).")
-    var threshold: Float?
-
-    @Option(help: "Ranking models: the weight of a positive in the implicit matrix (binary, rating).")
-    var weighting: ImplicitFeedback.Weighting?
-
-    @Option(help: "ials confidence scale α (c = 1 + α·r); item-knn conditional-probability damping.")
-    var alpha: Float?
-
-    @Option(help: "item-knn: neighbours kept per item.")
-    var neighbours: Int?
-
-    @Option(help: "item-knn similarity: cosine, jaccard, conditional-probability.")
-    var similarity: ItemKNN.Similarity?
-
-    @Option(help: "ials least-squares solver: cg (conjugate gradient) or cholesky (exact).")
-    var solver: ImplicitALS.Solver?
-
-    @OptionGroup(title: "Softmax options")
-    var softmaxOptions: SoftmaxOptions
-
     func run() async throws {
-        switch algorithm {
-        case .mf:
-            try TrainMF.run(self)
-        case .softmax:
-            let configuration = try softmaxOptions.configuration(
-                seed: seed, learningRate: learningRate, iterations: iterations,
-                optimizer: optimizer.flatMap { SoftmaxModel.Optimizer(rawValue: $0.rawValue) },
-                embeddingDim: embeddingDim, testFraction: testFraction, threads: threads)
-            try trainSoftmax(dataset: try data.load(), configuration: configuration, output: output)
-        case .baseline, .svd, .svdpp, .als, .knnBaseline:
-            try trainRatingModel(self)
-        case .ials, .bpr, .ease, .itemKNN, .popularity:
-            try TrainRanking.run(self)
-        case .best:
-            try trainBest(self)
-        default:
-            throw ValidationError("--algorithm \(algorithm.rawValue) is not available yet")
+        let catalog = AlgorithmCatalog.standard
+        let algorithm = try catalog.algorithm(named: algorithm)
+        var settings = try options.hyperparameters(for: algorithm)
+        let seed = try seed.map { try parseBounded($0, "--seed", UInt64.self) }
+        let threads = try threads.map { try parseBounded($0, "--threads", Int.self, 1...1024) }
+        let patience = try patience.map { try parseBounded($0, "--patience", Int.self, 1...1_000_000) }
+        var validationFraction: Double? = nil
+        if let testFraction {
+            guard let f = Double(testFraction), f.isFinite else { throw CLIError("--test-fraction must be a number, got '\(testFraction)'") }
+            if let spec = algorithm.parameters.first(where: { $0.name == "test-fraction" }) {
+                settings.set(spec.name, try spec.parse(testFraction, algorithm: algorithm.name))
+            } else {
+                guard f >= 0, f < 1 else { throw CLIError("--test-fraction must be in [0, 1), got \(testFraction)") }
+                validationFraction = f
+            }
+        }
+        guard !output.isEmpty else { throw CLIError("--output must name a folder") }
+        let folder = URL(fileURLWithPath: output)
+        var request = TrainingRequest(algorithm: algorithm, hyperparameters: settings, dataset: try data.load(),
+                                      validationFraction: validationFraction, seed: seed, threads: threads,
+                                      earlyStopping: patience.map { EarlyStopping(patience: $0) })
+        if let addRatings {
+            let dataset = request.dataset
+            let lookup = ModelMetadata(dataset: dataset, training: .empty(userCount: dataset.userCount, itemCount: dataset.itemCount))
+            let ratings = try UserRatingsFile(contentsOf: URL(fileURLWithPath: addRatings), catalog: lookup)
+            for entry in ratings.entries {
+                let titles = entry.lookup.matches.map { dataset.catalog.displayTitle($0) }
+                let extra = titles.count > 1 ? " (also matched: \(titles.dropFirst().prefix(3).joined(separator: "; "))\(titles.count > 4 ? "; …" : ""))" : ""
+                printError("me: \(titles[0]) = \(entry.rating)\(extra)")
+            }
+            request.newUser = (UserID("me"), ratings.history)
+        }
+        try TrainingSession.validate(request)
+        // Fail before a long fit, not after it.
+        try TrainingOutput.prepare(folder)
+        let effective = try algorithm.reader(settings).effective
+        printError("training \(algorithm.name) on \(request.dataset.name) (\(request.dataset.userCount) users × \(request.dataset.itemCount) items): "
+                   + describe(effective))
+        let progress = ProgressReporter(label: algorithm.name)
+        let result = try TrainingSession.run(request) { progress.report($0) }
+        progress.finish()
+        let chart = result.history.rows.count > 1
+            ? result.history.chart(groups: result.history.defaultGroups, title: "\(algorithm.name) on \(request.dataset.name): " + describe(effective))
+            : nil
+        let url = try TrainingOutput.write(model: result.model, record: result.record, history: result.history, chart: chart, to: folder)
+        var line = String(format: "trained %@ on %d interactions in %.2f s", algorithm.name, result.record.interactions, result.record.seconds)
+        if !result.validation.isEmpty {
+            line += "; \(result.validation.count) held out"
+            let shown = result.validationMetrics.isEmpty ? (result.history.last.map { row in
+                result.history.metricNames.compactMap { name in row.values[name].map { TrainingMetric(name, $0) } }
+            } ?? []) : result.validationMetrics
+            if !shown.isEmpty { line += ": " + shown.map { "\($0.name) \(String(format: "%.4f", $0.value))" }.joined(separator: ", ") }
+        }
+        print(line)
+        print("model: \(url.path)")
+        if !result.history.rows.isEmpty {
+            print("history: \(folder.appendingPathComponent("history.csv").path), history.json" + (chart != nil ? ", history.svg" : ""))
         }
     }
+}
+
+/// Parses an integer option, refusing non-numbers and values outside `range` with the option's name.
+func parseBounded<T: FixedWidthInteger>(_ text: String, _ option: String, _ type: T.Type, _ range: ClosedRange<T>? = nil) throws -> T {
+    guard let value = T(text.trimmingCharacters(in: .whitespaces)) else {
+        let bounds = range.map { "\($0.lowerBound)...\($0.upperBound)" } ?? "\(T.min)...\(T.max)"
+        throw CLIError("\(option) must be an integer in \(bounds), got '\(text)'")
+    }
+    if let range, !range.contains(value) {
+        throw CLIError("\(option) must be in \(range.lowerBound)...\(range.upperBound), got \(value)")
+    }
+    return value
 }

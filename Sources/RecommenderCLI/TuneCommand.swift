@@ -2,50 +2,40 @@ import ArgumentParser
 import Foundation
 import Recommender
 
-/// The algorithms `recommender tune` can search.
-enum TunableAlgorithm: String, CaseIterable, ExpressibleByArgument {
-    case baseline, svd, svdpp, als
-    case knnBaseline = "knn-baseline"
-}
-
-/// `recommender tune`: grid or random search over hyper-parameters with k-fold CV.
+/// `recommender tune`: grid or random search over any rating algorithm's hyper-parameters with k-fold CV.
 struct TuneCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tune",
         abstract: "Grid or random hyper-parameter search with cross-validation; prints the trials sorted by RMSE.",
         discussion: """
-        Parameters: svd/svdpp: factors, epochs, lr, reg, init_std; als: factors, iterations, reg, init_std;
-        baseline: epochs, reg_u, reg_i; knn-baseline: k, min_k, shrinkage, reg_u, reg_i, epochs.
+        Any rating algorithm (\(AlgorithmCatalog.standard.names(for: .rating).joined(separator: ", "))); the grid names its \
+        hyper-parameters (or their aliases: factors, lr, reg, init_std, reg_u, reg_i, ...) as listed by `recommender algorithms NAME`.
         Example: recommender tune --algorithm svd --grid "factors=50,100;lr=0.005,0.01" --folds 3 --seed 0
         """
     )
     @OptionGroup var data: DataOptions
-    @Option(help: "The algorithm to tune.") var algorithm: TunableAlgorithm = .svd
+    @Option(help: "The algorithm to tune.") var algorithm: String = "svd"
     @Option(help: "The grid: name=v1,v2;name=v1,v2 (with --random, an axis may be a range name=lo:hi).") var grid: String
-    @Option(help: "Random search: evaluate N settings drawn at random (seeded) from the grid and ranges.") var random: Int?
-    @Option(help: "Number of folds.") var folds: Int = 3
-    @Option(help: "Random seed (folds, models, random search).") var seed: UInt64 = 0
-    @Option(help: "Threads for parallel fits (1 = deterministic single thread).") var threads: Int?
-
-    func validate() throws {
-        if let random, random < 1 { throw ValidationError("--random must be at least 1") }
-        if folds < 2 { throw ValidationError("--folds must be at least 2") }
-    }
+    @Option(parsing: .unconditional, help: "Random search: evaluate N settings (1...100000) drawn at random (seeded) from the grid and ranges.") var random: String?
+    @Option(parsing: .unconditional, help: "Number of folds (2...100).") var folds: String = "3"
+    @Option(parsing: .unconditional, help: "Random seed (folds, models, random search).") var seed: String = "0"
+    @Option(parsing: .unconditional, help: "Most threads (default: all cores).") var threads: String?
 
     func run() async throws {
+        let algorithm = try AlgorithmCatalog.standard.algorithm(named: algorithm, task: .rating)
+        let random = try random.map { try parseBounded($0, "--random", Int.self, 1...100_000) }
+        let folds = try parseBounded(folds, "--folds", Int.self, 2...100)
+        let seed = try parseBounded(seed, "--seed", UInt64.self)
+        let threads = try threads.map { try parseBounded($0, "--threads", Int.self, 1...1024) }
         let parsedGrid = try ParameterGrid(parsing: grid)
         let dataset = try data.load()
         let splits = try RatingProtocol.kFold(folds: folds, seed: seed).splits(of: dataset)
-        let context = RatingFitContext(dataset: dataset, seed: seed, threads: threads)
         let count = parsedGrid.hasRanges ? (random ?? 0) : min(random ?? Int.max, parsedGrid.combinations.count)
-        print("tuning \(algorithm.rawValue) on \(dataset.name): \(count) setting(s) × \(folds) folds, seed \(seed)")
-        let trials: [TuningTrial]
-        switch algorithm {
-        case .baseline: trials = try search(BaselineModel.Configuration.default, parsedGrid, splits, context)
-        case .svd: trials = try search(SVDModel.Configuration.default, parsedGrid, splits, context)
-        case .svdpp: trials = try search(SVDppModel.Configuration.default, parsedGrid, splits, context)
-        case .als: trials = try search(ALSModel.Configuration.default, parsedGrid, splits, context)
-        case .knnBaseline: trials = try search(KNNBaselineModel.Configuration.default, parsedGrid, splits, context)
+        print("tuning \(algorithm.name) on \(dataset.name): \(count) setting(s) × \(folds) folds, seed \(seed)")
+        let trials = try HyperparameterSearch.run(algorithm, grid: parsedGrid, randomCount: random, seed: seed, dataset: dataset,
+                                                  splits: splits, context: FitContext(seed: seed, threads: threads)) { t in
+            let values = t.parameters.map { "\($0.name)=\(formatParameter($0.value))" }.joined(separator: " ")
+            print(String(format: "  %@: RMSE %.4f", values, t.result.rmse))
         }
         print("")
         print("| " + parsedGrid.axes.map(\.name).joined(separator: " | ") + " | RMSE | MAE | fit s/fold |")
@@ -58,14 +48,6 @@ struct TuneCommand: AsyncParsableCommand {
         if let best = trials.first {
             print("\nbest: " + best.parameters.map { "\($0.name)=\(formatParameter($0.value))" }.joined(separator: ";")
                   + String(format: " (RMSE %.4f)", best.result.rmse))
-        }
-    }
-
-    private func search<C: RatingModelConfiguration>(_ base: C, _ grid: ParameterGrid, _ splits: [Split],
-                                                     _ context: RatingFitContext) throws -> [TuningTrial] {
-        try HyperparameterSearch.run(base, grid: grid, randomCount: random, seed: seed, splits: splits, context: context) { t in
-            let values = t.parameters.map { "\($0.name)=\(formatParameter($0.value))" }.joined(separator: " ")
-            print(String(format: "  %@: RMSE %.4f", values, t.result.rmse))
         }
     }
 }

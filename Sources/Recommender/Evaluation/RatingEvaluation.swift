@@ -147,38 +147,6 @@ public enum RatingEvaluation {
         return lines.joined(separator: "\n")
     }
 
-    /// The JSON document of an evaluation: `results` holds one object per algorithm with
-    /// `model`, `metrics` (`rmse` and `mae` means over folds, their standard deviations and
-    /// per-fold values), `fit_seconds_per_fold` and `predict_seconds_per_fold` (means over
-    /// folds) and the per-fold timings.
-    public static func json(_ results: [RatingEvaluationResult], dataset: String, protocolDescription: String) throws -> String {
-        struct Metrics: Codable {
-            var rmse: Double, mae: Double, rmse_std: Double, mae_std: Double, rmse_per_fold: [Double], mae_per_fold: [Double]
-        }
-        struct Entry: Codable {
-            var model: String
-            var metrics: Metrics
-            var fit_seconds_per_fold: Double
-            var predict_seconds_per_fold: Double
-            var fit_seconds_folds: [Double]
-            var predict_seconds_folds: [Double]
-            var test_count_folds: [Int]
-        }
-        struct Document: Codable { var dataset: String; var `protocol`: String; var results: [Entry] }
-        let entries = results.map { r in
-            Entry(model: r.model,
-                  metrics: Metrics(rmse: r.rmse, mae: r.mae, rmse_std: r.summary(\.rmse).std, mae_std: r.summary(\.mae).std,
-                                   rmse_per_fold: r.folds.map(\.rmse), mae_per_fold: r.folds.map(\.mae)),
-                  fit_seconds_per_fold: r.summary(\.fitSeconds).mean, predict_seconds_per_fold: r.summary(\.predictSeconds).mean,
-                  fit_seconds_folds: r.folds.map(\.fitSeconds), predict_seconds_folds: r.folds.map(\.predictSeconds),
-                  test_count_folds: r.folds.map(\.testCount))
-        }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let data = try encoder.encode(Document(dataset: dataset, protocol: protocolDescription, results: entries))
-        return String(decoding: data, as: UTF8.self)
-    }
-
     static func format(_ x: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", x) }
 }
 

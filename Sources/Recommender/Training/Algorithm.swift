@@ -188,3 +188,55 @@ extension Trainer {
     /// The model types of this trainer.
     public var modelTypes: [any PersistableModel.Type] { [Model.self] }
 }
+
+/// The catalog as data (names, tasks, summaries, hyper-parameter tables), for `recommender
+/// algorithms --format json` and the HTTP API.
+public struct CatalogDescription: Sendable, Codable, Equatable {
+    /// One hyper-parameter.
+    public struct Parameter: Sendable, Codable, Equatable {
+        public var name: String
+        public var type: String
+        public var minimum: Double?
+        public var maximum: Double?
+        public var exclusiveMinimum: Bool?
+        public var choices: [String]?
+        public var `default`: HyperparameterValue?
+        public var help: String
+        public var symbol: String?
+        public var aliases: [String]
+    }
+    /// One algorithm.
+    public struct Entry: Sendable, Codable, Equatable {
+        public var name: String
+        public var task: String
+        public var summary: String
+        public var parameters: [Parameter]
+    }
+    /// The algorithms.
+    public var algorithms: [Entry]
+
+    /// Describes `algorithms`.
+    public init(_ algorithms: [any Algorithm]) {
+        self.algorithms = algorithms.map { a in
+            Entry(name: a.name, task: a.task.rawValue, summary: a.summary, parameters: a.parameters.map { p in
+                var out = Parameter(name: p.name, type: "", help: p.help, symbol: p.symbol, aliases: p.aliases)
+                out.default = p.defaultValue
+                switch p.kind {
+                case .integer(let r): out.type = "integer"; out.minimum = Double(r.lowerBound); out.maximum = Double(r.upperBound)
+                case let .real(r, open): out.type = "number"; out.minimum = r.lowerBound; out.maximum = r.upperBound; out.exclusiveMinimum = open
+                case .choice(let names): out.type = "choice"; out.choices = names
+                case .flag: out.type = "boolean"
+                case let .integers(r, _): out.type = "integer list"; out.minimum = Double(r.lowerBound); out.maximum = Double(r.upperBound)
+                }
+                return out
+            })
+        }
+    }
+
+    /// Pretty-printed JSON.
+    public func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+}

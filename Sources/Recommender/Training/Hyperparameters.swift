@@ -1,7 +1,7 @@
 import Foundation
 
 /// The value of one hyper-parameter.
-public enum HyperparameterValue: Sendable, Hashable, Codable, CustomStringConvertible {
+public enum HyperparameterValue: Sendable, Hashable, CustomStringConvertible {
     /// A whole number (factors, epochs, neighbours, ...).
     case integer(Int)
     /// A real number (learning rate, regularisation, ...).
@@ -16,22 +16,39 @@ public enum HyperparameterValue: Sendable, Hashable, Codable, CustomStringConver
     public var description: String {
         switch self {
         case .integer(let v): return String(v)
-        case .real(let v): return v == v.rounded() && abs(v) < 1e15 ? String(format: "%.1f", v) : String(v)
+        case .real(let v):
+            if v == v.rounded() && abs(v) < 1e15 { return String(format: "%.1f", v) }
+            // Values that came from a Float print as that Float (0.005, not 0.004999999888241291).
+            return Double(Float(v)) == v ? String(Float(v)) : String(v)
         case .choice(let v): return v
         case .flag(let v): return v ? "true" : "false"
         case .integers(let v): return v.map(String.init).joined(separator: ",")
         }
     }
 
-    /// The value as JSON-friendly text or number (for reports and the HTTP API).
-    public var jsonValue: Any {
+}
+
+extension HyperparameterValue: Codable {
+    /// Encodes as a plain JSON value: a number, a string, a boolean or an array of numbers.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
         switch self {
-        case .integer(let v): return v
-        case .real(let v): return v
-        case .choice(let v): return v
-        case .flag(let v): return v
-        case .integers(let v): return v
+        case .integer(let v): try c.encode(v)
+        case .real(let v): try c.encode(v)
+        case .choice(let v): try c.encode(v)
+        case .flag(let v): try c.encode(v)
+        case .integers(let v): try c.encode(v)
         }
+    }
+
+    /// Decodes a plain JSON value (integers before reals).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let v = try? c.decode(Bool.self) { self = .flag(v) }
+        else if let v = try? c.decode(Int.self) { self = .integer(v) }
+        else if let v = try? c.decode(Double.self) { self = .real(v) }
+        else if let v = try? c.decode(String.self) { self = .choice(v) }
+        else { self = .integers(try c.decode([Int].self)) }
     }
 }
 

@@ -45,6 +45,14 @@ public struct TrainingHistory: Sendable, Equatable {
     /// The last row, if any.
     public var last: Row? { rows.last }
 
+    /// Metric groups for a chart: the errors and scores in one panel, the loss terms (names
+    /// containing `loss`) in another, leaving out empty panels.
+    public var defaultGroups: [[String]] {
+        let losses = metricNames.filter { $0.contains("loss") }
+        let others = metricNames.filter { !$0.contains("loss") }
+        return [others, losses].filter { !$0.isEmpty }
+    }
+
     /// The (iteration, value) points of one metric, for charts.
     public func series(_ name: String) -> [(x: Double, y: Double)] {
         rows.compactMap { row in row.values[name].map { (Double(row.iteration), $0) } }
