@@ -46,7 +46,7 @@ package struct RatingFitOptions: Sendable {
 package protocol RatingModelConfiguration: Sendable {
     /// The fitted model type.
     associatedtype Model: RatingModel
-    /// Fits the model on `training`.
+    /// Fits the model on `training` (the trainer's numerical core; call the trainer instead).
     /// - Throws: ``TrainingError``.
     func fit(_ training: Interactions, options: RatingFitOptions) throws -> Model
 }
@@ -202,10 +202,29 @@ extension ModelMetadata {
     }
 }
 
-/// The hyper-parameter table shared by the SGD biased-factor models (`svd`, `svdpp`).
-enum BiasedFactorTable {
-    static func sgd(_ factors: Int, _ epochs: Int, _ learningRate: Float, _ regularization: Float, _ initStandardDeviation: Float,
-                    _ learningRateDecay: Float) -> [HyperparameterSpec] {
+/// The settings shared by the SGD biased-factor models (`svd`, `svdpp`).
+public protocol BiasedSGDSettings: Sendable {
+    /// k.
+    var factors: Int { get set }
+    /// Passes over the training ratings.
+    var epochs: Int { get set }
+    /// γ.
+    var learningRate: Float { get set }
+    /// λ.
+    var regularization: Float { get set }
+    /// σ of the initial factors.
+    var initStandardDeviation: Float { get set }
+    /// The step size of epoch e is γ·decay^(e−1).
+    var learningRateDecay: Float { get set }
+    /// The documented default seed.
+    var seed: UInt64 { get set }
+    /// Threads of the blocked parallel SGD.
+    var threads: Int { get set }
+}
+
+extension BiasedSGDSettings {
+    /// The hyper-parameter table of `svd` and `svdpp`, with these settings as defaults.
+    public var table: [HyperparameterSpec] {
         [
             .integer("embedding-dim", 1...4096, default: factors, help: "latent factors per user and item", symbol: "k", aliases: ["factors", "k"]),
             .integer("epochs", 0...100_000, default: epochs, help: "passes over the training ratings"),
@@ -218,6 +237,26 @@ enum BiasedFactorTable {
             .real("learning-rate-decay", 0...1, exclusiveLowerBound: true, default: Double(learningRateDecay),
                   help: "the step size of epoch e is γ·decay^(e−1)", aliases: ["lr_decay"]),
         ]
+    }
+
+    /// These settings with the table's values read from `r`.
+    public func applying(_ r: HyperparameterReader) -> Self {
+        var c = self
+        c.factors = r.integer("embedding-dim")!
+        c.epochs = r.integer("epochs")!
+        c.learningRate = r.float("learning-rate")!
+        c.regularization = r.float("regularization")!
+        c.initStandardDeviation = r.float("init-stddev")!
+        c.learningRateDecay = r.float("learning-rate-decay")!
+        return c
+    }
+
+    /// These settings with the context's seed and threads.
+    func applying(_ context: FitContext) -> Self {
+        var c = self
+        c.seed = context.resolvedSeed(default: seed)
+        if let threads = context.threads { c.threads = threads }
+        return c
     }
 }
 

@@ -275,34 +275,19 @@ struct SGDPass {
 }
 
 
-/// The trainer of ``SVDModel`` (`svd` in the catalog).
+/// The trainer of ``SVDModel`` (`svd` in the catalog); its table is ``BiasedSGDSettings/table``.
 public struct SVD: Trainer {
     public var configuration: SVDModel.Configuration
     public init(_ configuration: SVDModel.Configuration = .default) { self.configuration = configuration }
-
     public var name: String { "svd" }
-    public var summary: String { "biased matrix factorisation by SGD (Funk 2006; Koren, Bell, Volinsky 2009)" }
     public var task: AlgorithmTask { .rating }
     public var usesValidation: Bool { true }
-    public var parameters: [HyperparameterSpec] { BiasedFactorTable.sgd(configuration.factors, configuration.epochs, configuration.learningRate,
-                                                                       configuration.regularization, configuration.initStandardDeviation,
-                                                                       configuration.learningRateDecay) }
-
-    public func configured(_ r: HyperparameterReader) throws -> SVDModel.Configuration {
-        var c = configuration
-        c.factors = r.integer("embedding-dim")!
-        c.epochs = r.integer("epochs")!
-        c.learningRate = r.float("learning-rate")!
-        c.regularization = r.float("regularization")!
-        c.initStandardDeviation = r.float("init-stddev")!
-        c.learningRateDecay = r.float("learning-rate-decay")!
-        return c
-    }
-
+    public var parameters: [HyperparameterSpec] { configuration.table }
+    public func configured(_ r: HyperparameterReader) throws -> SVDModel.Configuration { configuration.applying(r) }
     public func fit(_ data: TrainingData, context: FitContext) throws -> SVDModel {
-        var c = configuration
-        c.seed = context.resolvedSeed(default: c.seed)
-        if let threads = context.threads { c.threads = threads }
-        return try c.fit(data.interactions, options: RatingFitOptions(data, context))
+        try configuration.applying(context).fit(data.interactions, options: RatingFitOptions(data, context))
     }
+    public var summary: String { "biased matrix factorisation by SGD (Funk 2006; Koren, Bell, Volinsky 2009)" }
 }
+
+extension SVDModel.Configuration: BiasedSGDSettings {}

@@ -266,34 +266,19 @@ public struct SVDppModel: RatingModel, ItemEmbeddingModel, Equatable {
     }
 }
 
-/// The trainer of ``SVDppModel`` (`svdpp` in the catalog).
+/// The trainer of ``SVDppModel`` (`svdpp` in the catalog); its table is ``BiasedSGDSettings/table``.
 public struct SVDpp: Trainer {
     public var configuration: SVDppModel.Configuration
     public init(_ configuration: SVDppModel.Configuration = .default) { self.configuration = configuration }
-
     public var name: String { "svdpp" }
-    public var summary: String { "SVD with implicit feedback from the rated items (Koren 2008)" }
     public var task: AlgorithmTask { .rating }
     public var usesValidation: Bool { true }
-    public var parameters: [HyperparameterSpec] { BiasedFactorTable.sgd(configuration.factors, configuration.epochs, configuration.learningRate,
-                                                                       configuration.regularization, configuration.initStandardDeviation,
-                                                                       configuration.learningRateDecay) }
-
-    public func configured(_ r: HyperparameterReader) throws -> SVDppModel.Configuration {
-        var c = configuration
-        c.factors = r.integer("embedding-dim")!
-        c.epochs = r.integer("epochs")!
-        c.learningRate = r.float("learning-rate")!
-        c.regularization = r.float("regularization")!
-        c.initStandardDeviation = r.float("init-stddev")!
-        c.learningRateDecay = r.float("learning-rate-decay")!
-        return c
-    }
-
+    public var parameters: [HyperparameterSpec] { configuration.table }
+    public func configured(_ r: HyperparameterReader) throws -> SVDppModel.Configuration { configuration.applying(r) }
     public func fit(_ data: TrainingData, context: FitContext) throws -> SVDppModel {
-        var c = configuration
-        c.seed = context.resolvedSeed(default: c.seed)
-        if let threads = context.threads { c.threads = threads }
-        return try c.fit(data.interactions, options: RatingFitOptions(data, context))
+        try configuration.applying(context).fit(data.interactions, options: RatingFitOptions(data, context))
     }
+    public var summary: String { "SVD with implicit feedback from the rated items (Koren 2008)" }
 }
+
+extension SVDppModel.Configuration: BiasedSGDSettings {}
