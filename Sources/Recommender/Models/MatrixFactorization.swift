@@ -1,8 +1,8 @@
 import Foundation
 
-/// Matrix factorization trained by full-batch gradient descent: the model of Google's
-/// "Recommendation Systems" Colab notebook (section III), reproduced exactly. Symbols follow
-/// <doc:Notation>; see <doc:MatrixFactorizationModel-article> for a walk-through.
+/// Matrix factorization trained by full-batch gradient descent (`mf` in the catalog): the model
+/// of Google's "Recommendation Systems" Colab notebook (section III), reproduced exactly. Symbols
+/// follow <doc:Notation>; see <doc:MatrixFactorizationModel-article> for a walk-through.
 ///
 /// **Prediction rule.** The ratings matrix A (N users × M items, raw stars, no biases) is
 /// approximated by A ≈ U·Vᵀ, so r̂_ui = Uᵤ·Vᵢ with user embeddings U (N × d) and item embeddings
@@ -18,17 +18,30 @@ import Foundation
 /// ∂L/∂Uᵤ = (2/|Ω|)·Σᵢ∈R(u) e_ui Vᵢ + (2λ/N)·Uᵤ + (2γ/(NM))·Uᵤ(VᵀV), and symmetrically
 /// ∂L/∂Vᵢ = (2/|Ω|)·Σᵤ e_ui Uᵤ + (2λ/M)·Vᵢ + (2γ/(NM))·Vᵢ(UᵀU).
 ///
-/// **Training.** U and V start from N(0, σ²) (σ = `initStddev`); every step uses all training
+/// **Training.** U and V start from N(0, σ²) (σ = `init-stddev`); every step uses all training
 /// entries (full batch) and one ``OptimizerKind`` update with learning rate η. As in the
 /// notebook's `CFModel.train`, `iterations + 1` steps run, and the metrics of step k
 /// (0 … iterations) are those of the parameters before its update, logged when k is a multiple of
-/// ``Configuration/reportInterval`` and at the last step.
+/// ``Configuration/reportInterval`` and at the last step. The test metrics are those of
+/// ``FitContext/validation`` (the command line holds out 10% of the ratings,
+/// ``defaultValidationFraction``).
 ///
+/// **Hyper-parameters** (table name, symbol): `embedding-dim` d, `init-stddev` σ, `iterations`,
+/// `learning-rate` η, `optimizer`, `regularization` λ, `gravity` γ, `report-interval`.
 /// **Defaults** (``Configuration/default``) are the notebook's first run: d = 30, σ = 0.5, gradient
-/// descent with η = 10, 1,000 iterations. Tip: the plain model overfits (train MSE ≈ 0.37,
-/// test ≈ 1.36 on ML-100K); ``Configuration/regularizedNotebook`` trades training error for
-/// embeddings whose similarities make sense. Learning rates this large only work because the loss
-/// is a mean over all ratings; when the loss diverges, lower the rate.
+/// descent with η = 10, 1,000 iterations, λ = γ = 0. When `regularization` or `gravity` is set,
+/// the unset ones of d, σ, η and iterations come from the notebook's regularized run
+/// (``Configuration/regularizedNotebook``: d = 35, σ = 0.05, η = 20, 2,000 iterations), and the
+/// unset one of λ, γ stays 0. The seed defaults to 0 (``FitContext/seed`` replaces it). Tip: the
+/// plain model overfits (train MSE ≈ 0.37, test ≈ 1.36 on ML-100K); the regularized run trades
+/// training error for embeddings whose similarities make sense. Learning rates this large only
+/// work because the loss is a mean over all ratings; when the loss diverges, lower the rate.
+///
+/// **Progress.** Each logged row is reported to ``FitContext/observer`` as a ``TrainingEvent``
+/// with unit `iteration`, `step` the notebook's iteration number (0 … iterations, so the first
+/// event, step 0, shows the initial parameters), `stepCount` = iterations, and the row's metrics
+/// under the notebook's names (``Configuration/metricNames``); the same rows are the model's
+/// ``MatrixFactorizationModel/history``.
 ///
 /// **Speed.** One iteration over ML-100K's 90,000 training ratings at d = 30 takes about 0.45 ms
 /// of CPU time (SIMD kernel, rows padded to a multiple of 16 floats; two threads when both cores
@@ -38,7 +51,7 @@ import Foundation
 /// Recommendation System" (matrix factorization and softmax on MovieLens 100K);
 /// Y. Koren, R. Bell, C. Volinsky, "Matrix Factorization Techniques for Recommender Systems",
 /// IEEE Computer 42(8), 2009.
-public struct MatrixFactorization: Sendable {
+public struct MatrixFactorization: Trainer {
     /// Hyperparameters of a training run.
     public struct Configuration: Sendable, Equatable {
         /// The embedding dimension d (1…128).
@@ -107,45 +120,111 @@ public struct MatrixFactorization: Sendable {
         /// Checks the values.
         /// - Throws: ``TrainingError/invalidInput(_:)`` naming the bad value.
         public func validate() throws {
-            guard (1...128).contains(embeddingDim) else { throw TrainingError.invalidInput("embedding dimension must be in 1...128, got \(embeddingDim)") }
-            guard initStddev >= 0, initStddev.isFinite else { throw TrainingError.invalidInput("init stddev must be a non-negative number, got \(initStddev)") }
-            guard iterations >= 0 else { throw TrainingError.invalidInput("iterations must be >= 0, got \(iterations)") }
-            guard learningRate > 0, learningRate.isFinite else { throw TrainingError.invalidInput("learning rate must be positive, got \(learningRate)") }
-            guard regularization >= 0, gravity >= 0 else { throw TrainingError.invalidInput("regularization and gravity must be >= 0") }
-            guard reportInterval >= 1 else { throw TrainingError.invalidInput("report interval must be >= 1") }
+            guard (1...128).contains(embeddingDim) else { throw TrainingError.invalidInput("mf: embedding-dim must be in 1...128, got \(embeddingDim)") }
+            guard initStddev >= 0, initStddev.isFinite else { throw TrainingError.invalidInput("mf: init-stddev must be a non-negative number, got \(initStddev)") }
+            guard iterations >= 0 else { throw TrainingError.invalidInput("mf: iterations must be >= 0, got \(iterations)") }
+            guard learningRate > 0, learningRate.isFinite else { throw TrainingError.invalidInput("mf: learning-rate must be positive, got \(learningRate)") }
+            guard regularization >= 0, gravity >= 0, regularization.isFinite, gravity.isFinite else {
+                throw TrainingError.invalidInput("mf: regularization and gravity must be finite and >= 0")
+            }
+            guard reportInterval >= 1 else { throw TrainingError.invalidInput("mf: report-interval must be >= 1") }
         }
-    }
-
-    /// One logged row, as reported to the progress callback.
-    public struct Progress: Sendable {
-        /// The iteration (0 … iterations).
-        public var iteration: Int
-        /// The configured number of iterations.
-        public var iterations: Int
-        /// The metrics of this iteration, in display order (``Configuration/metricNames``).
-        public var metrics: [(name: String, value: Double)]
     }
 
     /// The hyperparameters.
     public var configuration: Configuration
 
     /// Creates a trainer with the given hyperparameters.
-    public init(configuration: Configuration = .default) { self.configuration = configuration }
+    public init(_ configuration: Configuration = .default) { self.configuration = configuration }
 
-    /// Trains on `train`, reporting the training and test error as it goes.
+    public var name: String { "mf" }
+    public var summary: String { "the notebook's matrix factorization A ≈ U·Vᵀ by full-batch gradient descent, with regularization and gravity (Google's recommendation-systems Colab; Koren et al. 2009)" }
+    public var task: AlgorithmTask { .rating }
+    /// The notebook holds out 10% of the ratings and reports the test error while training.
+    public var defaultValidationFraction: Double { 0.1 }
+    public var usesValidation: Bool { true }
+
+    /// The configuration whose d, σ, η and iterations are the defaults when the settings turn
+    /// the regularized objective on: the trainer's own when it is already regularized, else
+    /// ``Configuration/regularizedNotebook``.
+    var regularizedDefaults: Configuration { configuration.isRegularized ? configuration : .regularizedNotebook }
+
+    public var parameters: [HyperparameterSpec] {
+        let c = configuration, r = regularizedDefaults
+        // d, σ, η and iterations depend on whether regularization or gravity is set (unless the
+        // trainer's configuration is regularized already).
+        func dependent<T: Equatable>(_ plain: T, _ regularized: T) -> Bool { !c.isRegularized && plain != regularized }
+        return [
+            .integer("embedding-dim", 1...128, default: dependent(c.embeddingDim, r.embeddingDim) ? nil : c.embeddingDim,
+                     help: "embedding dimension" + Self.dependentHelp(c.embeddingDim, r.embeddingDim, c.isRegularized),
+                     symbol: "d", aliases: ["factors", "dim"]),
+            .real("init-stddev", 0...10, default: dependent(c.initStddev, r.initStddev) ? nil : Double(c.initStddev),
+                  help: "standard deviation of the normal initialisation of U and V" + Self.dependentHelp(c.initStddev, r.initStddev, c.isRegularized),
+                  symbol: "σ", aliases: ["init_stddev"]),
+            .integer("iterations", 0...1_000_000, default: dependent(c.iterations, r.iterations) ? nil : c.iterations,
+                     help: "the notebook's num_iterations (iterations + 1 full-batch steps run)" + Self.dependentHelp(c.iterations, r.iterations, c.isRegularized),
+                     aliases: ["num_iterations"]),
+            .real("learning-rate", 0...10_000, exclusiveLowerBound: true,
+                  default: dependent(c.learningRate, r.learningRate) ? nil : Double(c.learningRate),
+                  help: "the optimizer's step size" + Self.dependentHelp(c.learningRate, r.learningRate, c.isRegularized),
+                  symbol: "η", aliases: ["lr", "learning_rate"]),
+            .choice("optimizer", OptimizerKind.self, default: c.optimizer, help: "sgd (full-batch gradient descent, the notebook's), adagrad or adam"),
+            .real("regularization", 0...1_000_000, default: Double(c.regularization),
+                  help: "λ, coefficient of the embeddings' mean squared norms (the notebook's regularization_coeff)", symbol: "λ",
+                  aliases: ["regularization_coeff"]),
+            .real("gravity", 0...1_000_000, default: Double(c.gravity),
+                  help: "γ, coefficient of the mean squared prediction over all pairs (the notebook's gravity_coeff)", symbol: "γ",
+                  aliases: ["gravity_coeff"]),
+            .integer("report-interval", 1...1_000_000, default: c.reportInterval, help: "record the metrics every this many iterations (and at the last)"),
+        ]
+    }
+
+    /// The help suffix of a parameter whose default changes with regularization or gravity.
+    static func dependentHelp<T: Equatable>(_ plain: T, _ regularized: T, _ isRegularized: Bool) -> String {
+        isRegularized || plain == regularized ? "" : " (default \(plain), or \(regularized) when regularization or gravity is set)"
+    }
+
+    public func configured(_ r: HyperparameterReader) throws -> Configuration {
+        var c = configuration
+        c.regularization = r.float("regularization")!
+        c.gravity = r.float("gravity")!
+        let defaults = r.isSet("regularization") || r.isSet("gravity") ? regularizedDefaults : configuration
+        c.embeddingDim = r.isSet("embedding-dim") ? r.integer("embedding-dim")! : defaults.embeddingDim
+        c.initStddev = r.isSet("init-stddev") ? r.float("init-stddev")! : defaults.initStddev
+        c.iterations = r.isSet("iterations") ? r.integer("iterations")! : defaults.iterations
+        c.learningRate = r.isSet("learning-rate") ? r.float("learning-rate")! : defaults.learningRate
+        c.optimizer = r.choice("optimizer")!
+        c.reportInterval = r.integer("report-interval")!
+        return c
+    }
+
+    /// Trains on `data`, reporting the training error and the error on ``FitContext/validation``
+    /// (the notebook's test error) as it goes.
     ///
     /// - Parameters:
-    ///   - train: the training ratings (indices into `metadata`'s id maps).
-    ///   - test: held-out ratings, evaluated at every logged iteration (may be empty).
-    ///   - metadata: id maps, catalog and seen items stored with the model (user and item counts N, M).
-    ///   - progress: called with every logged row, on the calling thread.
+    ///   - data: the data set and the training ratings (user and item counts N, M).
+    ///   - context: the validation ratings (evaluated at every logged iteration; none: no test
+    ///     metrics), the seed (default ``Configuration/seed``), the threads (default
+    ///     ``Configuration/threads``) and the observer, called with every logged row.
     /// - Returns: the fitted model with its ``TrainingHistory``.
     /// - Throws: ``TrainingError/diverged(iteration:hint:)`` when the loss becomes NaN or infinite;
-    ///   ``TrainingError/invalidInput(_:)`` for an empty training set or bad configuration.
+    ///   ``TrainingError/invalidInput(_:)`` for an empty training set, validation data over other
+    ///   index spaces or a bad configuration.
     /// - Complexity: O(iterations · (n·d + (N+M)·d²)) time with gravity, O(iterations · (n + N + M)·d) without;
     ///   O((N+M)·d + n) memory.
-    public func fit(train: Interactions, test: Interactions, metadata: ModelMetadata,
-                    progress: ((Progress) -> Void)? = nil) throws -> MatrixFactorizationModel {
+    public func fit(_ data: TrainingData, context: FitContext) throws -> MatrixFactorizationModel {
+        var c = configuration
+        c.seed = context.resolvedSeed(default: c.seed)
+        if let threads = context.threads { c.threads = threads }
+        let test = context.validation ?? .empty(userCount: data.interactions.userCount, itemCount: data.interactions.itemCount)
+        return try MatrixFactorization(c).fit(train: data.interactions, test: test, metadata: data.metadata, observer: context.observer)
+    }
+
+    /// The training core (benchmarks and tests): trains on `train`, testing on `test`, with the
+    /// ids of `metadata`.
+    /// - Throws: as ``fit(_:context:)``.
+    package func fit(train: Interactions, test: Interactions, metadata: ModelMetadata,
+                     observer: TrainingObserver? = nil) throws -> MatrixFactorizationModel {
         let config = configuration
         try config.validate()
         let n = metadata.userIDs.count, m = metadata.itemIDs.count
@@ -164,13 +243,14 @@ public struct MatrixFactorization: Sendable {
                                                optimizer: config.optimizer, threads: config.threads)
         defer { kernel.shutDown() }
         var history = TrainingHistory()
+        let start = monotonicSeconds()
         let trainN = Double(train.count), testN = Double(test.count)
         for step in 0...config.iterations {
             let logging = step % config.reportInterval == 0 || step == config.iterations
             kernel.step(step, learningRate: config.learningRate, logging: logging)
             let trainMSE = kernel.trainSquaredError / trainN
             guard trainMSE.isFinite else {
-                throw TrainingError.diverged(iteration: step, hint: "try a smaller learning rate than \(config.learningRate)")
+                throw TrainingError.diverged(iteration: step, hint: "try a smaller learning-rate than \(config.learningRate)")
             }
             guard logging else { continue }
             let testMSE = testN > 0 ? kernel.testSquaredError / testN : .nan
@@ -180,7 +260,7 @@ public struct MatrixFactorization: Sendable {
                 let reg = Double(config.regularization) * terms.regularization
                 let grav = Double(config.gravity) * terms.gravity
                 guard (trainMSE + reg + grav).isFinite else {
-                    throw TrainingError.diverged(iteration: step, hint: "try a smaller learning rate than \(config.learningRate)")
+                    throw TrainingError.diverged(iteration: step, hint: "try a smaller learning-rate than \(config.learningRate)")
                 }
                 row = [("train_error_observed", trainMSE), ("test_error_observed", testMSE),
                        ("observed_loss", trainMSE), ("regularization_loss", reg), ("gravity_loss", grav)]
@@ -189,23 +269,17 @@ public struct MatrixFactorization: Sendable {
             }
             if testN == 0 { row.removeAll { $0.0.hasPrefix("test_") } }
             history.append(iteration: step, row)
-            progress?(Progress(iteration: step, iterations: config.iterations, metrics: row.map { (name: $0.0, value: $0.1) }))
+            observer?(TrainingEvent(step: step, stepCount: config.iterations, unit: "iteration",
+                                    metrics: row.map { TrainingMetric($0.0, $0.1) }, elapsedSeconds: monotonicSeconds() - start))
         }
         kernel.finish(lastStep: config.iterations, learningRate: config.learningRate)
         let (u, v) = kernel.parameters()
         guard u.allSatisfy({ $0.isFinite }), v.allSatisfy({ $0.isFinite }) else {
-            throw TrainingError.diverged(iteration: config.iterations, hint: "try a smaller learning rate than \(config.learningRate)")
+            throw TrainingError.diverged(iteration: config.iterations, hint: "try a smaller learning-rate than \(config.learningRate)")
         }
         return MatrixFactorizationModel(configuration: config,
                                         userEmbeddings: Matrix(rows: n, columns: d, storage: u),
                                         itemEmbeddings: Matrix(rows: m, columns: d, storage: v),
                                         metadata: metadata, history: history, trainingCount: train.count)
-    }
-
-    /// Trains on `split.train` of `dataset`, testing on `split.test`; the model's metadata records
-    /// the training ratings as seen items.
-    /// - Throws: as ``fit(train:test:metadata:progress:)``.
-    public func fit(_ dataset: Dataset, split: Split, progress: ((Progress) -> Void)? = nil) throws -> MatrixFactorizationModel {
-        try fit(train: split.train, test: split.test, metadata: ModelMetadata(dataset: dataset, training: split.train), progress: progress)
     }
 }

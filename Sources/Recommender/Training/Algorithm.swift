@@ -187,6 +187,11 @@ extension Trainer {
 
     /// The model types of this trainer.
     public var modelTypes: [any PersistableModel.Type] { [Model.self] }
+
+    /// Fits the model with the default context (the configuration's seed and threads, no
+    /// validation data, no observer).
+    /// - Throws: ``TrainingError``.
+    public func fit(_ data: TrainingData) throws -> Model { try fit(data, context: FitContext()) }
 }
 
 /// The catalog as data (names, tasks, summaries, hyper-parameter tables), for `recommender

@@ -10,8 +10,16 @@ extension AlgorithmCatalog {
             ALS(),
             KNNBaseline(),
             BayesianFactorizationMachine(),
+            MatrixFactorization(),
+            Popularity(),
+            ItemKNN(),
+            EASE(),
+            ImplicitALS(),
+            BPR(),
+            Softmax(),
         ])
         catalog.alias("best", task: .rating, to: "bayesian-fm")
+        catalog.alias("best", task: .ranking, to: "ials")
         return catalog
     }()
 }

@@ -1,4 +1,4 @@
-/// Bayesian personalised ranking (Rendle, Freudenthaler, Gantner & Schmidt-Thieme, "BPR:
+/// Bayesian personalised ranking (`bpr` in the catalog; Rendle, Freudenthaler, Gantner & Schmidt-Thieme, "BPR:
 /// Bayesian Personalized Ranking from Implicit Feedback", UAI 2009), matrix-factorisation
 /// variant with item biases, trained by SGD with uniform negative sampling.
 ///
@@ -20,7 +20,14 @@
 /// updates the item factors lock-free (Hogwild, Recht et al. 2011); `threads = 1` is the
 /// deterministic mode. Prediction rule: `score(u, i) = x̂_ui`. Fold-in learns `x_u` for a new
 /// history with the item factors frozen (same SGD, same loss, seeded).
-public struct BPR: Sendable {
+///
+/// Hyper-parameters (table name, symbol, default from ``Configuration``): `embedding-dim` `f`
+/// 64, `learning-rate` `η` 0.03, `regularization` `λ` 0.02, `epochs` 150, `init-stddev` `σ`
+/// 0.1, `threshold` (none) and `weighting` (binary). The seed defaults to 42
+/// (``FitContext/seed`` replaces it); ``FitContext/threads`` replaces ``Configuration/threads``
+/// when set. The fit reports one ``TrainingEvent`` per epoch (unit `epoch`) with the metric
+/// `train_accuracy`, the share of sampled triples already ranked right (`x̂_uij > 0`).
+public struct BPR: Trainer {
     /// Options of BPR.
     public struct Configuration: Sendable, Equatable {
         /// Latent factors `f`. Default 64.
@@ -58,31 +65,72 @@ public struct BPR: Sendable {
         public static let `default` = Configuration()
     }
 
-    /// Progress after each epoch.
-    public struct Progress: Sendable {
-        /// 1-based epoch.
-        public var epoch: Int
-        /// Share of sampled triples already ranked correctly (`x̂_uij > 0`) during the epoch.
-        public var accuracy: Double
-    }
-
     /// The options used to fit.
     public var configuration: Configuration
     /// Creates an unfitted description of the model.
     public init(_ configuration: Configuration = .default) { self.configuration = configuration }
 
-    /// Trains by SGD.
-    /// - Throws: ``DataError/invalidInput(_:)`` for bad options or when every item is positive
-    ///   for some user that needs a negative.
-    public func fit(_ training: Interactions, metadata: ModelMetadata? = nil, progress: ((Progress) -> Void)? = nil) throws -> BPRModel {
+    public var name: String { "bpr" }
+    public var summary: String { "Bayesian personalised ranking: matrix factorisation with item biases by SGD on sampled triples (Rendle et al. 2009)" }
+    public var task: AlgorithmTask { .ranking }
+    public var parameters: [HyperparameterSpec] {
         let c = configuration
-        guard c.factors > 0, c.epochs >= 0, c.learningRate > 0, c.regularization >= 0 else {
-            throw DataError.invalidInput("bpr: factors and learning rate must be positive; epochs and regularization non-negative")
+        return [
+            .integer("embedding-dim", 1...4096, default: c.factors, help: "latent factors per user and item", symbol: "f",
+                     aliases: ["factors", "rank"]),
+            .real("learning-rate", 0...10, exclusiveLowerBound: true, default: Double(c.learningRate), help: "SGD step size", symbol: "η",
+                  aliases: ["lr"]),
+            .real("regularization", 0...100, default: Double(c.regularization), help: "L2 penalty on factors and biases", symbol: "λ",
+                  aliases: ["reg"]),
+            .integer("epochs", 0...100_000, default: c.epochs, help: "passes, each drawing one triple per positive", aliases: ["iterations"]),
+            .real("init-stddev", 0...10, default: Double(c.initStandardDeviation), help: "standard deviation of the initial factors",
+                  symbol: "σ", aliases: ["init_std"]),
+        ] + c.feedback.parameters()
+    }
+
+    public func configured(_ r: HyperparameterReader) throws -> Configuration {
+        var c = configuration
+        c.factors = r.integer("embedding-dim")!
+        c.learningRate = r.float("learning-rate")!
+        c.regularization = r.float("regularization")!
+        c.epochs = r.integer("epochs")!
+        c.initStandardDeviation = r.float("init-stddev")!
+        c.feedback = c.feedback.configured(r)
+        return c
+    }
+
+    /// Trains by SGD.
+    /// - Parameters:
+    ///   - data: the data set and the interactions to learn from (positives per
+    ///     ``Configuration/feedback``).
+    ///   - context: the seed (default ``Configuration/seed``), the threads (default
+    ///     ``Configuration/threads``) and the observer, called after each epoch.
+    /// - Returns: the model, with `data`'s ids and catalog.
+    /// - Throws: ``TrainingError/emptyTraining`` when there is no positive;
+    ///   ``TrainingError/invalidInput(_:)`` for a configuration out of bounds or when a user
+    ///   has a positive for every item (no negative can be sampled).
+    /// - Complexity: O(epochs · positives · f).
+    public func fit(_ data: TrainingData, context: FitContext) throws -> BPRModel {
+        var c = configuration
+        c.seed = context.resolvedSeed(default: c.seed)
+        if let threads = context.threads { c.threads = threads }
+        try c.feedback.checkPositives(data.interactions)
+        return try BPR(c).fit(data.interactions, metadata: data.metadata, observer: context.observer)
+    }
+
+    /// The SGD core, over interactions whose ids `metadata` gives (anonymous when `nil`: for
+    /// tests of the arithmetic only).
+    /// - Throws: ``TrainingError/invalidInput(_:)`` as ``fit(_:context:)``.
+    package func fit(_ training: Interactions, metadata: ModelMetadata? = nil, observer: TrainingObserver? = nil) throws -> BPRModel {
+        let c = configuration
+        guard c.factors > 0, c.epochs >= 0, c.learningRate > 0, c.learningRate.isFinite, c.regularization >= 0, c.regularization.isFinite,
+              c.initStandardDeviation >= 0, c.initStandardDeviation.isFinite else {
+            throw TrainingError.invalidInput("bpr needs embedding-dim >= 1, epochs >= 0, a finite learning-rate > 0, finite regularization and init-stddev >= 0")
         }
         let x = c.feedback.matrix(training)
         let f = c.factors, n = x.columnCount
         for u in 0..<x.rowCount where x.count(ofRow: u) >= n && n > 0 {
-            throw DataError.invalidInput("bpr: user \(u) has a positive for every item; no negative can be sampled")
+            throw TrainingError.invalidInput("bpr: user \(u) has a positive for every item; no negative can be sampled")
         }
         var g = SeededGenerator(seed: c.seed)
         let users = AlignedFloatBuffer(count: x.rowCount * f), items = AlignedFloatBuffer(count: n * f)
@@ -103,6 +151,7 @@ public struct BPR: Sendable {
         let sgd = BPRStep(factors: f, learningRate: c.learningRate, regularization: c.regularization)
         let box = UnsafeSendableBox((users.pointer, items.pointer, bias.pointer))
         let xBox = UnsafeSendableBox(x)
+        let start = DispatchClock.now()
         for epoch in 0..<c.epochs {
             let correct = ResultSlots<Int>(count: threads, empty: 0)
             Parallelism.forEachChunk(count: threads, chunks: threads) { t, _ in
@@ -128,7 +177,11 @@ public struct BPR: Sendable {
                 }
                 correct.set(t, right)
             }
-            progress?(Progress(epoch: epoch + 1, accuracy: Double(correct.values.reduce(0, +)) / Double(max(x.nonZeroCount, 1))))
+            if let observer {
+                let accuracy = Double(correct.values.reduce(0, +)) / Double(max(x.nonZeroCount, 1))
+                observer(TrainingEvent(step: epoch + 1, stepCount: c.epochs, unit: "epoch", metrics: [TrainingMetric("train_accuracy", accuracy)],
+                                       elapsedSeconds: DispatchClock.seconds(since: start)))
+            }
         }
         return BPRModel(userFactors: Matrix(rows: x.rowCount, columns: f, storage: users.array),
                         itemFactors: Matrix(rows: n, columns: f, storage: items.array), itemBias: bias.array,

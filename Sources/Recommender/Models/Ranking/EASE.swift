@@ -1,5 +1,5 @@
-/// EASE: Embarrassingly Shallow Autoencoder (Steck, "Embarrassingly Shallow Autoencoders for
-/// Sparse Data", WWW 2019).
+/// EASE: Embarrassingly Shallow Autoencoder (`ease` in the catalog; Steck, "Embarrassingly
+/// Shallow Autoencoders for Sparse Data", WWW 2019).
 ///
 /// Learns an item–item weight matrix `B` with a zero diagonal that reconstructs the implicit
 /// matrix `X` (see ``ImplicitFeedback``):
@@ -15,7 +15,11 @@
 ///
 /// Cost: O(Σ_u |I(u)|²) for the Gram matrix plus O(items³) for the inverse; memory O(items²)
 /// (11 MB for ML-100K's 1,682 items; impractical beyond ~50,000 items).
-public struct EASE: Sendable {
+///
+/// Hyper-parameters (defaults in ``Configuration``): `regularization` (`λ`, 400), `dropout`
+/// (`p`, 0), `threshold` and `weighting` (every rating a binary positive). The fit uses
+/// ``FitContext/threads`` when set.
+public struct EASE: Trainer {
     /// Options of EASE.
     public struct Configuration: Sendable, Equatable {
         /// The L2 penalty `λ` added to the diagonal of `XᵀX`. Default 400 (tuned on ML-100K,
@@ -32,8 +36,8 @@ public struct EASE: Sendable {
         public var threads: Int
 
         /// Creates a configuration.
+        /// `dropout` must be in [0, 1); the fit refuses other values.
         public init(lambda: Float = 400, dropout: Float = 0, feedback: ImplicitFeedback = .default, threads: Int = Parallelism.availableCores) {
-            precondition((0..<1).contains(dropout), "EASE dropout must be in [0, 1)")
             self.lambda = lambda
             self.dropout = dropout
             self.feedback = feedback
@@ -48,11 +52,51 @@ public struct EASE: Sendable {
     /// Creates an unfitted description of the model.
     public init(_ configuration: Configuration = .default) { self.configuration = configuration }
 
-    /// Solves for `B` in closed form.
-    /// - Throws: ``LinearAlgebraError/notPositiveDefinite(pivot:)`` when `λ ≤ 0` leaves
-    ///   `XᵀX + λI` singular.
-    public func fit(_ training: Interactions, metadata: ModelMetadata? = nil) throws -> EASEModel {
+    public var name: String { "ease" }
+    public var summary: String { "embarrassingly shallow autoencoder: closed-form item–item weights (Steck 2019; DLAE, Steck 2020)" }
+    public var task: AlgorithmTask { .ranking }
+    public var parameters: [HyperparameterSpec] {
         let c = configuration
+        return [
+            .real("regularization", 0...100_000_000, exclusiveLowerBound: true, default: Double(c.lambda),
+                  help: "L2 penalty added to the diagonal of XᵀX", symbol: "λ", aliases: ["lambda"]),
+            .real("dropout", 0...0.99, default: Double(c.dropout),
+                  help: "DLAE dropout penalty: adds p/(1−p)·G_ii to each diagonal entry (0: plain EASE)", symbol: "p"),
+        ] + c.feedback.parameters()
+    }
+
+    public func configured(_ r: HyperparameterReader) throws -> Configuration {
+        var c = configuration
+        c.lambda = r.float("regularization")!
+        c.dropout = r.float("dropout")!
+        c.feedback = c.feedback.configured(r)
+        return c
+    }
+
+    /// Solves for `B` in closed form.
+    /// - Parameters:
+    ///   - data: the data set and the interactions to learn from.
+    ///   - context: ``FitContext/threads`` (when set) bounds the threads; seed and validation
+    ///     are not used.
+    /// - Returns: the model, with `data`'s ids and catalog.
+    /// - Throws: ``TrainingError/emptyTraining`` when there is no positive;
+    ///   ``TrainingError/invalidInput(_:)`` for `dropout` outside [0, 1), or when `XᵀX + λI`
+    ///   is not positive definite (`λ ≤ 0` with unrated items).
+    public func fit(_ data: TrainingData, context: FitContext) throws -> EASEModel {
+        var c = configuration
+        try c.feedback.checkPositives(data.interactions)
+        if let threads = context.threads { c.threads = threads }
+        return try EASE(c).fit(data.interactions, metadata: data.metadata)
+    }
+
+    /// The closed-form core, over interactions whose ids `metadata` gives (anonymous when
+    /// `nil`: for tests of the arithmetic only).
+    /// - Throws: ``TrainingError/invalidInput(_:)`` as ``fit(_:context:)``.
+    package func fit(_ training: Interactions, metadata: ModelMetadata? = nil) throws -> EASEModel {
+        let c = configuration
+        guard (0..<1).contains(c.dropout), c.lambda.isFinite else {
+            throw TrainingError.invalidInput("ease needs dropout in [0, 1) and a finite regularization, got dropout \(c.dropout), regularization \(c.lambda)")
+        }
         let x = c.feedback.matrix(training)
         let n = x.columnCount
         let gram = AlignedFloatBuffer(count: n * n)
@@ -62,7 +106,12 @@ public struct EASE: Sendable {
             for j in touched { g[Int(j)] = row[Int(j)] }
         }
         for i in 0..<n { gram.pointer[i * n + i] += c.lambda + c.dropout / (1 - c.dropout) * gram.pointer[i * n + i] }
-        var p = try SymmetricPositiveDefinite.inverse(gram.array, n: n, threads: max(1, c.threads))
+        var p: [Float]
+        do {
+            p = try SymmetricPositiveDefinite.inverse(gram.array, n: n, threads: max(1, c.threads))
+        } catch let error as LinearAlgebraError {
+            throw TrainingError.invalidInput("ease: XᵀX + λI is not positive definite (\(error)); raise regularization above \(c.lambda)")
+        }
         // B[i][j] = −P[i][j] / P[j][j], zero diagonal (in place).
         let diagonal = (0..<n).map { p[$0 * n + $0] }
         p.withUnsafeMutableBufferPointer { b in

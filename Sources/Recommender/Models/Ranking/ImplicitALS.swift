@@ -1,4 +1,5 @@
-/// Implicit alternating least squares (Hu, Koren & Volinsky, "Collaborative Filtering for
+/// Implicit alternating least squares (`ials` in the catalog, and `best` for ranking; Hu,
+/// Koren & Volinsky, "Collaborative Filtering for
 /// Implicit Feedback Datasets", ICDM 2008), with conjugate-gradient solves (Takács, Pilászy &
 /// Tikk, "Applications of the conjugate gradient method for implicit feedback collaborative
 /// filtering", RecSys 2011).
@@ -21,7 +22,14 @@
 /// Prediction rule: `score(u, i) = x_uᵀ y_i`. Fold-in solves `x_u` exactly against the frozen
 /// item factors. Explanations use Hu et al. §5: with `W = (YᵀCᵘY + λI)⁻¹`,
 /// `score(u, i) = Σ_{j ∈ I(u)} (y_iᵀ W y_j) c_uj`, the term of `j` being its contribution.
-public struct ImplicitALS: Sendable {
+///
+/// Hyper-parameters (table name, symbol, default from ``Configuration``): `embedding-dim` `f`
+/// 64, `regularization` `λ` 15, `regularization-exponent` `ν` 0.5, `alpha` `α` 0.4,
+/// `iterations` 15, `solver` cg, `cg-steps` 3, `init-stddev` `σ` 0.01, `threshold` (none) and
+/// `weighting` (rating). The seed defaults to 42 (``FitContext/seed`` replaces it); the fit uses
+/// ``FitContext/threads`` when set, and reports one ``TrainingEvent`` per iteration (unit
+/// `iteration`, no metrics: the loss is not computed).
+public struct ImplicitALS: Trainer {
     /// How each per-user / per-item least-squares problem is solved.
     public enum Solver: String, CaseIterable, Sendable {
         /// A few conjugate-gradient steps, warm-started (fast; the default).
@@ -88,32 +96,80 @@ public struct ImplicitALS: Sendable {
         public static let `default` = Configuration()
     }
 
-    /// Progress after each iteration.
-    public struct Progress: Sendable {
-        /// 1-based iteration.
-        public var iteration: Int
-        /// Seconds the iteration took.
-        public var seconds: Double
-    }
-
     /// The options used to fit.
     public var configuration: Configuration
     /// Creates an unfitted description of the model.
     public init(_ configuration: Configuration = .default) { self.configuration = configuration }
 
-    /// Fits from interactions (positives per ``Configuration/feedback``).
-    public func fit(_ training: Interactions, metadata: ModelMetadata? = nil,
-                    progress: ((Progress) -> Void)? = nil) throws -> ImplicitALSModel {
-        let x = configuration.feedback.matrix(training)
-        return try fit(matrix: x, metadata: metadata ?? ModelMetadata(anonymous: training), progress: progress)
+    public var name: String { "ials" }
+    public var summary: String { "implicit alternating least squares with confidence weights and a frequency-scaled penalty (Hu, Koren & Volinsky 2008; Rendle et al. 2022)" }
+    public var task: AlgorithmTask { .ranking }
+    public var parameters: [HyperparameterSpec] {
+        let c = configuration
+        return [
+            .integer("embedding-dim", 1...4096, default: c.factors, help: "latent factors per user and item", symbol: "f",
+                     aliases: ["factors", "rank"]),
+            .real("regularization", 0...1_000_000, default: Double(c.regularization), help: "L2 penalty on the factors", symbol: "λ",
+                  aliases: ["reg", "lambda"]),
+            .real("regularization-exponent", 0...4, default: Double(c.regularizationExponent),
+                  help: "frequency scaling of the penalty: a row with n positives gets λ·(n+1)^ν / mean (0: constant λ)", symbol: "ν"),
+            .real("alpha", 0...1_000_000, default: Double(c.alpha), help: "confidence scale in c = 1 + α·r", symbol: "α"),
+            .integer("iterations", 0...100_000, default: c.iterations, help: "alternating iterations (a user pass and an item pass each)"),
+            .choice("solver", Solver.self, default: c.solver, help: "cg (a few warm-started conjugate-gradient steps) or cholesky (exact)"),
+            .integer("cg-steps", 1...1_000, default: c.conjugateGradientSteps, help: "conjugate-gradient steps per solve (solver cg)"),
+            .real("init-stddev", 0...10, default: Double(c.initStandardDeviation), help: "standard deviation of the initial factors",
+                  symbol: "σ", aliases: ["init_std"]),
+        ] + c.feedback.parameters()
     }
 
-    /// Fits from a prepared user × item matrix of positive weights (used by benchmarks).
-    /// - Throws: ``DataError/invalidInput(_:)`` for non-positive factors or iterations.
-    public func fit(matrix x: SparseMatrix, metadata: ModelMetadata, progress: ((Progress) -> Void)? = nil) throws -> ImplicitALSModel {
+    public func configured(_ r: HyperparameterReader) throws -> Configuration {
+        var c = configuration
+        c.factors = r.integer("embedding-dim")!
+        c.regularization = r.float("regularization")!
+        c.regularizationExponent = r.float("regularization-exponent")!
+        c.alpha = r.float("alpha")!
+        c.iterations = r.integer("iterations")!
+        c.solver = r.choice("solver")!
+        c.conjugateGradientSteps = r.integer("cg-steps")!
+        c.initStandardDeviation = r.float("init-stddev")!
+        c.feedback = c.feedback.configured(r)
+        return c
+    }
+
+    /// Fits by alternating least squares.
+    /// - Parameters:
+    ///   - data: the data set and the interactions to learn from (positives per
+    ///     ``Configuration/feedback``).
+    ///   - context: the seed (default ``Configuration/seed``), the threads (default
+    ///     ``Configuration/threads``) and the observer, called after each iteration.
+    /// - Returns: the model, with `data`'s ids and catalog.
+    /// - Throws: ``TrainingError/emptyTraining`` when there is no positive;
+    ///   ``TrainingError/invalidInput(_:)`` for a configuration out of bounds.
+    /// - Complexity: O(iterations · (f²·(users + items) + f·positives·steps)) with CG.
+    public func fit(_ data: TrainingData, context: FitContext) throws -> ImplicitALSModel {
+        var c = configuration
+        c.seed = context.resolvedSeed(default: c.seed)
+        if let threads = context.threads { c.threads = threads }
+        try c.feedback.checkPositives(data.interactions)
+        return try ImplicitALS(c).fit(matrix: c.feedback.matrix(data.interactions), metadata: data.metadata, observer: context.observer)
+    }
+
+    /// The numerical core on interactions whose ids `metadata` gives (anonymous when `nil`:
+    /// for tests of the arithmetic only).
+    package func fit(_ training: Interactions, metadata: ModelMetadata? = nil, observer: TrainingObserver? = nil) throws -> ImplicitALSModel {
+        let x = configuration.feedback.matrix(training)
+        return try fit(matrix: x, metadata: metadata ?? ModelMetadata(anonymous: training), observer: observer)
+    }
+
+    /// Fits from a prepared user × item matrix of positive weights (used by benchmarks); the
+    /// observer is called after each iteration (`elapsedSeconds` since the start of the loop).
+    /// - Throws: ``TrainingError/invalidInput(_:)`` for a configuration out of bounds.
+    package func fit(matrix x: SparseMatrix, metadata: ModelMetadata, observer: TrainingObserver? = nil) throws -> ImplicitALSModel {
         let c = configuration
-        guard c.factors > 0, c.iterations >= 0, c.regularization >= 0, c.alpha >= 0 else {
-            throw DataError.invalidInput("ials: factors must be positive; iterations, regularization and alpha non-negative")
+        guard c.factors > 0, c.iterations >= 0, c.regularization >= 0, c.regularization.isFinite, c.alpha >= 0, c.alpha.isFinite,
+              c.regularizationExponent.isFinite, c.initStandardDeviation >= 0, c.initStandardDeviation.isFinite,
+              c.solver == .cholesky || c.conjugateGradientSteps >= 1 else {
+            throw TrainingError.invalidInput("ials needs embedding-dim >= 1, iterations >= 0, cg-steps >= 1, and finite regularization, alpha, init-stddev >= 0")
         }
         let f = c.factors
         let xt = x.transposed()
@@ -128,11 +184,12 @@ public struct ImplicitALS: Sendable {
         let itemPenalty = Self.penalties(xt, lambda: c.regularization, exponent: c.regularizationExponent)
         users.withUnsafeMutableBufferPointer { u in
             items.withUnsafeMutableBufferPointer { i in
+                let start = DispatchClock.now()
                 for iteration in 0..<c.iterations {
-                    let start = DispatchClock.now()
                     solver.solveAll(target: u.baseAddress!, fixed: i.baseAddress!, fixedCount: x.columnCount, matrix: x, penalties: userPenalty)
                     solver.solveAll(target: i.baseAddress!, fixed: u.baseAddress!, fixedCount: x.rowCount, matrix: xt, penalties: itemPenalty)
-                    progress?(Progress(iteration: iteration + 1, seconds: DispatchClock.seconds(since: start)))
+                    observer?(TrainingEvent(step: iteration + 1, stepCount: c.iterations, unit: "iteration",
+                                            elapsedSeconds: DispatchClock.seconds(since: start)))
                 }
             }
         }

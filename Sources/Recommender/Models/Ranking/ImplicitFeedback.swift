@@ -67,6 +67,34 @@ public struct ImplicitFeedback: Sendable, Equatable {
         for e in seen.range(ofRow: row) where isPositive(seen.values[e]) { body(seen.columns[e], weight(seen.values[e])) }
     }
 
+    // MARK: hyper-parameters
+
+    /// The `threshold` and `weighting` rows of a ranking algorithm's hyper-parameter table,
+    /// with `self`'s values as the defaults.
+    func parameters() -> [HyperparameterSpec] {
+        [
+            .real("threshold", -1_000_000...1_000_000, default: threshold.map(Double.init),
+                  help: "ratings at or above it are positives (default: every rating)"),
+            .choice("weighting", Weighting.self, default: weighting,
+                    help: "the value of a positive: binary (1) or rating (the rating itself)"),
+        ]
+    }
+
+    /// `self` with `threshold` and `weighting` read from `settings`.
+    func configured(_ settings: HyperparameterReader) -> ImplicitFeedback {
+        var f = self
+        if settings.isSet("threshold") { f.threshold = settings.float("threshold") }
+        if let w = settings.choice("weighting", as: Weighting.self) { f.weighting = w }
+        return f
+    }
+
+    /// Checks that `interactions` hold at least one positive.
+    /// - Throws: ``TrainingError/emptyTraining`` when none is left (no interactions, or all
+    ///   below ``threshold``).
+    func checkPositives(_ interactions: Interactions) throws {
+        guard interactions.ratings.contains(where: isPositive) else { throw TrainingError.emptyTraining }
+    }
+
     // MARK: persistence
 
     func store(in archive: inout ModelArchive) {

@@ -1,5 +1,5 @@
-/// Item-based k-nearest-neighbour top-N recommendation (Sarwar et al. 2001; Deshpande &
-/// Karypis 2004), what Create ML's `MLRecommender` offers.
+/// Item-based k-nearest-neighbour top-N recommendation (`item-knn` in the catalog; Sarwar et
+/// al. 2001; Deshpande & Karypis 2004), what Create ML's `MLRecommender` offers.
 ///
 /// With `X` the implicit matrix (see ``ImplicitFeedback``), `c_ij = Σ_u X[u][i] X[u][j]`,
 /// `n_i = Σ_u X[u][i]²` and `|i|` the number of positives of item `i`:
@@ -11,7 +11,12 @@
 /// Only the `neighbours` most similar items `j ≠ i` of each item `i` are kept. Prediction rule:
 /// `score(u, j) = Σ_{i ∈ I(u)} X[u][i] · s_ij` over the items `i` of the user whose kept
 /// neighbours include `j`. The contribution of `i` to `j` is the explanation "because you liked i".
-public struct ItemKNN: Sendable {
+///
+/// Hyper-parameters (defaults in ``Configuration``): `similarity` (cosine), `neighbours` (400),
+/// `shrink` (10), `alpha` (0.5, conditional probability only), `threshold` and `weighting`
+/// (every rating a binary positive). The fit uses ``FitContext/threads`` when set; the result
+/// does not depend on it.
+public struct ItemKNN: Trainer {
     /// The item–item similarity.
     public enum Similarity: String, CaseIterable, Sendable {
         case cosine, jaccard
@@ -56,9 +61,53 @@ public struct ItemKNN: Sendable {
     /// Creates an unfitted description of the model.
     public init(_ configuration: Configuration = .default) { self.configuration = configuration }
 
+    public var name: String { "item-knn" }
+    public var summary: String { "item-based k-nearest neighbours: cosine, Jaccard or conditional probability (Sarwar et al. 2001; Deshpande & Karypis 2004)" }
+    public var task: AlgorithmTask { .ranking }
+    public var parameters: [HyperparameterSpec] {
+        let c = configuration
+        return [
+            .choice("similarity", Similarity.self, default: c.similarity, help: "the item–item similarity"),
+            .integer("neighbours", 1...1_000_000, default: c.neighbours, help: "most similar items kept per item", symbol: "k",
+                     aliases: ["neighbors"]),
+            .real("shrink", 0...1_000_000, default: Double(c.shrink), help: "added to the cosine denominator; damps similarities supported by few users"),
+            .real("alpha", 0...10, default: Double(c.alpha), help: "popularity damping of the conditional-probability similarity", symbol: "α"),
+        ] + c.feedback.parameters()
+    }
+
+    public func configured(_ r: HyperparameterReader) throws -> Configuration {
+        var c = configuration
+        c.similarity = r.choice("similarity")!
+        c.neighbours = r.integer("neighbours")!
+        c.shrink = r.float("shrink")!
+        c.alpha = r.float("alpha")!
+        c.feedback = c.feedback.configured(r)
+        return c
+    }
+
     /// Computes the similarities and keeps the top neighbours of every item.
+    /// - Parameters:
+    ///   - data: the data set and the interactions to learn from.
+    ///   - context: ``FitContext/threads`` (when set) bounds the threads; seed and validation
+    ///     are not used.
+    /// - Returns: the model, with `data`'s ids and catalog.
+    /// - Throws: ``TrainingError/emptyTraining`` when there is no positive;
+    ///   ``TrainingError/invalidInput(_:)`` for a configuration out of bounds.
     /// - Complexity: O(Σ_u |I(u)|² + items² ) time (sparse co-occurrence), O(items × neighbours) memory.
-    public func fit(_ training: Interactions, metadata: ModelMetadata? = nil) -> ItemKNNModel {
+    public func fit(_ data: TrainingData, context: FitContext) throws -> ItemKNNModel {
+        var c = configuration
+        guard c.neighbours >= 1, c.shrink >= 0, c.shrink.isFinite, c.alpha >= 0, c.alpha.isFinite else {
+            throw TrainingError.invalidInput("item-knn needs neighbours >= 1 and finite shrink, alpha >= 0")
+        }
+        try c.feedback.checkPositives(data.interactions)
+        if let threads = context.threads { c.threads = threads }
+        return ItemKNN(c).fit(data.interactions, metadata: data.metadata)
+    }
+
+    /// The similarity core, over interactions whose ids `metadata` gives (anonymous when `nil`:
+    /// for tests of the arithmetic only).
+    /// - Complexity: O(Σ_u |I(u)|² + items² ) time (sparse co-occurrence), O(items × neighbours) memory.
+    package func fit(_ training: Interactions, metadata: ModelMetadata? = nil) -> ItemKNNModel {
         let c = configuration
         let x = c.feedback.matrix(training)
         let xt = x.transposed()

@@ -1,9 +1,13 @@
-/// The popularity baseline: every user gets the items with the most positives in training.
+/// The popularity baseline (`popularity` in the catalog): every user gets the items with the
+/// most positives in training.
 ///
 /// Prediction rule: `score(u, i) = Σ_v X[v][i]`, the number (binary weighting) or total weight of
 /// positives of item `i`, the same for every user. No parameters are learned beyond the counts;
 /// it is the floor every personalised model must beat.
-public struct Popularity: Sendable {
+///
+/// Hyper-parameters: `threshold` (default: every rating is a positive) and `weighting`
+/// (default `binary`), see ``ImplicitFeedback``.
+public struct Popularity: Trainer {
     /// Options of the popularity baseline.
     public struct Configuration: Sendable, Equatable {
         /// How ratings become positives.
@@ -20,12 +24,30 @@ public struct Popularity: Sendable {
     /// Creates an unfitted description of the model.
     public init(_ configuration: Configuration = .default) { self.configuration = configuration }
 
+    public var name: String { "popularity" }
+    public var summary: String { "the most popular items for everyone (the floor a personalised model must beat)" }
+    public var task: AlgorithmTask { .ranking }
+    public var parameters: [HyperparameterSpec] { configuration.feedback.parameters() }
+
+    public func configured(_ r: HyperparameterReader) throws -> Configuration {
+        Configuration(feedback: configuration.feedback.configured(r))
+    }
+
     /// Counts the positives of each item.
     /// - Parameters:
-    ///   - training: the training interactions.
-    ///   - metadata: ids and catalog to store with the model (anonymous when `nil`).
+    ///   - data: the data set and the interactions to count.
+    ///   - context: unused (the counts need no seed, threads or validation).
+    /// - Returns: the model, with `data`'s ids and catalog.
+    /// - Throws: ``TrainingError/emptyTraining`` when there is no positive.
     /// - Complexity: O(interactions).
-    public func fit(_ training: Interactions, metadata: ModelMetadata? = nil) -> PopularityModel {
+    public func fit(_ data: TrainingData, context: FitContext) throws -> PopularityModel {
+        try configuration.feedback.checkPositives(data.interactions)
+        return fit(data.interactions, metadata: data.metadata)
+    }
+
+    /// The counting core, over interactions whose ids `metadata` gives (anonymous when `nil`:
+    /// for tests of the arithmetic only).
+    package func fit(_ training: Interactions, metadata: ModelMetadata? = nil) -> PopularityModel {
         var counts = [Float](repeating: 0, count: training.itemCount)
         let f = configuration.feedback
         for row in 0..<training.count where f.isPositive(training.ratings[row]) {

@@ -28,6 +28,14 @@ public struct SoftmaxTrainingHistory: Sendable, Equatable {
             self.recallAt10 = recallAt10
             self.ndcgAt10 = ndcgAt10
         }
+
+        /// The entry as the metrics of a ``TrainingEvent``: `train_loss`, `test_loss`,
+        /// `precision_at_10`, `recall_at_10`, `ndcg_at_10`.
+        public var metrics: [TrainingMetric] {
+            [TrainingMetric("train_loss", trainLoss), TrainingMetric("test_loss", testLoss),
+             TrainingMetric("precision_at_10", precisionAt10), TrainingMetric("recall_at_10", recallAt10),
+             TrainingMetric("ndcg_at_10", ndcgAt10)]
+        }
     }
 
     /// The logged entries, by increasing iteration.
@@ -47,6 +55,28 @@ public struct SoftmaxTrainingHistory: Sendable, Equatable {
             out += "\(e.iteration),\(e.trainLoss),\(e.testLoss),\(e.precisionAt10),\(e.recallAt10),\(e.ndcgAt10)\n"
         }
         return out
+    }
+
+    /// Parses the output of ``csv()``.
+    /// - Throws: ``DataError/malformedLine(file:line:reason:)`` naming `file` and the line.
+    public init(csv text: String, file: String = "history.csv") throws {
+        let header = "iteration,train_loss,test_loss,test_precision_at_10,test_recall_at_10,test_ndcg_at_10"
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: true)
+        guard let first = lines.first, first == header else {
+            throw DataError.malformedLine(file: file, line: 1, reason: "expected the header '\(header)'")
+        }
+        var entries: [Entry] = []
+        for (k, line) in lines.dropFirst().enumerated() {
+            let cells = line.split(separator: ",", omittingEmptySubsequences: false)
+            guard cells.count == 6, let iteration = Int(cells[0]) else {
+                throw DataError.malformedLine(file: file, line: k + 2, reason: "expected 6 fields starting with an iteration number")
+            }
+            let values = cells.dropFirst().compactMap { Double($0) }
+            guard values.count == 5 else { throw DataError.malformedLine(file: file, line: k + 2, reason: "a metric is not a number") }
+            entries.append(Entry(iteration: iteration, trainLoss: values[0], testLoss: values[1], precisionAt10: values[2],
+                                 recallAt10: values[3], ndcgAt10: values[4]))
+        }
+        self.init(entries: entries)
     }
 
     /// The history as a JSON array of entries (keys as in ``csv()``).

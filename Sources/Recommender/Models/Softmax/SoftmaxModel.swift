@@ -2,7 +2,7 @@ import Foundation
 
 /// The notebook's softmax recommender: a neural network that maps a user's features (the
 /// movies they rated, those movies' genres and release years) to a user embedding, scored
-/// against every movie with a softmax.
+/// against every movie with a softmax. Its trainer is ``Softmax`` (`softmax` in the catalog).
 ///
 /// ## Model (notation of the Google recommendation-systems course notebook)
 /// For a user with rated movies `R` (a bag), their genres `G` (all genres of every movie of
@@ -24,7 +24,15 @@ import Foundation
 /// parameter from the hand-derived gradients (see ``Optimizer``). The notebook's run — Adagrad,
 /// learning rate 8, 3,000 iterations — is ``Configuration/default``; as in the notebook,
 /// iterations `0...3000` each perform one update (3,001 updates), and the metrics are logged
-/// at every multiple of ``Configuration/evaluationInterval`` and at the last iteration.
+/// at every multiple of ``Configuration/evaluationInterval`` and at the last iteration, into
+/// ``history`` and as ``TrainingEvent``s to ``FitContext/observer`` (see ``Softmax``).
+///
+/// Hyper-parameters (``Softmax``'s table; defaults the notebook's): `embedding-dim` 35,
+/// `genre-embedding-dim` 3, `year-embedding-dim` 2, `hidden-dims` `[35]` (one layer of
+/// `embedding-dim` units), `activation` linear, `hidden-bias` false, `weight-scale` `s` 0.1,
+/// `optimizer` adagrad, `learning-rate` `η` 8, `iterations` 3000, `batch-size` 200,
+/// `test-batch-size` 100, `test-fraction` 0.1, `label-mode` leak, `evaluation-interval` 10,
+/// `gemm` (automatic). The seed defaults to 0 (``FitContext/seed`` replaces it).
 ///
 /// **Label leak.** The notebook keeps the label movie in the user's input bag, so the model
 /// can learn to find it in its own input ("faithful" mode, ``LabelMode/leak``, the default).
@@ -45,7 +53,7 @@ import Foundation
 ///
 /// ## Answers
 /// Scores for a user are the logits `ψ(x)·Vᵀ` computed from the user's features — the movies
-/// stored as the user's history in the model file (every interaction given to ``fit``,
+/// stored as the user's history in the model file (every interaction given to the fit,
 /// held-out users included) or any ad-hoc history (``scores(forHistory:)``), so a brand-new user
 /// gets recommendations without retraining. Ratings values are not used: only which movies
 /// were rated. Item embeddings are the rows of `V`.
@@ -135,40 +143,25 @@ public struct SoftmaxModel: ItemScorer, ItemEmbeddingModel, HistoryScorer, Persi
         public static let `default` = Configuration()
 
         /// Checks the settings.
-        /// - Throws: ``TrainingFailure/invalidConfiguration(_:)`` naming the bad setting.
+        /// - Throws: ``TrainingError/invalidInput(_:)`` naming the bad setting by its
+        ///   hyper-parameter name.
         public func validate() throws {
-            func fail(_ s: String) throws -> Never { throw SoftmaxModel.TrainingFailure.invalidConfiguration(s) }
-            if movieEmbeddingDim < 1 || genreEmbeddingDim < 0 || yearEmbeddingDim < 0 { try fail("embedding dimensions must be positive") }
-            if hiddenDims.contains(where: { $0 < 1 }) { try fail("hidden layer sizes must be positive") }
+            func fail(_ s: String) throws -> Never { throw TrainingError.invalidInput("softmax: \(s)") }
+            if movieEmbeddingDim < 1 || genreEmbeddingDim < 0 || yearEmbeddingDim < 0 {
+                try fail("embedding-dim must be positive, genre-embedding-dim and year-embedding-dim non-negative")
+            }
+            if hiddenDims.contains(where: { $0 < 1 }) { try fail("hidden-dims must be positive") }
             let last = hiddenDims.last ?? (movieEmbeddingDim + genreEmbeddingDim + yearEmbeddingDim)
             if last != movieEmbeddingDim {
-                try fail("the last hidden layer has \(last) units but the movie embeddings have \(movieEmbeddingDim): they must match (the logits are their dot products)")
+                try fail("the last of hidden-dims has \(last) units but embedding-dim is \(movieEmbeddingDim): they must match (the logits are their dot products)")
             }
-            if !(learningRate > 0) || !learningRate.isFinite { try fail("the learning rate must be positive") }
+            if !(learningRate > 0) || !learningRate.isFinite { try fail("learning-rate must be positive") }
             if iterations < 0 { try fail("iterations must be ≥ 0") }
-            if batchSize < 1 || testBatchSize < 1 { try fail("batch sizes must be ≥ 1") }
-            if !(testFraction > 0 && testFraction < 1) { try fail("the test fraction must be in (0, 1)") }
+            if batchSize < 1 || testBatchSize < 1 { try fail("batch-size and test-batch-size must be ≥ 1") }
+            if !(testFraction > 0 && testFraction < 1) { try fail("test-fraction must be in (0, 1)") }
             if !(rankingHoldoutFraction > 0 && rankingHoldoutFraction < 1) { try fail("the ranking hold-out fraction must be in (0, 1)") }
-            if evaluationInterval < 1 || k < 1 { try fail("evaluation interval and k must be ≥ 1") }
-            if !(weightScale > 0) { try fail("the weight scale must be positive") }
-        }
-    }
-
-    /// Why training failed.
-    public enum TrainingFailure: Error, Equatable, Sendable, CustomStringConvertible {
-        /// A setting is out of range.
-        case invalidConfiguration(String)
-        /// The data cannot be trained on (e.g. too few users).
-        case invalidData(String)
-        /// The loss became NaN or infinite; nothing was fitted.
-        case diverged(iteration: Int, hint: String)
-
-        public var description: String {
-            switch self {
-            case .invalidConfiguration(let s): return "invalid softmax configuration: \(s)"
-            case .invalidData(let s): return "cannot train the softmax model: \(s)"
-            case let .diverged(i, hint): return "training diverged at iteration \(i): the loss is not finite; \(hint)"
-            }
+            if evaluationInterval < 1 || k < 1 { try fail("evaluation-interval and k must be ≥ 1") }
+            if !(weightScale > 0) || !weightScale.isFinite { try fail("weight-scale must be positive") }
         }
     }
 
@@ -181,15 +174,23 @@ public struct SoftmaxModel: ItemScorer, ItemEmbeddingModel, HistoryScorer, Persi
     public let network: SoftmaxNetwork
     /// Genre and year tokens of every movie.
     public let features: SoftmaxFeatures
-    /// Id maps, catalog, and each user's history (the interactions given to ``fit``).
+    /// Id maps, catalog, and each user's history (the interactions given to the fit).
     public let metadata: ModelMetadata
+    /// The metrics logged while training (empty for a model read from a file written before
+    /// the history was stored).
+    public let history: SoftmaxTrainingHistory
+    /// The users held out for the test metrics (dense indices; empty as ``history``).
+    public let testUsers: [UserIndex]
 
     /// Creates a model from its parts.
-    public init(configuration: Configuration, network: SoftmaxNetwork, features: SoftmaxFeatures, metadata: ModelMetadata) {
+    public init(configuration: Configuration, network: SoftmaxNetwork, features: SoftmaxFeatures, metadata: ModelMetadata,
+                history: SoftmaxTrainingHistory = SoftmaxTrainingHistory(), testUsers: [UserIndex] = []) {
         self.configuration = configuration
         self.network = network
         self.features = features
         self.metadata = metadata
+        self.history = history
+        self.testUsers = testUsers
     }
 
     // MARK: answers
@@ -244,6 +245,8 @@ public struct SoftmaxModel: ItemScorer, ItemEmbeddingModel, HistoryScorer, Persi
         a.set("softmax.genre_offsets", .int32s(features.genreOffsets))
         a.set("softmax.genre_tokens", .int32s(features.genreTokens))
         a.set("softmax.year_tokens", .int32s(features.yearTokens))
+        a.set("softmax.history_csv", .string(history.csv()))
+        a.set("softmax.test_users", .int32s(testUsers))
         return a
     }
 
@@ -300,6 +303,16 @@ public struct SoftmaxModel: ItemScorer, ItemEmbeddingModel, HistoryScorer, Persi
         let network = SoftmaxNetwork(itemCount: n, movieDim: dims[0], genreDim: dims[1], yearDim: dims[2], hiddenDims: hidden,
                                      activation: activation, useBias: useBias, weightScale: scale, movies: movies, genres: genres,
                                      years: years, weights: weights, biases: biases)
-        self.init(configuration: c, network: network, features: features, metadata: meta)
+        // The history and the held-out users were added later: older files have neither.
+        var history = SoftmaxTrainingHistory(), testUsers: [UserIndex] = []
+        if a.section("softmax.history_csv") != nil {
+            do { history = try SoftmaxTrainingHistory(csv: try a.string("softmax.history_csv", path: path), file: "\(path) [softmax.history_csv]") }
+            catch let e as DataError { throw bad("softmax.history_csv", e.description) }
+        }
+        if a.section("softmax.test_users") != nil {
+            testUsers = try a.int32s("softmax.test_users", path: path)
+            guard testUsers.allSatisfy({ $0 >= 0 && Int($0) < meta.userIDs.count }) else { throw bad("softmax.test_users", "user index out of range") }
+        }
+        self.init(configuration: c, network: network, features: features, metadata: meta, history: history, testUsers: testUsers)
     }
 }

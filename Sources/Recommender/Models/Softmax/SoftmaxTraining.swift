@@ -1,16 +1,6 @@
 import Foundation
 
 extension SoftmaxModel {
-    /// A fitted model with the metrics logged while training it.
-    public struct FitResult: Sendable {
-        /// The fitted model.
-        public var model: SoftmaxModel
-        /// The logged metrics.
-        public var history: SoftmaxTrainingHistory
-        /// The held-out users (dense indices).
-        public var testUsers: [UserIndex]
-    }
-
     /// A freshly initialised network: embeddings ~ truncated normal with σ = 1/√dimension
     /// (TensorFlow's `embedding_column` default), hidden weights ~ truncated normal with
     /// σ = 1/√(fan-out) (then scaled by ``Configuration/weightScale`` in the forward pass),
@@ -39,25 +29,17 @@ extension SoftmaxModel {
                               weights: weights, biases: biases)
     }
 
-    /// Trains a softmax model (see ``SoftmaxModel`` for the model, training and metrics).
-    ///
-    /// - Parameters:
-    ///   - dataset: the data set (id maps, catalog with genres and years).
-    ///   - interactions: the interactions to learn from (default: all of `dataset`'s); each
-    ///     user's movies in it are that user's features. 10% of these users are held out.
-    ///   - configuration: the settings (``Configuration/default`` is the notebook's run).
-    ///   - progress: called with every logged entry, on the calling thread.
-    /// - Returns: the model, its history and the held-out users.
-    /// - Throws: ``TrainingFailure`` for bad settings, unusable data or a diverging loss.
+    /// The training core of ``Softmax/fit(_:context:)`` (see ``SoftmaxModel`` for the model,
+    /// training and metrics), with `c.seed` and `c.threads` already resolved.
+    /// - Throws: ``TrainingError`` for bad settings, unusable data or a diverging loss.
     /// - Complexity: O(iterations · batch · (bag size + d·(hidden + movies))) time,
     ///   O(movies·d + batch·movies) memory.
-    public static func fit(_ dataset: Dataset, interactions: Interactions? = nil, configuration c: Configuration = .default,
-                           progress: ((SoftmaxTrainingHistory.Entry) -> Void)? = nil) throws -> FitResult {
+    package static func fit(_ training: TrainingData, configuration c: Configuration, observer: TrainingObserver?) throws -> SoftmaxModel {
         try c.validate()
-        let data = interactions ?? dataset.interactions
+        let dataset = training.dataset, data = training.interactions
         let itemCount = dataset.itemCount
         guard data.itemCount == itemCount, data.userCount == dataset.userCount else {
-            throw TrainingFailure.invalidData("the interactions do not belong to the data set")
+            throw TrainingError.invalidInput("softmax: the interactions do not belong to the data set")
         }
         let byUser = data.byUser()
         let split = Splitter.userHoldout(data, testFraction: c.testFraction, seed: c.seed)
@@ -66,7 +48,7 @@ extension SoftmaxModel {
         let trainUsers = (0..<dataset.userCount).filter { !isTest[$0] && byUser.count(ofRow: $0) > 0 }
         let testUsers = (0..<dataset.userCount).filter { isTest[$0] && byUser.count(ofRow: $0) > 0 }
         guard !trainUsers.isEmpty, !testUsers.isEmpty else {
-            throw TrainingFailure.invalidData("need at least one training and one held-out user with ratings (have \(trainUsers.count) and \(testUsers.count))")
+            throw TrainingError.invalidInput("softmax needs at least one training and one held-out user with ratings (have \(trainUsers.count) and \(testUsers.count)); lower or raise test-fraction, or add users")
         }
 
         let features = SoftmaxFeatures(catalog: dataset.catalog, seed: c.seed)
@@ -99,6 +81,7 @@ extension SoftmaxModel {
         engine.resetOptimizer(c.optimizer)
 
         var history = SoftmaxTrainingHistory()
+        let start = monotonicSeconds()
         var sampler = SeededGenerator(seed: c.seed &+ 0x5EED_0002)
         var trainOrder = trainUsers, trainCursor = trainUsers.count
         var testOrder = testUsers, testCursor = testUsers.count
@@ -178,7 +161,7 @@ extension SoftmaxModel {
                     }
                     engine.updateRest(c.optimizer, learningRate: c.learningRate)
                     guard trainLoss.isFinite, testLoss.isFinite else {
-                        throw TrainingFailure.diverged(iteration: iteration, hint: "try a smaller learning rate than \(c.learningRate)")
+                        throw TrainingError.diverged(iteration: iteration, hint: "try a smaller learning-rate than \(c.learningRate)")
                     }
                     if log {
                         let entry = SoftmaxTrainingHistory.Entry(
@@ -186,13 +169,13 @@ extension SoftmaxModel {
                             precisionAt10: Double(precisionHits) / Double(precisionExamples * c.k),
                             recallAt10: ranking.recall, ndcgAt10: ranking.ndcg)
                         history.entries.append(entry)
-                        progress?(entry)
+                        observer?(TrainingEvent(step: iteration, stepCount: c.iterations, unit: "iteration", metrics: entry.metrics,
+                                                elapsedSeconds: monotonicSeconds() - start))
                     }
                 }
             }
         }
-        let metadata = ModelMetadata(dataset: dataset, training: data)
-        let model = SoftmaxModel(configuration: c, network: engine.network(), features: features, metadata: metadata)
-        return FitResult(model: model, history: history, testUsers: testUsers.map { UserIndex($0) })
+        return SoftmaxModel(configuration: c, network: engine.network(), features: features, metadata: training.metadata,
+                            history: history, testUsers: testUsers.map { UserIndex($0) })
     }
 }
