@@ -29,7 +29,7 @@ struct MatrixFactorizationML100KTests {
         let dataset = try DatasetLocator.load(name: "ml-100k", dataDirectory: ML100K.dataDirectory)
         let split = Splitter.randomHoldout(dataset.interactions, testFraction: 0.1, seed: 0)
         let config = MatrixFactorization.Configuration(iterations: 2, reportInterval: 1)
-        let model = try MatrixFactorization(configuration: config).fit(dataset, split: split)
+        let model = try MatrixFactorization(config).fit(TrainingData(dataset, training: split.train), context: FitContext(validation: split.test))
         let meanSquare = split.train.ratings.reduce(0.0) { $0 + Double($1 * $1) } / Double(split.train.count)
         let expected = meanSquare + 30 * pow(0.5, 4)
         let errors = model.history.rows.map { $0.values["train_error"]! }
@@ -43,7 +43,7 @@ struct MatrixFactorizationML100KTests {
     func plainModelLandsInTheNotebookBands() throws {
         let dataset = try DatasetLocator.load(name: "ml-100k", dataDirectory: ML100K.dataDirectory)
         let split = Splitter.randomHoldout(dataset.interactions, testFraction: 0.1, seed: 1)
-        let model = try MatrixFactorization(configuration: .init(seed: 1)).fit(dataset, split: split)
+        let model = try MatrixFactorization().fit(TrainingData(dataset, training: split.train), context: FitContext(seed: 1, validation: split.test))
         let last = try #require(model.history.last)
         #expect(last.iteration == 1000)
         #expect(abs(last.values["train_error"]! - 0.37) <= 0.02)

@@ -48,7 +48,7 @@ enum ModelConformance {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("conformance-\(UUID().uuidString)/model.recmodel")
         defer { try? FileManager.default.removeItem(at: url.deletingLastPathComponent()) }
         try model.save(to: url)
-        let loaded = try ModelRegistry.load(from: url)
+        let loaded = try AlgorithmCatalog.standard.loadModel(from: url)
         #expect(type(of: loaded).kind == Model.kind, sourceLocation: sourceLocation)
         let reloaded = try #require(loaded as? any ItemScorer, sourceLocation: sourceLocation)
         let again = reloaded.scores(forUser: Int32(user))
