@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Recommender
+import RecommenderTestSupport
 
 @Suite struct MatrixFactorizationModelTests {
     static func trained(regularized: Bool = true) throws -> MatrixFactorizationModel {
@@ -28,12 +29,12 @@ import Testing
         #expect(loaded.trainingCount == model.trainingCount)
         #expect(loaded.history.rows.count == model.history.rows.count)
         #expect(loaded.history.metricNames == model.history.metricNames)
-        for (a, b) in zip(loaded.history.rows, model.history.rows) {
+        for (a, b) in zipEqualLength(loaded.history.rows, model.history.rows) {
             #expect(a.iteration == b.iteration)
             for (name, value) in b.values { #expect(abs(a.values[name]! - value) <= 1e-5 * max(1, abs(value))) }
         }
-        // Through the registry, as the CLI loads it.
-        let any = try ModelRegistry.load(from: url)
+        // Through the catalog, as the CLI loads it.
+        let any = try AlgorithmCatalog.standard.loadModel(from: url)
         #expect(type(of: any).kind == "mf")
         #expect((any as? MatrixFactorizationModel)?.itemEmbeddings == model.itemEmbeddings)
     }
@@ -48,7 +49,7 @@ import Testing
         try Data(bytes).write(to: url)
         #expect(throws: PersistenceError.checksumMismatch(path: url.path)) { try MatrixFactorizationModel.load(from: url) }
         try Data("user,item,rating\n1,2,3\n".utf8).write(to: url)
-        #expect(throws: PersistenceError.notAModelFile(path: url.path)) { try ModelRegistry.load(from: url) }
+        #expect(throws: PersistenceError.notAModelFile(path: url.path)) { try AlgorithmCatalog.standard.loadModel(from: url) }
         // A well-formed archive with the embeddings missing.
         var archive = ModelArchive(kind: "mf")
         archive.store(model.metadata)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Recommender
+import RecommenderTestSupport
 @testable import RecommenderCharts
 
 /// Two taste groups: users of group A rate only movies 0..<6, users of group B only 6..<12.
@@ -157,7 +158,7 @@ func softmaxSmallConfiguration(seed: UInt64 = 0) -> SoftmaxModel.Configuration {
         #expect(loaded.features == model.features)
         #expect(loaded.configuration == model.configuration)
         #expect(loaded.scores(forUser: 3) == model.scores(forUser: 3))
-        let any = try ModelRegistry.load(from: url)
+        let any = try AlgorithmCatalog.standard.loadModel(from: url)
         #expect(any is SoftmaxModel)
         #expect((any as? ItemEmbeddingModel)?.itemEmbeddings == model.itemEmbeddings)
         // A damaged section is reported by name.
@@ -166,9 +167,9 @@ func softmaxSmallConfiguration(seed: UInt64 = 0) -> SoftmaxModel.Configuration {
         #expect(throws: PersistenceError.self) { try SoftmaxModel(archive: archive, path: "x") }
     }
 
-    @Test(.enabled(if: softmaxML100KAvailable(), "MovieLens 100K not found in $RECOMMENDER_DATA_DIR or ~/.cache/swift-recommender"))
+    @Test(.enabled(if: TestData.hasML100K, TestData.missingML100K))
     func shortRunOnML100K() throws {
-        let d = try DatasetLocator.load(name: "ml-100k", dataDirectory: softmaxDataDirectory())
+        let d = try TestData.loadML100K()
         // Few, small batches: debug builds are slow. Learning itself is checked on the synthetic data.
         var c = SoftmaxModel.Configuration.default
         c.iterations = 2; c.batchSize = 20; c.testBatchSize = 10
@@ -179,13 +180,4 @@ func softmaxSmallConfiguration(seed: UInt64 = 0) -> SoftmaxModel.Configuration {
         #expect(r.testUsers.count == 94)
         #expect(r.model.itemEmbeddings.rows == 1682 && r.model.itemEmbeddings.columns == 35)
     }
-}
-
-private func softmaxDataDirectory() -> URL {
-    if let dir = ProcessInfo.processInfo.environment["RECOMMENDER_DATA_DIR"] { return URL(fileURLWithPath: dir) }
-    return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/swift-recommender")
-}
-
-private func softmaxML100KAvailable() -> Bool {
-    FileManager.default.fileExists(atPath: softmaxDataDirectory().appendingPathComponent("ml-100k/ml-100k.inter").path)
 }
