@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Recommender
+import RecommenderTestSupport
 
 @Suite struct MatrixFactorizationModelTests {
     static func trained(regularized: Bool = true) throws -> MatrixFactorizationModel {
@@ -28,11 +29,11 @@ import Testing
         #expect(loaded.trainingCount == model.trainingCount)
         #expect(loaded.history.rows.count == model.history.rows.count)
         #expect(loaded.history.metricNames == model.history.metricNames)
-        for (a, b) in zip(loaded.history.rows, model.history.rows) {
+        for (a, b) in zipEqualLength(loaded.history.rows, model.history.rows) {
             #expect(a.iteration == b.iteration)
             for (name, value) in b.values { #expect(abs(a.values[name]! - value) <= 1e-5 * max(1, abs(value))) }
         }
-        // Through the registry, as the CLI loads it.
+        // Through the catalog, as the CLI loads it.
         let any = try AlgorithmCatalog.standard.loadModel(from: url)
         #expect(type(of: any).kind == "mf")
         #expect((any as? MatrixFactorizationModel)?.itemEmbeddings == model.itemEmbeddings)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Recommender
+import RecommenderTestSupport
 
 /// A two-block world: users 0..<12 like items 0..<8, users 12..<24 like items 8..<16; each user
 /// (users with the same `user % 4` have the same history, so factor models must be low-rank
@@ -54,7 +55,7 @@ func checkRankingConformance<M: ItemScorer & PersistableModel>(_ model: M, name:
     let any = try AlgorithmCatalog.standard.loadModel(from: url)
     #expect(type(of: any) == M.self, "\(name) is not produced by an algorithm of AlgorithmCatalog.standard")
     for u in [0, 13] {
-        for (a, b) in zip(model.scores(forUser: UserIndex(u)), loaded.scores(forUser: UserIndex(u))) { #expect(abs(a - b) < 1e-6) }
+        expectClose(model.scores(forUser: UserIndex(u)), loaded.scores(forUser: UserIndex(u)), absolute: 1e-6, "\(name) user \(u)")
     }
 }
 
@@ -62,7 +63,7 @@ func checkRankingConformance<M: ItemScorer & PersistableModel>(_ model: M, name:
 func checkExactFoldIn<M: ItemScorer & HistoryScorer & PersistableModel>(_ model: M) {
     for u in [0, 5, 17] {
         let a = model.scores(forUser: UserIndex(u)), b = model.scores(forHistory: model.metadata.history(of: UserIndex(u)))
-        for (x, y) in zip(a, b) { #expect(abs(x - y) < 1e-5) }
+        expectClose(a, b, absolute: 1e-5, "user \(u)")
     }
 }
 
@@ -201,7 +202,7 @@ extension Double { var float: Float { Float(self) } }
             let positives = model.feedback.positives(history, itemCount: model.itemCount)
             let expected = referenceFoldIn(model, history: positives)
             let got = model.userVector(forHistory: history)
-            for (g, e) in zip(got, expected) { #expect(abs(Double(g) - e) < 1e-3 * max(1, abs(e))) }
+            for (g, e) in zipEqualLength(got, expected) { #expect(abs(Double(g) - e) < 1e-3 * max(1, abs(e))) }
             // A converged CG fit ends with user vectors that are (nearly) this solve against the
             // item factors of the previous half-step; after a final exact user pass they match.
             var c = ialsConfiguration

@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 @testable import Recommender
+import RecommenderTestSupport
 @testable import RecommenderCharts
 
 /// Two taste groups: users of group A rate only movies 0..<6, users of group B only 6..<12.
@@ -187,9 +188,9 @@ func softmaxSmallConfiguration(seed: UInt64 = 0) -> SoftmaxModel.Configuration {
         #expect(old.history.entries.isEmpty && old.testUsers.isEmpty && old.network == model.network)
     }
 
-    @Test(.enabled(if: softmaxML100KAvailable(), "MovieLens 100K not found in $RECOMMENDER_DATA_DIR or ~/.cache/swift-recommender"))
+    @Test(.enabled(if: TestData.hasML100K, TestData.missingML100K))
     func shortRunOnML100K() throws {
-        let d = try DatasetLocator.load(name: "ml-100k", dataDirectory: softmaxDataDirectory())
+        let d = try TestData.loadML100K()
         // Few, small batches: debug builds are slow. Learning itself is checked on the synthetic data.
         var c = SoftmaxModel.Configuration.default
         c.iterations = 2; c.batchSize = 20; c.testBatchSize = 10
@@ -200,13 +201,4 @@ func softmaxSmallConfiguration(seed: UInt64 = 0) -> SoftmaxModel.Configuration {
         #expect(r.testUsers.count == 94)
         #expect(r.itemEmbeddings.rows == 1682 && r.itemEmbeddings.columns == 35)
     }
-}
-
-private func softmaxDataDirectory() -> URL {
-    if let dir = ProcessInfo.processInfo.environment["RECOMMENDER_DATA_DIR"] { return URL(fileURLWithPath: dir) }
-    return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/swift-recommender")
-}
-
-private func softmaxML100KAvailable() -> Bool {
-    FileManager.default.fileExists(atPath: softmaxDataDirectory().appendingPathComponent("ml-100k/ml-100k.inter").path)
 }
