@@ -118,7 +118,7 @@ struct MFCommandTests {
         let errors = result.stderr.split(separator: "\n").filter { $0.hasPrefix("Error:") }
         #expect(errors.count == 1)
         #expect(errors.first?.hasPrefix("Error: training diverged at iteration ") == true, "\(result.stderr)")
-        #expect(result.stderr.contains("try a smaller learning rate than 10000"), "\(result.stderr)")
+        #expect(result.stderr.contains("try a smaller learning-rate than 10000"), "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: output.appendingPathComponent("model.recmodel").path))
     }
 
