@@ -38,6 +38,7 @@ enum RankingModels {
             if let w = o.weighting { f.weighting = w }
             return f
         }
+        try feedback(.default).checkHasPositives(training)
         switch algorithm {
         case .popularity:
             return Popularity(.init(feedback: feedback(.default))).fit(training, metadata: metadata)

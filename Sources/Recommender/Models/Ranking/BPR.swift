@@ -79,6 +79,7 @@ public struct BPR: Sendable {
         guard c.factors > 0, c.epochs >= 0, c.learningRate > 0, c.regularization >= 0 else {
             throw DataError.invalidInput("bpr: factors and learning rate must be positive; epochs and regularization non-negative")
         }
+        try c.feedback.checkHasPositives(training)
         let x = c.feedback.matrix(training)
         let f = c.factors, n = x.columnCount
         for u in 0..<x.rowCount where x.count(ofRow: u) >= n && n > 0 {

@@ -53,6 +53,7 @@ public struct EASE: Sendable {
     ///   `XᵀX + λI` singular.
     public func fit(_ training: Interactions, metadata: ModelMetadata? = nil) throws -> EASEModel {
         let c = configuration
+        try c.feedback.checkHasPositives(training)
         let x = c.feedback.matrix(training)
         let n = x.columnCount
         let gram = AlignedFloatBuffer(count: n * n)

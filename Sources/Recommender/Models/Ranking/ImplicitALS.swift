@@ -104,6 +104,7 @@ public struct ImplicitALS: Sendable {
     /// Fits from interactions (positives per ``Configuration/feedback``).
     public func fit(_ training: Interactions, metadata: ModelMetadata? = nil,
                     progress: ((Progress) -> Void)? = nil) throws -> ImplicitALSModel {
+        try configuration.feedback.checkHasPositives(training)
         let x = configuration.feedback.matrix(training)
         return try fit(matrix: x, metadata: metadata ?? ModelMetadata(anonymous: training), progress: progress)
     }
