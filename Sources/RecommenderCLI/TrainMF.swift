@@ -49,12 +49,14 @@ enum TrainMF {
         let seconds = Date().timeIntervalSince(start)
         let output = URL(fileURLWithPath: command.output)
         let modelURL = output.appendingPathComponent(ModelLocation.fileName)
-        try model.save(to: modelURL)
-        try model.history.write(to: output)
         let chartTitle = "Matrix factorization: d=\(config.embeddingDim), \(config.optimizer.rawValue) lr=\(config.learningRate)"
             + (config.isRegularized ? ", regularization=\(config.regularization), gravity=\(config.gravity)" : "")
-        try model.history.chart(groups: config.metricGroups, title: chartTitle)
-            .write(to: output.appendingPathComponent("history.svg"), atomically: true, encoding: .utf8)
+        // The model and its history are written together (crash-safe: see ModelArchive.write(to:companions:)).
+        try model.save(to: modelURL, companions: [
+            ModelCompanion(name: "history.csv", text: model.history.csv()),
+            ModelCompanion(name: "history.json", text: model.history.json()),
+            ModelCompanion(name: "history.svg", text: model.history.chart(groups: config.metricGroups, title: chartTitle)),
+        ])
         print(String(format: "trained in %.2f s; wrote %@, history.csv, history.json, history.svg", seconds, modelURL.path))
     }
 

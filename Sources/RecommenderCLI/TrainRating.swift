@@ -62,16 +62,17 @@ func trainRatingModel(_ command: TrainCommand) throws {
         throw ValidationError("--algorithm \(command.algorithm.rawValue) is not a rating model")
     }
     let seconds = Date().timeIntervalSince(start)
-    try model.save(to: modelURL)
-    try history.csv().write(to: folder.appendingPathComponent("history.csv"), atomically: true, encoding: .utf8)
+    // The model and its history are written together (crash-safe: see ModelArchive.write(to:companions:)).
+    var companions = [ModelCompanion(name: "history.csv", text: history.csv())]
     let reports = history.reports
     if reports.count > 1 {
         var series = [ChartSeries(name: "training RMSE", points: reports.map { (Double($0.epoch), $0.trainingRMSE) })]
         let validation = reports.compactMap { p in p.validationRMSE.map { (x: Double(p.epoch), y: $0) } }
         if !validation.isEmpty { series.append(ChartSeries(name: "validation RMSE", points: validation)) }
         let chart = LineChart(title: "\(command.algorithm.rawValue) on \(dataset.name): RMSE per epoch", xLabel: "epoch", yLabel: "RMSE", series: series)
-        try chart.svg().write(to: folder.appendingPathComponent("history.svg"), atomically: true, encoding: .utf8)
+        companions.append(ModelCompanion(name: "history.svg", text: chart.svg()))
     }
+    try model.save(to: modelURL, companions: companions)
     var line = String(format: "trained %@ on %d ratings in %.2f s", command.algorithm.rawValue, training.count, seconds)
     if let test = split?.test, !test.isEmpty {
         let predictions = (0..<test.count).map { model.predict(user: test.users[$0], item: test.items[$0]) }

@@ -72,13 +72,13 @@ func trainSoftmax(dataset: Dataset, configuration c: SoftmaxModel.Configuration,
     }
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
     let directory = URL(fileURLWithPath: output)
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let modelURL = directory.appendingPathComponent("model.recmodel")
-    try result.model.save(to: modelURL)
-    try result.history.csv().write(to: directory.appendingPathComponent("history.csv"), atomically: true, encoding: .utf8)
-    try result.history.json().write(to: directory.appendingPathComponent("history.json"), atomically: true, encoding: .utf8)
-    try result.history.chartSVG(title: "Softmax model (\(c.labelMode.rawValue) mode, seed \(c.seed))")
-        .write(to: directory.appendingPathComponent("history.svg"), atomically: true, encoding: .utf8)
+    // The model and its history are written together (crash-safe: see ModelArchive.write(to:companions:)).
+    try result.model.save(to: modelURL, companions: [
+        ModelCompanion(name: "history.csv", text: result.history.csv()),
+        ModelCompanion(name: "history.json", text: result.history.json()),
+        ModelCompanion(name: "history.svg", text: result.history.chartSVG(title: "Softmax model (\(c.labelMode.rawValue) mode, seed \(c.seed))")),
+    ])
     if let last = result.history.last {
         print("final: " + formatSoftmaxEntry(last))
     }

@@ -72,6 +72,7 @@ public struct ALSModel: RatingModel, ItemEmbeddingModel, Equatable {
             guard factors >= 1, iterations >= 0, regularization > 0 else {
                 throw RatingTrainingError.invalidConfiguration("als needs factors >= 1, iterations >= 0, reg > 0")
             }
+            try FactorModelCore.checkSize(rows: training.userCount + training.itemCount, factors: factors, algorithm: "als")
             let stats = try RatingStatistics(training, options: options)
             var generator = SeededGenerator(seed: seed)
             let nu = training.userCount, ni = training.itemCount
@@ -104,6 +105,7 @@ public struct ALSModel: RatingModel, ItemEmbeddingModel, Equatable {
             }
             if earlyStopping != nil, let best { model = best }
             model.regularization = regularization
+            try requireFinite(model, iteration: iterations, hint: "raise the regularization (reg = \(regularization)) or lower the initial standard deviation (init_std = \(initStandardDeviation))")
             return model
         }
     }

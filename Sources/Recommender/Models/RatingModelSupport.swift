@@ -209,7 +209,7 @@ struct EpochLoop {
     mutating func finish(epoch: Int, trainingSSE: Double, count: Int, validationRMSE: Double?) throws -> (isBest: Bool, stop: Bool) {
         let trainingRMSE = (trainingSSE / Double(max(count, 1))).squareRoot()
         guard trainingRMSE.isFinite else {
-            throw RatingTrainingError.diverged(epoch: epoch, hint: "lower the learning rate or raise the regularisation")
+            throw TrainingError.diverged(iteration: epoch, hint: "lower the learning rate or raise the regularization")
         }
         let elapsed = monotonicSeconds() - start
         observer?(TrainingProgress(epoch: epoch, epochCount: epochs, trainingRMSE: trainingRMSE, validationRMSE: validationRMSE,

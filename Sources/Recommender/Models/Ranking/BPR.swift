@@ -79,6 +79,7 @@ public struct BPR: Sendable {
         guard c.factors > 0, c.epochs >= 0, c.learningRate > 0, c.regularization >= 0 else {
             throw DataError.invalidInput("bpr: factors and learning rate must be positive; epochs and regularization non-negative")
         }
+        try FactorModelCore.checkSize(rows: training.userCount + training.itemCount, factors: c.factors, algorithm: "bpr")
         try c.feedback.checkHasPositives(training)
         let x = c.feedback.matrix(training)
         let f = c.factors, n = x.columnCount
@@ -130,6 +131,10 @@ public struct BPR: Sendable {
                 correct.set(t, right)
             }
             progress?(Progress(epoch: epoch + 1, accuracy: Double(correct.values.reduce(0, +)) / Double(max(x.nonZeroCount, 1))))
+        }
+        guard FiniteCheck.allFinite(users.pointer, users.count), FiniteCheck.allFinite(items.pointer, items.count),
+              FiniteCheck.allFinite(bias.pointer, bias.count) else {
+            throw TrainingError.diverged(iteration: c.epochs, hint: "lower the learning rate (was \(c.learningRate)) or raise the regularization (was \(c.regularization))")
         }
         return BPRModel(userFactors: Matrix(rows: x.rowCount, columns: f, storage: users.array),
                         itemFactors: Matrix(rows: n, columns: f, storage: items.array), itemBias: bias.array,

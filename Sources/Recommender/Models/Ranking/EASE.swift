@@ -53,7 +53,14 @@ public struct EASE: Sendable {
     ///   `XᵀX + λI` singular.
     public func fit(_ training: Interactions, metadata: ModelMetadata? = nil) throws -> EASEModel {
         let c = configuration
+        guard c.lambda.isFinite, c.lambda > 0 else {
+            throw TrainingError.invalidInput("ease: the regularization λ (--regularization) must be a positive number, e.g. 400; got \(c.lambda)")
+        }
+        guard c.dropout.isFinite, c.dropout >= 0, c.dropout < 1 else {
+            throw TrainingError.invalidInput("ease: the dropout must be in [0, 1); got \(c.dropout)")
+        }
         try c.feedback.checkHasPositives(training)
+        _ = try parameterCount(training.itemCount, training.itemCount, what: "ease item × item weights")
         let x = c.feedback.matrix(training)
         let n = x.columnCount
         let gram = AlignedFloatBuffer(count: n * n)
@@ -63,7 +70,12 @@ public struct EASE: Sendable {
             for j in touched { g[Int(j)] = row[Int(j)] }
         }
         for i in 0..<n { gram.pointer[i * n + i] += c.lambda + c.dropout / (1 - c.dropout) * gram.pointer[i * n + i] }
-        var p = try SymmetricPositiveDefinite.inverse(gram.array, n: n, threads: max(1, c.threads))
+        var p: [Float]
+        do {
+            p = try SymmetricPositiveDefinite.inverse(gram.array, n: n, threads: max(1, c.threads))
+        } catch LinearAlgebraError.notPositiveDefinite {
+            throw TrainingError.invalidInput("ease: XᵀX + λI is not positive definite with λ = \(c.lambda) (--regularization); raise λ (e.g. 400)")
+        }
         // B[i][j] = −P[i][j] / P[j][j], zero diagonal (in place).
         let diagonal = (0..<n).map { p[$0 * n + $0] }
         p.withUnsafeMutableBufferPointer { b in
@@ -72,6 +84,7 @@ public struct EASE: Sendable {
                 b[i * n + i] = 0
             }
         }
+        try FiniteCheck.require([p], iteration: 1, hint: "raise the regularization λ (was \(c.lambda))")
         return EASEModel(weights: Matrix(rows: n, columns: n, storage: p), feedback: c.feedback,
                          metadata: metadata ?? ModelMetadata(anonymous: training))
     }

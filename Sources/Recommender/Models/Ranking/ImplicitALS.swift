@@ -116,6 +116,7 @@ public struct ImplicitALS: Sendable {
         guard c.factors > 0, c.iterations >= 0, c.regularization >= 0, c.alpha >= 0 else {
             throw DataError.invalidInput("ials: factors must be positive; iterations, regularization and alpha non-negative")
         }
+        try FactorModelCore.checkSize(rows: x.rowCount + x.columnCount, factors: c.factors, algorithm: "ials")
         let f = c.factors
         let xt = x.transposed()
         var g = SeededGenerator(seed: c.seed)
@@ -137,6 +138,8 @@ public struct ImplicitALS: Sendable {
                 }
             }
         }
+        try FiniteCheck.require([users, items], iteration: c.iterations,
+                                hint: "lower the confidence scale alpha (was \(c.alpha)) or raise the regularization (was \(c.regularization))")
         return ImplicitALSModel(userFactors: Matrix(rows: x.rowCount, columns: f, storage: users),
                                 itemFactors: Matrix(rows: x.columnCount, columns: f, storage: items),
                                 regularization: c.regularization, alpha: c.alpha, feedback: c.feedback, metadata: metadata)

@@ -85,12 +85,13 @@ public struct ImplicitFeedback: Sendable, Equatable {
     // MARK: persistence
 
     func store(in archive: inout ModelArchive) {
-        archive.set("feedback.threshold", .double(threshold.map(Double.init) ?? .nan))
+        // No threshold: no section (NaN is never written; older files hold NaN, read as none).
+        if let threshold { archive.set("feedback.threshold", .double(Double(threshold))) }
         archive.set("feedback.weighting", .string(weighting.rawValue))
     }
 
     init(archive: ModelArchive, path: String) throws {
-        let t = try archive.double("feedback.threshold", path: path)
+        let t = archive.section("feedback.threshold") == nil ? .nan : try archive.double("feedback.threshold", path: path)
         let w = try archive.string("feedback.weighting", path: path)
         guard let weighting = Weighting(rawValue: w) else {
             throw PersistenceError.badSection(path: path, name: "feedback.weighting", reason: "unknown weighting '\(w)'")
