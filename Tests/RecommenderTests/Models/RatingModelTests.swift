@@ -259,7 +259,7 @@ enum RatingFixtures {
 
     @Test func divergenceIsReported() {
         let data = RatingFixtures.random()
-        #expect(throws: RatingTrainingError.self) {
+        #expect(throws: TrainingError.self) {
             try SVDModel.Configuration(factors: 10, epochs: 30, learningRate: 5).fit(data)
         }
     }
