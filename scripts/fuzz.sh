@@ -10,7 +10,7 @@ shift || true
 TARGETS=${*:-"FuzzRatings FuzzCatalog FuzzFoldIn FuzzModelArchive"}
 SCRATCH=.build-fuzz
 declare -A CORPUS=([FuzzRatings]=ratings [FuzzCatalog]=catalog [FuzzFoldIn]=foldin [FuzzModelArchive]=model-archive)
-FLAGS=(-c debug --package-path Fuzz --scratch-path "$SCRATCH" -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library)
+FLAGS=(-c debug --package-path Fuzz --scratch-path "$SCRATCH" -Xswiftc -sanitize=fuzzer,address)
 mkdir -p "$SCRATCH/crashes"
 status=0
 for target in $TARGETS; do

@@ -221,10 +221,19 @@ enum ModelFileWriter {
                 throw PersistenceError.writeFailed(path: url.path, reason: "\(directory.path) is a file, not a folder")
             }
         } else {
-            do {
-                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            } catch {
-                throw PersistenceError.writeFailed(path: url.path, reason: "cannot create the folder \(directory.path): \(posixReason(error))")
+            // mkdir -p, one level at a time, so that the reason is the system's (errno).
+            var missing: [URL] = []
+            var cursor = directory
+            while !FileManager.default.fileExists(atPath: cursor.path) && cursor.path != "/" {
+                missing.append(cursor)
+                cursor = cursor.deletingLastPathComponent()
+            }
+            var isFolder: ObjCBool = false
+            if FileManager.default.fileExists(atPath: cursor.path, isDirectory: &isFolder), !isFolder.boolValue {
+                throw PersistenceError.writeFailed(path: url.path, reason: "\(cursor.path) is a file, not a folder")
+            }
+            for folder in missing.reversed() where mkdir(folder.path, 0o755) != 0 && errno != EEXIST {
+                throw PersistenceError.writeFailed(path: url.path, reason: "cannot create the folder \(folder.path): \(reason(errno))")
             }
         }
         var info = stat()

@@ -146,6 +146,15 @@ import Testing
         #expect(selector.sorted().count == 1)
     }
 
+    // Item 4: folds are clamped to the ratings, and fold copies beyond memory are refused.
+    @Test func foldCountsAreBounded() throws {
+        #expect(try Splitter.checkedFoldCount(Int.max, count: 40) == 40)
+        #expect(try Splitter.checkedFoldCount(5, count: 100_000) == 5)
+        #expect(throws: DataError.self) { try Splitter.checkedFoldCount(100_000, count: 100_000_000) }
+        #expect(throws: DataError.self) { try Splitter.checkedFoldCount(1, count: 100) }
+        #expect(throws: DataError.self) { try Splitter.checkedFoldCount(-3, count: 100) }
+    }
+
     // Item 9: a threshold above every rating gave all-zero scores with exit 0.
     @Test func thresholdAboveEveryRatingIsRefused() throws {
         let interactions = Interactions(users: [0, 1], items: [0, 1], ratings: [1, 5], userCount: 2, itemCount: 2)
