@@ -12,9 +12,11 @@ SCRATCH=.build-fuzz
 declare -A CORPUS=([FuzzRatings]=ratings [FuzzCatalog]=catalog [FuzzFoldIn]=foldin [FuzzModelArchive]=model-archive)
 FLAGS=(-c debug --package-path Fuzz --scratch-path "$SCRATCH" -Xswiftc -sanitize=fuzzer,address)
 mkdir -p "$SCRATCH/crashes"
+# Swift's own crash reporter reads memory ASan does not own: leave crash reports to libFuzzer.
+export SWIFT_BACKTRACE=enable=no
+swift build "${FLAGS[@]}" >/dev/null
 status=0
 for target in $TARGETS; do
-  swift build "${FLAGS[@]}" --product "$target" >/dev/null
   bin="$(swift build "${FLAGS[@]}" --show-bin-path)/$target"
   work="$SCRATCH/corpus/${CORPUS[$target]}"
   mkdir -p "$work"

@@ -110,12 +110,14 @@ struct DataOptions: ParsableArguments {
         } else {
             dataset = try DatasetLocator.load(name: datasetName, dataDirectory: dataDirectory, threads: threads)
         }
-        printError(Self.loadReport(dataset))
+        // Every load that dropped duplicated lines says so (standard error, one line), so that
+        // 500 identical lines never train as "1 ratings" without a word.
+        if dataset.report.duplicatesDropped > 0 { printError(Self.loadReport(dataset)) }
         return dataset
     }
 
-    /// The one-line load report printed (to standard error) on every load: what was read and
-    /// how many duplicated (user, item) lines were dropped.
+    /// The one-line load report: what was read and how many duplicated (user, item) lines were
+    /// dropped.
     static func loadReport(_ dataset: Dataset) -> String {
         let r = dataset.report
         let duplicates = r.duplicatesDropped == 0 ? "no duplicate (user, item) pairs"

@@ -50,8 +50,33 @@ public enum PersistenceError: Error, Equatable, Sendable, CustomStringConvertibl
 /// ```
 /// A string is a UInt32 byte length followed by UTF-8 bytes. Section types: 1 = `[Float]`,
 /// 2 = `[Int32]`, 3 = `[String]` (count + strings), 4 = `Int64`, 5 = `Double`, 6 = `String`,
-/// 7 = `[Int64]`. Files are written to a temporary file in the same folder and renamed into
-/// place, so a reader never sees a half-written model.
+/// 7 = `[Int64]`; arrays start with a UInt64 element count.
+///
+/// **Reading any bytes.** The CRC protects against damage, not against a forged file (a shared
+/// or downloaded model can carry a recomputed CRC), so the reader trusts no field: every length
+/// and count is converted with a check (`Int(exactly:)`), compared with the bytes that are left
+/// before anything is allocated, and offsets are compared without overflow
+/// (`n <= end - position`). Float sections holding NaN or infinity, and non-finite `Double`
+/// sections, are refused (``PersistenceError/nonFiniteValues(path:section:count:)``), on writing
+/// as on reading; only `feedback.threshold`, where earlier writers stored NaN for "none", is read
+/// as absent. Each model's decoder then checks that its sections agree (counts, index ranges,
+/// genre bits). `make fuzz` runs libFuzzer on this reader and every decoder (Fuzz/).
+///
+/// **Writing, crash-safe, with companions.** ``write(to:companions:)`` writes the model and the
+/// files that belong to it (training history, chart) so that a crash at any point leaves the
+/// old set or the new set:
+/// 1. temporary files of our naming, `.<name>.recommender-<pid>-<random>.tmp`, whose writer is
+///    no longer running are removed (after finishing an interrupted write, see below);
+/// 2. each companion is written to such a temporary file and `fsync`ed;
+/// 3. the model, with sections `bundle.files` (names), `bundle.sizes` and `bundle.crc32` of its
+///    companions, is written to a temporary file, `fsync`ed and renamed over the model file:
+///    the commit point; the folder is `fsync`ed;
+/// 4. the companions are renamed into place and the folder is `fsync`ed.
+/// A crash before the commit leaves the old model and old companions (the new temporaries are
+/// removed by the next write). A crash after it leaves the new model with companions still
+/// under temporary names: the next read of the model (``init(contentsOf:expectedKind:)``)
+/// renames those whose size and CRC-32 match the model's record, so the model and its history
+/// always belong together; ``mismatchedCompanions(ofModelAt:)`` reports any that do not.
 public struct ModelArchive: Sendable {
     /// The magic bytes every model file starts with.
     public static let magic: [UInt8] = Array("RECMODL".utf8) + [1]

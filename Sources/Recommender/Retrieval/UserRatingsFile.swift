@@ -87,7 +87,7 @@ public struct UserRatingsFile: Sendable {
             }
             if let scale = metadata.ratingScale, !scale.contains(rating) {
                 throw DataError.malformedLine(file: file, line: lineNumber,
-                                              reason: "rating \(ratingText) is outside the scale \(formatScale(scale))")
+                                              reason: "rating \(ratingText) is outside the scale \(scale.lowerBound)...\(scale.upperBound)")
             }
             guard !name.isEmpty else { throw DataError.malformedLine(file: file, line: lineNumber, reason: "empty title") }
             let lookup = metadata.lookUpItem(name)
