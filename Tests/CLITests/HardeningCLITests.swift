@@ -146,7 +146,7 @@ import Recommender
         environment["RECOMMENDER_WRITE_STEP_PAUSE_US"] = "40000"
         var generator = SystemRandomNumberGenerator()
         var killedDuringWrite = 0
-        for round in 0..<10 {
+        for round in 0..<8 {
             let process = Process()
             process.executableURL = binary
             process.arguments = arguments + ["--seed", String(round + 1)]
@@ -154,17 +154,27 @@ import Recommender
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
-            usleep(UInt32.random(in: 50_000...450_000, using: &generator))
+            // Wait until the write has begun (its first temporary file appears), then kill at
+            // a random point of it: before or after the model's rename, between companions.
+            let marker = ".recommender-\(process.processIdentifier)-"
+            let deadline = Date().addingTimeInterval(60)
+            while process.isRunning && Date() < deadline,
+                  !((try? FileManager.default.contentsOfDirectory(atPath: output)) ?? []).contains(where: { $0.contains(marker) }) {
+                usleep(1_000)
+            }
+            usleep(UInt32.random(in: 0...200_000, using: &generator))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             let names = try FileManager.default.contentsOfDirectory(atPath: output)
-            if names.contains(where: { $0.hasSuffix(".tmp") }) { killedDuringWrite += 1 }
+            if names.contains(where: { $0.contains(marker) }) { killedDuringWrite += 1 }
             // The model (old or new) loads, and its history belongs to it.
             let archive = try ModelArchive(contentsOf: modelURL)
             #expect(archive.kind == "baseline")
             #expect(try ModelArchive.mismatchedCompanions(ofModelAt: modelURL).isEmpty, "round \(round): \(names)")
             #expect(try ModelRegistry.load(from: modelURL).metadata.userIDs.count == 30)
         }
+        // Most kills landed inside the write (temporary files were left behind).
+        #expect(killedDuringWrite >= 4, "only \(killedDuringWrite) of 8 kills landed inside the write")
         let last = try BinaryRunner.run(arguments)
         #expect(last.status == 0, "\(last.stderr)")
         let names = try FileManager.default.contentsOfDirectory(atPath: output)
