@@ -8,7 +8,7 @@ CPU_FLAGS := $(shell grep -q -w avx2 /proc/cpuinfo 2>/dev/null && grep -q -w fma
 BUILD_FLAGS := -c release -Xswiftc -enable-testing $(CPU_FLAGS)
 BIN = $(shell $(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/recommender
 
-.PHONY: deps demo test build data example bench bench-load clean
+.PHONY: deps demo test build data example bench bench-load fuzz clean
 
 ## deps: system packages the build needs (OpenBLAS), installed with apt-get when missing.
 deps:
@@ -41,5 +41,11 @@ bench: build
 bench-load:
 	bash scripts/bench-load.sh
 
+## fuzz: libFuzzer on the ratings, items/users and fold-in readers and the model-file reader,
+## FUZZ_SECONDS (default 60) per target, from the seed corpora in Fuzz/Corpus.
+FUZZ_SECONDS ?= 60
+fuzz:
+	bash scripts/fuzz.sh $(FUZZ_SECONDS)
+
 clean:
-	rm -rf .build $(OUT)
+	rm -rf .build .build-fuzz $(OUT)

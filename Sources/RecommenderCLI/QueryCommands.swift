@@ -41,17 +41,20 @@ struct SimilarCommand: AsyncParsableCommand {
     var model: String
     @Option(help: "Similarity: dot or cosine.")
     var measure: SimilarityMeasure = .dot
-    @Option(name: .customShort("k"), help: "How many neighbours (the item itself included, as in the notebook).")
+    // `.unconditional`: `-k -1` is read as the value -1 (then refused with the reason), not as a flag.
+    @Option(name: .customShort("k"), parsing: .unconditional, help: "How many neighbours (the item itself included, as in the notebook).")
     var count: Int = 6
     @Option(help: "Only items of this genre (repeatable).")
     var genre: [String] = []
 
     func validate() throws {
-        guard count > 0 else { throw ValidationError("-k must be positive") }
+        guard count > 0 else { throw ValidationError("-k must be positive, got \(count)") }
     }
 
     func run() async throws {
         let loaded = try AlgorithmCatalog.standard.loadModel(path: model)
+        // More neighbours than items is all of them.
+        let count = min(self.count, loaded.metadata.itemIDs.count)
         guard let embeddings = loaded as? any ItemEmbeddingModel else {
             throw DataError.invalidInput("a '\(type(of: loaded).kind)' model has no item embeddings; `similar` needs an embedding model")
         }
@@ -74,11 +77,11 @@ struct RecommendCommand: AsyncParsableCommand {
 
     @Option(help: "The model file, or the folder `train` wrote it into.")
     var model: String
-    @Option(help: "The id of a user the model was trained on.")
+    @Option(parsing: .unconditional, help: "The id of a user the model was trained on.")
     var user: String?
     @Option(help: "A CSV of a new user's ratings: 'title or id, rating' lines.")
     var ratings: String?
-    @Option(name: .customShort("k"), help: "How many items.")
+    @Option(name: .customShort("k"), parsing: .unconditional, help: "How many items.")
     var count: Int = 10
     @Flag(inversion: .prefixedNo, help: "Leave out the items the user already rated (the default; --no-exclude-rated keeps them).")
     var excludeRated = true
@@ -89,12 +92,14 @@ struct RecommendCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (user == nil) != (ratings == nil) else { throw ValidationError("give exactly one of --user and --ratings") }
-        guard count > 0 else { throw ValidationError("-k must be positive") }
+        guard count > 0 else { throw ValidationError("-k must be positive, got \(count)") }
     }
 
     func run() async throws {
         let loaded = try AlgorithmCatalog.standard.loadModel(path: model)
         let metadata = loaded.metadata
+        // More items than the catalog holds is the whole catalog.
+        let count = min(self.count, metadata.itemIDs.count)
         let kind = type(of: loaded).kind
         var options = RecommendationOptions(count: count, excludeRated: excludeRated,
                                             filter: try ItemFilter.genres(named: genre, in: metadata.catalog))

@@ -304,7 +304,8 @@ enum FastRatingsParser {
             let sep = format.separator.firstByte
             let sepLength = format.separator.length
             let k = roles.count
-            let low = format.ratingScale?.lowerBound ?? -.infinity, high = format.ratingScale?.upperBound ?? .infinity
+            let low = max(format.ratingScale?.lowerBound ?? -.infinity, -RatingsFileFormat.largestRating)
+            let high = min(format.ratingScale?.upperBound ?? .infinity, RatingsFileFormat.largestRating)
             var p = UnsafePointer(base)
             let end = p + n
             var rows = result.rows
@@ -441,6 +442,7 @@ enum FastRatingsParser {
                                 case .rating:
                                     guard let v = NumberParsing.decimal(start, length) else { return false }
                                     if let scale, !scale.contains(v) { return false }
+                                    guard abs(v) <= RatingsFileFormat.largestRating else { return false }
                                     r = v
                                 case .timestamp:
                                     guard let v = NumberParsing.timestamp(start, length) else { return false }

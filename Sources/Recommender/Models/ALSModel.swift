@@ -53,6 +53,7 @@ public struct ALSModel: RatingModel, ItemEmbeddingModel, Equatable {
             guard factors >= 1, iterations >= 0, regularization > 0 else {
                 throw TrainingError.invalidInput("als needs embedding-dim >= 1, iterations >= 0, regularization > 0")
             }
+            try FactorModelCore.checkSize(rows: training.userCount + training.itemCount, factors: factors, algorithm: "als")
             let stats = try RatingStatistics(training, options: options)
             var generator = SeededGenerator(seed: seed)
             let nu = training.userCount, ni = training.itemCount
@@ -85,6 +86,7 @@ public struct ALSModel: RatingModel, ItemEmbeddingModel, Equatable {
             }
             if options.earlyStopping != nil, let best { model = best }
             model.regularization = regularization
+            try requireFinite(model, iteration: iterations, hint: "raise the regularization (reg = \(regularization)) or lower the initial standard deviation (init_std = \(initStandardDeviation))")
             return model
         }
     }

@@ -123,6 +123,21 @@ struct FactorModelCore: Sendable, Equatable {
         return out
     }
 
+    /// The largest factor count a model file holds (checked again when a model is loaded).
+    static let largestFactorCount = 1 << 16
+
+    /// Refuses factor matrices that a model file cannot hold or that would not fit in memory,
+    /// before anything is allocated (`--embedding-dim 9223372036854775807` would overflow).
+    /// - Parameter matrices: how many `rows × factors` matrices the model keeps.
+    /// - Throws: ``TrainingError/invalidInput(_:)`` naming the algorithm and the limit.
+    static func checkSize(rows: Int, factors: Int, matrices: Int = 1, algorithm: String) throws {
+        guard factors <= largestFactorCount else {
+            throw TrainingError.invalidInput("\(algorithm): \(factors) factors is more than the \(largestFactorCount) a model file can hold; choose a smaller embedding dimension")
+        }
+        let (allRows, overflow) = rows.multipliedReportingOverflow(by: matrices)
+        _ = try parameterCount(overflow ? Int.max : allRows, FactorKernels.paddedStride(max(factors, 0)), what: "\(algorithm) factors")
+    }
+
     /// Padded rows drawn from N(0, σ²) (the padding stays 0).
     static func randomRows(count: Int, factors: Int, standardDeviation: Float, generator: inout SeededGenerator) -> [Float] {
         let stride = FactorKernels.paddedStride(factors)

@@ -70,6 +70,7 @@ public struct KNNBaselineModel: RatingModel, Equatable {
                 var loop = EpochLoop(epochs: 1, earlyStopping: nil, observer: observer)
                 _ = try loop.finish(epoch: 1, trainingSSE: sse, count: training.count, validationRMSE: validationRMSE(options.validation, model.predict))
             }
+            try requireFinite(model, iteration: baseline.epochs, hint: "raise the baseline regularization (reg_u = \(baseline.userRegularization), reg_i = \(baseline.itemRegularization))")
             return model
         }
     }

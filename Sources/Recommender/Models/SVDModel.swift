@@ -65,6 +65,7 @@ public struct SVDModel: RatingModel, ItemEmbeddingModel, Equatable {
             guard factors >= 1, epochs >= 0, learningRate > 0, regularization >= 0, learningRateDecay > 0 else {
                 throw TrainingError.invalidInput("svd needs embedding-dim >= 1, epochs >= 0, learning-rate > 0, learning-rate-decay > 0, regularization >= 0")
             }
+            try FactorModelCore.checkSize(rows: training.userCount + training.itemCount, factors: factors, algorithm: "svd")
             let stats = try RatingStatistics(training, options: options)
             var generator = SeededGenerator(seed: seed)
             var p = FactorModelCore.randomRows(count: training.userCount, factors: factors, standardDeviation: initStandardDeviation, generator: &generator)
@@ -154,6 +155,7 @@ public struct SVDModel: RatingModel, ItemEmbeddingModel, Equatable {
             if options.earlyStopping != nil, let best { (p, q, bu, bi) = best }
             model.core.userBias = bu; model.core.itemBias = bi; model.core.userRows = p; model.core.itemRows = q
             model.regularization = regularization
+            try requireFinite(model, iteration: epochs, hint: "lower the learning rate (lr = \(learningRate)) or raise the regularization (reg = \(regularization))")
             return model
         }
     }

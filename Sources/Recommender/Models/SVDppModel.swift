@@ -67,6 +67,7 @@ public struct SVDppModel: RatingModel, ItemEmbeddingModel, Equatable {
             guard factors >= 1, epochs >= 0, learningRate > 0, regularization >= 0, learningRateDecay > 0 else {
                 throw TrainingError.invalidInput("svdpp needs factors >= 1, epochs >= 0, lr > 0, lr_decay > 0, reg >= 0")
             }
+            try FactorModelCore.checkSize(rows: training.userCount + 2 * training.itemCount, factors: factors, algorithm: "svdpp")
             let stats = try RatingStatistics(training, options: options)
             let nu = training.userCount, ni = training.itemCount
             var generator = SeededGenerator(seed: seed)
@@ -167,6 +168,7 @@ public struct SVDppModel: RatingModel, ItemEmbeddingModel, Equatable {
             model.implicitRows = y
             model.core.userOffsets = SVDppModel.implicitTerms(y, seen: byUser, stride: rowStride)
             model.regularization = regularization
+            try requireFinite(model, iteration: epochs, hint: "lower the learning rate (lr = \(learningRate)) or raise the regularization (reg = \(regularization))")
             return model
         }
     }

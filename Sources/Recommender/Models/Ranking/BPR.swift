@@ -127,6 +127,8 @@ public struct BPR: Trainer {
               c.initStandardDeviation >= 0, c.initStandardDeviation.isFinite else {
             throw TrainingError.invalidInput("bpr needs embedding-dim >= 1, epochs >= 0, a finite learning-rate > 0, finite regularization and init-stddev >= 0")
         }
+        try FactorModelCore.checkSize(rows: training.userCount + training.itemCount, factors: c.factors, algorithm: "bpr")
+        try c.feedback.checkHasPositives(training)
         let x = c.feedback.matrix(training)
         let f = c.factors, n = x.columnCount
         for u in 0..<x.rowCount where x.count(ofRow: u) >= n && n > 0 {
@@ -182,6 +184,10 @@ public struct BPR: Trainer {
                 observer(TrainingEvent(step: epoch + 1, stepCount: c.epochs, unit: "epoch", metrics: [TrainingMetric("train_accuracy", accuracy)],
                                        elapsedSeconds: DispatchClock.seconds(since: start)))
             }
+        }
+        guard FiniteCheck.allFinite(users.pointer, users.count), FiniteCheck.allFinite(items.pointer, items.count),
+              FiniteCheck.allFinite(bias.pointer, bias.count) else {
+            throw TrainingError.diverged(iteration: c.epochs, hint: "lower the learning rate (was \(c.learningRate)) or raise the regularization (was \(c.regularization))")
         }
         return BPRModel(userFactors: Matrix(rows: x.rowCount, columns: f, storage: users.array),
                         itemFactors: Matrix(rows: n, columns: f, storage: items.array), itemBias: bias.array,

@@ -94,9 +94,14 @@ public struct EASE: Trainer {
     /// - Throws: ``TrainingError/invalidInput(_:)`` as ``fit(_:context:)``.
     package func fit(_ training: Interactions, metadata: ModelMetadata? = nil) throws -> EASEModel {
         let c = configuration
-        guard (0..<1).contains(c.dropout), c.lambda.isFinite else {
-            throw TrainingError.invalidInput("ease needs dropout in [0, 1) and a finite regularization, got dropout \(c.dropout), regularization \(c.lambda)")
+        guard c.lambda.isFinite, c.lambda > 0 else {
+            throw TrainingError.invalidInput("ease: the regularization λ (regularization) must be a positive number, e.g. 400; got \(c.lambda)")
         }
+        guard c.dropout.isFinite, c.dropout >= 0, c.dropout < 1 else {
+            throw TrainingError.invalidInput("ease: the dropout must be in [0, 1); got \(c.dropout)")
+        }
+        try c.feedback.checkHasPositives(training)
+        _ = try parameterCount(training.itemCount, training.itemCount, what: "ease item × item weights")
         let x = c.feedback.matrix(training)
         let n = x.columnCount
         let gram = AlignedFloatBuffer(count: n * n)
@@ -109,8 +114,8 @@ public struct EASE: Trainer {
         var p: [Float]
         do {
             p = try SymmetricPositiveDefinite.inverse(gram.array, n: n, threads: max(1, c.threads))
-        } catch let error as LinearAlgebraError {
-            throw TrainingError.invalidInput("ease: XᵀX + λI is not positive definite (\(error)); raise regularization above \(c.lambda)")
+        } catch LinearAlgebraError.notPositiveDefinite {
+            throw TrainingError.invalidInput("ease: XᵀX + λI is not positive definite with λ = \(c.lambda) (regularization); raise λ (e.g. 400)")
         }
         // B[i][j] = −P[i][j] / P[j][j], zero diagonal (in place).
         let diagonal = (0..<n).map { p[$0 * n + $0] }
@@ -120,6 +125,7 @@ public struct EASE: Trainer {
                 b[i * n + i] = 0
             }
         }
+        try FiniteCheck.require([p], iteration: 1, hint: "raise the regularization λ (was \(c.lambda))")
         return EASEModel(weights: Matrix(rows: n, columns: n, storage: p), feedback: c.feedback,
                          metadata: metadata ?? ModelMetadata(anonymous: training))
     }

@@ -171,6 +171,7 @@ public struct ImplicitALS: Trainer {
               c.solver == .cholesky || c.conjugateGradientSteps >= 1 else {
             throw TrainingError.invalidInput("ials needs embedding-dim >= 1, iterations >= 0, cg-steps >= 1, and finite regularization, alpha, init-stddev >= 0")
         }
+        try FactorModelCore.checkSize(rows: x.rowCount + x.columnCount, factors: c.factors, algorithm: "ials")
         let f = c.factors
         let xt = x.transposed()
         var g = SeededGenerator(seed: c.seed)
@@ -193,6 +194,8 @@ public struct ImplicitALS: Trainer {
                 }
             }
         }
+        try FiniteCheck.require([users, items], iteration: c.iterations,
+                                hint: "lower the confidence scale alpha (was \(c.alpha)) or raise the regularization (was \(c.regularization))")
         return ImplicitALSModel(userFactors: Matrix(rows: x.rowCount, columns: f, storage: users),
                                 itemFactors: Matrix(rows: x.columnCount, columns: f, storage: items),
                                 regularization: c.regularization, alpha: c.alpha, feedback: c.feedback, metadata: metadata)
