@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Recommender
+import RecommenderTestSupport
 
 /// Regression tests for issue 10 (inputs): each case is an input that crashed, misled or was
 /// silently misread by the release binary.

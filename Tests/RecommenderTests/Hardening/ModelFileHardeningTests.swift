@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Recommender
+import RecommenderTestSupport
 
 /// Regression tests for issue 10 (model files): forged fields, non-finite values, crash-safe
 /// writes with their history.
@@ -43,7 +44,7 @@ import Testing
     @Test func randomEditsWithValidChecksumsNeverCrash() throws {
         let interactions = Interactions(users: [0, 0, 1, 2], items: [0, 1, 1, 2], ratings: [4, 5, 3, 2], userCount: 3, itemCount: 3)
         let models: [any PersistableModel] = [
-            try SVDModel.Configuration(factors: 2, epochs: 2).fit(interactions),
+            try SVD(SVDModel.Configuration(factors: 2, epochs: 2)).fit(interactions),
             try BPR(.init(factors: 2, epochs: 1)).fit(interactions),
             Popularity().fit(interactions),
         ]
@@ -157,8 +158,8 @@ import Testing
     // Item 6: a diverging trainer throws TrainingError.diverged and returns no model.
     @Test func divergingTrainersThrow() {
         #expect(throws: TrainingError.self) { try BPR(.init(learningRate: 1e30, epochs: 3)).fit(Self.data) }
-        #expect(throws: TrainingError.self) { try SVDModel.Configuration(factors: 4, epochs: 5, learningRate: 1e10).fit(Self.data) }
-        #expect(throws: TrainingError.self) { try SVDppModel.Configuration(factors: 4, epochs: 3, learningRate: 1e10).fit(Self.data) }
+        #expect(throws: TrainingError.self) { try SVD(SVDModel.Configuration(factors: 4, epochs: 5, learningRate: 1e10)).fit(Self.data) }
+        #expect(throws: TrainingError.self) { try SVDpp(SVDppModel.Configuration(factors: 4, epochs: 3, learningRate: 1e10)).fit(Self.data) }
         do {
             _ = try BPR(.init(learningRate: 1e30, epochs: 3)).fit(Self.data)
         } catch let TrainingError.diverged(_, hint) {
@@ -168,9 +169,9 @@ import Testing
 
     // Item 3 (library guard): factor counts that overflow or exceed memory are refused before allocating.
     @Test(arguments: [Int.max, Int.max - 3, 100_000_000]) func hugeFactorCountsAreRefused(factors: Int) {
-        #expect(throws: TrainingError.self) { try SVDModel.Configuration(factors: factors, epochs: 1).fit(Self.data) }
-        #expect(throws: TrainingError.self) { try SVDppModel.Configuration(factors: factors, epochs: 1).fit(Self.data) }
-        #expect(throws: TrainingError.self) { try ALSModel.Configuration(factors: factors, iterations: 1).fit(Self.data) }
+        #expect(throws: TrainingError.self) { try SVD(SVDModel.Configuration(factors: factors, epochs: 1)).fit(Self.data) }
+        #expect(throws: TrainingError.self) { try SVDpp(SVDppModel.Configuration(factors: factors, epochs: 1)).fit(Self.data) }
+        #expect(throws: TrainingError.self) { try ALS(ALSModel.Configuration(factors: factors, iterations: 1)).fit(Self.data) }
         #expect(throws: TrainingError.self) { try BPR(.init(factors: factors, epochs: 1)).fit(Self.data) }
         #expect(throws: TrainingError.self) { try ImplicitALS(.init(factors: factors, iterations: 1)).fit(Self.data) }
         #expect(throws: TrainingError.self) { _ = try parameterCount(Int.max, 2, what: "x") }
