@@ -361,6 +361,154 @@ float CK_FN(softmax_xent)(float *row, ptrdiff_t count, ptrdiff_t label, float sc
     return m + (float)log((double)sum) - labelLogit;
 }
 
+// MARK: full-batch matrix factorization (the two phases of one step)
+
+CK_INLINE float CK_FN(sum8)(v8 v) {
+    v4 b = __builtin_shufflevector(v, v, 0, 1, 2, 3) + __builtin_shufflevector(v, v, 4, 5, 6, 7);
+    v2 c = __builtin_shufflevector(b, b, 0, 1) + __builtin_shufflevector(b, b, 2, 3);
+    return c[0] + c[1];
+}
+
+/// [a0+a1, a2+a3, a4+a5, a6+a7, b0+b1, b2+b3, b4+b5, b6+b7].
+CK_INLINE v8 CK_FN(pair_sum)(v8 a, v8 b) {
+    return __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14) + __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15);
+}
+#define PAIR CK_FN(pair_sum)
+
+/// The users phase with rows of 16·W floats (W a constant after inlining: loops unroll and the
+/// arrays below live in registers).
+CK_INLINE void CK_FN(mf_users_w)(ck_mf_phase *A, const int W) {
+    const ptrdiff_t w = A->width, d = A->dim;
+    const float *V = A->other;
+    double train_sum = 0, test_sum = 0;
+    const v16 data_scale = SPLAT16(A->data_scale), reg_scale = SPLAT16(A->reg_scale);
+    for (ptrdiff_t i = A->begin; i < A->end; i++) {
+        float *row = A->rows + i * w;
+        if (A->apply_update) {
+            CK_FN(optimizer)(A->optimizer, A->learning_rate, A->adam_step, row, A->grad + i * w,
+                             A->state0 ? A->state0 + i * w : row, A->state1 ? A->state1 + i * w : row, w);
+        }
+        // Residuals 8 ratings at a time: each dot product is kept as 8 partial sums and the 8
+        // are reduced together by a transpose-add.
+        v8 x8[16], g8[16];
+        for (int c = 0; c < 2 * W; c++) { x8[c] = L8(row + 8 * c); g8[c] = SPLAT8(0.0f); }
+        const ptrdiff_t start = A->offsets[i], end = A->offsets[i + 1];
+        v8 sq8 = SPLAT8(0.0f);
+        for (ptrdiff_t p = start; p < end; p += 8) {
+            v8 f[8];
+            for (int k = 0; k < 8; k++) {
+                const float *vr = V + (ptrdiff_t)A->index[p + k] * w;
+                v8 acc = x8[0] * L8(vr);
+                for (int c = 1; c < 2 * W; c++) acc = FMA(x8[c], L8(vr + 8 * c), acc);
+                f[k] = acc;
+            }
+            v8 dots = PAIR(PAIR(PAIR(f[0], f[1]), PAIR(f[2], f[3])), PAIR(PAIR(f[4], f[5]), PAIR(f[6], f[7])));
+            v8 e8 = dots - L8(A->values + p);
+            S8(A->residuals + p, e8);
+            sq8 = FMA(e8, e8, sq8);
+            // The data gradient while the block's 8 rows of V are still in L1.
+            for (int k = 0; k < 8; k++) {
+                const float *vr = V + (ptrdiff_t)A->index[p + k] * w;
+                v8 ev = SPLAT8(e8[k]);
+                for (int c = 0; c < 2 * W; c++) g8[c] = FMA(ev, L8(vr + 8 * c), g8[c]);
+            }
+        }
+        train_sum += (double)CK_FN(sum8)(sq8);
+        v16 x[8], g[8];
+        for (int c = 0; c < W; c++) {
+            x[c] = __builtin_shufflevector(x8[2 * c], x8[2 * c + 1], 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+            g[c] = __builtin_shufflevector(g8[2 * c], g8[2 * c + 1], 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) * data_scale;
+        }
+        if (A->use_reg) { for (int c = 0; c < W; c++) g[c] = FMA(reg_scale, x[c], g[c]); }
+        if (A->use_gravity) {
+            for (ptrdiff_t k = 0; k < d; k++) {
+                v16 xk = SPLAT16(row[k]);
+                const float *gk = A->gravity_gram + k * w;
+                float *ok = A->gram_out + k * w;
+                for (int c = 0; c < W; c++) {
+                    g[c] = FMA(xk, L16(gk + 16 * c), g[c]);
+                    S16(ok + 16 * c, FMA(xk, x[c], L16(ok + 16 * c)));
+                }
+            }
+        } else if (A->use_gram) {
+            CK_FN(gram_rank_one)(A->gram_out, row, d, w);
+        }
+        for (int c = 0; c < W; c++) S16(A->grad + i * w + 16 * c, g[c]);
+        if (A->logging) {
+            float tsq = 0;
+            for (ptrdiff_t p = A->test_offsets[i]; p < A->test_offsets[i + 1]; p++) {
+                const float *vr = V + (ptrdiff_t)A->test_index[p] * w;
+                v8 prod = x8[0] * L8(vr);
+                for (int c = 1; c < 2 * W; c++) prod = FMA(x8[c], L8(vr + 8 * c), prod);
+                float e = CK_FN(sum8)(prod) - A->test_values[p];
+                tsq = FMAF(e, e, tsq);
+            }
+            test_sum += (double)tsq;
+        }
+    }
+    A->train_sum = train_sum;
+    A->test_sum = test_sum;
+}
+
+/// The items phase with rows of 16·W floats.
+CK_INLINE void CK_FN(mf_items_w)(ck_mf_phase *A, const int W) {
+    const ptrdiff_t w = A->width, d = A->dim;
+    const float *U = A->other;
+    const v16 data_scale = SPLAT16(A->data_scale), reg_scale = SPLAT16(A->reg_scale);
+    float *buffer = A->grad;
+    for (ptrdiff_t j = A->begin; j < A->end; j++) {
+        float *row = A->rows + j * w;
+        v16 g[8];
+        for (int c = 0; c < W; c++) g[c] = SPLAT16(0.0f);
+        for (ptrdiff_t q = A->offsets[j]; q < A->offsets[j + 1]; q++) {
+            v16 e = SPLAT16(A->residuals[A->positions[q]]);
+            const float *ur = U + (ptrdiff_t)A->index[q] * w;
+            for (int c = 0; c < W; c++) g[c] = FMA(e, L16(ur + 16 * c), g[c]);
+        }
+        for (int c = 0; c < W; c++) g[c] = g[c] * data_scale;
+        if (A->use_reg) { for (int c = 0; c < W; c++) g[c] = FMA(reg_scale, L16(row + 16 * c), g[c]); }
+        if (A->use_gravity) {
+            for (ptrdiff_t k = 0; k < d; k++) {
+                v16 xk = SPLAT16(row[k]);
+                const float *gk = A->gravity_gram + k * w;
+                for (int c = 0; c < W; c++) g[c] = FMA(xk, L16(gk + 16 * c), g[c]);
+            }
+        }
+        for (int c = 0; c < W; c++) S16(buffer + 16 * c, g[c]);
+        if (A->captured) memcpy(A->captured + j * w, buffer, (size_t)w * sizeof(float));
+        if (!A->apply_update) continue;
+        CK_FN(optimizer)(A->optimizer, A->learning_rate, A->adam_step, row, buffer,
+                         A->state0 ? A->state0 + j * w : row, A->state1 ? A->state1 + j * w : row, w);
+        if (A->use_gram) CK_FN(gram_rank_one)(A->gram_out, row, d, w);
+    }
+}
+
+void CK_FN(mf_users)(ck_mf_phase *A) {
+    switch (A->width / 16) {
+    case 1: CK_FN(mf_users_w)(A, 1); break;
+    case 2: CK_FN(mf_users_w)(A, 2); break;
+    case 3: CK_FN(mf_users_w)(A, 3); break;
+    case 4: CK_FN(mf_users_w)(A, 4); break;
+    case 5: CK_FN(mf_users_w)(A, 5); break;
+    case 6: CK_FN(mf_users_w)(A, 6); break;
+    case 7: CK_FN(mf_users_w)(A, 7); break;
+    default: CK_FN(mf_users_w)(A, 8); break;
+    }
+}
+
+void CK_FN(mf_items)(ck_mf_phase *A) {
+    switch (A->width / 16) {
+    case 1: CK_FN(mf_items_w)(A, 1); break;
+    case 2: CK_FN(mf_items_w)(A, 2); break;
+    case 3: CK_FN(mf_items_w)(A, 3); break;
+    case 4: CK_FN(mf_items_w)(A, 4); break;
+    case 5: CK_FN(mf_items_w)(A, 5); break;
+    case 6: CK_FN(mf_items_w)(A, 6); break;
+    case 7: CK_FN(mf_items_w)(A, 7); break;
+    default: CK_FN(mf_items_w)(A, 8); break;
+    }
+}
+
 const ck_kernels CK_CAT(ck_table, CK_SUFFIX) = {
     .level = CK_LEVEL,
     .name = CK_NAME,
@@ -376,6 +524,8 @@ const ck_kernels CK_CAT(ck_table, CK_SUFFIX) = {
     .optimizer = CK_FN(optimizer),
     .exp = CK_FN(exp),
     .softmax_xent = CK_FN(softmax_xent),
+    .mf_users = CK_FN(mf_users),
+    .mf_items = CK_FN(mf_items),
 };
 
 #undef v16
@@ -390,4 +540,5 @@ const ck_kernels CK_CAT(ck_table, CK_SUFFIX) = {
 #undef L8
 #undef S8
 #undef REDUCE16
+#undef PAIR
 #pragma clang diagnostic pop

@@ -34,6 +34,43 @@ enum {
 
 #pragma clang assume_nonnull begin
 
+/// The arguments of the two phases of one full-batch MF step over rows [begin, end) (see
+/// Models/MatrixFactorizationKernel.swift, which documents the algorithm). Rows are `width`
+/// floats (a multiple of 16, at most 128), of which the first `dim` are used.
+typedef struct ck_mf_phase {
+    ptrdiff_t begin, end, dim, width;
+    /// The rows being updated (U in the users phase, V in the items phase) and the other side.
+    float *rows;
+    const float *other;
+    /// Users phase: the pending gradients of U (read to apply the update, then overwritten).
+    /// Items phase: a scratch row of `width` floats.
+    float *grad;
+    /// CSR of the training ratings: offsets[r]..<offsets[r+1] index `index` (and `values`).
+    /// Users phase: index = items (runs padded to 8 with the zero row), values = ratings,
+    /// residuals written at the same positions. Items phase: index = users, positions = where
+    /// each rating's residual sits.
+    const int32_t *offsets, *index, *_Nullable positions;
+    const float *_Nullable values;
+    float *residuals;
+    /// Test ratings by user (users phase, when `logging`).
+    const int32_t *_Nullable test_offsets, *_Nullable test_index;
+    const float *_Nullable test_values;
+    /// Optimizer: kind (0 sgd, 1 Adagrad, 2 Adam), learning rate, Adam step, state rows.
+    int apply_update, optimizer;
+    float learning_rate, adam_step;
+    float *_Nullable state0, *_Nullable state1;
+    float data_scale, reg_scale;
+    int use_reg, use_gravity, use_gram, logging;
+    /// This partition's Gram accumulator (zeroed by the caller) and the scaled Gram matrix of
+    /// the other side (gravity).
+    float *gram_out;
+    const float *gravity_gram;
+    /// Items phase: when set, each gradient row is also copied here (tests).
+    float *_Nullable captured;
+    /// Outputs: the sums of squared training and test errors.
+    double train_sum, test_sum;
+} ck_mf_phase;
+
 /// One set of kernels (see the documentation of each field).
 typedef struct ck_kernels {
     /// The level of this table (`CK_LEVEL_*`).
@@ -73,6 +110,10 @@ typedef struct ck_kernels {
     /// Softmax cross-entropy of one row of logits in place: the row becomes
     /// scale·(softmax − onehot(label)); returns logsumexp(row) − row[label].
     float (*softmax_xent)(float *row, ptrdiff_t count, ptrdiff_t label, float scale);
+    /// The users phase of a full-batch MF step (see ck_mf_phase).
+    void (*mf_users)(ck_mf_phase *args);
+    /// The items phase of a full-batch MF step (see ck_mf_phase).
+    void (*mf_items)(ck_mf_phase *args);
 } ck_kernels;
 
 /// The table in use (the best one for this CPU unless `RECOMMENDER_KERNELS` lowers it),
