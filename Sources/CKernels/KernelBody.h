@@ -483,31 +483,16 @@ CK_INLINE void CK_FN(mf_items_w)(ck_mf_phase *A, const int W) {
     }
 }
 
-void CK_FN(mf_users)(ck_mf_phase *A) {
-    switch (A->width / 16) {
-    case 1: CK_FN(mf_users_w)(A, 1); break;
-    case 2: CK_FN(mf_users_w)(A, 2); break;
-    case 3: CK_FN(mf_users_w)(A, 3); break;
-    case 4: CK_FN(mf_users_w)(A, 4); break;
-    case 5: CK_FN(mf_users_w)(A, 5); break;
-    case 6: CK_FN(mf_users_w)(A, 6); break;
-    case 7: CK_FN(mf_users_w)(A, 7); break;
-    default: CK_FN(mf_users_w)(A, 8); break;
-    }
-}
+/// Calls `body(A, W)` with the row width W = width / 16 as a constant (1 to 8).
+#define CK_BY_WIDTH(body, A) do { \
+    switch ((A)->width / 16) { \
+    case 1: body(A, 1); break; case 2: body(A, 2); break; case 3: body(A, 3); break; case 4: body(A, 4); break; \
+    case 5: body(A, 5); break; case 6: body(A, 6); break; case 7: body(A, 7); break; default: body(A, 8); break; \
+    } } while (0)
 
-void CK_FN(mf_items)(ck_mf_phase *A) {
-    switch (A->width / 16) {
-    case 1: CK_FN(mf_items_w)(A, 1); break;
-    case 2: CK_FN(mf_items_w)(A, 2); break;
-    case 3: CK_FN(mf_items_w)(A, 3); break;
-    case 4: CK_FN(mf_items_w)(A, 4); break;
-    case 5: CK_FN(mf_items_w)(A, 5); break;
-    case 6: CK_FN(mf_items_w)(A, 6); break;
-    case 7: CK_FN(mf_items_w)(A, 7); break;
-    default: CK_FN(mf_items_w)(A, 8); break;
-    }
-}
+void CK_FN(mf_users)(ck_mf_phase *A) { CK_BY_WIDTH(CK_FN(mf_users_w), A); }
+
+void CK_FN(mf_items)(ck_mf_phase *A) { CK_BY_WIDTH(CK_FN(mf_items_w), A); }
 
 const ck_kernels CK_CAT(ck_table, CK_SUFFIX) = {
     .level = CK_LEVEL,
@@ -541,4 +526,5 @@ const ck_kernels CK_CAT(ck_table, CK_SUFFIX) = {
 #undef S8
 #undef REDUCE16
 #undef PAIR
+#undef CK_BY_WIDTH
 #pragma clang diagnostic pop

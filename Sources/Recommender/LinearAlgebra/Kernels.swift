@@ -10,7 +10,8 @@ import CKernels
 /// `avx2` in the environment lowers the choice for a run (benchmarks, tests).
 ///
 /// The Swift helpers below (loads, stores, lane sums, ``fma(_:_:_:)-swift.type.method``) serve the
-/// loops that stay in Swift (the full-batch MF kernel); they never call `fmaf()`.
+/// few loops that stay in Swift (SVD++'s and BPR's per-rating updates, the Bayesian FM sampler);
+/// they fuse only when the Swift code is compiled for FMA and never call `fmaf()`.
 package enum Kernels {
     // MARK: dispatch
 
