@@ -1,6 +1,7 @@
 # swift-recommender: the two quick-start commands are `make demo` and `make test`.
-# Release builds target the CPU's vector units (AVX2 + FMA) when the CPU has them;
-# the numerical kernels are 2-25x slower on the baseline x86-64 target.
+# The hot kernels (Sources/CKernels) pick AVX2 + FMA or AVX-512 at run time, so a plain
+# `swift build -c release` is fast. Targeting the CPU here is an optional extra for the few
+# loops left in Swift (README, "Speed without special flags").
 SWIFT ?= swift
 DATA_DIR ?= $(HOME)/.cache/swift-recommender
 OUT ?= output

@@ -80,7 +80,7 @@ public struct SVDModel: RatingModel, ItemEmbeddingModel, Equatable {
             // The hot loop works on 64-byte-aligned copies whose rows are 64-byte aligned too.
             let P = AlignedRows(p, count: training.userCount, factors: factors)
             let Q = AlignedRows(q, count: training.itemCount, factors: factors)
-            defer { P.deallocate(); Q.deallocate() }
+            defer { withExtendedLifetime((P, Q)) {} }
             let stride = P.stride
             var loop = EpochLoop(epochs: epochs, earlyStopping: options.earlyStopping, observer: options.observer)
             var best: (p: [Float], q: [Float], bu: [Float], bi: [Float])? = nil
@@ -214,29 +214,28 @@ public struct SVDModel: RatingModel, ItemEmbeddingModel, Equatable {
 /// every 32-byte SIMD8 access is 32-byte aligned and never splits a cache line (the SGD hot
 /// loop's storage).
 struct AlignedRows {
-    let base: UnsafeMutablePointer<Float>
+    /// The storage (kept alive by the struct).
+    let buffer: AlignedBuffer<Float>
+    var base: UnsafeMutablePointer<Float> { buffer.pointer }
     let count: Int, factors: Int, stride: Int
 
-    /// Copies rows stored with ``FactorKernels/paddedStride(_:)``.
+    /// Copies rows stored with ``Kernels/paddedStride(_:)``.
     init(_ rows: [Float], count: Int, factors: Int) {
         self.count = count; self.factors = factors
-        stride = FactorKernels.paddedStride(factors)
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(1, count * stride) * 4, alignment: 64)
-        base = raw.bindMemory(to: Float.self, capacity: max(1, count * stride))
-        base.initialize(repeating: 0, count: max(1, count * stride))
-        let from = FactorKernels.paddedStride(factors)
+        stride = Kernels.paddedStride(factors)
+        buffer = AlignedBuffer<Float>(count: count * stride)
+        let base = buffer.pointer
+        let from = Kernels.paddedStride(factors)
         for r in 0..<count { for f in 0..<factors { base[r * stride + f] = rows[r * from + f] } }
     }
 
-    /// The rows with the ``FactorKernels/paddedStride(_:)`` layout.
+    /// The rows with the ``Kernels/paddedStride(_:)`` layout.
     func padded() -> [Float] {
-        let to = FactorKernels.paddedStride(factors)
+        let to = Kernels.paddedStride(factors)
         var out = [Float](repeating: 0, count: count * to)
         for r in 0..<count { for f in 0..<factors { out[r * to + f] = base[r * stride + f] } }
         return out
     }
-
-    func deallocate() { UnsafeMutableRawPointer(base).deallocate() }
 }
 
 func gcd(_ a: Int, _ b: Int) -> Int {
@@ -266,11 +265,11 @@ struct SGDPass {
             at += step; if at >= n { at -= n }
             let u = Int(e.user), i = Int(e.item)
             let pu = userRows + u * stride, qi = itemRows + i * stride
-            let err = e.rating - (mu + userBias[u] + itemBias[i] + FactorKernels.dot(pu, qi, stride))
+            let err = e.rating - (mu + userBias[u] + itemBias[i] + Kernels.dot(pu, qi, stride))
             sse += err * err
             userBias[u] += lr * (err - reg * userBias[u])
             itemBias[i] += lr * (err - reg * itemBias[i])
-            FactorKernels.sgdPairUpdate(pu, qi, error: err, learningRate: lr, regularization: reg, stride)
+            Kernels.sgdPairUpdate(pu, qi, error: err, learningRate: lr, regularization: reg, stride)
         }
         return sse
     }

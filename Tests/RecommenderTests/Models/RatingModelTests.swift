@@ -165,7 +165,7 @@ import RecommenderTestSupport
         var p = p0, q = q0
         let e = r - base - zip(p0, q0).map(*).reduce(0, +)
         p.withUnsafeMutableBufferPointer { pb in q.withUnsafeMutableBufferPointer { qb in
-            FactorKernels.sgdPairUpdate(pb.baseAddress!, qb.baseAddress!, error: e, learningRate: lr, regularization: lambda, k)
+            Kernels.sgdPairUpdate(pb.baseAddress!, qb.baseAddress!, error: e, learningRate: lr, regularization: lambda, k)
         } }
         let pd = p0.map(Double.init), qd = q0.map(Double.init), h = 1e-5
         for f in 0..<k {

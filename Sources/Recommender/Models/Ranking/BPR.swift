@@ -135,8 +135,8 @@ public struct BPR: Trainer {
             throw TrainingError.invalidInput("bpr: user \(u) has a positive for every item; no negative can be sampled")
         }
         var g = SeededGenerator(seed: c.seed)
-        let users = AlignedFloatBuffer(count: x.rowCount * f), items = AlignedFloatBuffer(count: n * f)
-        let bias = AlignedFloatBuffer(count: n)
+        let users = AlignedBuffer<Float>(count: x.rowCount * f), items = AlignedBuffer<Float>(count: n * f)
+        let bias = AlignedBuffer<Float>(count: n)
         for k in 0..<users.count { users.pointer[k] = g.nextNormal() * c.initStandardDeviation }
         for k in 0..<items.count { items.pointer[k] = g.nextNormal() * c.initStandardDeviation }
         // Each thread owns a contiguous range of users holding about the same number of positives.
@@ -219,18 +219,18 @@ struct BPRStep: Sendable {
               items: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>) -> Bool {
         let f = factors
         let yi = items + i * f, yj = items + j * f
-        let d = VectorKernels.dot(xu, yi, f) - VectorKernels.dot(xu, yj, f) + bias[i] - bias[j]
+        let d = Kernels.dot(xu, yi, f) - Kernels.dot(xu, yj, f) + bias[i] - bias[j]
         let g = 1 / (1 + _exp(d))
         let eta = learningRate, lambda = regularization
         let shrink = 1 - eta * lambda
         let vg = SIMD16<Float>(repeating: eta * g), vs = SIMD16<Float>(repeating: shrink)
         var k = 0
         while k + 16 <= f {
-            let u = VectorKernels.load16(xu + k), a = VectorKernels.load16(yi + k), b = VectorKernels.load16(yj + k)
-            VectorKernels.store16((u * vs).addingProduct(vg, a - b), xu + k)
+            let u = Kernels.load(xu + k), a = Kernels.load(yi + k), b = Kernels.load(yj + k)
+            Kernels.store(Kernels.fma(vg, a - b, u * vs), xu + k)
             if updateItems {
-                VectorKernels.store16((a * vs).addingProduct(vg, u), yi + k)
-                VectorKernels.store16((b * vs) - vg * u, yj + k)
+                Kernels.store(Kernels.fma(vg, u, a * vs), yi + k)
+                Kernels.store((b * vs) - vg * u, yj + k)
             }
             k += 16
         }
@@ -286,7 +286,7 @@ public struct BPRModel: ItemScorer, HistoryScorer, ItemEmbeddingModel, Persistab
         var out = [Float](repeating: 0, count: n)
         itemFactors.storage.withUnsafeBufferPointer { y in
             out.withUnsafeMutableBufferPointer { o in
-                VectorKernels.gemv(y.baseAddress!, rows: n, columns: f, x, o.baseAddress!)
+                Kernels.gemv(y.baseAddress!, rows: n, columns: f, x, o.baseAddress!)
                 for i in 0..<n { o[i] += itemBias[i] }
             }
         }

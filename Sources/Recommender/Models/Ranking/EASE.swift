@@ -104,7 +104,7 @@ public struct EASE: Trainer {
         _ = try parameterCount(training.itemCount, training.itemCount, what: "ease item × item weights")
         let x = c.feedback.matrix(training)
         let n = x.columnCount
-        let gram = AlignedFloatBuffer(count: n * n)
+        let gram = AlignedBuffer<Float>(count: n * n)
         let gBox = UnsafeSendableBox(gram.pointer)
         CoOccurrence.forEachRow(byUser: x, byItem: x.transposed(), threads: max(1, c.threads)) { i, row, touched in
             let g = gBox.value + i * n
@@ -158,7 +158,7 @@ public struct EASEModel: ItemScorer, HistoryScorer, ExplainableScorer, Persistab
         weights.storage.withUnsafeBufferPointer { b in
             out.withUnsafeMutableBufferPointer { o in
                 let base = b.baseAddress!, dst = o.baseAddress!
-                feedback.forEachPositive(row: Int(user), of: metadata.seen) { i, w in VectorKernels.axpy(w, base + Int(i) * n, dst, n) }
+                feedback.forEachPositive(row: Int(user), of: metadata.seen) { i, w in Kernels.axpy(w, base + Int(i) * n, dst, n) }
             }
         }
         return out
@@ -173,7 +173,7 @@ public struct EASEModel: ItemScorer, HistoryScorer, ExplainableScorer, Persistab
         weights.storage.withUnsafeBufferPointer { b in
             out.withUnsafeMutableBufferPointer { o in
                 guard let base = b.baseAddress, let dst = o.baseAddress else { return }
-                for (i, w) in positives { VectorKernels.axpy(w, base + Int(i) * n, dst, n) }
+                for (i, w) in positives { Kernels.axpy(w, base + Int(i) * n, dst, n) }
             }
         }
         return out

@@ -159,8 +159,8 @@ extension SoftmaxModel {
                         for b in 0..<c.testBatchSize {
                             let row = engine.logits + b * itemCount
                             let label = Int(examples[b].label)
-                            if SoftmaxKernels.countGreater(row, count: itemCount, than: row[label]) < c.k { precisionHits += 1 }
-                            testLoss += Double(SoftmaxKernels.softmaxCrossEntropy(row, count: itemCount, label: label, scale: 1))
+                            if Kernels.countGreater(row, count: itemCount, than: row[label]) < c.k { precisionHits += 1 }
+                            testLoss += Double(Kernels.softmaxCrossEntropy(row, count: itemCount, label: label, scale: 1))
                         }
                         testLoss /= Double(c.testBatchSize)
                         precisionExamples += c.testBatchSize
