@@ -135,7 +135,7 @@ struct FactorModelCore: Sendable, Equatable {
             throw TrainingError.invalidInput("\(algorithm): \(factors) factors is more than the \(largestFactorCount) a model file can hold; choose a smaller embedding dimension")
         }
         let (allRows, overflow) = rows.multipliedReportingOverflow(by: matrices)
-        _ = try parameterCount(overflow ? Int.max : allRows, FactorKernels.paddedStride(max(factors, 0)), what: "\(algorithm) factors")
+        _ = try parameterCount(overflow ? Int.max : allRows, Kernels.paddedStride(max(factors, 0)), what: "\(algorithm) factors")
     }
 
     /// Padded rows drawn from N(0, σ²) (the padding stays 0).
