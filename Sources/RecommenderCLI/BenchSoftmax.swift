@@ -14,7 +14,7 @@ struct BenchSoftmaxCommand: AsyncParsableCommand {
     @Option(help: "Learning rate (default 8).") var learningRate: Float?
     @Option(help: "Iterations (default 3000).") var iterations: Int?
     @Option(help: "Optimizer: sgd, adagrad, adam (default adagrad).") var optimizer: SoftmaxModel.Optimizer?
-    @Option(help: "Threads, 1 or 2 (results are identical; default 1).") var threads: Int?
+    @Option(help: "Threads (default: all cores; results do not depend on it, more than 2 do not help).") var threads: Int?
     @Option(help: "Repetitions (the best time is reported).") var repeats: Int = 1
 
     func run() async throws {

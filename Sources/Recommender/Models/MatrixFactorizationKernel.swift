@@ -1,7 +1,7 @@
 /// The full-batch training kernel of ``MatrixFactorization`` (internal).
 ///
 /// One step computes the loss and the exact gradients of the notebook's objective over all
-/// training ratings and applies one optimizer update, in two phases run by a ``WorkerTeam``:
+/// training ratings and applies one optimizer update, in two phases run by a ``ComputeTeam``:
 ///
 /// 1. **users** (user-CSR order): for each user i, apply the pending update of Uᵢ from the previous
 ///    step, then for each rating (i, j, r) compute eᵢⱼ = Uᵢ·Vⱼ − r (stored in user-CSR position),
@@ -10,13 +10,19 @@
 /// 2. **items** (item-CSR order): for each item j, ∂L/∂Vⱼ = (2/n)·Σᵢ eᵢⱼUᵢ + (2λ/M)·Vⱼ +
 ///    (2γ/(NM))·Vⱼ(UᵀU), update Vⱼ at once (phase 2 reads U, never V), accumulate VᵀV.
 ///
-/// Users and items are each cut into two partitions of about equal work; member k of the team
-/// always handles partition k, so every gradient row is written by one thread only and partial
-/// sums are combined in a fixed order: one and two threads give bit-identical results.
+/// Users and items are each cut into ``partitions`` partitions of about equal work (a constant,
+/// whatever the thread count); each phase runs one task per partition on the team, so every
+/// gradient row is written by one task only, and the per-partition partial sums (Gram matrices,
+/// squared errors) are combined in partition order on the calling thread: any number of threads
+/// gives bit-identical results.
 /// Rows are padded to a multiple of 16 floats with zero columns, which stay zero (their
 /// gradients are zero under every optimizer). The Gram matrices of the previous step's V are
 /// double-buffered by step parity so that metrics can be read between steps.
-final class MatrixFactorizationKernel: @unchecked Sendable {
+final class MatrixFactorizationKernel {
+    /// Partitions of the users and of the items: the most threads a phase can use. Fixed, so
+    /// that results never depend on the thread count.
+    static let partitions = 8
+
     let userCount: Int, itemCount: Int, dim: Int, width: Int, chunks: Int
     let trainCount: Int, testCount: Int
     let regularization: Float, gravity: Float
@@ -31,10 +37,11 @@ final class MatrixFactorizationKernel: @unchecked Sendable {
     let itemOffsets: AlignedInt32Buffer, itemUsers: AlignedInt32Buffer, itemPositions: AlignedInt32Buffer
     // Test ratings by user.
     let testOffsets: AlignedInt32Buffer, testItems: AlignedInt32Buffer, testRatings: AlignedFloatBuffer
-    // Partitions: [0, cut, count].
-    let userCut: Int, itemCut: Int
-    // Gram matrices: partial UᵀU per partition; partial VᵀV per parity × partition; per-member scaled copies and scratch rows.
-    let gramU: [AlignedFloatBuffer], gramV: [AlignedFloatBuffer], scaledGram: [AlignedFloatBuffer], scratch: [AlignedFloatBuffer]
+    // Partition boundaries: [0, …, count] (partitions + 1 entries).
+    let userCuts: [Int], itemCuts: [Int]
+    // Gram matrices: partial UᵀU per partition; partial VᵀV per parity × partition; the combined,
+    // scaled Gram matrix a phase reads (written between phases); scratch rows per partition.
+    let gramU: [AlignedFloatBuffer], gramV: [AlignedFloatBuffer], scaledGram: AlignedFloatBuffer, scratch: [AlignedFloatBuffer]
     // Squared-error sums per partition: [train, test] at stride 8 (separate cache lines).
     let sums: UnsafeMutablePointer<Double>
     /// When set, phase 2 also stores ∂L/∂V here (tests).
@@ -42,7 +49,7 @@ final class MatrixFactorizationKernel: @unchecked Sendable {
 
     // Per-step settings, written by the driver before each step and copied by the members.
     private var settings = StepSettings()
-    private var team: WorkerTeam?
+    private var team: ComputeTeam?
 
     struct StepSettings {
         var step = 0
@@ -132,35 +139,37 @@ final class MatrixFactorizationKernel: @unchecked Sendable {
         for (k, r) in testByUser.values.enumerated() { testValues.pointer[k] = r }
         testRatings = testValues
 
-        // Balanced cuts: work of a row ≈ its ratings + a fixed per-row cost.
-        func cut(_ offsets: [Int], rows: Int) -> Int {
+        // Balanced cuts: work of a row ≈ its ratings + a fixed per-row cost; cut p is the first
+        // row where the cumulative work reaches p/P of the total.
+        let P = Self.partitions
+        func cuts(_ offsets: [Int], rows: Int) -> [Int] {
             let total = offsets[rows] + 8 * rows
-            var best = rows / 2
-            for r in 0...rows where offsets[r] + 8 * r >= total / 2 { best = r; break }
-            return best
+            var out = [0], r = 0
+            for p in 1..<P {
+                while r < rows && offsets[r] + 8 * r < total * p / P { r += 1 }
+                out.append(r)
+            }
+            out.append(rows)
+            return out
         }
-        userCut = cut(byUser.rowOffsets, rows: userCount)
-        itemCut = cut(offsets.map { Int($0) }, rows: itemCount)
+        userCuts = cuts(byUser.rowOffsets, rows: userCount)
+        itemCuts = cuts(offsets.map { Int($0) }, rows: itemCount)
 
-        gramU = (0..<2).map { _ in AlignedFloatBuffer(count: w * w) }
-        gramV = (0..<4).map { _ in AlignedFloatBuffer(count: w * w) }
-        scaledGram = (0..<2).map { _ in AlignedFloatBuffer(count: w * w) }
-        scratch = (0..<2).map { _ in AlignedFloatBuffer(count: w) }
-        sums = UnsafeMutablePointer<Double>.allocate(capacity: 16)
-        sums.initialize(repeating: 0, count: 16)
+        gramU = (0..<P).map { _ in AlignedFloatBuffer(count: w * w) }
+        gramV = (0..<(2 * P)).map { _ in AlignedFloatBuffer(count: w * w) }
+        scaledGram = AlignedFloatBuffer(count: w * w)
+        scratch = (0..<P).map { _ in AlignedFloatBuffer(count: w) }
+        sums = UnsafeMutablePointer<Double>.allocate(capacity: 8 * P)
+        sums.initialize(repeating: 0, count: 8 * P)
 
         if gravity != 0 || regularization != 0 {
             // VᵀV of the initial V, for step 0 (parity 0).
-            for p in 0..<2 {
+            for p in 0..<P {
                 let g = gramV[p].pointer
-                let rows = p == 0 ? 0..<itemCut : itemCut..<itemCount
-                for j in rows { Self.accumulateGram(g, row: v.pointer + j * w, dim: dim, width: w) }
+                for j in itemCuts[p]..<itemCuts[p + 1] { Self.accumulateGram(g, row: v.pointer + j * w, dim: dim, width: w) }
             }
         }
-        let box = UnsafeSendableBox(Unmanaged.passUnretained(self))
-        team = WorkerTeam(threads: threads) { member, phase in
-            box.value.takeUnretainedValue().run(member: member, phase: phase)
-        }
+        team = ComputeTeam(threads: min(threads, P))
     }
 
     deinit {
@@ -174,6 +183,25 @@ final class MatrixFactorizationKernel: @unchecked Sendable {
     /// The number of threads the kernel runs on.
     var threadCount: Int { team?.threadCount ?? 1 }
 
+    /// Runs `phase` (0 users, 1 items) as one task per partition, after combining the partial
+    /// Gram matrices the phase reads (in partition order, on the calling thread).
+    private func runPhase(_ phase: Int) {
+        let P = Self.partitions
+        if gravity != 0 {
+            let scale = 2 * gravity / (Float(userCount) * Float(itemCount))
+            if phase == 0 {
+                combineGram(gramV, from: (settings.step & 1) * P, scale: scale, into: scaledGram.pointer)
+            } else {
+                combineGram(gramU, from: 0, scale: scale, into: scaledGram.pointer)
+            }
+        }
+        if let team {
+            team.run(tasks: P) { p in run(partition: p, phase: phase) }
+        } else {
+            for p in 0..<P { run(partition: p, phase: phase) }
+        }
+    }
+
     // MARK: driving
 
     /// Runs training step `step` (0-based): loss and gradients at the current parameters, then the update
@@ -185,8 +213,8 @@ final class MatrixFactorizationKernel: @unchecked Sendable {
         settings.logging = logging
         settings.uStep = OptimizerStep(kind: optimizer, learningRate: learningRate, step: step)
         settings.vStep = OptimizerStep(kind: optimizer, learningRate: learningRate, step: step + 1)
-        team?.run(phase: 0)
-        team?.run(phase: 1)
+        runPhase(0)
+        runPhase(1)
     }
 
     /// Applies the pending update of U after the last step `lastStep`.
@@ -207,31 +235,31 @@ final class MatrixFactorizationKernel: @unchecked Sendable {
         settings.updateV = false
         settings.logging = true
         settings.step = 0
-        team?.run(phase: 0)
-        team?.run(phase: 1)
+        runPhase(0)
+        runPhase(1)
         capturedGradV = nil
         return (Self.unpad(gradU.pointer, rows: userCount, dim: dim, width: width),
                 Self.unpad(captured.pointer, rows: itemCount, dim: dim, width: width))
     }
 
     /// Sum of squared training errors of the last step (NaN/inf when diverged).
-    var trainSquaredError: Double { sums[0] + sums[8] }
+    var trainSquaredError: Double { (0..<Self.partitions).reduce(0.0) { $0 + sums[8 * $1] } }
     /// Sum of squared test errors of the last logged step.
-    var testSquaredError: Double { sums[1] + sums[9] }
+    var testSquaredError: Double { (0..<Self.partitions).reduce(0.0) { $0 + sums[8 * $1 + 1] } }
 
     /// The regularization sum (1/N)Σ‖Uᵢ‖² + (1/M)Σ‖Vⱼ‖² and the gravity sum (1/(NM))Σ(UᵀU)∘(VᵀV) at
     /// the parameters of the last step (NaN for the plain model, which keeps no Gram matrices).
     func regularizationTerms() -> (regularization: Double, gravity: Double) {
         let w = width
         if usesGram {
-            let parity = settings.step & 1
+            let parity = settings.step & 1, P = Self.partitions
             var traceU = 0.0, traceV = 0.0, hadamard = 0.0
-            let gu0 = gramU[0].pointer, gu1 = gramU[1].pointer
-            let gv0 = gramV[2 * parity].pointer, gv1 = gramV[2 * parity + 1].pointer
+            let gu = gramU.map(\.pointer)
+            let gv = (0..<P).map { gramV[parity * P + $0].pointer }  // (metrics only, not per step)
             for k in 0..<dim {
                 for l in 0..<dim {
-                    let a = Double(gu0[k * w + l]) + Double(gu1[k * w + l])
-                    let b = Double(gv0[k * w + l]) + Double(gv1[k * w + l])
+                    var a = 0.0, b = 0.0
+                    for p in 0..<P { a += Double(gu[p][k * w + l]); b += Double(gv[p][k * w + l]) }
                     hadamard += a * b
                     if k == l { traceU += a; traceV += b }
                 }
@@ -266,7 +294,7 @@ final class MatrixFactorizationKernel: @unchecked Sendable {
 
     // MARK: phases
 
-    private func run(member: Int, phase: Int) {
+    private func run(partition member: Int, phase: Int) {
         switch chunks {
         case 1: phase == 0 ? usersPhase(member, Width1.self) : itemsPhase(member, Width1.self)
         case 2: phase == 0 ? usersPhase(member, Width2.self) : itemsPhase(member, Width2.self)
@@ -279,13 +307,15 @@ final class MatrixFactorizationKernel: @unchecked Sendable {
         }
     }
 
-    /// Sum over the two partial Gram matrices, times `scale`, into this member's scaled copy.
-    @inline(__always)
-    private func combineGram(_ a: UnsafeMutablePointer<Float>, _ b: UnsafeMutablePointer<Float>, scale: Float, into out: UnsafeMutablePointer<Float>) {
+    /// The sum of the partial Gram matrices `parts[first ..< first + partitions]` in partition
+    /// order, times `scale`, into `out`.
+    private func combineGram(_ parts: [AlignedFloatBuffer], from first: Int, scale: Float, into out: UnsafeMutablePointer<Float>) {
         let s = SIMD16<Float>(repeating: scale)
         var c = 0
         while c < dim * width {
-            SIMDKernels.store(s * (SIMDKernels.load(a + c) + SIMDKernels.load(b + c)), out + c)
+            var sum = SIMDKernels.load(parts[first].pointer + c)
+            for p in (first + 1)..<(first + Self.partitions) { sum += SIMDKernels.load(parts[p].pointer + c) }
+            SIMDKernels.store(s * sum, out + c)
             c += 16
         }
     }
@@ -293,7 +323,7 @@ final class MatrixFactorizationKernel: @unchecked Sendable {
     private func usersPhase<W: KernelWidth>(_ member: Int, _: W.Type) {
         let s = settings
         let w = width, d = dim
-        let rows = member == 0 ? 0..<userCut : userCut..<userCount
+        let rows = userCuts[member]..<userCuts[member + 1]
         let U = u.pointer, V = v.pointer, G = gradU.pointer
         let offsets = userOffsets.pointer, items = userItems.pointer, ratings = userRatings.pointer, res = residuals.pointer
         let tOffsets = testOffsets.pointer, tItems = testItems.pointer, tRatings = testRatings.pointer
@@ -301,13 +331,8 @@ final class MatrixFactorizationKernel: @unchecked Sendable {
         let dataScale = SIMD16<Float>(repeating: trainCount > 0 ? 2 / Float(trainCount) : 0)
         let regScale = SIMD16<Float>(repeating: 2 * regularization / Float(userCount))
         let useReg = regularization != 0, useGravity = gravity != 0, useGram = usesGram
-        let gramOut = gramU[member].pointer, gravityGram = scaledGram[member].pointer
+        let gramOut = gramU[member].pointer, gravityGram = scaledGram.pointer
         if useGram { gramOut.update(repeating: 0, count: w * w) }
-        if useGravity {
-            let parity = s.step & 1
-            combineGram(gramV[2 * parity].pointer, gramV[2 * parity + 1].pointer,
-                        scale: 2 * gravity / (Float(userCount) * Float(itemCount)), into: gravityGram)
-        }
         var trainSum = 0.0, testSum = 0.0
         for i in rows {
             let row = U + i * w
@@ -381,20 +406,17 @@ final class MatrixFactorizationKernel: @unchecked Sendable {
     private func itemsPhase<W: KernelWidth>(_ member: Int, _: W.Type) {
         let s = settings
         let w = width, d = dim
-        let rows = member == 0 ? 0..<itemCut : itemCut..<itemCount
+        let rows = itemCuts[member]..<itemCuts[member + 1]
         let U = u.pointer, V = v.pointer
         let offsets = itemOffsets.pointer, users = itemUsers.pointer, positions = itemPositions.pointer, res = residuals.pointer
         let s0 = vState0?.pointer, s1 = vState1?.pointer
         let dataScale = SIMD16<Float>(repeating: trainCount > 0 ? 2 / Float(trainCount) : 0)
         let regScale = SIMD16<Float>(repeating: 2 * regularization / Float(itemCount))
         let useReg = regularization != 0, useGravity = gravity != 0, useGram = usesGram
-        let gravityGram = scaledGram[member].pointer
-        let gramOut = gramV[2 * ((s.step + 1) & 1) + member].pointer
+        let gravityGram = scaledGram.pointer
+        let gramOut = gramV[Self.partitions * ((s.step + 1) & 1) + member].pointer
         let buffer = scratch[member].pointer
         let captured = capturedGradV?.pointer
-        if useGravity {
-            combineGram(gramU[0].pointer, gramU[1].pointer, scale: 2 * gravity / (Float(userCount) * Float(itemCount)), into: gravityGram)
-        }
         if useGram && s.updateV { gramOut.update(repeating: 0, count: w * w) }
         for j in rows {
             let row = V + j * w

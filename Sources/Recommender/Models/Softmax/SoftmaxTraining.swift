@@ -93,8 +93,8 @@ extension SoftmaxModel {
             for m in relevant { rankMask[i * itemCount + Int(m)] = 2 }
         }
         let maxRows = max(c.batchSize, c.testBatchSize, min(rankRelevant.count, 256), 1)
-        let threads = max(1, min(2, c.threads))
-        let backend = c.gemmBackend ?? (threads > 1 && Parallelism.availableCores > 1 ? .swift : .openBLAS)
+        let threads = max(1, min(SoftmaxEngine.chunks, c.threads))
+        let backend = c.gemmBackend ?? .openBLAS  // the Swift kernel when no BLAS is installed
         let engine = SoftmaxEngine(network: initial, features: features, maxRows: maxRows, backend: backend)
         engine.resetOptimizer(c.optimizer)
 
