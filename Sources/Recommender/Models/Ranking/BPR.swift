@@ -159,9 +159,10 @@ public struct BPR: Sendable {
     static func hogwildEpoch(_ x: SparseMatrix, _ p: BPRParameters, _ sgd: BPRStep, bounds: [Int], seeds: [UInt64], epoch: Int) -> Int {
         let streams = seeds.count
         let correct = SharedSlots<Int>(count: streams, initial: 0)
-        let xBox = UnsafeSendableBox(x)
+        let box = UnsafeSendableBox((x, p))
         ComputePool.forEachChunk(count: streams, chunks: streams, threads: streams) { t, _ in
-            correct.set(t, sampleStream(xBox.value, p, sgd, users: bounds[t]..<bounds[t + 1], seed: seeds[t], epoch: epoch))
+            let (x, p) = box.value
+            correct.set(t, sampleStream(x, p, sgd, users: bounds[t]..<bounds[t + 1], seed: seeds[t], epoch: epoch))
         }
         return correct.values.reduce(0, +)
     }
@@ -174,11 +175,9 @@ public struct BPR: Sendable {
     }
 }
 
-/// The parameter arrays BPR's SGD updates in place (owned by the fit).
-///
-/// `@unchecked Sendable` is limited to the Hogwild opt-in, whose unsynchronised updates are the
-/// documented point of that mode; the default fit never shares it between threads.
-struct BPRParameters: @unchecked Sendable {
+/// The parameter arrays BPR's SGD updates in place (owned by the fit). Only the Hogwild opt-in
+/// shares them between threads, unsynchronised by design.
+struct BPRParameters {
     let users: UnsafeMutablePointer<Float>, items: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>
 }
 
