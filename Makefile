@@ -9,7 +9,7 @@ CPU_FLAGS := $(shell grep -q -w avx2 /proc/cpuinfo 2>/dev/null && grep -q -w fma
 BUILD_FLAGS := -c release -Xswiftc -enable-testing $(CPU_FLAGS)
 BIN = $(shell $(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/recommender
 
-.PHONY: deps demo test build data example bench bench-load fuzz clean
+.PHONY: deps demo test tsan build data example bench bench-load fuzz clean
 
 ## deps: system packages the build needs (OpenBLAS), installed with apt-get when missing.
 deps:
@@ -34,6 +34,10 @@ example: data
 test: deps
 	$(SWIFT) build $(BUILD_FLAGS) --product recommender
 	RECOMMENDER_DATA_DIR=$(DATA_DIR) $(SWIFT) test $(BUILD_FLAGS)
+
+## tsan: the parallel test suites under ThreadSanitizer (scripts/tsan.sh; build in .build-tsan).
+tsan: deps
+	bash scripts/tsan.sh
 
 bench: build
 	$(BIN) bench load --data-dir $(DATA_DIR) --dataset ml-100k

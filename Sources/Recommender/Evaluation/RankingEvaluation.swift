@@ -82,9 +82,10 @@ public enum TopNRecommender {
     ///   - threads: 1 is the single-thread mode (results are identical).
     public static func recommend(_ model: some ItemScorer, metadata: ModelMetadata, users: [UserIndex], k: Int,
                                  filter: ItemFilter = .all, threads: Int = Parallelism.availableCores) -> [[ItemIndex]] {
-        let out = ResultSlots<[ItemIndex]>(count: users.count, empty: [])
+        let out = SharedSlots<[ItemIndex]>(count: users.count, initial: [])
         let options = RecommendationOptions(count: k, excludeRated: true, filter: filter)
-        Parallelism.forEachChunk(count: users.count, chunks: threads) { _, range in
+        // Chunks of 16 users handed out dynamically: per-user costs differ (seen items, filters).
+        ComputePool.forEachChunk(count: users.count, chunkSize: 16, threads: threads, setup: {}) { _, range in
             for position in range {
                 let user = users[position]
                 let rows = Recommendations.rankIndices(scores: model.scores(forUser: user), metadata: metadata, user: user, options: options)
@@ -93,11 +94,4 @@ public enum TopNRecommender {
         }
         return out.values
     }
-}
-
-/// Slots written by parallel workers at disjoint positions.
-final class ResultSlots<T>: @unchecked Sendable {
-    private(set) var values: [T]
-    init(count: Int, empty: T) { values = Array(repeating: empty, count: count) }
-    func set(_ i: Int, _ v: T) { values.withUnsafeMutableBufferPointer { $0[i] = v } }
 }

@@ -22,7 +22,7 @@ public enum SymmetricPositiveDefinite {
             let blockEnd = min(n, blockStart + blockRows)
             // Phase 1: columns 0..<blockStart of every row in the block are independent.
             if blockStart > 0 {
-                Parallelism.forEachChunk(count: blockEnd - blockStart, chunks: threads) { _, range in
+                ComputePool.forEachChunk(count: blockEnd - blockStart, chunks: threads) { _, range in
                     let a = box.value
                     for r in range {
                         let i = blockStart + r
@@ -69,7 +69,7 @@ public enum SymmetricPositiveDefinite {
         while blockStart < n {
             let blockEnd = min(n, blockStart + blockRows)
             if blockStart > 0 {
-                Parallelism.forEachChunk(count: blockEnd - blockStart, chunks: threads) { _, range in
+                ComputePool.forEachChunk(count: blockEnd - blockStart, chunks: threads) { _, range in
                     let l = lBox.value, x = xBox.value
                     for r in range {
                         let i = blockStart + r
@@ -100,7 +100,7 @@ public enum SymmetricPositiveDefinite {
         let p = AlignedBuffer<Float>(count: n * n)
         let mBox = UnsafeSendableBox(m), pBox = UnsafeSendableBox(p.pointer)
         let chunks = max(1, min(threads, n))
-        Parallelism.forEachChunk(count: chunks, chunks: chunks) { c, _ in
+        ComputePool.forEachChunk(count: chunks, chunks: chunks) { c, _ in
             let m = mBox.value, p = pBox.value
             var i = c
             while i < n {

@@ -113,7 +113,7 @@ public enum Gemm {
             return
         }
         let boxA = UnsafeSendableBox(a), boxB = UnsafeSendableBox(b), boxC = UnsafeSendableBox(c)
-        Parallelism.forEachChunk(count: chunks, chunks: chunks) { t, _ in
+        ComputePool.forEachChunk(count: chunks, chunks: chunks) { t, _ in
             // Split N on multiples of the kernel width.
             let panels = (n + nr - 1) / nr
             let lo = min(n, panels * t / chunks * nr), hi = min(n, panels * (t + 1) / chunks * nr)

@@ -114,7 +114,7 @@ public struct ALSModel: RatingModel, ItemEmbeddingModel, Equatable {
                                 let S = UnsafeSendableBox(sb.baseAddress!), SB = UnsafeSendableBox(sbias.baseAddress!)
                                 let C = UnsafeSendableBox(cols.baseAddress!), V = UnsafeSendableBox(vals.baseAddress!)
                                 let offsets = rows.rowOffsets
-                                Parallelism.forEachChunk(count: count, chunks: chunks) { _, range in
+                                ComputePool.forEachChunk(count: count, chunks: chunks) { _, range in
                                     let a = UnsafeMutablePointer<Float>.allocate(capacity: n * lda)
                                     let b = UnsafeMutablePointer<Float>.allocate(capacity: lda)
                                     let v = UnsafeMutablePointer<Float>.allocate(capacity: lda)

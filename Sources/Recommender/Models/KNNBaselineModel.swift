@@ -111,7 +111,7 @@ public struct KNNBaselineModel: RatingModel, Equatable {
         sims.withUnsafeMutableBufferPointer { sb in
             let out = UnsafeSendableBox(sb.baseAddress!)
             let chunks = max(1, min(threads, ni / 32 + 1))
-            Parallelism.forEachChunk(count: ni, chunks: chunks) { _, range in
+            ComputePool.forEachChunk(count: ni, chunks: chunks) { _, range in
                 var prod = [Float](repeating: 0, count: ni), sqi = prod, sqj = prod
                 var freq = [Int32](repeating: 0, count: ni)
                 userResiduals.withUnsafeBufferPointer { ur in

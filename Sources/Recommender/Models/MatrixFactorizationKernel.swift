@@ -3,7 +3,7 @@ import CKernels
 /// The full-batch training kernel of ``MatrixFactorization`` (internal).
 ///
 /// One step computes the loss and the exact gradients of the notebook's objective over all
-/// training ratings and applies one optimizer update, in two phases run by a ``WorkerTeam``:
+/// training ratings and applies one optimizer update, in two phases run by a ``ComputeTeam`` (two fixed partitions):
 ///
 /// 1. **users** (user-CSR order): for each user i, apply the pending update of Uᵢ from the previous
 ///    step, then for each rating (i, j, r) compute eᵢⱼ = Uᵢ·Vⱼ − r (stored in user-CSR position),
@@ -44,7 +44,7 @@ final class MatrixFactorizationKernel: @unchecked Sendable {
 
     // Per-step settings, written by the driver before each step and copied by the members.
     private var settings = StepSettings()
-    private var team: WorkerTeam?
+    private var team: ComputeTeam?
 
     struct StepSettings {
         var step = 0
@@ -159,9 +159,16 @@ final class MatrixFactorizationKernel: @unchecked Sendable {
                 for j in rows { Self.accumulateGram(g, row: v.pointer + j * w, dim: dim, width: w) }
             }
         }
-        let box = UnsafeSendableBox(Unmanaged.passUnretained(self))
-        team = WorkerTeam(threads: threads) { member, phase in
-            box.value.takeUnretainedValue().run(member: member, phase: phase)
+        team = ComputeTeam(threads: min(threads, 2))
+    }
+
+    /// Runs `phase` (0 users, 1 items) as one task per partition (two, fixed: results do not
+    /// depend on the thread count).
+    private func runPhase(_ phase: Int) {
+        if let team {
+            team.run(tasks: 2) { member in run(member: member, phase: phase) }
+        } else {
+            for member in 0..<2 { run(member: member, phase: phase) }
         }
     }
 
@@ -187,8 +194,8 @@ final class MatrixFactorizationKernel: @unchecked Sendable {
         settings.logging = logging
         settings.uStep = OptimizerStep(kind: optimizer, learningRate: learningRate, step: step)
         settings.vStep = OptimizerStep(kind: optimizer, learningRate: learningRate, step: step + 1)
-        team?.run(phase: 0)
-        team?.run(phase: 1)
+        runPhase(0)
+        runPhase(1)
     }
 
     /// Applies the pending update of U after the last step `lastStep`.
@@ -209,8 +216,8 @@ final class MatrixFactorizationKernel: @unchecked Sendable {
         settings.updateV = false
         settings.logging = true
         settings.step = 0
-        team?.run(phase: 0)
-        team?.run(phase: 1)
+        runPhase(0)
+        runPhase(1)
         capturedGradV = nil
         return (Self.unpad(gradU.pointer, rows: userCount, dim: dim, width: width),
                 Self.unpad(captured.pointer, rows: itemCount, dim: dim, width: width))

@@ -46,8 +46,8 @@ public struct SVDppModel: RatingModel, ItemEmbeddingModel, Equatable {
         public var learningRateDecay: Float = 1
         /// Seed. Default 0.
         public var seed: UInt64 = 0
-        /// Threads (ignored: sequential). Default 1.
-        public var threads: Int = 1
+        /// Threads (unused: the fit is sequential SGD). Default: all cores, the library's rule.
+        public var threads: Int = Parallelism.availableCores
 
         /// The documented defaults (k 20, 40 epochs, γ 0.01, λ 0.1, σ 0.1).
         public static let `default` = Configuration()
@@ -56,7 +56,7 @@ public struct SVDppModel: RatingModel, ItemEmbeddingModel, Equatable {
 
         /// Creates a configuration (every argument defaults to ``default``).
         public init(factors: Int = 20, epochs: Int = 40, learningRate: Float = 0.01, regularization: Float = 0.1,
-                    initStandardDeviation: Float = 0.1, seed: UInt64 = 0, threads: Int = 1) {
+                    initStandardDeviation: Float = 0.1, seed: UInt64 = 0, threads: Int = Parallelism.availableCores) {
             self.factors = factors; self.epochs = epochs; self.learningRate = learningRate; self.regularization = regularization
             self.initStandardDeviation = initStandardDeviation; self.seed = seed; self.threads = threads
         }

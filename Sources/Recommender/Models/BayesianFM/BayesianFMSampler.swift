@@ -1,7 +1,7 @@
 import Foundation
 
 /// A read-only copy of an array in a buffer that outlives `withUnsafeBufferPointer` scopes.
-final class FrozenArray<T>: @unchecked Sendable {
+final class FrozenArray<T> {
     let pointer: UnsafeMutablePointer<T>
     let count: Int
     init(_ array: [T]) {
@@ -39,7 +39,7 @@ extension SeededGenerator {
 
 /// One side (users or items) of the sampler: its feature block, parameters and per-entity
 /// sufficient statistics.
-final class FMSide: @unchecked Sendable {
+final class FMSide {
     let block: FMFeatureBlock
     let D: Int, Dp: Int
     /// φ_j = (w_j, v_j1 … v_jk), one padded row per feature.
@@ -83,7 +83,7 @@ final class FMSide: @unchecked Sendable {
 
 /// The blocked Gibbs sampler of a Bayesian factorization machine whose features split into
 /// a user block and an item block (see ``BayesianFactorizationMachine`` for the model).
-final class FMGibbsSampler: @unchecked Sendable {
+final class FMGibbsSampler {
     let D: Int, Dp: Int
     let users: FMSide, items: FMSide
     /// Per-entity C_e = Σ z zᵀ (D × Dp) and g_e = d_e − C_e θ_e (Dp), for the side being sampled.
@@ -138,7 +138,7 @@ final class FMGibbsSampler: @unchecked Sendable {
         var partial = [Double](repeating: 0, count: n)
         partial.withUnsafeMutableBufferPointer { buffer in
             let out = UnsafeSendableBox(buffer.baseAddress!)
-            Parallelism.forEachChunk(count: n, chunks: chunks) { _, range in
+            ComputePool.forEachChunk(count: n, chunks: chunks) { _, range in
                 for u in range {
                     let tu = self.users.theta.pointer + u * self.Dp
                     var s = 0.0
@@ -172,7 +172,7 @@ final class FMGibbsSampler: @unchecked Sendable {
     func computeStatistics(side: FMSide, other: FMSide) {
         let D = self.D, Dp = self.Dp
         let n = side.block.entityCount
-        Parallelism.forEachChunk(count: n, chunks: chunks) { _, range in
+        ComputePool.forEachChunk(count: n, chunks: chunks) { _, range in
             let z = AlignedBuffer<Float>(count: Dp)
             for e in range {
                 let Ce = self.C.pointer + e * D * Dp, ge = self.G.pointer + e * Dp
@@ -202,7 +202,7 @@ final class FMGibbsSampler: @unchecked Sendable {
         for g in 0..<groups {
             let list = featuresOfGroup[g]
             let parallel = g == side.block.idGroup
-            Parallelism.forEachChunk(count: list.count, chunks: parallel ? chunks : 1) { _, range in
+            ComputePool.forEachChunk(count: list.count, chunks: parallel ? chunks : 1) { _, range in
                 let scratch = AlignedBuffer<Float>(count: D * Dp + 2 * Dp)
                 var work = [Double](repeating: 0, count: D * D + 3 * D)
                 for position in range {

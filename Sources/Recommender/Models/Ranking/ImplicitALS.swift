@@ -232,12 +232,17 @@ struct ALSSolver: Sendable {
         self.solver = solver; self.steps = steps; self.threads = threads; self.longRow = longRow
     }
 
-    /// `YᵀY + λI` (f × f) of the fixed side, summed per thread.
+    /// Chunks of the Gram matrix's rows: a constant, so that the partial sums (added in chunk
+    /// order) and hence the model do not depend on the thread count.
+    static let gramChunks = 8
+
+    /// `YᵀY + λI` (f × f) of the fixed side: partial sums over ``gramChunks`` fixed row ranges,
+    /// added in order.
     func gram(_ fixed: UnsafeMutablePointer<Float>, count: Int) -> [Float] {
         let f = factors
         let box = UnsafeSendableBox(fixed)
-        let partial = ResultSlots<[Float]>(count: threads, empty: [])
-        Parallelism.forEachChunk(count: count, chunks: threads) { t, range in
+        let partial = SharedSlots<[Float]>(count: Self.gramChunks, initial: [])
+        ComputePool.forEachChunk(count: count, chunks: Self.gramChunks, threads: threads) { t, range in
             var acc = [Float](repeating: 0, count: f * f)
             acc.withUnsafeMutableBufferPointer { a in
                 let y = box.value
@@ -272,7 +277,7 @@ struct ALSSolver: Sendable {
         }
         let isLong = UnsafeSendableBox(Set(longRows))
         let shortLongest = useBatches ? min(longest, longRow) : longest
-        ParallelLoop.run(count: matrix.rowCount, chunkSize: 128, threads: threads, setup: { SolveScratch(factors: f, longestRow: shortLongest) }) { scratch, range in
+        ComputePool.forEachChunk(count: matrix.rowCount, chunkSize: 128, threads: threads, setup: { SolveScratch(factors: f, longestRow: shortLongest) }) { scratch, range in
             let (target, fixed) = box.value
             let matrix = m.value
             yty.withUnsafeBufferPointer { a in
@@ -297,7 +302,7 @@ struct ALSSolver: Sendable {
         }
         guard !longRows.isEmpty else { return }
         let batches = (longRows.count + Self.batchRows - 1) / Self.batchRows
-        ParallelLoop.run(count: batches, chunkSize: 1, threads: threads, setup: { BatchScratch(factors: f) }) { scratch, range in
+        ComputePool.forEachChunk(count: batches, chunkSize: 1, threads: threads, setup: { BatchScratch(factors: f) }) { scratch, range in
             let (target, fixed) = box.value
             let matrix = m.value
             for batch in range {

@@ -43,6 +43,9 @@ final class SoftmaxEngine {
     let maxRows: Int
     /// The matrix-multiply implementation.
     let backend: Gemm.Backend
+    /// The fixed number of chunks a step is split into (independent of the thread count, so
+    /// it fixes the arithmetic; 2 keeps the documented figures bit for bit). More threads than
+    /// chunks do not help.
     static let chunks = 2
 
     // Parameter segments (offsets into the flat buffers).
@@ -166,28 +169,22 @@ final class SoftmaxEngine {
 
     // MARK: parallel helper
 
-    /// The closure the worker team runs (set for the duration of one ``forChunks`` call).
-    private final class JobSlot: @unchecked Sendable { var body: ((Int) -> Void)? }
-    private let slot = JobSlot()
-    /// The shared two-thread team (a spinning worker; on a busy machine the caller claims the
-    /// worker's share itself), started on first use with two threads.
-    private var team: WorkerTeam?
+    /// The compute team (persistent spinning workers; on a busy machine the caller claims a late
+    /// worker's chunk itself), started on first use.
+    private var team: ComputeTeam?
 
-    /// Runs `body(chunk)` for both fixed chunks, concurrently when `threads > 1`.
+    /// Runs `body(chunk)` for each of the ``chunks`` fixed chunks, on up to `threads` threads.
+    /// The chunks are the same whatever the thread count, so results are too.
     func forChunks(threads: Int, _ body: (Int) -> Void) {
         if threads <= 1 || Parallelism.availableCores < 2 {
             for c in 0..<Self.chunks { body(c) }
             return
         }
-        if team == nil {
-            let slot = self.slot
-            team = WorkerTeam(threads: 2) { member, _ in slot.body?(member) }
+        if (team?.threadCount ?? 0) < min(threads, Self.chunks, Parallelism.availableCores) {
+            team?.shutDown()
+            team = ComputeTeam(threads: min(threads, Self.chunks))
         }
-        withoutActuallyEscaping(body) { body in
-            slot.body = body
-            team!.run(phase: 0)
-            slot.body = nil
-        }
+        team?.run(tasks: Self.chunks, body)
     }
 
     @inline(__always) func rowRange(_ chunk: Int, of rows: Int) -> Range<Int> {

@@ -87,8 +87,8 @@ extension SoftmaxModel {
         // Batch activations that would not fit in memory are refused before they are allocated.
         let rowWidth = widths.reduce(Double(itemCount)) { $0 + Double($1) }
         try checkMemoryBudget(floats: 3 * weights + 3 * Double(maxRows) * rowWidth, what: "softmax batches (batch size × layer widths)")
-        let threads = max(1, min(2, c.threads))
-        let backend = c.gemmBackend ?? (threads > 1 && Parallelism.availableCores > 1 ? .swift : .openBLAS)
+        let threads = max(1, min(SoftmaxEngine.chunks, c.threads))
+        let backend = c.gemmBackend ?? .openBLAS  // the Swift kernel when no BLAS is installed
         let engine = SoftmaxEngine(network: initial, features: features, maxRows: maxRows, backend: backend)
         engine.resetOptimizer(c.optimizer)
 
