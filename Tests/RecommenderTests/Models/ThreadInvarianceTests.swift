@@ -1,5 +1,7 @@
 import Testing
 @testable import Recommender
+import RecommenderTestSupport
+import Synchronization
 
 /// Every parallel model gives the bit-identical model with 1, 2 and 3 threads (the library's
 /// rule: work is cut into fixed chunks, never by the thread count). Fixtures are large enough
@@ -28,7 +30,7 @@ import Testing
                 var c = MatrixFactorization.Configuration(embeddingDim: 20, initStddev: 0.1, iterations: 20, learningRate: 2,
                                                           optimizer: .adam, regularization: regularization, gravity: gravity, seed: 4)
                 c.threads = threads
-                let m = try MatrixFactorization(configuration: c).fit(train: train, test: test, metadata: metadata)
+                let m = try MatrixFactorization(c).fit(train: train, test: test, metadata: metadata)
                 return MFResult(u: m.userEmbeddings, v: m.itemEmbeddings, history: m.history)
             }
         }
@@ -38,7 +40,7 @@ import Testing
         let d = softmaxTwoGroupDataset()
         try expectSame("softmax") { threads -> SoftmaxNetwork in
             var c = softmaxSmallConfiguration(); c.threads = threads
-            return try SoftmaxModel.fit(d, configuration: c).model.network
+            return try Softmax(c).fit(TrainingData(d), context: FitContext()).network
         }
     }
 
@@ -97,9 +99,12 @@ import Testing
     /// checked). Its item-factor updates are data races by design: scripts/tsan.supp suppresses
     /// them for `make tsan` (function `hogwildEpoch`).
     @Test func bprHogwildOptInTrains() throws {
-        var accuracy: [Double] = []
-        let m = try BPR(.init(factors: 8, epochs: 20, threads: 2, hogwild: true)).fit(Self.ratings) { accuracy.append($0.accuracy) }
+        let recorded = Mutex<[Double]>([])
+        let m = try BPR(.init(factors: 8, epochs: 20, threads: 2, hogwild: true)).fit(Self.ratings, observer: { event in
+            if let a = event.metric("train_accuracy") { recorded.withLock { $0.append(a) } }
+        })
         #expect(m.itemFactors.storage.allSatisfy { $0.isFinite })
+        let accuracy = recorded.withLock { $0 }
         let first = try #require(accuracy.first), last = try #require(accuracy.last)
         #expect(last > first, "sampled-triple accuracy \(first) → \(last)")
     }

@@ -34,11 +34,11 @@ enum CoOccurrence {
 
     /// One worker's dense accumulator row (all zeros between rows) and its nonzero marks.
     struct RowScratch {
-        let row: AlignedFloatBuffer
+        let row: AlignedBuffer<Float>
         var mark: [Bool]
         var touched: [Int32] = []
         init(itemCount: Int) {
-            row = AlignedFloatBuffer(count: max(itemCount, 1), repeating: 0)
+            row = AlignedBuffer<Float>(count: max(itemCount, 1), repeating: 0)
             mark = [Bool](repeating: false, count: itemCount)
         }
     }
