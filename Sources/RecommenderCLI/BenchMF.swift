@@ -34,9 +34,9 @@ struct BenchMFCommand: AsyncParsableCommand {
             var first = 0.0, last = 0.0
             for _ in 0..<max(1, repeats) {
                 let s0 = DispatchTime.now(), c0 = processCPUSeconds()
-                _ = try MatrixFactorization(configuration: short).fit(train: split.train, test: split.test, metadata: metadata)
+                _ = try MatrixFactorization(short).fit(train: split.train, test: split.test, metadata: metadata)
                 let s1 = DispatchTime.now(), c1 = processCPUSeconds()
-                let model = try MatrixFactorization(configuration: config).fit(train: split.train, test: split.test, metadata: metadata)
+                let model = try MatrixFactorization(config).fit(train: split.train, test: split.test, metadata: metadata)
                 let s2 = DispatchTime.now(), c2 = processCPUSeconds()
                 let setupWall = Double(s1.uptimeNanoseconds - s0.uptimeNanoseconds), fullWall = Double(s2.uptimeNanoseconds - s1.uptimeNanoseconds)
                 let steps = Double(config.iterations + 1 - 2)

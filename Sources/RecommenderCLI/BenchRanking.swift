@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Synchronization
 import Recommender
 
 extension ImplicitALS.Solver: ExpressibleByArgument {}
@@ -58,17 +59,15 @@ struct BenchIALSCommand: AsyncParsableCommand {
         c.solver = solver
         c.seed = seed
         if let threads { c.threads = threads }
-        var times: [Double] = [], cpuTimes: [Double] = []
         let start = DispatchTime.now()
-        var lastCPU = processCPUSeconds()
+        let timer = IterationTimer()
+        let threadCount = c.threads
         let model = try ImplicitALS(c).fit(matrix: x, metadata: metadata) { p in
-            let cpu = processCPUSeconds()
-            times.append(p.seconds)
-            cpuTimes.append(cpu - lastCPU)
-            lastCPU = cpu
-            print(String(format: "iteration %d: %.3f s wall, %.3f CPU-s (%.0f%% of %d cores)", p.iteration, p.seconds, cpuTimes.last!,
-                         100 * cpuTimes.last! / max(p.seconds, 1e-9) / Double(c.threads), c.threads))
+            let (seconds, cpu) = timer.lap(elapsed: p.elapsedSeconds)
+            print(String(format: "iteration %d: %.3f s wall, %.3f CPU-s (%.0f%% of %d cores)", p.step, seconds, cpu,
+                         100 * cpu / max(seconds, 1e-9) / Double(threadCount), threadCount))
         }
+        let (times, cpuTimes) = timer.laps
         let total = seconds(since: start)
         // Check the result: a sample of users' held positives should score above random items.
         var better = 0, trials = 0
@@ -129,3 +128,21 @@ struct BenchRankingCommand: AsyncParsableCommand {
 }
 
 private func seconds(since start: DispatchTime) -> Double { Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9 }
+
+/// Wall and CPU seconds of each iteration, from the observer's elapsed times.
+final class IterationTimer: Sendable {
+    private struct State { var lastElapsed = 0.0; var lastCPU = processCPUSeconds(); var wall: [Double] = []; var cpu: [Double] = [] }
+    private let state = Mutex(State())
+    /// Records an iteration that ended `elapsed` seconds after the start; returns its wall and CPU seconds.
+    func lap(elapsed: Double) -> (wall: Double, cpu: Double) {
+        state.withLock { s in
+            let now = processCPUSeconds()
+            let lap = (elapsed - s.lastElapsed, now - s.lastCPU)
+            s.lastElapsed = elapsed; s.lastCPU = now
+            s.wall.append(lap.0); s.cpu.append(lap.1)
+            return lap
+        }
+    }
+    /// Every lap so far.
+    var laps: (wall: [Double], cpu: [Double]) { state.withLock { ($0.wall, $0.cpu) } }
+}

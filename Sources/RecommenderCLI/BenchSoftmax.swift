@@ -9,22 +9,21 @@ struct BenchSoftmaxCommand: AsyncParsableCommand {
         abstract: "Time the notebook's softmax run (3,000 Adagrad iterations on ML-100K by default) and print time, ms/iteration, peak RSS and the final metrics."
     )
     @OptionGroup var data: DataOptions
-    @OptionGroup var options: SoftmaxOptions
+    @OptionGroup(title: "Hyper-parameters (see `recommender algorithms softmax`)") var options: AlgorithmOptions
     @Option(help: "Random seed.") var seed: UInt64 = 0
-    @Option(help: "Learning rate (default 8).") var learningRate: Float?
-    @Option(help: "Iterations (default 3000).") var iterations: Int?
-    @Option(help: "Optimizer: sgd, adagrad, adam (default adagrad).") var optimizer: SoftmaxModel.Optimizer?
-    @Option(help: "Threads, 1 or 2 (results are identical; default 1).") var threads: Int?
+    @Option(help: "Threads (results are identical; default 1).") var threads: Int = 1
     @Option(help: "Repetitions (the best time is reported).") var repeats: Int = 1
 
     func run() async throws {
         let dataset = try data.load()
-        let configuration = try options.configuration(seed: seed, learningRate: learningRate, iterations: iterations,
-                                                      optimizer: optimizer, embeddingDim: nil, testFraction: nil, threads: threads)
+        let trainer = Softmax()
+        var configuration = try trainer.configured(trainer.reader(options.hyperparameters(for: trainer)))
+        configuration.threads = threads
+        let data = TrainingData(dataset)
         var best = Double.infinity
         for run in 1...max(1, repeats) {
             let start = DispatchTime.now(), cpuStart = processCPUSeconds()
-            let result = try SoftmaxModel.fit(dataset, configuration: configuration)
+            let result = try Softmax(configuration).fit(data, context: FitContext(seed: seed, threads: threads))
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
             let cpu = processCPUSeconds() - cpuStart
             best = min(best, seconds)

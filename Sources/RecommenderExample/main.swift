@@ -5,7 +5,8 @@ import Recommender
 
 let dataset = try DatasetLocator.load(name: "ml-100k")
 let split = Splitter.randomHoldout(dataset.interactions, testFraction: 0.1, seed: 0)
-let model = try MatrixFactorization(configuration: .regularizedNotebook).fit(dataset, split: split)
+let model = try MatrixFactorization(.regularizedNotebook)
+    .fit(TrainingData(dataset, training: split.train), context: FitContext(validation: split.test))
 if let last = model.history.last {
     print("after \(last.iteration) iterations:", last.values["train_error_observed"]!, last.values["test_error_observed"]!)
 }

@@ -48,26 +48,44 @@ struct MFCommandTests {
                                                 "--embedding-dim", "4", "--init-stddev", "0.5", "--learning-rate", "1",
                                                 "--iterations", "20", "--seed", "3", "--output", output.path])
         #expect(result.status == 0, "\(result.stderr)")
+        // Results on stdout, progress on stderr.
         let lines = result.stdout.split(separator: "\n").map(String.init)
-        #expect(lines.first == "mf: d=4 init_stddev=0.5 sgd learning_rate=1.0 iterations=20; 72 training / 8 test ratings, 20 users × 6 items")
-        let logged = lines.filter { $0.hasPrefix("iteration ") }
-        #expect(logged.count == 3)
-        for (line, iteration) in zip(logged, [0, 10, 20]) {
-            #expect(line.range(of: #"^iteration \#(iteration): train_error=\d+\.\d{4} test_error=\d+\.\d{4}$"#, options: .regularExpression) != nil, "\(line)")
-        }
-        #expect(lines.last?.hasPrefix("trained in ") == true)
+        #expect(lines.count == 3)
+        #expect(lines.first?.range(of: #"^trained mf on 72 interactions in \d+\.\d\d s; 8 held out: validation_rmse \d+\.\d{4}, validation_mae \d+\.\d{4}$"#,
+                                   options: .regularExpression) != nil, "\(lines)")
+        #expect(lines.dropFirst().first == "model: \(output.path)/model.recmodel")
+        let errors = result.stderr.split(separator: "\n").map(String.init)
+        #expect(errors.first?.hasPrefix("training mf on tiny (20 users × 6 items): embedding-dim=4 init-stddev=0.5 learning-rate=1.0 iterations=20 optimizer=sgd") == true,
+                "\(errors)")
+        #expect(errors.last?.range(of: #"^mf: iteration 20/20: train_error \d+\.\d{4}, test_error \d+\.\d{4} \("#, options: .regularExpression) != nil, "\(errors)")
         for file in ["model.recmodel", "history.csv", "history.json", "history.svg"] {
             #expect(FileManager.default.fileExists(atPath: output.appendingPathComponent(file).path), "\(file)")
         }
+        // The notebook's metrics every 10 iterations, in the history.
         let csv = try String(contentsOf: output.appendingPathComponent("history.csv"), encoding: .utf8)
-        #expect(csv.hasPrefix("iteration,train_error,test_error\n0,"))
+        let rows = csv.split(separator: "\n").map(String.init)
+        #expect(rows.first == "iteration,train_error,test_error")
+        #expect(rows.dropFirst().map { $0.split(separator: ",").first.map(String.init) ?? "" } == ["0", "10", "20"])
+        // The model file says how it was trained.
+        let archive = try ModelArchive(contentsOf: output.appendingPathComponent("model.recmodel"))
+        let record = try #require(archive.trainingRecord())
+        #expect(record.algorithm == "mf" && record.seed == 3 && record.interactions == 72 && record.validationInteractions == 8)
+        #expect(record.hyperparameters["embedding-dim"] == .integer(4))
 
         let regularized = try BinaryRunner.run(["train", "--algorithm", "mf", "--data-dir", data.path, "--dataset", "tiny",
                                                      "--embedding-dim", "3", "--iterations", "5", "--learning-rate", "1",
                                                      "--regularization", "0.1", "--gravity", "1", "--optimizer", "adam", "--output", output.path])
         #expect(regularized.status == 0, "\(regularized.stderr)")
-        #expect(regularized.stdout.contains("iteration 5: train_error_observed="))
-        #expect(regularized.stdout.contains(" observed_loss=") && regularized.stdout.contains(" regularization_loss=") && regularized.stdout.contains(" gravity_loss="))
+        #expect(regularized.stderr.contains("mf: iteration 5/5: train_error_observed "))
+        #expect(regularized.stderr.contains(", observed_loss ") && regularized.stderr.contains(", regularization_loss ") && regularized.stderr.contains(", gravity_loss "))
+        let regularizedCSV = try String(contentsOf: output.appendingPathComponent("history.csv"), encoding: .utf8)
+        #expect(regularizedCSV.hasPrefix("iteration,train_error_observed,test_error_observed,observed_loss,regularization_loss,gravity_loss\n0,"))
+
+        // Options the algorithm does not have are refused, naming those it has.
+        let refused = try BinaryRunner.run(["train", "--algorithm", "svd", "--data-dir", data.path, "--dataset", "tiny", "--gravity", "1",
+                                            "--output", output.path])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.hasPrefix("Error: --gravity does not apply to svd; its options: --embedding-dim, --epochs, --learning-rate,"), "\(refused.stderr)")
     }
 
     @Test func addRatingsTrainsANewUserMe() throws {
@@ -79,8 +97,9 @@ struct MFCommandTests {
         let train = try BinaryRunner.run(["train", "--algorithm", "mf", "--data-dir", data.path, "--dataset", "tiny", "--embedding-dim", "3",
                                           "--iterations", "10", "--learning-rate", "1", "--add-ratings", ratings.path, "--output", output.path])
         #expect(train.status == 0, "\(train.stderr)")
-        #expect(train.stdout.hasPrefix("me: Heat (1993) = 5.0\nme: Babe (1995) = 1.0\nmf: d=3 "))
-        #expect(train.stdout.contains("74 training / 8 test ratings, 21 users × 6 items"))
+        #expect(train.stderr.hasPrefix("me: Heat (1993) = 5.0\nme: Babe (1995) = 1.0\ntraining mf on tiny (20 users × 6 items): embedding-dim=3 "))
+        #expect(train.stdout.hasPrefix("trained mf on 74 interactions in "))
+        #expect(train.stdout.contains("; 8 held out: "))
         let recommend = try BinaryRunner.run(["recommend", "--model", output.path, "--user", "me", "-k", "3", "--exclude-rated"])
         #expect(recommend.status == 0, "\(recommend.stderr)")
         let lines = recommend.stdout.split(separator: "\n")
@@ -96,9 +115,10 @@ struct MFCommandTests {
         let result = try BinaryRunner.run(["train", "--algorithm", "mf", "--data-dir", data.path, "--dataset", "tiny",
                                            "--learning-rate", "1000000", "--iterations", "50", "--output", output.path])
         #expect(result.status != 0)
-        #expect(result.stderr.hasPrefix("Error: training diverged at iteration "))
+        let errors = result.stderr.split(separator: "\n").filter { $0.hasPrefix("Error:") }
+        #expect(errors.count == 1)
+        #expect(errors.first?.hasPrefix("Error: training diverged at iteration ") == true, "\(result.stderr)")
         #expect(result.stderr.contains("try a smaller learning rate than 1000000"))
-        #expect(result.stderr.split(separator: "\n").count == 1)
         #expect(!FileManager.default.fileExists(atPath: output.appendingPathComponent("model.recmodel").path))
     }
 

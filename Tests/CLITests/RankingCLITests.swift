@@ -52,7 +52,10 @@ import Testing
         let metrics = results.last?["metrics"] as? [String: Any]
         let ndcg = metrics?["ndcg@3"] as? Double ?? -1
         #expect(ndcg > 0.3 && ndcg <= 1, "ease ndcg@3 = \(ndcg)")
-        #expect((results.last?["fit_seconds_per_fold"] as? [Double])?.count == 1)
+        #expect(results.last?["fit_seconds_per_fold"] is Double)
+        #expect((results.last?["fit_seconds_folds"] as? [Double])?.count == 1)
+        #expect(object?["task"] as? String == "ranking" && object?["k"] as? Int == 3 && object?["seed"] as? Int == 42)
+        #expect((results.last?["hyperparameters"] as? [String: Any])?["regularization"] is Double)
         let svg = try String(contentsOf: root.appendingPathComponent("charts/ranking-ndcg.svg"), encoding: .utf8)
         #expect(svg.hasPrefix("<svg") || svg.contains("<svg"))
     }
@@ -79,6 +82,6 @@ import Testing
                 "fold-in should recommend the rest of the first block: \(lines)")
         let bad = try run(["evaluate", "--task", "ranking", "--algorithms", "svd", "--data-dir", root.path, "--dataset", "tiny"])
         #expect(bad.status != 0)
-        #expect(bad.stderr.contains("not a ranking model"))
+        #expect(bad.stderr.contains("'svd' is a rating algorithm, not a ranking one"), "\(bad.stderr)")
     }
 }
