@@ -57,6 +57,8 @@ final class AnswerOutput {
 
     private func flush() throws {
         guard !buffer.isEmpty else { return }
+        // Lines already printed with `print` (a table's heading) come first.
+        if path == nil { fflush(nil) }
         try handle.write(contentsOf: buffer)
         buffer.removeAll(keepingCapacity: true)
     }
