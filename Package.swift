@@ -50,8 +50,12 @@ let package = Package(
         // The README's Swift example (`swift run -c release recommender-example`).
         .executableTarget(name: "RecommenderExample", dependencies: ["Recommender"]),
         // MARK: tests
-        .testTarget(name: "RecommenderTests", dependencies: ["Recommender", "RecommenderCharts", "RecommenderFetch"]),
+        // Shared by the test targets: fixtures, where the real data sets are, comparisons that
+        // check lengths. Not a product.
+        .target(name: "RecommenderTestSupport", dependencies: ["Recommender"], path: "Tests/TestSupport"),
+        .testTarget(name: "RecommenderTests",
+                    dependencies: ["Recommender", "RecommenderCharts", "RecommenderFetch", "RecommenderTestSupport"]),
         .testTarget(name: "OpenBLASTests", dependencies: ["Recommender", "RecommenderOpenBLAS"]),
-        .testTarget(name: "CLITests", dependencies: ["RecommenderCLI"]),
+        .testTarget(name: "CLITests", dependencies: ["RecommenderCLI", "RecommenderTestSupport"]),
     ]
 )
