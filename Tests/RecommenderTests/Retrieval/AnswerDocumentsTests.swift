@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Recommender
+import RecommenderTestSupport
 
 /// A small explicit data set with string ids, written as a CSV file (the answers are about raw ids).
 enum AnswerFixtures {
