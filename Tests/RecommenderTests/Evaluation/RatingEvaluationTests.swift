@@ -100,10 +100,11 @@ struct ConstantAlgorithm: Algorithm {
         let dataset = Fixtures.dataset(data)
         let splits = try RatingProtocol.kFold(folds: 3, seed: 1).splits(of: dataset)
         let context = FitContext(seed: 0, threads: 1)
-        let results = try ["baseline", "svd"].map {
-            try RatingEvaluation.run(AlgorithmCatalog.standard.algorithm(named: $0, task: .rating), dataset: dataset, splits: splits, context: context)
-        }
-        let text = try RatingEvaluation.json(results, dataset: "synthetic", protocolDescription: "3-fold")
+        let algorithms = try ["baseline", "svd"].map { try AlgorithmCatalog.standard.algorithm(named: $0, task: .rating) }
+        let results = try algorithms.map { try RatingEvaluation.run($0, dataset: dataset, splits: splits, context: context) }
+        let document = EvaluationDocument(rating: try zipEqualLength(results, algorithms).map { ($0, $1.name, try $1.reader([:]).effective) },
+                                          dataset: "synthetic", protocolDescription: "3-fold", seed: 0)
+        let text = try document.json()
         let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
         let entries = try #require(object["results"] as? [[String: Any]])
         #expect(entries.compactMap { $0["model"] as? String } == ["baseline", "svd"])
@@ -113,7 +114,10 @@ struct ConstantAlgorithm: Algorithm {
             #expect(abs(try #require(metrics["mae"] as? Double) - result.mae) < 1e-12)
             #expect((metrics["rmse_per_fold"] as? [Double])?.count == 3 && (metrics["mae_per_fold"] as? [Double])?.count == 3)
             #expect(try #require(entry["fit_seconds_per_fold"] as? Double) >= 0 && #require(entry["predict_seconds_per_fold"] as? Double) >= 0)
+            #expect((entry["hyperparameters"] as? [String: Any])?["regularization"] != nil)
         }
+        #expect(object["task"] as? String == "rating" && object["seed"] as? Int == 0 && object["folds"] as? Int == 3)
+        #expect((object["tool"] as? String)?.hasPrefix("swift-recommender ") == true)
         let table = RatingEvaluation.markdownTable(results)
         #expect(table.contains("| baseline | ") && table.contains("| svd | ") && table.split(separator: "\n").count == 4)
     }
