@@ -70,17 +70,26 @@ def ours(recommender, work, folds, seed, data_options, params, json_name, save_s
 
 def surprise_algorithms(tuned):
     """(name, settings label, factory) for Surprise's defaults and for our tuned settings."""
+    import numpy as np
     from surprise import SVD, BaselineOnly, SVDpp
 
+    def f32(x):
+        """Our settings are Float32: 0.015 is written 0.014999999664723873; give Surprise 0.015."""
+        return float(str(np.float32(x)))
+
     b = tuned["baseline"]["hyperparameters"]
-    if b.get("method", "als") == "als":
-        ours_bsl = {"method": "als", "n_epochs": b["epochs"], "reg_u": b["user-regularization"], "reg_i": b["item-regularization"]}
+    method = b.get("method", "als")
+    # `epochs` has a default that depends on the method (10 for ALS, 20 for SGD) and is absent
+    # from the JSON when not given.
+    epochs = b.get("epochs", 10 if method == "als" else 20)
+    if method == "als":
+        ours_bsl = {"method": "als", "n_epochs": epochs, "reg_u": f32(b["user-regularization"]), "reg_i": f32(b["item-regularization"])}
     else:
-        ours_bsl = {"method": "sgd", "n_epochs": b["epochs"], "learning_rate": b["learning-rate"], "reg": b["regularization"]}
+        ours_bsl = {"method": "sgd", "n_epochs": epochs, "learning_rate": f32(b["learning-rate"]), "reg": f32(b["regularization"])}
 
     def factor_settings(h):
-        return dict(n_factors=h["embedding-dim"], n_epochs=h["epochs"], lr_all=h["learning-rate"], reg_all=h["regularization"],
-                    init_std_dev=h["init-stddev"])
+        return dict(n_factors=h["embedding-dim"], n_epochs=h["epochs"], lr_all=f32(h["learning-rate"]), reg_all=f32(h["regularization"]),
+                    init_std_dev=f32(h["init-stddev"]))
 
     svd, svdpp = factor_settings(tuned["svd"]["hyperparameters"]), factor_settings(tuned["svdpp"]["hyperparameters"])
     return {

@@ -99,3 +99,4 @@ func noteWriter(onStandardOutput: Bool) -> (String) -> Void {
     if onStandardOutput { return { line in print(line) } }
     return { line in printError(line) }
 }
+

@@ -189,7 +189,7 @@ struct RecommendCommand: AsyncParsableCommand {
     /// `--all-users`: every user with training ratings, ranked in blocks (in parallel within a
     /// block) and written as each block is done, so the answer streams.
     func recommendAll(scorer: any ItemScorer, metadata: ModelMetadata, kind: String, options: RecommendationOptions, threads: Int) throws {
-        let start = Date()
+        let start = Date(), cpuStart = processCPUSeconds()
         let users = (0..<metadata.userIDs.count).filter { metadata.seen.count(ofRow: $0) > 0 }.map { UserIndex($0) }
         let skipped = metadata.userIDs.count - users.count
         printError("ranking top \(count) for \(users.count) users\(skipped > 0 ? " (\(skipped) without training ratings left out)" : ""), model '\(kind)', \(threads) thread(s)")
@@ -232,8 +232,9 @@ struct RecommendCommand: AsyncParsableCommand {
                 for line in ConsoleTable(headers: ["user", "rank", "score", "title"], rows: table, rightAligned: [1, 2]).lines() { try out.line(line) }
             }
         }
-        let seconds = Date().timeIntervalSince(start)
-        printError(String(format: "%d rows for %d users in %.2f s (%.0f rows/s)%@", rowCount, users.count, seconds,
-                          Double(rowCount) / max(seconds, 1e-9), output.map { "; wrote \($0)" } ?? ""))
+        let seconds = Date().timeIntervalSince(start), cpu = processCPUSeconds() - cpuStart
+        printError(String(format: "%d rows for %d users in %.2f s wall (%.0f rows/s), %.2f CPU-s (%.0f rows per CPU-s)%@", rowCount, users.count,
+                          seconds, Double(rowCount) / max(seconds, 1e-9), cpu, Double(rowCount) / max(cpu, 1e-9),
+                          output.map { "; wrote \($0)" } ?? ""))
     }
 }
