@@ -14,13 +14,21 @@ public struct ExplorationDocument: Sendable, Codable, Equatable {
 
     /// Count, mean, standard deviation and quartiles of a column.
     public struct Summary: Sendable, Codable, Equatable {
+        /// The number of values.
         public var count: Int
+        /// Their mean.
         public var mean: Double
+        /// Their standard deviation (as `NumericSummary`).
         public var std: Double
+        /// The smallest value.
         public var min: Double
+        /// The first quartile.
         public var q25: Double
+        /// The median.
         public var median: Double
+        /// The third quartile.
         public var q75: Double
+        /// The largest value.
         public var max: Double
 
         init(_ s: NumericSummary) {
