@@ -58,6 +58,14 @@ struct DataOptions: ParsableArguments {
         if ratings != nil && dataset != nil {
             throw ValidationError("give either --dataset or --ratings, not both")
         }
+        if let ratingScale, Self.parseScale(ratingScale) == nil {
+            throw ValidationError("--rating-scale must look like 1...5 or 0.5...5")
+        }
+    }
+
+    /// Refuses the options that describe a ratings file when no file is given (checked when
+    /// loading, since `evaluate --train/--test` also takes them).
+    func checkFileOptions() throws {
         if ratings == nil {
             let fileOnly: [(String, Bool)] = [("--items", items != nil), ("--separator", separator != nil),
                                               ("--header", header != .auto), ("--user-column", userColumn != nil),
@@ -102,6 +110,7 @@ struct DataOptions: ParsableArguments {
     /// Loads the data set the options name.
     /// - Throws: ``DataError`` (printed by the commands as one line).
     func load(threads: Int = Parallelism.availableCores) throws -> Dataset {
+        try checkFileOptions()
         let dataset: Dataset
         if let ratings = ratingsPath {
             dataset = try DelimitedRatingsLoader.load(ratings: URL(fileURLWithPath: ratings),
@@ -124,5 +133,18 @@ struct DataOptions: ParsableArguments {
             : "\(r.duplicatesDropped) duplicate (user, item) line\(r.duplicatesDropped == 1 ? "" : "s") dropped (the last rating of each pair is kept)"
         let lines = r.linesRead > 0 ? "\(r.linesRead) lines → " : ""
         return escapingControlCharacters("loaded \(dataset.name): \(lines)\(dataset.interactions.count) ratings, \(dataset.userCount) users, \(dataset.itemCount) items; \(duplicates)")
+    }
+}
+
+extension DataOptions {
+    /// Loads a split made elsewhere: `train` and `test` files read with this group's file
+    /// options (separator, header, columns, scale, `--items`) into one data set.
+    /// - Throws: ``DataError``; a validation error when `--dataset` or `--ratings` is also given.
+    func loadSplit(train: String, test: String, threads: Int = Parallelism.availableCores) throws -> (dataset: Dataset, split: Split) {
+        guard ratings == nil && dataset == nil else {
+            throw ValidationError("--train/--test replace --ratings and --dataset; give one or the other")
+        }
+        return try GivenSplit.load(train: URL(fileURLWithPath: train), test: URL(fileURLWithPath: test),
+                                   items: items.map { URL(fileURLWithPath: $0) }, options: fileOptions, threads: threads)
     }
 }

@@ -18,6 +18,7 @@ struct RecommenderCommand: AsyncParsableCommand {
             ExploreCommand.self,
             SimilarCommand.self,
             RecommendCommand.self,
+            PredictCommand.self,
             MapCommand.self,
             NormsCommand.self,
             AlgorithmsCommand.self,

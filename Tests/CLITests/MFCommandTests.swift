@@ -182,7 +182,7 @@ struct MFCommandTests {
         let user = try BinaryRunner.run(["recommend", "--model", model.path, "--user", "99"])
         #expect(user.status != 0 && user.stderr == "Error: unknown user '99' (the model knows 2 users)\n")
         let both = try BinaryRunner.run(["recommend", "--model", model.path, "--user", "1", "--ratings", "x.csv"])
-        #expect(both.status != 0 && both.stderr.contains("give exactly one of --user and --ratings"))
+        #expect(both.status != 0 && both.stderr.contains("give exactly one of --user, --ratings and --all-users"))
         let missing = try BinaryRunner.run(["similar", "Aladdin", "--model", directory.appendingPathComponent("nope").path])
         #expect(missing.status != 0 && missing.stderr.contains("file not found"))
     }

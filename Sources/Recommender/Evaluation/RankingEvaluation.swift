@@ -82,16 +82,7 @@ public enum TopNRecommender {
     ///   - threads: 1 is the single-thread mode (results are identical).
     public static func recommend(_ model: some ItemScorer, metadata: ModelMetadata, users: [UserIndex], k: Int,
                                  filter: ItemFilter = .all, threads: Int = Parallelism.availableCores) -> [[ItemIndex]] {
-        let out = SharedSlots<[ItemIndex]>(count: users.count, initial: [])
-        let options = RecommendationOptions(count: k, excludeRated: true, filter: filter)
-        // Chunks of 16 users handed out dynamically: per-user costs differ (seen items, filters).
-        ComputePool.forEachChunk(count: users.count, chunkSize: 16, threads: threads, setup: {}) { _, range in
-            for position in range {
-                let user = users[position]
-                let rows = Recommendations.rankIndices(scores: model.scores(forUser: user), metadata: metadata, user: user, options: options)
-                out.set(position, rows.map(\.index))
-            }
-        }
-        return out.values
+        recommendScored(model, metadata: metadata, users: users, options: RecommendationOptions(count: k, excludeRated: true, filter: filter),
+                        threads: threads).map { $0.map(\.index) }
     }
 }
