@@ -45,6 +45,10 @@ struct SimilarCommand: AsyncParsableCommand {
     var count: Int = 6
     @Option(help: "Only items of this genre (repeatable).")
     var genre: [String] = []
+    @Flag(help: "Scan every item even when the model folder has an HNSW index (model.hnsw).")
+    var exact = false
+    @Option(help: "HNSW query candidate-list size (recall vs speed) when an index is used.")
+    var ef: Int?
 
     func validate() throws {
         guard count > 0 else { throw ValidationError("-k must be positive") }
@@ -61,7 +65,13 @@ struct SimilarCommand: AsyncParsableCommand {
         print("Nearest neighbors of : \(metadata.catalog.displayTitle(item)).")
         if let note = ResultTable.matchNote(lookup, metadata: metadata) { print(note) }
         let options = RecommendationOptions(count: count, filter: try ItemFilter.genres(named: genre, in: metadata.catalog))
-        let rows = Recommendations.similarItems(to: item, model: embeddings, metadata: metadata, measure: measure, options: options)
+        let rows: [RecommendedItem]
+        if let index = try QueryIndex.load(modelPath: model, vectors: embeddings.itemEmbeddings, metric: RetrievalMetric(measure), exact: exact) {
+            if let ef { index.defaultEf = ef }
+            rows = Recommendations.similarItems(to: item, model: embeddings, retriever: index, metadata: metadata, options: options)
+        } else {
+            rows = Recommendations.similarItems(to: item, model: embeddings, metadata: metadata, measure: measure, options: options)
+        }
         print(ResultTable.render(rows, scoreHeader: "\(measure.rawValue) score"))
     }
 }
@@ -86,6 +96,10 @@ struct RecommendCommand: AsyncParsableCommand {
     var genre: [String] = []
     @Flag(help: "Explain each recommendation: the rated items that contributed most (item-knn, ease, ials).")
     var explain = false
+    @Flag(help: "Scan every item even when the model folder has an HNSW index (model.hnsw).")
+    var exact = false
+    @Option(help: "HNSW query candidate-list size (recall vs speed) when an index is used.")
+    var ef: Int?
 
     func validate() throws {
         guard (user == nil) != (ratings == nil) else { throw ValidationError("give exactly one of --user and --ratings") }
@@ -109,7 +123,13 @@ struct RecommendCommand: AsyncParsableCommand {
             }
             let rated = metadata.seen.count(ofRow: Int(index))
             print("Top \(count) for user \(user) (\(rated) rated in training\(excludeRated ? ", excluded" : "")), model '\(kind)':")
-            rows = Recommendations.forUser(index, scorer: scorer, metadata: metadata, options: options)
+            if let factors = loaded as? any InnerProductScorer,
+               let hnsw = try QueryIndex.load(modelPath: model, vectors: factors.itemEmbeddings, metric: .dot, exact: exact) {
+                if let ef { hnsw.defaultEf = ef }
+                rows = Recommendations.forUser(index, model: factors, retriever: hnsw, metadata: metadata, options: options)
+            } else {
+                rows = Recommendations.forUser(index, scorer: scorer, metadata: metadata, options: options)
+            }
             history = metadata.history(of: index)
         } else if let ratings {
             guard let scorer = loaded as? any HistoryScorer else {

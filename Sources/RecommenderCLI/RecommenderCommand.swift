@@ -20,6 +20,7 @@ struct RecommenderCommand: AsyncParsableCommand {
             MapCommand.self,
             NormsCommand.self,
             AlgorithmsCommand.self,
+            IndexCommand.self,
         ]
     )
 
