@@ -103,9 +103,16 @@ struct HNSWBuilder {
         return -d
     }
 
+    /// Whether two items have bitwise identical vectors.
+    @inline(__always)
+    func identical(_ a: Int32, _ b: Int32) -> Bool {
+        memcmp(store.vectors + Int(a) * store.stride, store.vectors + Int(b) * store.stride, store.stride * 4) == 0
+    }
+
     /// hnswlib's neighbour-selection heuristic: walk `sorted` (ascending distance to the new node)
-    /// and keep a candidate only if it is strictly closer to the new node than to every neighbour
-    /// kept so far (so exact duplicates of a kept neighbour are skipped, keeping the links diverse).
+    /// and keep a candidate only if it is not farther from the new node than from every neighbour
+    /// kept so far, and is not an exact duplicate of a kept neighbour (so a group of identical
+    /// vectors links to one of its members and still to the rest of the catalogue).
     /// Writes up to `limit` ids into `out`; returns how many.
     func selectNeighbours(_ sorted: UnsafeMutableBufferPointer<Candidate>, limit: Int, out: UnsafeMutablePointer<Int32>) -> Int {
         if sorted.count <= limit {
@@ -116,7 +123,7 @@ struct HNSWBuilder {
         for c in sorted {
             if kept >= limit { break }
             var good = true
-            for s in 0..<kept where distance(c.id, out[s]) <= c.distance { good = false; break }
+            for s in 0..<kept where distance(c.id, out[s]) < c.distance || identical(c.id, out[s]) { good = false; break }
             if good { out[kept] = c.id; kept += 1 }
         }
         return kept
