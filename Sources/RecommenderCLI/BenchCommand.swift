@@ -8,7 +8,8 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench",
         abstract: "Run performance benchmarks and print figures (time, throughput, peak memory).",
         subcommands: [BenchLoadCommand.self, BenchMFCommand.self, BenchRatingCommand.self, BenchBestCommand.self, BenchTSNECommand.self,
-                      BenchIALSCommand.self, BenchRankingCommand.self, BenchSoftmaxCommand.self, BenchGemmCommand.self]
+                      BenchIALSCommand.self, BenchRankingCommand.self, BenchSoftmaxCommand.self, BenchGemmCommand.self,
+                      BenchANNCommand.self]
     )
 }
 

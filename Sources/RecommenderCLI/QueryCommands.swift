@@ -50,6 +50,10 @@ struct SimilarCommand: AsyncParsableCommand {
     var format: OutputFormat = .table
     @Option(help: "Write the answer to this file instead of standard output.")
     var output: String?
+    @Flag(help: "Scan every item even when the model folder has an HNSW index (model.hnsw).")
+    var exact = false
+    @Option(help: "HNSW query candidate-list size (recall vs speed) when an index is used.")
+    var ef: Int?
 
     func validate() throws {
         guard count > 0 else { throw ValidationError("-k must be positive, got \(count)") }
@@ -66,7 +70,13 @@ struct SimilarCommand: AsyncParsableCommand {
         let lookup = metadata.lookUpItem(title)
         guard let item = lookup.chosen else { throw DataError.invalidInput("no movie title or id matches '\(title)'") }
         let options = RecommendationOptions(count: count, filter: try ItemFilter.genres(named: genre, in: metadata.catalog))
-        let rows = Recommendations.similarItems(to: item, model: embeddings, metadata: metadata, measure: measure, options: options)
+        let rows: [RecommendedItem]
+        if let index = try QueryIndex.load(modelPath: model, vectors: embeddings.itemEmbeddings, metric: RetrievalMetric(measure), exact: exact) {
+            if let ef { index.defaultEf = ef }
+            rows = Recommendations.similarItems(to: item, model: embeddings, retriever: index, metadata: metadata, options: options)
+        } else {
+            rows = Recommendations.similarItems(to: item, model: embeddings, metadata: metadata, measure: measure, options: options)
+        }
         // The table is for people: its heading and notes go with it; json and csv carry notes on stderr.
         let note = noteWriter(onStandardOutput: format == .table && output == nil)
         note("Nearest neighbors of : \(metadata.catalog.displayTitle(item)).")
@@ -118,6 +128,10 @@ struct RecommendCommand: AsyncParsableCommand {
     var output: String?
     @Option(parsing: .unconditional, help: "Most threads for --all-users (default: all cores; the lists are the same for any count).")
     var threads: String?
+    @Flag(help: "Scan every item even when the model folder has an HNSW index (model.hnsw).")
+    var exact = false
+    @Option(help: "HNSW query candidate-list size (recall vs speed) when an index is used.")
+    var ef: Int?
 
     func validate() throws {
         guard [user != nil, ratings != nil, allUsers].filter({ $0 }).count == 1 else {
@@ -156,7 +170,13 @@ struct RecommendCommand: AsyncParsableCommand {
             }
             let rated = metadata.seen.count(ofRow: Int(index))
             note("Top \(count) for user \(user) (\(rated) rated in training\(excludeRated ? ", excluded" : "")), model '\(kind)':")
-            rows = Recommendations.forUser(index, scorer: scorer, metadata: metadata, options: options)
+            if let factors = loaded as? any InnerProductScorer,
+               let hnsw = try QueryIndex.load(modelPath: model, vectors: factors.itemEmbeddings, metric: .dot, exact: exact) {
+                if let ef { hnsw.defaultEf = ef }
+                rows = Recommendations.forUser(index, model: factors, retriever: hnsw, metadata: metadata, options: options)
+            } else {
+                rows = Recommendations.forUser(index, scorer: scorer, metadata: metadata, options: options)
+            }
             history = metadata.history(of: index)
         } else if let ratings {
             guard let scorer = loaded as? any HistoryScorer else {

@@ -22,6 +22,7 @@ struct RecommenderCommand: AsyncParsableCommand {
             MapCommand.self,
             NormsCommand.self,
             AlgorithmsCommand.self,
+            IndexCommand.self,
         ]
     )
 

@@ -38,6 +38,8 @@ struct TrainCommand: AsyncParsableCommand {
 
     @Option(help: "A CSV of your own ratings ('title or id, rating' lines), added to the training data as user \"me\".")
     var addRatings: String?
+    @Option(help: "Also build an approximate nearest-neighbour index of the item embeddings beside the model: hnsw (see `index build`).")
+    var index: TrainIndexKind?
 
     func run() async throws {
         let catalog = AlgorithmCatalog.standard
@@ -95,6 +97,7 @@ struct TrainCommand: AsyncParsableCommand {
         }
         print(line)
         print("model: \(url.path)")
+        if let line = try TrainIndexHook.run(index, model: result.model, modelURL: url, threads: threads) { print(line) }
         if !result.history.rows.isEmpty {
             print("history: \(folder.appendingPathComponent("history.csv").path), history.json" + (chart != nil ? ", history.svg" : ""))
         }

@@ -1,0 +1,373 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Recommender
+
+/// `recommender bench ann`: the HNSW index against the exact scan on factor-model-shaped vectors.
+struct BenchANNCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ann",
+        abstract: "Benchmark the HNSW index (recall@10, queries/s, speedup over the exact scan, build, memory, load, filters).",
+        discussion: """
+        Vectors: item factors shaped like a factor model of a power-law interaction matrix (see
+        ItemVectorGenerator below), queries shaped like user factors. Ground truth: exact inner-product
+        top-10. Queries run on one thread; the build uses all cores (--threads).
+        Example: recommender bench ann --items 1000000 --queries 10000 --json bench-ann.json --vectors-out bench-ann-data
+        then: python3 scripts/bench-ann.py --data bench-ann-data --json bench-ann.json (hnswlib and faiss rows).
+        """)
+
+    @Option(help: "Item vectors (1,000,000 for the catalogue case, 59,047 for the ML-25M shape).")
+    var items: Int = 1_000_000
+    @Option(help: "Query vectors.")
+    var queries: Int = 10_000
+    @Option(help: "Dimensions.")
+    var dimension: Int = 64
+    @Option(help: "HNSW M.")
+    var m: Int = 16
+    @Option(help: "HNSW efConstruction.")
+    var efConstruction: Int = 200
+    @Option(help: "Seed (vectors and index).")
+    var seed: UInt64 = 42
+    @Option(help: "Query ef values to sweep (comma-separated).")
+    var efs: String = "10,16,24,32,48,64,96,128,192,256"
+    @Option(help: "Build threads (default: all cores).")
+    var threads: Int?
+    @Option(help: "Inner products in the graph: native (default, as hnswlib) or norm-augmentation (Bachrach et al. 2014).")
+    var innerProduct: InnerProductHandling = .native
+    @Flag(help: "Also build with the other inner-product handling and report its recall (costs a second build).")
+    var compareInnerProduct = false
+    @Option(help: "Queries used for the exact-scan speed and the filtered measurements (a prefix of the queries).")
+    var filterQueries: Int = 2000
+    @Option(help: "Write the JSON report here.")
+    var json: String?
+    @Option(help: "Write items.f32, queries.f32, truth.i32 and filters (for scripts/bench-ann.py) into this folder.")
+    var vectorsOut: String?
+    @Option(help: "Where to save the index for the load (mmap) measurement (default: a temporary folder).")
+    var indexPath: String?
+    @Option(help: "A name for this case in the JSON.")
+    var name: String?
+
+    func validate() throws {
+        guard items >= 100, queries >= 10, dimension >= 1 else { throw ValidationError("need at least 100 items, 10 queries, 1 dimension") }
+        guard filterQueries >= 1 else { throw ValidationError("--filter-queries must be positive") }
+    }
+
+    func run() async throws {
+        var report: [String: Any] = [:]
+        let caseName = name ?? "\(items)-items-\(dimension)d"
+        report["case"] = caseName
+        report["items"] = items; report["queries"] = queries; report["dimension"] = dimension
+        report["command"] = CommandLine.arguments.joined(separator: " ")
+        report["machine"] = machineDescription()
+        log("case \(caseName): \(items) items × \(dimension) d, \(queries) queries; \(report["machine"]!)")
+
+        // Vectors.
+        var t = DispatchTime.now()
+        let generated = ItemVectorGenerator(items: items, queries: queries, dimension: dimension, seed: seed)
+        let vectors = generated.items, queryVectors = generated.queries
+        let norms = (0..<items).map { i in vectors.row(i).reduce(Float(0)) { $0 + $1 * $1 }.squareRoot() }.sorted()
+        func quantile(_ q: Double) -> Float { norms[min(norms.count - 1, Int(q * Double(norms.count)))] }
+        report["item_norm_quantiles"] = ["p01": quantile(0.01), "p50": quantile(0.5), "p99": quantile(0.99), "max": norms.last ?? 0]
+        log(String(format: "vectors in %.1f s; item norms p1 %.3f, median %.3f, p99 %.3f, max %.3f", elapsed(t),
+                   quantile(0.01), quantile(0.5), quantile(0.99), norms.last ?? 0))
+
+        // Ground truth: exact inner-product top-10 (all cores), and the exact scan's one-thread speed.
+        let k = 10
+        let store = EmbeddingStore(vectors, metric: .dot)
+        let exact = ExactScan(store: store)
+        t = DispatchTime.now()
+        let truth = parallelMap(queries) { exact.search(queryVectors[$0], k: k, filter: .none).map(\.index) }
+        log(String(format: "ground truth (exact top-%d, all cores) in %.1f s", k, elapsed(t)))
+        let exactSample = min(queries, max(50, min(filterQueries, 2_000_000_000 / max(1, items * dimension))))
+        t = DispatchTime.now()
+        for q in 0..<exactSample { _ = exact.search(queryVectors[q], k: k, filter: .none) }
+        let exactQPS = Double(exactSample) / elapsed(t)
+        report["exact_scan"] = ["queries_per_second": exactQPS, "queries_timed": exactSample, "recall_at_10": 1.0, "speedup_over_exact": 1.0]
+        log(String(format: "exact scan: %.1f queries/s (one thread, %d queries)", exactQPS, exactSample))
+
+        if let vectorsOut { try writeVectors(folder: vectorsOut, vectors: vectors, queries: queryVectors, truth: truth, exactQPS: exactQPS) }
+
+        // Build.
+        let parameters = HNSWParameters(m: m, efConstruction: efConstruction, seed: seed, innerProduct: innerProduct, threads: threads)
+        let before = residentMegabytes()
+        t = DispatchTime.now()
+        let index = HNSWIndex.build(store: store, parameters: parameters)
+        let buildSeconds = elapsed(t)
+        let threadCount = threads ?? Parallelism.availableCores
+        report["build"] = ["seconds": buildSeconds, "inner_product": innerProduct.rawValue, "threads": threadCount, "m": m, "ef_construction": efConstruction,
+                           "graph_megabytes": Double(index.graphBytes) / 1e6, "vector_megabytes": Double(index.vectorBytes) / 1e6,
+                           "rss_increase_megabytes": residentMegabytes() - before, "max_level": index.maxLevel]
+        log(String(format: "build: %.1f s on %d threads (M %d, efConstruction %d); graph %.1f MB + vectors %.1f MB",
+                   buildSeconds, threadCount, m, efConstruction, Double(index.graphBytes) / 1e6, Double(index.vectorBytes) / 1e6))
+
+        // Sweep ef.
+        let efValues = efs.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.filter { $0 > 0 }
+        var rows: [[String: Any]] = []
+        let scratch = index.makeScratch()
+        var chosenEf = efValues.last ?? 64
+        for ef in efValues {
+            var hits = 0
+            t = DispatchTime.now()
+            for q in 0..<queries {
+                let found = index.search(queryVectors[q], k: k, ef: ef, filter: .none, scratch: scratch)
+                for r in found where truth[q].contains(r.index) { hits += 1 }
+            }
+            let seconds = elapsed(t)
+            let recall = Double(hits) / Double(queries * k), qps = Double(queries) / seconds
+            rows.append(["name": "hnsw-swift ef=\(ef)", "ef": ef, "recall_at_10": recall, "queries_per_second": qps,
+                         "speedup_over_exact": qps / exactQPS])
+            log(String(format: "hnsw ef %4d: recall@10 %.4f, %9.1f queries/s, %6.1f× exact", ef, recall, qps, qps / exactQPS))
+            if recall >= 0.95 && chosenEf == efValues.last { chosenEf = ef }
+        }
+        report["hnsw"] = rows
+        report["ef_at_recall_0_95"] = chosenEf
+
+        // The other inner-product handling, for the documentation of the choice.
+        if compareInnerProduct {
+            var native = parameters
+            native.innerProduct = innerProduct == .native ? .normAugmentation : .native
+            let other = native.innerProduct.rawValue
+            t = DispatchTime.now()
+            let nativeIndex = HNSWIndex.build(store: store, parameters: native)
+            let nativeBuild = elapsed(t)
+            var nativeRows: [[String: Any]] = []
+            let nativeScratch = nativeIndex.makeScratch()
+            for ef in efValues {
+                var hits = 0
+                t = DispatchTime.now()
+                for q in 0..<queries {
+                    for r in nativeIndex.search(queryVectors[q], k: k, ef: ef, filter: .none, scratch: nativeScratch) where truth[q].contains(r.index) { hits += 1 }
+                }
+                let seconds = elapsed(t)
+                let recall = Double(hits) / Double(queries * k), qps = Double(queries) / seconds
+                nativeRows.append(["name": "hnsw-swift-\(other) ef=\(ef)", "ef": ef, "recall_at_10": recall, "queries_per_second": qps,
+                                   "speedup_over_exact": qps / exactQPS])
+                log(String(format: "%@ ef %4d: recall@10 %.4f, %9.1f queries/s", other, ef, recall, qps))
+            }
+            report["hnsw_\(other)"] = ["build_seconds": nativeBuild, "rows": nativeRows]
+        }
+
+        // Filters, measured on a prefix of the queries at the chosen ef.
+        let fq = min(filterQueries, queries)
+        let filters = FilterCases(items: items, queries: fq, seed: seed, vectors: queryVectors, exact: exact)
+        var filterRows: [[String: Any]] = []
+        for (label, make) in [("exclude-rated-100", filters.excludeRated), ("category-50%", filters.category(percent: 50)),
+                              ("category-1%", filters.category(percent: 1))] {
+            let measured = measureFiltered(index: index, exact: exact, queries: queryVectors, count: fq, ef: chosenEf, k: k,
+                                           filter: make, fallback: index.exactFallbackFraction)
+            var row = measured
+            row["name"] = "hnsw-swift \(label) ef=\(chosenEf)"
+            row["speedup_over_exact"] = (measured["queries_per_second"] as? Double ?? 0) / exactQPS
+            filterRows.append(row)
+            log(String(format: "filter %@: recall@10 %.4f, %.1f queries/s, always k: %@", label,
+                       measured["recall_at_10"] as? Double ?? 0, measured["queries_per_second"] as? Double ?? 0,
+                       (measured["always_k"] as? Bool ?? false) ? "yes" : "no"))
+        }
+        report["filters"] = filterRows
+
+        // Crossover: graph search versus the exact scan of the qualifying items, by selectivity.
+        var crossover: [[String: Any]] = []
+        let crossQueries = min(fq, 500)
+        for percent in [50.0, 20.0, 10.0, 5.0, 2.0, 1.0, 0.5] {
+            let make = filters.category(percent: percent)
+            let graph = measureFiltered(index: index, exact: exact, queries: queryVectors, count: crossQueries, ef: chosenEf, k: k, filter: make, fallback: 0)
+            let scan = measureFiltered(index: index, exact: exact, queries: queryVectors, count: crossQueries, ef: chosenEf, k: k, filter: make, fallback: 2)
+            crossover.append(["percent_kept": percent, "graph_queries_per_second": graph["queries_per_second"] ?? 0,
+                              "graph_recall_at_10": graph["recall_at_10"] ?? 0, "scan_queries_per_second": scan["queries_per_second"] ?? 0])
+            log(String(format: "crossover %5.1f%% kept: graph %.1f q/s (recall %.4f), exact scan of the kept items %.1f q/s", percent,
+                       graph["queries_per_second"] as? Double ?? 0, graph["recall_at_10"] as? Double ?? 0, scan["queries_per_second"] as? Double ?? 0))
+        }
+        index.exactFallbackFraction = HNSWIndex.defaultExactFallbackFraction
+        report["filter_crossover"] = crossover
+
+        // Save, then load by memory-mapping.
+        let folder = indexPath.map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("bench-ann-\(ProcessInfo.processInfo.processIdentifier)")
+        let file = folder.appendingPathComponent("bench.hnsw")
+        t = DispatchTime.now()
+        try index.write(to: file)
+        let writeSeconds = elapsed(t)
+        let fileBytes = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int) ?? 0
+        t = DispatchTime.now()
+        let (mapped, _) = try HNSWIndex.load(from: file)
+        let loadSeconds = elapsed(t)
+        t = DispatchTime.now()
+        let (unverified, _) = try HNSWIndex.load(from: file, verifyChecksum: false)
+        let loadUnverified = elapsed(t)
+        let same = (0..<min(queries, 100)).allSatisfy {
+            mapped.search(queryVectors[$0], k: k, ef: chosenEf) == index.search(queryVectors[$0], k: k, ef: chosenEf)
+        } && unverified.itemCount == items
+        report["file"] = ["bytes": fileBytes, "write_seconds": writeSeconds, "load_seconds": loadSeconds,
+                          "load_seconds_without_checksum": loadUnverified, "same_results_after_load": same]
+        log(String(format: "index file %.1f MB: write %.2f s, load (mmap + checksum + link check) %.3f s, without checksum %.3f s; same results: %@",
+                   Double(fileBytes) / 1e6, writeSeconds, loadSeconds, loadUnverified, same ? "yes" : "NO"))
+        if indexPath == nil { try? FileManager.default.removeItem(at: folder) }
+        report["peak_rss_megabytes"] = PeakMemory.megabytes()
+
+        if let json {
+            let data = try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys])
+            try data.write(to: URL(fileURLWithPath: json))
+            log("wrote \(json)")
+        }
+    }
+
+    func log(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+
+    func elapsed(_ start: DispatchTime) -> Double { Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9 }
+
+    func residentMegabytes() -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
+              let pages = text.split(separator: " ").dropFirst().first.flatMap({ Double($0) }) else { return 0 }
+        return pages * 4096 / 1e6
+    }
+
+    func machineDescription() -> String {
+        let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
+            .split(separator: "\n").first { $0.hasPrefix("model name") }?
+            .split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
+        return "\(cpu), \(Parallelism.availableCores) cores"
+    }
+
+    func parallelMap<T>(_ count: Int, _ body: (Int) -> T) -> [T] {
+        var out = [T?](repeating: nil, count: count)
+        out.withUnsafeMutableBufferPointer { buffer in
+            let box = UnsafeSendableBox(buffer)
+            Parallelism.forEachChunk(count: count, chunks: Parallelism.availableCores) { _, range in
+                for i in range { box.value[i] = body(i) }
+            }
+        }
+        return out.map { $0! }
+    }
+
+    /// Recall@10 against the exact filtered top-10, queries/s (one thread) and whether every query got k.
+    func measureFiltered(index: HNSWIndex, exact: ExactScan, queries: [[Float]], count: Int, ef: Int, k: Int,
+                         filter: (Int) -> RetrievalFilter, fallback: Double) -> [String: Any] {
+        let filters = (0..<count).map(filter)
+        let truth = parallelMap(count) { exact.search(queries[$0], k: k, filter: filters[$0]).map(\.index) }
+        index.exactFallbackFraction = fallback
+        let scratch = index.makeScratch()
+        var hits = 0, total = 0, alwaysK = true, admitted = true
+        let t = DispatchTime.now()
+        var results: [[ScoredIndex]] = []
+        results.reserveCapacity(count)
+        for q in 0..<count { results.append(index.search(queries[q], k: k, ef: ef, filter: filters[q], scratch: scratch)) }
+        let seconds = elapsed(t)
+        for q in 0..<count {
+            let found = results[q]
+            if found.count != truth[q].count { alwaysK = false }
+            for r in found {
+                if truth[q].contains(r.index) { hits += 1 }
+            }
+            if q < 200 { admitted = admitted && found.allSatisfy { filters[q].admits($0.index) } }
+            total += truth[q].count
+        }
+        return ["recall_at_10": total == 0 ? 1.0 : Double(hits) / Double(total), "queries_per_second": Double(count) / seconds,
+                "always_k": alwaysK, "only_admitted_items": admitted, "queries": count, "ef": ef]
+    }
+
+    func writeVectors(folder: String, vectors: Matrix, queries: [[Float]], truth: [[Int32]], exactQPS: Double) throws {
+        let url = URL(fileURLWithPath: folder)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        try vectors.storage.withUnsafeBytes { try Data($0).write(to: url.appendingPathComponent("items.f32")) }
+        try queries.flatMap { $0 }.withUnsafeBytes { try Data($0).write(to: url.appendingPathComponent("queries.f32")) }
+        try truth.flatMap { $0 + [Int32](repeating: -1, count: max(0, 10 - $0.count)) }
+            .withUnsafeBytes { try Data($0).write(to: url.appendingPathComponent("truth.i32")) }
+        let meta: [String: Any] = ["items": vectors.rows, "queries": queries.count, "dimension": vectors.columns, "k": 10,
+                                   "exact_queries_per_second": exactQPS, "m": m, "ef_construction": efConstruction]
+        try JSONSerialization.data(withJSONObject: meta, options: [.prettyPrinted, .sortedKeys]).write(to: url.appendingPathComponent("meta.json"))
+        log("wrote vectors for scripts/bench-ann.py into \(folder)")
+    }
+}
+
+/// Item and query vectors shaped like a factor model of a power-law interaction matrix.
+///
+/// Items get popularity counts from a Zipf law (exponent 1, as ``SyntheticInteractions``), in a
+/// seeded random order. Each item vector is a topic direction (one of 256 Gaussian centroids,
+/// popular topics drawn more often) plus Gaussian noise, normalised, then scaled to
+/// `(1 + count)^0.35 × LogNormal(0, 0.25)`: in iALS/BPR/MF factor models an item's norm grows
+/// roughly as a small power of its number of interactions, so a few popular items have long
+/// vectors and the long tail short ones — the property that makes inner-product search differ
+/// from cosine search. Query (user) vectors mix two topics plus noise, with log-normal norms.
+struct ItemVectorGenerator {
+    let items: Matrix
+    let queries: [[Float]]
+
+    init(items n: Int, queries nq: Int, dimension d: Int, seed: UInt64) {
+        var g = SeededGenerator(seed: seed)
+        let topics = 256
+        let centroids = (0..<topics).map { _ in (0..<d).map { _ in g.nextNormal() } }
+        // Topic popularity: Zipf over topics, cumulative for sampling.
+        var cumulative = [Double](repeating: 0, count: topics)
+        var acc = 0.0
+        for t in 0..<topics { acc += 1 / Double(t + 1); cumulative[t] = acc }
+        func topic(_ g: inout SeededGenerator) -> Int {
+            let x = g.nextUnitDouble() * acc
+            var lo = 0, hi = topics - 1
+            while lo < hi { let mid = (lo + hi) / 2; if cumulative[mid] < x { lo = mid + 1 } else { hi = mid } }
+            return lo
+        }
+        let totalInteractions = Double(n) * 25
+        let harmonic = log(Double(n)) + 0.5772
+        let rankOf = g.permutation(n)
+        var storage = [Float](repeating: 0, count: n * d)
+        var row = [Float](repeating: 0, count: d)
+        for i in 0..<n {
+            let count = totalInteractions / (Double(rankOf[i] + 1) * harmonic)
+            let c = centroids[topic(&g)]
+            var norm: Float = 0
+            for j in 0..<d { row[j] = c[j] + 0.8 * g.nextNormal(); norm += row[j] * row[j] }
+            let length = Float(pow(1 + count, 0.35)) * exp(0.25 * g.nextNormal())
+            let scale = norm > 0 ? length / norm.squareRoot() : 0
+            for j in 0..<d { storage[i * d + j] = row[j] * scale }
+        }
+        items = Matrix(rows: n, columns: d, storage: storage)
+        var queries: [[Float]] = []
+        queries.reserveCapacity(nq)
+        for _ in 0..<nq {
+            let a = centroids[topic(&g)], b = centroids[topic(&g)]
+            var q = (0..<d).map { a[$0] * 0.7 + b[$0] * 0.3 + 0.8 * g.nextNormal() }
+            let norm = q.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            let length = exp(0.3 * g.nextNormal())
+            if norm > 0 { q = q.map { $0 * length / norm } }
+            queries.append(q)
+        }
+        self.queries = queries
+    }
+}
+
+/// The filters of the benchmark, per query.
+struct FilterCases {
+    let items: Int
+    let excludedSets: [[ItemIndex]]
+    let categoryOf: [UInt16]
+
+    init(items: Int, queries: Int, seed: UInt64, vectors: [[Float]], exact: ExactScan) {
+        self.items = items
+        var g = SeededGenerator(seed: seed ^ 0xF117E5)
+        // A user's ~100 rated items: half among the query's own exact top 200 (users rate what they like),
+        // half drawn by popularity (Zipf over a random permutation).
+        var sets: [[ItemIndex]] = []
+        for q in 0..<queries {
+            let top = exact.search(vectors[q], k: 200, filter: .none).map(\.index)
+            var chosen = Set<ItemIndex>()
+            while chosen.count < min(50, top.count) { chosen.insert(top[g.nextInt(below: top.count)]) }
+            while chosen.count < min(100, items) {
+                let r = Int(Double(items) * pow(g.nextUnitDouble(), 3))
+                chosen.insert(ItemIndex(min(items - 1, r)))
+            }
+            sets.append(Array(chosen).sorted())
+        }
+        excludedSets = sets
+        // Categories independent of the geometry (the harder case for a graph): 10,000 buckets.
+        categoryOf = (0..<items).map { _ in UInt16(g.nextInt(below: 10_000)) }
+    }
+
+    var excludeRated: (Int) -> RetrievalFilter { { RetrievalFilter(excluded: excludedSets[$0]) } }
+
+    /// Keeps `percent` % of the items (a fixed bucket range, the same for every query).
+    func category(percent: Double) -> (Int) -> RetrievalFilter {
+        let buckets = UInt16(max(1, min(10_000, Int(percent * 100))))
+        let allowed = ItemBitset(capacity: items) { categoryOf[Int($0)] < buckets }
+        return { _ in RetrievalFilter(allowed: allowed) }
+    }
+}

@@ -1,0 +1,239 @@
+import Foundation
+import Testing
+@testable import Recommender
+
+/// Small seeded fixtures: item vectors whose norms vary (scaled by a power of a Zipf rank, as
+/// popular items' factors are longer) and queries.
+enum ANNFixtures {
+    static func vectors(count: Int, dimension: Int, seed: UInt64) -> Matrix {
+        var g = SeededGenerator(seed: seed)
+        var storage = [Float](repeating: 0, count: count * dimension)
+        for i in 0..<count {
+            let scale = Float(pow(Double(i % 97 + 1), -0.3))
+            for c in 0..<dimension { storage[i * dimension + c] = g.nextNormal() * scale }
+        }
+        return Matrix(rows: count, columns: dimension, storage: storage)
+    }
+
+    static func queries(count: Int, dimension: Int, seed: UInt64) -> [[Float]] {
+        var g = SeededGenerator(seed: seed)
+        return (0..<count).map { _ in (0..<dimension).map { _ in g.nextNormal() } }
+    }
+
+    /// Mean recall of `approximate` against `exact` over `queries` (k results each).
+    static func recall(_ approximate: some CandidateRetriever, _ exact: ExactScan, queries: [[Float]], k: Int,
+                       filter: (Int) -> RetrievalFilter = { _ in .none }) -> Double {
+        var hits = 0, total = 0
+        for (qi, q) in queries.enumerated() {
+            let truth = Set(exact.search(q, k: k, filter: filter(qi)).map(\.index))
+            hits += approximate.search(q, k: k, filter: filter(qi)).filter { truth.contains($0.index) }.count
+            total += truth.count
+        }
+        return total == 0 ? 1 : Double(hits) / Double(total)
+    }
+
+    static func temporaryDirectory() -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("hnsw-tests-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+}
+
+@Suite struct HNSWTests {
+    static let vectors = ANNFixtures.vectors(count: 3000, dimension: 20, seed: 7)
+    static let queries = ANNFixtures.queries(count: 60, dimension: 20, seed: 8)
+
+    @Test func exactScanMatchesTheFullScoreScan() {
+        let scan = ExactScan(vectors: Self.vectors, metric: .dot)
+        for q in Self.queries.prefix(10) {
+            let scores = EmbeddingSimilarity.scores(query: q, embeddings: Self.vectors, measure: .dot)
+            let expected = topK(scores, k: 10)
+            let found = scan.search(q, k: 10, filter: .none)
+            #expect(found.map(\.index) == expected.map(\.index))
+            for (a, b) in zip(found, expected) { #expect(abs(a.score - b.score) <= 1e-4 * max(1, abs(b.score))) }
+        }
+    }
+
+    @Test(arguments: [(RetrievalMetric.dot, InnerProductHandling.native),
+                      (RetrievalMetric.cosine, InnerProductHandling.native)])
+    func recallAgainstTheExactScan(metric: RetrievalMetric, handling: InnerProductHandling) {
+        let index = HNSWIndex.build(vectors: Self.vectors, metric: metric,
+                                    parameters: HNSWParameters(m: 12, efConstruction: 100, seed: 1, innerProduct: handling, threads: 2))
+        index.defaultEf = 80
+        let exact = ExactScan(vectors: Self.vectors, metric: metric)
+        let recall = ANNFixtures.recall(index, exact, queries: Self.queries, k: 10)
+        #expect(recall >= 0.9, "recall@10 \(recall) for \(metric) / \(handling), seed 1")
+        // Scores are the metric's own values.
+        let q = Self.queries[0]
+        for r in index.search(q, k: 5, filter: .none) {
+            let row = Self.vectors.row(Int(r.index))
+            var expected = zip(q, row).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+            if metric == .cosine {
+                expected /= (q.reduce(0) { $0 + $1 * $1 }.squareRoot() * row.reduce(0) { $0 + $1 * $1 }.squareRoot())
+            }
+            #expect(abs(r.score - expected) <= 1e-4 * max(1, abs(expected)))
+        }
+    }
+
+    /// The norm-augmentation reduction is exact in theory; its graph is searchable (results are
+    /// true inner products, recall well above chance) even though it ranks below the native graph.
+    @Test func normAugmentationGraphIsSearchable() {
+        let index = HNSWIndex.build(vectors: Self.vectors, metric: .dot,
+                                    parameters: HNSWParameters(m: 12, efConstruction: 100, seed: 1, innerProduct: .normAugmentation))
+        let exact = ExactScan(vectors: Self.vectors, metric: .dot)
+        index.defaultEf = 200
+        let recall = ANNFixtures.recall(index, exact, queries: Self.queries, k: 10)
+        #expect(recall >= 0.5, "recall@10 \(recall) with norm augmentation, seed 1")
+    }
+
+    @Test func buildIsDeterministicWhateverTheThreadCount() {
+        let one = HNSWIndex.build(vectors: Self.vectors, metric: .dot, parameters: HNSWParameters(m: 8, efConstruction: 40, seed: 3, threads: 1))
+        let two = HNSWIndex.build(vectors: Self.vectors, metric: .dot, parameters: HNSWParameters(m: 8, efConstruction: 40, seed: 3, threads: 2))
+        let three = HNSWIndex.build(vectors: Self.vectors, metric: .dot, parameters: HNSWParameters(m: 8, efConstruction: 40, seed: 3, threads: 3))
+        let words = one.graph.count * (1 + one.graph.m0)
+        let a = Array(UnsafeBufferPointer(start: one.graph.level0, count: words))
+        #expect(a == Array(UnsafeBufferPointer(start: two.graph.level0, count: words)))
+        #expect(a == Array(UnsafeBufferPointer(start: three.graph.level0, count: words)))
+        #expect(one.graph.entry == two.graph.entry && one.maxLevel == three.maxLevel)
+        for q in Self.queries.prefix(5) {
+            #expect(one.search(q, k: 10, filter: .none) == three.search(q, k: 10, filter: .none))
+        }
+    }
+
+    @Test func filtersNeverReturnAnExcludedItemAndAlwaysReturnK() {
+        let index = HNSWIndex.build(vectors: Self.vectors, metric: .dot, parameters: HNSWParameters(m: 12, efConstruction: 80, seed: 2))
+        let exact = ExactScan(vectors: Self.vectors, metric: .dot)
+        let n = Self.vectors.rows
+        // Graph search even for very selective filters, then with the exact fallback.
+        for fallback in [0.0, 0.02] {
+            index.exactFallbackFraction = fallback
+            for (qi, q) in Self.queries.prefix(20).enumerated() {
+                // The hardest exclusion: the query's own exact top 100.
+                let excluded = exact.search(q, k: 100, filter: .none).map(\.index)
+                let half = ItemBitset(capacity: n) { ($0 &+ Int32(qi)) % 2 == 0 }
+                let onePercent = ItemBitset(capacity: n) { ($0 &* 7 &+ Int32(qi)) % 100 == 0 }
+                for filter in [RetrievalFilter(excluded: excluded), RetrievalFilter(allowed: half),
+                               RetrievalFilter(allowed: onePercent, excluded: Array(excluded.prefix(5)))] {
+                    let found = index.search(q, k: 10, filter: filter)
+                    #expect(found.count == 10)
+                    #expect(found.allSatisfy { filter.admits($0.index) })
+                    #expect(Set(found.map(\.index)).count == found.count)
+                }
+            }
+            let recall = ANNFixtures.recall(index, exact, queries: Self.queries, k: 10) { qi in
+                RetrievalFilter(allowed: ItemBitset(capacity: n) { ($0 &+ Int32(qi)) % 2 == 0 })
+            }
+            #expect(recall >= 0.9, "recall@10 with a 50% filter: \(recall), fallback \(fallback)")
+        }
+    }
+
+    @Test func fewerQualifyingItemsThanKReturnsThemAll() {
+        let index = HNSWIndex.build(vectors: Self.vectors, metric: .dot, parameters: HNSWParameters(m: 8, efConstruction: 40))
+        let allowed = ItemBitset(capacity: Self.vectors.rows, items: [5, 17, 2999])
+        let found = index.search(Self.queries[0], k: 10, filter: RetrievalFilter(allowed: allowed, excluded: [17]))
+        #expect(Set(found.map(\.index)) == [5, 2999])
+        #expect(index.search(Self.queries[0], k: 10, filter: RetrievalFilter(allowed: ItemBitset(capacity: Self.vectors.rows))).isEmpty)
+        #expect(found.count == 2 && found[0].score >= found[1].score)
+    }
+
+    @Test func retrievalFilterFollowsRecommendationOptions() {
+        let train = Interactions(users: [0, 0, 1], items: [1, 4, 2], ratings: [5, 3, 4], userCount: 2, itemCount: 6)
+        let metadata = MFFixtures.metadata(users: 2, items: 6, train: train)
+        let filter = RetrievalFilter(options: RecommendationOptions(count: 3, excluded: [0]), metadata: metadata, user: 0)
+        #expect(Set(filter.excluded) == [0, 1, 4])
+        #expect(filter.allowed == nil)
+        #expect(!filter.admits(4) && filter.admits(2))
+    }
+
+    @Test func saveAndLoadRoundTrip() throws {
+        let index = HNSWIndex.build(vectors: Self.vectors, metric: .cosine, parameters: HNSWParameters(m: 8, efConstruction: 60, seed: 5))
+        let directory = ANNFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("model.hnsw")
+        let fingerprint = HNSWIndex.fingerprint(of: Self.vectors)
+        try index.write(to: url, sourceFingerprint: fingerprint)
+        let (loaded, stored) = try HNSWIndex.load(from: url)
+        #expect(stored == fingerprint)
+        #expect(loaded.itemCount == index.itemCount && loaded.dimension == 20 && loaded.metric == .cosine)
+        #expect(loaded.parameters.m == 8 && loaded.parameters.efConstruction == 60 && loaded.parameters.seed == 5)
+        for q in Self.queries.prefix(10) {
+            #expect(loaded.search(q, k: 10, filter: .none) == index.search(q, k: 10, filter: .none))
+        }
+        #expect(HNSWIndexFile.url(besideModel: directory.appendingPathComponent("model.recmodel")).lastPathComponent == "model.hnsw")
+    }
+
+    @Test func corruptIndexFilesGiveClearErrors() throws {
+        let index = HNSWIndex.build(vectors: ANNFixtures.vectors(count: 300, dimension: 8, seed: 1), metric: .dot,
+                                    parameters: HNSWParameters(m: 4, efConstruction: 20))
+        let directory = ANNFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("model.hnsw")
+        try index.write(to: url)
+        let good = try Data(contentsOf: url)
+        func expectError(_ bytes: Data, _ check: (IndexFileError) -> Bool) throws {
+            let bad = directory.appendingPathComponent("bad.hnsw")
+            try bytes.write(to: bad)
+            do {
+                _ = try HNSWIndex.load(from: bad)
+                Issue.record("a corrupt index loaded")
+            } catch let error as IndexFileError {
+                #expect(check(error), "\(error)")
+                #expect(error.description.contains("bad.hnsw"))
+            }
+        }
+        var flipped = good
+        flipped[good.count - 200] ^= 0x40
+        try expectError(flipped) { if case .checksumMismatch = $0 { return true }; return false }
+        try expectError(good.prefix(good.count - 64)) { if case .wrongSize = $0 { return true }; return false }
+        var header = good
+        header[33] ^= 1
+        try expectError(header) { if case .corruptHeader = $0 { return true }; return false }
+        try expectError(Data("not an index at all, just text".utf8)) { if case .notAnIndexFile = $0 { return true }; return false }
+        var version = good
+        version[8] = 9
+        try expectError(version) { if case .unsupportedVersion = $0 { return true }; return false }
+        #expect(throws: IndexFileError.self) { _ = try HNSWIndex.load(from: directory.appendingPathComponent("missing.hnsw")) }
+    }
+
+    @Test func emptyCatalog() throws {
+        let empty = Matrix(rows: 0, columns: 8)
+        let index = HNSWIndex.build(vectors: empty, metric: .dot)
+        #expect(index.search([Float](repeating: 1, count: 8), k: 10, filter: .none).isEmpty)
+        #expect(ExactScan(vectors: empty, metric: .dot).search([Float](repeating: 1, count: 8), k: 10, filter: .none).isEmpty)
+        let directory = ANNFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("empty.hnsw")
+        try index.write(to: url)
+        let (loaded, _) = try HNSWIndex.load(from: url)
+        #expect(loaded.itemCount == 0 && loaded.search([Float](repeating: 1, count: 8), k: 3, filter: .none).isEmpty)
+    }
+
+    @Test func kLargerThanTheCatalog() {
+        let small = ANNFixtures.vectors(count: 5, dimension: 4, seed: 9)
+        let index = HNSWIndex.build(vectors: small, metric: .dot, parameters: HNSWParameters(m: 4, efConstruction: 10))
+        let q: [Float] = [1, -1, 0.5, 2]
+        let found = index.search(q, k: 10, filter: .none)
+        #expect(found.count == 5)
+        #expect(found.map(\.index) == ExactScan(vectors: small, metric: .dot).search(q, k: 10, filter: .none).map(\.index))
+        #expect(index.search(q, k: 0, filter: .none).isEmpty)
+    }
+
+    @Test func duplicateVectors() {
+        // 400 items, only 4 distinct vectors.
+        let base = ANNFixtures.vectors(count: 4, dimension: 16, seed: 4)
+        var storage: [Float] = []
+        for i in 0..<400 { storage += base.row(i % 4) }
+        let vectors = Matrix(rows: 400, columns: 16, storage: storage)
+        let index = HNSWIndex.build(vectors: vectors, metric: .dot, parameters: HNSWParameters(m: 6, efConstruction: 40, seed: 11))
+        let exact = ExactScan(vectors: vectors, metric: .dot)
+        for q in ANNFixtures.queries(count: 5, dimension: 16, seed: 12) {
+            let found = index.search(q, k: 30, filter: .none)
+            let truth = exact.search(q, k: 30, filter: .none)
+            #expect(found.count == 30 && Set(found.map(\.index)).count == 30)
+            // Ties make the ids ambiguous; the scores must match the exact ones.
+            for (a, b) in zip(found, truth) { #expect(abs(a.score - b.score) <= 1e-4 * max(1, abs(b.score))) }
+            let filtered = index.search(q, k: 10, filter: RetrievalFilter(excluded: truth.map(\.index)))
+            #expect(filtered.count == 10 && filtered.allSatisfy { !truth.map(\.index).contains($0.index) })
+        }
+    }
+}
