@@ -1,4 +1,4 @@
-import CPrefetch
+import CKernels
 import Foundation
 
 /// How a query vector is compared with the item vectors of a ``CandidateRetriever``.
@@ -162,8 +162,8 @@ public final class EmbeddingStore: @unchecked Sendable {
 
     /// Copies `vectors` (one row per item) into aligned, padded storage, normalising rows for cosine.
     public convenience init(_ vectors: Matrix, metric: RetrievalMetric) {
-        let stride = SIMDKernels.paddedWidth(vectors.columns)
-        let buffer = AlignedFloatBuffer(count: vectors.rows * stride)
+        let stride = Kernels.paddedWidth(vectors.columns)
+        let buffer = AlignedBuffer<Float>(count: vectors.rows * stride)
         let d = vectors.columns
         vectors.storage.withUnsafeBufferPointer { src in
             for r in 0..<vectors.rows {
@@ -201,19 +201,19 @@ enum RetrievalKernels {
         var acc0 = SIMD16<Float>(), acc1 = SIMD16<Float>()
         var i = 0
         while i + 32 <= n {
-            acc0 = acc0 + SIMDKernels.load(a + i) * SIMDKernels.load(b + i)
-            acc1 = acc1 + SIMDKernels.load(a + i + 16) * SIMDKernels.load(b + i + 16)
+            acc0 = acc0 + Kernels.load(a + i) * Kernels.load(b + i)
+            acc1 = acc1 + Kernels.load(a + i + 16) * Kernels.load(b + i + 16)
             i += 32
         }
-        if i < n { acc0 = acc0 + SIMDKernels.load(a + i) * SIMDKernels.load(b + i) }
-        return SIMDKernels.sum(acc0 + acc1)
+        if i < n { acc0 = acc0 + Kernels.load(a + i) * Kernels.load(b + i) }
+        return Kernels.sum(acc0 + acc1)
     }
 
     /// Prefetches the row of `n` floats at `p` (in 256-byte steps).
     @inline(__always)
     static func prefetch(_ p: UnsafePointer<Float>, _ n: Int) {
         var o = 0
-        while o < n { recommender_prefetch256(p + o); o += 64 }
+        while o < n { ck_prefetch256(p + o); o += 64 }
     }
 }
 
@@ -236,7 +236,7 @@ public struct ExactScan: CandidateRetriever {
     public func search(_ query: [Float], k: Int, filter: RetrievalFilter) -> [ScoredIndex] {
         precondition(query.count == store.dimension, "query has \(query.count) values, the vectors have \(store.dimension)")
         precondition(k >= 0, "k must be non-negative")
-        let padded = AlignedFloatBuffer(count: store.stride)
+        let padded = AlignedBuffer<Float>(count: store.stride)
         for i in 0..<query.count { padded.pointer[i] = query[i] }
         var excluded = ItemBitset(capacity: 0)
         if !filter.excluded.isEmpty { excluded = ItemBitset(capacity: store.count, items: filter.excluded) }
