@@ -25,9 +25,10 @@ let package = Package(
     ],
     targets: [
         // MARK: implementation
-        .target(name: "Recommender", dependencies: ["CPrefetch"]),
-        // Header-only C shim: software prefetch for the gathers of the iALS solves.
-        .target(name: "CPrefetch"),
+        .target(name: "Recommender", dependencies: ["CKernels"]),
+        // The numerical kernels in C, compiled for baseline x86-64, AVX2 + FMA and AVX-512 and
+        // chosen at run time (full speed without compiler flags; see Sources/CKernels).
+        .target(name: "CKernels"),
         .target(name: "RecommenderCharts", dependencies: ["Recommender"]),
         .target(
             name: "RecommenderFetch",

@@ -41,7 +41,8 @@ struct SimilarCommand: AsyncParsableCommand {
     var model: String
     @Option(help: "Similarity: dot or cosine.")
     var measure: SimilarityMeasure = .dot
-    @Option(name: .customShort("k"), help: "How many neighbours (the item itself included, as in the notebook).")
+    // `.unconditional`: `-k -1` is read as the value -1 (then refused with the reason), not as a flag.
+    @Option(name: .customShort("k"), parsing: .unconditional, help: "How many neighbours (the item itself included, as in the notebook).")
     var count: Int = 6
     @Option(help: "Only items of this genre (repeatable).")
     var genre: [String] = []
@@ -51,11 +52,13 @@ struct SimilarCommand: AsyncParsableCommand {
     var output: String?
 
     func validate() throws {
-        guard count > 0 else { throw ValidationError("-k must be positive") }
+        guard count > 0 else { throw ValidationError("-k must be positive, got \(count)") }
     }
 
     func run() async throws {
         let loaded = try AlgorithmCatalog.standard.loadModel(path: model)
+        // More neighbours than items is all of them.
+        let count = min(self.count, loaded.metadata.itemIDs.count)
         guard let embeddings = loaded as? any ItemEmbeddingModel else {
             throw DataError.invalidInput("a '\(type(of: loaded).kind)' model has no item embeddings; `similar` needs an embedding model")
         }
@@ -95,13 +98,13 @@ struct RecommendCommand: AsyncParsableCommand {
 
     @Option(help: "The model file, or the folder `train` wrote it into.")
     var model: String
-    @Option(help: "The id of a user the model was trained on.")
+    @Option(parsing: .unconditional, help: "The id of a user the model was trained on.")
     var user: String?
     @Option(help: "A CSV of a new user's ratings: 'title or id, rating' lines.")
     var ratings: String?
     @Flag(help: "Top-k for every user the model was trained on (batch, in parallel).")
     var allUsers = false
-    @Option(name: .customShort("k"), help: "How many items.")
+    @Option(name: .customShort("k"), parsing: .unconditional, help: "How many items.")
     var count: Int = 10
     @Flag(inversion: .prefixedNo, help: "Leave out the items the user already rated (the default; --no-exclude-rated keeps them).")
     var excludeRated = true
@@ -120,7 +123,7 @@ struct RecommendCommand: AsyncParsableCommand {
         guard [user != nil, ratings != nil, allUsers].filter({ $0 }).count == 1 else {
             throw ValidationError("give exactly one of --user, --ratings and --all-users")
         }
-        guard count > 0 else { throw ValidationError("-k must be positive") }
+        guard count > 0 else { throw ValidationError("-k must be positive, got \(count)") }
         if explain && format != .table { throw ValidationError("--explain writes sentences for people; use it with --format table") }
         if explain && allUsers { throw ValidationError("--explain explains one user's list; it does not apply to --all-users") }
         if threads != nil && !allUsers { throw ValidationError("--threads applies to --all-users only") }
@@ -129,6 +132,8 @@ struct RecommendCommand: AsyncParsableCommand {
     func run() async throws {
         let loaded = try AlgorithmCatalog.standard.loadModel(path: model)
         let metadata = loaded.metadata
+        // More items than the catalog holds is the whole catalog.
+        let count = min(self.count, metadata.itemIDs.count)
         let kind = type(of: loaded).kind
         var options = RecommendationOptions(count: count, excludeRated: excludeRated,
                                             filter: try ItemFilter.genres(named: genre, in: metadata.catalog))

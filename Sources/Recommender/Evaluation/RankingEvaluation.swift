@@ -86,10 +86,3 @@ public enum TopNRecommender {
                         threads: threads).map { $0.map(\.index) }
     }
 }
-
-/// Slots written by parallel workers at disjoint positions.
-final class ResultSlots<T>: @unchecked Sendable {
-    private(set) var values: [T]
-    init(count: Int, empty: T) { values = Array(repeating: empty, count: count) }
-    func set(_ i: Int, _ v: T) { values.withUnsafeMutableBufferPointer { $0[i] = v } }
-}

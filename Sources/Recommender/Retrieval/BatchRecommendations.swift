@@ -13,8 +13,9 @@ extension TopNRecommender {
     /// - Complexity: O(|users| · (cost of one scoring + M log k)).
     public static func recommendScored(_ model: some ItemScorer, metadata: ModelMetadata, users: [UserIndex],
                                        options: RecommendationOptions, threads: Int = Parallelism.availableCores) -> [[ScoredIndex]] {
-        let out = ResultSlots<[ScoredIndex]>(count: users.count, empty: [])
-        Parallelism.forEachChunk(count: users.count, chunks: threads) { _, range in
+        let out = SharedSlots<[ScoredIndex]>(count: users.count, initial: [])
+        // Chunks of 16 users handed out dynamically: per-user costs differ (seen items, filters).
+        ComputePool.forEachChunk(count: users.count, chunkSize: 16, threads: threads, setup: {}) { _, range in
             for position in range {
                 let user = users[position]
                 out.set(position, Recommendations.rankIndices(scores: model.scores(forUser: user), metadata: metadata, user: user, options: options))

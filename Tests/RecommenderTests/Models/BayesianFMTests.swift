@@ -95,7 +95,7 @@ import RecommenderTestSupport
         // Sample the conditional many times (each draw keeps θ and g consistent).
         let n = 4000
         var sum = [Double](repeating: 0, count: D), sumSquares = 0.0
-        let scratch = AlignedFloats(count: D * Dp + 2 * Dp)
+        let scratch = AlignedBuffer<Float>(count: D * Dp + 2 * Dp)
         var work = [Double](repeating: 0, count: D * D + 3 * D)
         for t in 0..<n {
             var rng = SeededGenerator(seed: UInt64(t) &+ 1000)

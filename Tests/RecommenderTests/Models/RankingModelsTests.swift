@@ -219,12 +219,12 @@ extension Double { var float: Float { Float(self) } }
         // one system: 6 factors, items 0..<18 random, 5 positives
         let f = 6, n = 18
         var g = SeededGenerator(seed: 9)
-        let y = AlignedFloatBuffer((0..<(n * f)).map { _ in g.nextNormal() * 0.5 })
+        let y = AlignedBuffer<Float>((0..<(n * f)).map { _ in g.nextNormal() * 0.5 })
         let solver = ALSSolver(factors: f, regularization: 0.3, alpha: 4, solver: .conjugateGradient, steps: 40, threads: 1)
         let yty = solver.gram(y.pointer, count: n)
         let cols: [Int32] = [1, 4, 7, 8, 15], vals: [Float] = [1, 2, 1, 3, 1]
         var scratch = SolveScratch(factors: f, longestRow: 5)
-        let cg = AlignedFloatBuffer(count: f), exact = AlignedFloatBuffer(count: f)
+        let cg = AlignedBuffer<Float>(count: f), exact = AlignedBuffer<Float>(count: f)
         yty.withUnsafeBufferPointer { a in cols.withUnsafeBufferPointer { c in vals.withUnsafeBufferPointer { v in
             solver.solveCG(x: cg.pointer, yty: a.baseAddress!, fixed: y.pointer, columns: c.baseAddress!, values: v.baseAddress!, count: 5, scratch: scratch)
             solver.solveExact(x: exact.pointer, yty: a.baseAddress!, fixed: y.pointer, columns: c.baseAddress!, values: v.baseAddress!, count: 5, scratch: &scratch)
@@ -236,9 +236,9 @@ extension Double { var float: Float { Float(self) } }
         // The lockstep, tiled CG for long rows does the same arithmetic in the same order.
         let x = ImplicitFeedback(weighting: .rating).matrix(data.interactions)
         var g = SeededGenerator(seed: 4)
-        let fixed = AlignedFloatBuffer((0..<(x.columnCount * f)).map { _ in g.nextNormal() * 0.3 })
+        let fixed = AlignedBuffer<Float>((0..<(x.columnCount * f)).map { _ in g.nextNormal() * 0.3 })
         let start = (0..<(x.rowCount * f)).map { _ in g.nextNormal() * 0.3 }
-        let perRow = AlignedFloatBuffer(start), batched = AlignedFloatBuffer(start)
+        let perRow = AlignedBuffer<Float>(start), batched = AlignedBuffer<Float>(start)
         let penalties = (0..<x.rowCount).map { Float(1 + $0 % 3) }
         for threads in [1, 2] {
             ALSSolver(factors: f, regularization: 1, alpha: 2, solver: .conjugateGradient, steps: 3, threads: threads, longRow: 1_000_000)
@@ -318,7 +318,7 @@ extension Double { var float: Float { Float(self) } }
         }
         var bp = b, bm = b; bp[2] += h; bm[2] -= h
         let numericBj = (loss(x, y, bp) - loss(x, y, bm)) / (2 * h)
-        let xu = AlignedFloatBuffer(xu0), items = AlignedFloatBuffer(items0), bias = AlignedFloatBuffer(bias0)
+        let xu = AlignedBuffer<Float>(xu0), items = AlignedBuffer<Float>(items0), bias = AlignedBuffer<Float>(bias0)
         _ = BPRStep(factors: f, learningRate: eta, regularization: lambda).step(user: xu.pointer, positive: 1, negative: 2, items: items.pointer, bias: bias.pointer)
         for k in 0..<f {
             #expect(abs(Double(xu0[k] - xu.pointer[k]) / Double(eta) - numericX[k]) < 1e-3)

@@ -142,11 +142,13 @@ import RecommenderTestSupport
         #expect(try ALS(.init(factors: 5, iterations: 3, threads: 1)).fit(data, scale: nil, context: FitContext(threads: 3)) == one)
     }
 
-    /// Blocked parallel SGD: deterministic for a given (seed, threads), and as accurate.
+    /// Blocked parallel SGD (forced on a small fixture): deterministic, and as accurate.
     @Test func blockedParallelSVDIsDeterministicAndAccurate() throws {
         let (train, test) = RatingFixtures.lowRank()
-        let c = SVD(.init(factors: 2, epochs: 400, learningRate: 0.02, regularization: 0.001, threads: 2))
-        let a = try c.fit(train, scale: -10...10), b = try c.fit(train, scale: -10...10)
+        let options = RatingFitOptions(ratingScale: -10...10)
+        let c = SVDModel.Configuration(factors: 2, epochs: 400, learningRate: 0.02, regularization: 0.001, threads: 2)
+        let a = try c.fit(train, options: options, blockGroups: 8), b = try c.fit(train, options: options, blockGroups: 8)
+        #expect(train.count / 256 >= 2, "the fixture must be large enough for at least 2 × 2 blocks")
         #expect(a == b)
         #expect(RatingFixtures.rmse(a, test) < 0.1, "blocked SGD held-out RMSE \(RatingFixtures.rmse(a, test))")
     }
@@ -165,7 +167,7 @@ import RecommenderTestSupport
         var p = p0, q = q0
         let e = r - base - zip(p0, q0).map(*).reduce(0, +)
         p.withUnsafeMutableBufferPointer { pb in q.withUnsafeMutableBufferPointer { qb in
-            FactorKernels.sgdPairUpdate(pb.baseAddress!, qb.baseAddress!, error: e, learningRate: lr, regularization: lambda, k)
+            Kernels.sgdPairUpdate(pb.baseAddress!, qb.baseAddress!, error: e, learningRate: lr, regularization: lambda, k)
         } }
         let pd = p0.map(Double.init), qd = q0.map(Double.init), h = 1e-5
         for f in 0..<k {

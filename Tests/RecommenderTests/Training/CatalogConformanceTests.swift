@@ -31,6 +31,7 @@ enum Conformance {
     static let seedIndependent: Set<String> = [
         "baseline", "knn-baseline", "popularity", "item-knn", "ease",
         "item-knn[similarity=cosine]", "item-knn[similarity=jaccard]", "item-knn[similarity=conditional-probability]",
+        "popularity[weighting=rating]", "item-knn[weighting=rating]", "ease[weighting=rating]",
     ]
 
     /// Variants known to give different models for different thread counts, with the reason.
