@@ -1,6 +1,7 @@
 # swift-recommender: the two quick-start commands are `make demo` and `make test`.
-# Release builds target the CPU's vector units (AVX2 + FMA) when the CPU has them;
-# the numerical kernels are 2-25x slower on the baseline x86-64 target.
+# The hot kernels (Sources/CKernels) pick AVX2 + FMA or AVX-512 at run time, so a plain
+# `swift build -c release` is fast. Targeting the CPU here is an optional extra for the few
+# loops left in Swift (README, "Speed without special flags").
 SWIFT ?= swift
 DATA_DIR ?= $(HOME)/.cache/swift-recommender
 OUT ?= output
@@ -8,7 +9,7 @@ CPU_FLAGS := $(shell grep -q -w avx2 /proc/cpuinfo 2>/dev/null && grep -q -w fma
 BUILD_FLAGS := -c release -Xswiftc -enable-testing $(CPU_FLAGS)
 BIN = $(shell $(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/recommender
 
-.PHONY: deps demo test build data example bench bench-load clean
+.PHONY: deps demo test tsan build data example bench bench-load fuzz clean
 
 ## deps: system packages the build needs (OpenBLAS), installed with apt-get when missing.
 deps:
@@ -34,6 +35,10 @@ test: deps
 	$(SWIFT) build $(BUILD_FLAGS) --product recommender
 	RECOMMENDER_DATA_DIR=$(DATA_DIR) $(SWIFT) test $(BUILD_FLAGS)
 
+## tsan: the parallel test suites under ThreadSanitizer (scripts/tsan.sh; build in .build-tsan).
+tsan: deps
+	bash scripts/tsan.sh
+
 bench: build
 	$(BIN) bench load --data-dir $(DATA_DIR) --dataset ml-100k
 
@@ -41,5 +46,11 @@ bench: build
 bench-load:
 	bash scripts/bench-load.sh
 
+## fuzz: libFuzzer on the ratings, items/users and fold-in readers and the model-file reader,
+## FUZZ_SECONDS (default 60) per target, from the seed corpora in Fuzz/Corpus.
+FUZZ_SECONDS ?= 60
+fuzz:
+	bash scripts/fuzz.sh $(FUZZ_SECONDS)
+
 clean:
-	rm -rf .build $(OUT)
+	rm -rf .build .build-fuzz $(OUT)

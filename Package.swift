@@ -25,9 +25,10 @@ let package = Package(
     ],
     targets: [
         // MARK: implementation
-        .target(name: "Recommender", dependencies: ["CPrefetch"]),
-        // Header-only C shim: software prefetch for the gathers of the iALS solves.
-        .target(name: "CPrefetch"),
+        .target(name: "Recommender", dependencies: ["CKernels"]),
+        // The numerical kernels in C, compiled for baseline x86-64, AVX2 + FMA and AVX-512 and
+        // chosen at run time (full speed without compiler flags; see Sources/CKernels).
+        .target(name: "CKernels"),
         .target(name: "RecommenderCharts", dependencies: ["Recommender"]),
         .target(
             name: "RecommenderFetch",
@@ -50,8 +51,12 @@ let package = Package(
         // The README's Swift example (`swift run -c release recommender-example`).
         .executableTarget(name: "RecommenderExample", dependencies: ["Recommender"]),
         // MARK: tests
-        .testTarget(name: "RecommenderTests", dependencies: ["Recommender", "RecommenderCharts", "RecommenderFetch"]),
+        // Shared by the test targets: fixtures, where the real data sets are, comparisons that
+        // check lengths. Not a product.
+        .target(name: "RecommenderTestSupport", dependencies: ["Recommender"], path: "Tests/TestSupport"),
+        .testTarget(name: "RecommenderTests",
+                    dependencies: ["Recommender", "RecommenderCharts", "RecommenderFetch", "RecommenderTestSupport"]),
         .testTarget(name: "OpenBLASTests", dependencies: ["Recommender", "RecommenderOpenBLAS"]),
-        .testTarget(name: "CLITests", dependencies: ["RecommenderCLI"]),
+        .testTarget(name: "CLITests", dependencies: ["RecommenderCLI", "RecommenderTestSupport"]),
     ]
 )

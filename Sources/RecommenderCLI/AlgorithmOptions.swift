@@ -89,7 +89,7 @@ struct AlgorithmOptions: ParsableArguments {
             guard seen.insert(spec.name).inserted else { throw CLIError("\(spec.name) is given twice") }
             settings.set(spec.name, try spec.parse(text, algorithm: algorithm.name))
         }
-        _ = try algorithm.reader(settings)
+        try algorithm.check(settings)
         return settings
     }
 }

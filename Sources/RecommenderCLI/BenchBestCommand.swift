@@ -43,7 +43,7 @@ struct BenchBestCommand: AsyncParsableCommand {
               + "user side \(userSide), item side \(itemSide), implicit user \(userImplicit) / item \(itemImplicit) "
               + "(\(implicitNormalization.rawValue), from \(implicitSource.rawValue)), threads \(threads)")
         print("\(dataset.name): \(dataset.interactions.count) ratings, \(folds)-fold CV, seed \(seed)")
-        let splits = Splitter.kFold(dataset.interactions, folds: folds, seed: seed)
+        let splits = Splitter.kFold(dataset.interactions, folds: try Splitter.checkedFoldCount(folds, count: dataset.interactions.count), seed: seed)
         var rmses: [Double] = [], maes: [Double] = [], fits: [Double] = [], predicts: [Double] = [], cpus: [Double] = []
         print("fold  rmse     mae      fit s   fit cpu s  predict s")
         for (f, split) in splits.enumerated() where onlyFolds == 0 || f < onlyFolds {

@@ -10,7 +10,7 @@ struct BenchMFCommand: AsyncParsableCommand {
     @OptionGroup var data: DataOptions
     @Option(help: "Iterations per run.") var iterations: Int = 200
     @Option(help: "Runs per variant (the best run is reported too).") var repeats: Int = 3
-    @Option(help: "Threads: 2 (both cores) or 1 (deterministic single-thread mode gives the same numbers).") var threads: Int = 2
+    @Option(help: "Threads (default: all cores; every thread count gives the same numbers).") var threads: Int = Parallelism.availableCores
     @Option(help: "Random seed of the split and initialisation.") var seed: UInt64 = 0
 
     func run() async throws {

@@ -19,7 +19,7 @@ struct DataOptions: ParsableArguments {
     @Option(name: .long, help: "Data set name inside --data-dir (ml-100k, ml-1m, ml-10m, ml-20m, ml-25m, ml-32m, ml-latest-small).")
     var dataset: String?
 
-    @Option(name: .long, help: "A ratings file of your own (CSV/TSV: user,item[,rating][,timestamp]); replaces --dataset.")
+    @Option(name: .long, help: "A ratings file of your own (CSV/TSV: user,item[,rating][,timestamp]); replaces --dataset. '-' reads standard input.")
     var ratings: String?
 
     @Option(name: .long, help: "An items file to go with --ratings (movies.csv, movies.dat, u.item or RecBole .item).")
@@ -58,6 +58,14 @@ struct DataOptions: ParsableArguments {
         if ratings != nil && dataset != nil {
             throw ValidationError("give either --dataset or --ratings, not both")
         }
+        if let ratingScale, Self.parseScale(ratingScale) == nil {
+            throw ValidationError("--rating-scale must look like 1...5 or 0.5...5")
+        }
+    }
+
+    /// Refuses the options that describe a ratings file when no file is given (checked when
+    /// loading, since `evaluate --train/--test` also takes them).
+    func checkFileOptions() throws {
         if ratings == nil {
             let fileOnly: [(String, Bool)] = [("--items", items != nil), ("--separator", separator != nil),
                                               ("--header", header != .auto), ("--user-column", userColumn != nil),
@@ -68,16 +76,21 @@ struct DataOptions: ParsableArguments {
             }
         }
         if let ratingScale, Self.parseScale(ratingScale) == nil {
-            throw ValidationError("--rating-scale must look like 1...5 or 0.5...5")
+            throw ValidationError("--rating-scale must look like 1...5 or 0.5...5: two finite numbers, low <= high, at most 1e9 in magnitude (got '\(escapingControlCharacters(ratingScale))')")
         }
     }
 
+    /// `low...high` (or `low..high`) with finite bounds of at most 1e9 in magnitude, else `nil`.
     static func parseScale(_ text: String) -> ClosedRange<Float>? {
         let parts = text.components(separatedBy: "...")
         let pieces = parts.count == 2 ? parts : text.components(separatedBy: "..")
-        guard pieces.count == 2, let low = Float(pieces[0]), let high = Float(pieces[1]), low <= high else { return nil }
-        return low...high
+        guard pieces.count == 2, let low = Double(pieces[0]), let high = Double(pieces[1]), low <= high,
+              abs(low) <= 1e9, abs(high) <= 1e9 else { return nil }
+        return Float(low)...Float(high)
     }
+
+    /// The path to read for `--ratings`: `-` is standard input.
+    var ratingsPath: String? { ratings.map { $0 == "-" ? "/dev/stdin" : $0 } }
 
     static func column(_ text: String?) -> ColumnChoice {
         guard let text else { return .automatic }
@@ -97,11 +110,41 @@ struct DataOptions: ParsableArguments {
     /// Loads the data set the options name.
     /// - Throws: ``DataError`` (printed by the commands as one line).
     func load(threads: Int = Parallelism.availableCores) throws -> Dataset {
-        if let ratings {
-            return try DelimitedRatingsLoader.load(ratings: URL(fileURLWithPath: ratings),
-                                                   items: items.map { URL(fileURLWithPath: $0) }, options: fileOptions,
-                                                   threads: threads)
+        try checkFileOptions()
+        let dataset: Dataset
+        if let ratings = ratingsPath {
+            dataset = try DelimitedRatingsLoader.load(ratings: URL(fileURLWithPath: ratings),
+                                                      items: items.map { URL(fileURLWithPath: $0) }, options: fileOptions,
+                                                      name: self.ratings == "-" ? "stdin" : nil, threads: threads)
+        } else {
+            dataset = try DatasetLocator.load(name: datasetName, dataDirectory: dataDirectory, threads: threads)
         }
-        return try DatasetLocator.load(name: datasetName, dataDirectory: dataDirectory, threads: threads)
+        // Every load that dropped duplicated lines says so (standard error, one line), so that
+        // 500 identical lines never train as "1 ratings" without a word.
+        if dataset.report.duplicatesDropped > 0 { printError(Self.loadReport(dataset)) }
+        return dataset
+    }
+
+    /// The one-line load report: what was read and how many duplicated (user, item) lines were
+    /// dropped.
+    static func loadReport(_ dataset: Dataset) -> String {
+        let r = dataset.report
+        let duplicates = r.duplicatesDropped == 0 ? "no duplicate (user, item) pairs"
+            : "\(r.duplicatesDropped) duplicate (user, item) line\(r.duplicatesDropped == 1 ? "" : "s") dropped (the last rating of each pair is kept)"
+        let lines = r.linesRead > 0 ? "\(r.linesRead) lines → " : ""
+        return escapingControlCharacters("loaded \(dataset.name): \(lines)\(dataset.interactions.count) ratings, \(dataset.userCount) users, \(dataset.itemCount) items; \(duplicates)")
+    }
+}
+
+extension DataOptions {
+    /// Loads a split made elsewhere: `train` and `test` files read with this group's file
+    /// options (separator, header, columns, scale, `--items`) into one data set.
+    /// - Throws: ``DataError``; a validation error when `--dataset` or `--ratings` is also given.
+    func loadSplit(train: String, test: String, threads: Int = Parallelism.availableCores) throws -> (dataset: Dataset, split: Split) {
+        guard ratings == nil && dataset == nil else {
+            throw ValidationError("--train/--test replace --ratings and --dataset; give one or the other")
+        }
+        return try GivenSplit.load(train: URL(fileURLWithPath: train), test: URL(fileURLWithPath: test),
+                                   items: items.map { URL(fileURLWithPath: $0) }, options: fileOptions, threads: threads)
     }
 }

@@ -58,6 +58,18 @@ struct EvaluateCommand: AsyncParsableCommand {
     @Option(help: "Write the results as JSON to this file.")
     var json: String?
 
+    @Option(help: "The answer on standard output: table (Markdown, for people), json (docs/schemas/evaluation.schema.json) or csv (one row per algorithm).")
+    var format: OutputFormat = .table
+
+    @Option(help: "Training ratings of a split made elsewhere (with --test; read like --ratings, ids mapped through one data set built from both files).")
+    var train: String?
+
+    @Option(help: "Test ratings of the split given by --train.")
+    var test: String?
+
+    @Option(help: "Write each split's training and test ratings to this folder (split-N-train.csv, split-N-test.csv; raw ids), to evaluate them elsewhere or with --train/--test.")
+    var saveSplits: String?
+
     @Option(help: "Folder for the comparison chart.")
     var output: String = "output/evaluate"
 
@@ -109,10 +121,24 @@ struct EvaluateCommand: AsyncParsableCommand {
             _ = try entry.algorithm.reader(h)
             return h
         }
-        let dataset = try data.load()
+        guard (train == nil) == (test == nil) else { throw ValidationError("give both --train and --test, or neither") }
+        var given: (dataset: Dataset, split: Split)? = nil
+        if let train, let test {
+            guard evaluationProtocol == .kfold && folds == 5 && testFraction == "0.25" else {
+                throw ValidationError("--protocol, --folds and --test-fraction make a split; they do not apply to --train/--test")
+            }
+            given = try data.loadSplit(train: train, test: test)
+            for note in given?.dataset.report.notes ?? [] { printError(note) }
+        }
+        let dataset = try given?.dataset ?? data.load()
         let context = FitContext(seed: seed, threads: threads)
-        let evaluation = Evaluation(dataset: dataset, protocolChoice: evaluationProtocol, folds: folds, testFraction: fraction, seed: seed,
+        var evaluation = Evaluation(dataset: dataset, protocolChoice: evaluationProtocol, folds: folds, testFraction: fraction, seed: seed,
                                     dataDirectory: data.dataDirectory)
+        if let given, let train, let test {
+            evaluation.given = (given.split, "given split: train \(train) (\(given.split.train.count) ratings), test \(test) (\(given.split.test.count) ratings)")
+        }
+        // The Markdown table is for people; with --format json or csv the answer alone is on stdout.
+        let say = noteWriter(onStandardOutput: format == .table)
         let document: EvaluationDocument
         let chart: BarChart
         switch task {
@@ -120,6 +146,7 @@ struct EvaluateCommand: AsyncParsableCommand {
             guard dataset.hasExplicitRatings else { throw CLIError("\(dataset.name) has no explicit ratings: use --task ranking") }
             let (splits, description) = try evaluation.ratingSplits()
             printError("\(dataset.name): \(dataset.interactions.count) ratings; \(description)")
+            if let saveSplits { try Self.save(splits, dataset: dataset, folder: saveSplits) }
             var rows: [(result: RatingEvaluationResult, algorithm: String, hyperparameters: [(name: String, value: HyperparameterValue)])] = []
             for (index, entry) in chosen.enumerated() {
                 let result = try RatingEvaluation.run(entry.algorithm, hyperparameters: hyperparameters[index], label: entry.label,
@@ -129,13 +156,14 @@ struct EvaluateCommand: AsyncParsableCommand {
                 }
                 rows.append((result, entry.algorithm.name, try entry.algorithm.reader(hyperparameters[index]).effective))
             }
-            print("Rating prediction on \(dataset.name), \(description) (mean ± std over folds)\n")
-            print(RatingEvaluation.markdownTable(rows.map(\.result)))
+            say("Rating prediction on \(dataset.name), \(description) (mean ± std over folds)\n")
+            say(RatingEvaluation.markdownTable(rows.map(\.result)))
             document = EvaluationDocument(rating: rows, dataset: dataset.name, protocolDescription: description, seed: seed)
             chart = BarChart(title: "Rating prediction on \(dataset.name): mean RMSE (\(description))", xLabel: "model",
                              yLabel: "RMSE (lower is better)", labels: rows.map(\.result.model), values: rows.map(\.result.rmse))
         case .ranking:
             let (split, description) = try evaluation.rankingSplit()
+            if let saveSplits { try Self.save([split], dataset: dataset, folder: saveSplits) }
             var rows: [(result: RankingEvaluationResult, algorithm: String, hyperparameters: [(name: String, value: HyperparameterValue)])] = []
             for (index, entry) in chosen.enumerated() {
                 let label = entry.label == entry.algorithm.name ? entry.label : "\(entry.label) (\(entry.algorithm.name))"
@@ -152,12 +180,17 @@ struct EvaluateCommand: AsyncParsableCommand {
                 table += "| \(r.result.model) | " + r.result.report.named.map { String(format: "%.4f", $0.value) }.joined(separator: " | ")
                 table += String(format: " | %.3f | %.4f |\n", r.result.fitSeconds, r.result.recommendSeconds)
             }
-            print("Ranking evaluation on \(dataset.name): \(description), k = \(k), \(rows.first?.result.report.userCount ?? 0) users, full ranking over \(dataset.itemCount) items, training items excluded\n")
-            print(table)
+            say("Ranking evaluation on \(dataset.name): \(description), k = \(k), \(rows.first?.result.report.userCount ?? 0) users, full ranking over \(dataset.itemCount) items, training items excluded\n")
+            say(table)
             document = EvaluationDocument(ranking: rows, dataset: dataset.name, protocolDescription: description, seed: seed, k: k,
                                           relevanceThreshold: threshold)
             chart = BarChart(title: "NDCG@\(k) on \(dataset.name) (\(evaluationProtocol.rawValue))", xLabel: "model", yLabel: "NDCG@\(k)",
                              labels: rows.map(\.result.model), values: rows.map(\.result.report.ndcg))
+        }
+        switch format {
+        case .table: break
+        case .json: print(try AnswerEncoding.json(document))
+        case .csv: print(([document.csvHeader] + document.csvLines()).joined(separator: "\n"))
         }
         if let json {
             let url = URL(fileURLWithPath: json)
@@ -173,6 +206,18 @@ struct EvaluateCommand: AsyncParsableCommand {
     }
 }
 
+extension EvaluateCommand {
+    /// Writes `splits` as `split-N-train.csv` / `split-N-test.csv` in `folder` (N from 1).
+    static func save(_ splits: [Split], dataset: Dataset, folder: String) throws {
+        let url = URL(fileURLWithPath: folder)
+        for (n, split) in splits.enumerated() {
+            try GivenSplit.write(split, dataset: dataset, train: url.appendingPathComponent("split-\(n + 1)-train.csv"),
+                                 test: url.appendingPathComponent("split-\(n + 1)-test.csv"))
+        }
+        printError("wrote \(splits.count) split(s) to \(folder)/split-N-train.csv, split-N-test.csv")
+    }
+}
+
 /// The splits an evaluation protocol makes of a data set.
 struct Evaluation {
     var dataset: Dataset
@@ -181,9 +226,12 @@ struct Evaluation {
     var testFraction: Double
     var seed: UInt64
     var dataDirectory: URL
+    /// A split made elsewhere (`--train/--test`) and its description; replaces the protocol.
+    var given: (split: Split, description: String)? = nil
 
     /// The splits of the rating task and their description.
     func ratingSplits() throws -> ([Split], String) {
+        if let given { return ([given.split], given.description) }
         switch protocolChoice {
         case .kfold:
             let p = RatingProtocol.kFold(folds: folds, seed: seed)
@@ -203,6 +251,7 @@ struct Evaluation {
 
     /// The split of the ranking task and its description.
     func rankingSplit() throws -> (Split, String) {
+        if let given { return (given.split, given.description) }
         switch protocolChoice {
         case .userStratified:
             return (Splitter.userStratified(dataset.interactions, testFraction: testFraction, seed: seed),

@@ -28,8 +28,11 @@ struct ExploreCommand: AsyncParsableCommand {
     @Option(name: .long, help: "How many movies (and zip codes) the top lists show.")
     var top: Int = 10
 
-    @Option(name: .long, help: "Folder for the SVG charts and index.html (created if absent).")
-    var output: String
+    @Option(name: .long, help: "Folder for the SVG charts and index.html (created if absent); without it no chart is written.")
+    var output: String?
+
+    @Option(name: .long, help: "The summary tables on standard output: table (for people), json (docs/schemas/explore.schema.json) or csv (table,row,column,value).")
+    var format: OutputFormat = .table
 
     func validate() throws {
         guard top >= 1 else { throw ValidationError("--top must be at least 1") }
@@ -41,8 +44,19 @@ struct ExploreCommand: AsyncParsableCommand {
         let exploration = try DatasetExploration(dataset: dataset,
                                                  filter: ExplorationFilter(occupation: occupation, genre: genre))
         let report = ExploreReport(dataset: dataset, exploration: exploration, top: top, minRatings: minRatings)
-        for line in report.textLines() { print(line) }
-
+        let say = noteWriter(onStandardOutput: format == .table)
+        switch format {
+        case .table: for line in report.textLines() { print(line) }
+        case .json:
+            print(try AnswerEncoding.json(ExplorationDocument(dataset: dataset, exploration: exploration, top: top, minRatings: minRatings)))
+        case .csv:
+            let document = ExplorationDocument(dataset: dataset, exploration: exploration, top: top, minRatings: minRatings)
+            print(([ExplorationDocument.csvHeader] + document.csvLines()).joined(separator: "\n"))
+        }
+        guard let output else {
+            if format == .table { printError("no --output folder: charts not written") }
+            return
+        }
         let folder = URL(fileURLWithPath: output)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let charts = report.charts()
@@ -51,9 +65,9 @@ struct ExploreCommand: AsyncParsableCommand {
         }
         let index = folder.appendingPathComponent("index.html")
         try report.html(charts: charts).write(to: index, atomically: true, encoding: .utf8)
-        print("")
-        print("Wrote \(charts.count) SVG charts to \(folder.path)/ (\(charts.map(\.file).joined(separator: ", ")))")
-        print("Open \(index.path) to see them all.")
+        if format == .table { say("") }
+        say("Wrote \(charts.count) SVG charts to \(folder.path)/ (\(charts.map(\.file).joined(separator: ", ")))")
+        say("Open \(index.path) to see them all.")
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Recommender
 import RecommenderOpenBLAS
 
@@ -17,6 +18,7 @@ struct RecommenderCommand: AsyncParsableCommand {
             ExploreCommand.self,
             SimilarCommand.self,
             RecommendCommand.self,
+            PredictCommand.self,
             MapCommand.self,
             NormsCommand.self,
             AlgorithmsCommand.self,
@@ -35,7 +37,32 @@ struct RecommenderCommand: AsyncParsableCommand {
                 try command.run()
             }
         } catch {
-            exit(withError: error)
+            exit(withError: readableError(error))
         }
     }
+}
+
+/// Errors from Foundation's file operations (`NSCocoaErrorDomain Code=516 ...`) as one clear
+/// line naming the path and the reason; every message with control characters escaped.
+func readableError(_ error: Error) -> Error {
+    if error is DataError || error is PersistenceError || error is TrainingError { return error }
+    let ns = error as NSError
+    guard ns.domain == NSCocoaErrorDomain else { return error }
+    let path = (ns.userInfo[NSFilePathErrorKey] as? String) ?? (ns.userInfo[NSURLErrorKey] as? URL)?.path ?? "(unknown path)"
+    let reason: String
+    switch ns.code {
+    case CocoaError.fileWriteFileExists.rawValue: reason = "a file is in the way (a folder is needed here, or the file exists)"
+    case CocoaError.fileWriteNoPermission.rawValue, CocoaError.fileReadNoPermission.rawValue: reason = "permission denied"
+    case CocoaError.fileWriteOutOfSpace.rawValue: reason = "no space left on the device"
+    case CocoaError.fileWriteVolumeReadOnly.rawValue: reason = "the file system is read-only"
+    case CocoaError.fileNoSuchFile.rawValue, CocoaError.fileReadNoSuchFile.rawValue: reason = "no such file or folder"
+    case CocoaError.fileWriteInvalidFileName.rawValue: reason = "invalid file name"
+    default:
+        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            reason = String(cString: strerror(Int32(underlying.code)))
+        } else {
+            reason = ns.localizedDescription
+        }
+    }
+    return DataError.invalidInput(escapingControlCharacters("\(path): could not write or read: \(reason)"))
 }

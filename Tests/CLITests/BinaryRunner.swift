@@ -29,7 +29,7 @@ enum BinaryRunner {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
     }
 
-    static func run(_ arguments: [String], environment: [String: String]? = nil) throws -> Result {
+    static func run(_ arguments: [String], environment: [String: String]? = nil, input: Data? = nil) throws -> Result {
         guard let binary = binaryURL else {
             throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "recommender binary not found next to the test bundle"])
         }
@@ -40,7 +40,14 @@ enum BinaryRunner {
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
+        let stdin = Pipe()
+        if input != nil { process.standardInput = stdin }
         try process.run()
+        if let input {
+            // Written from another thread: a large input must not block on a full pipe.
+            let writer = stdin.fileHandleForWriting
+            DispatchQueue.global().async { writer.write(input); try? writer.close() }
+        }
         // Drain stderr on another thread while reading stdout, so neither pipe can fill up and
         // block the child.
         let errBox = DataBox()

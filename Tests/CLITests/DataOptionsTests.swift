@@ -20,6 +20,7 @@ import Testing
 
     @Test func conflictingInputsAreRejected() {
         #expect(throws: (any Error).self) { try DataOptions.parse(["--dataset", "ml-1m", "--ratings", "x.csv"]).validate() }
-        #expect(throws: (any Error).self) { try DataOptions.parse(["--items", "movies.csv"]).validate() }
+        // File options without a file are refused when loading (evaluate --train/--test also takes them).
+        #expect(throws: (any Error).self) { try DataOptions.parse(["--items", "movies.csv"]).load() }
     }
 }

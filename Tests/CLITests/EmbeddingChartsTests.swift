@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Recommender
+import RecommenderTestSupport
 @testable import RecommenderCLI
 
 /// The chart side of `recommender map` and `recommender norms`, driven with a small model
@@ -53,7 +54,7 @@ struct EmbeddingChartsTests {
         let outcome = try NormsCommand.drawNorms([a, b])
         #expect(outcome.norms.count == 2)
         #expect(outcome.norms[0].map(\.ratingCount) == (0..<30).map { $0 % 5 })
-        for (x, y) in zip(outcome.norms[0], outcome.norms[1]) { #expect(abs(y.norm - 0.1 * x.norm) < 1e-5) }
+        for (x, y) in zipEqualLength(outcome.norms[0], outcome.norms[1]) { #expect(abs(y.norm - 0.1 * x.norm) < 1e-5) }
         let svg = outcome.svg
         #expect(svg.contains("Movie embedding norm against number of ratings"))
         #expect(svg.contains("stddev-0.5 (fake)") && svg.contains("stddev-0.05 (fake)"))

@@ -281,7 +281,7 @@ extension TSNE {
         var out = [Float](repeating: 0, count: n * n)
         out.withUnsafeMutableBufferPointer { o in
             let ob = UnsafeSendableBox(o.baseAddress!)
-            Parallelism.forEachChunk(count: n, chunks: threads) { _, range in
+            ComputePool.forEachChunk(count: n, chunks: threads) { _, range in
                 for i in range { prepared.distances(from: i, into: ob.value + i * n) }
             }
         }
@@ -338,7 +338,7 @@ extension TSNE {
         neighbourColumns.withUnsafeMutableBufferPointer { cb in
             conditional.withUnsafeMutableBufferPointer { pb in
                 let box = UnsafeSendableBox((cb.baseAddress!, pb.baseAddress!))
-                Parallelism.forEachChunk(count: n, chunks: threads) { _, range in
+                ComputePool.forEachChunk(count: n, chunks: threads) { _, range in
                     let (columns, probabilities) = box.value
                     var row = [Float](repeating: 0, count: n)
                     for i in range {
@@ -529,7 +529,7 @@ extension TSNE {
         ws.repelX.withUnsafeMutableBufferPointer { bxb in
         ws.repelY.withUnsafeMutableBufferPointer { byb in
             let box = UnsafeSendableBox((xsb.baseAddress!, ysb.baseAddress!, sb.baseAddress!, bxb.baseAddress!, byb.baseAddress!))
-            Parallelism.forEachChunk(count: n, chunks: threads) { _, range in
+            ComputePool.forEachChunk(count: n, chunks: threads) { _, range in
                 let (xs, ys, rowSum, repelX, repelY) = box.value
                 let rx = UnsafeRawPointer(xs), ry = UnsafeRawPointer(ys)
                 for i in range {
@@ -574,7 +574,7 @@ extension TSNE {
         p.values.withUnsafeBufferPointer { valb in
             let box = UnsafeSendableBox((xsb.baseAddress!, ysb.baseAddress!, bxb.baseAddress!, byb.baseAddress!, klb.baseAddress!,
                                          gb.baseAddress!, offb.baseAddress!, colb.baseAddress!, valb.baseAddress!))
-            Parallelism.forEachChunk(count: n, chunks: threads) { _, range in
+            ComputePool.forEachChunk(count: n, chunks: threads) { _, range in
                 let (xs, ys, repelX, repelY, rowKL, g, offsets, cols, vals) = box.value
                 for i in range {
                     let xi = xs[i], yi = ys[i]

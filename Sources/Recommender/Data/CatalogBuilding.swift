@@ -61,7 +61,8 @@ struct CatalogBuilder {
     /// Records an item.
     /// - Throws: ``DataError/malformedLine(file:line:reason:)`` when the id appears twice or there
     ///   are more than 64 genres.
-    mutating func add(id: String, title: String, year: Int?, genres: [String], line: Int) throws {
+    mutating func add(id rawID: String, title: String, year: Int?, genres: [String], line: Int) throws {
+        let id = try normalizedID(rawID, what: "item", file: path, line: line)
         guard titles[id] == nil else {
             throw DataError.malformedLine(file: path, line: line, reason: "item id \(id) appears twice in the item file")
         }
@@ -103,7 +104,8 @@ struct UserTableBuilder {
 
     init(path: String) { self.path = path }
 
-    mutating func add(id: String, age: Int?, sex: String, occupation: String, zip: String, line: Int) throws {
+    mutating func add(id rawID: String, age: Int?, sex: String, occupation: String, zip: String, line: Int) throws {
+        let id = try normalizedID(rawID, what: "user", file: path, line: line)
         guard rows[id] == nil else {
             throw DataError.malformedLine(file: path, line: line, reason: "user id \(id) appears twice in the user file")
         }
@@ -147,4 +149,17 @@ func assembleDataset(name: String, ratings: ParsedRatings, catalog: CatalogBuild
     report.notes = notes
     return Dataset(name: name, userIDs: userIDs, itemIDs: itemIDs, interactions: interactions, catalog: itemCatalog,
                    userTable: userTable, ratingScale: ratingScale, hasExplicitRatings: explicit, report: report)
+}
+
+/// An id from an items or users file without surrounding spaces (`" 1 "` is id `1`).
+/// - Throws: ``DataError/malformedLine(file:line:reason:)`` when it is empty or holds a control
+///   character (NUL, CR, escape, ...).
+func normalizedID(_ raw: String, what: String, file: String, line: Int) throws -> String {
+    let id = raw.trimmingCharacters(in: .whitespaces)
+    if let bad = id.unicodeScalars.first(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+        throw DataError.malformedLine(file: file, line: line,
+            reason: "\(what) id '\(id)' contains a control character (0x\(String(bad.value, radix: 16, uppercase: true)))")
+    }
+    guard !id.isEmpty else { throw DataError.malformedLine(file: file, line: line, reason: "\(what) id is empty") }
+    return id
 }

@@ -64,6 +64,22 @@ public enum DelimitedRatingsLoader {
     /// - Throws: ``DataError`` naming the file, line and problem.
     public static func load(ratings: URL, items: URL? = nil, options: DelimitedFileOptions = DelimitedFileOptions(),
                             name: String? = nil, threads: Int = Parallelism.availableCores) throws -> Dataset {
+        if case .stream = FileKind.of(ratings.path) {
+            // A pipe, standard input or a device can be read only once, and the loader reads the
+            // head first: copy the stream to a temporary file, load that, and name the stream in
+            // every message.
+            let spooled = try StreamSpool(reading: ratings.path)
+            defer { spooled.remove() }
+            do {
+                var dataset = try load(ratings: spooled.url, items: items, options: options,
+                                       name: name ?? (ratings.path == "/dev/stdin" ? "stdin" : ratings.deletingPathExtension().lastPathComponent),
+                                       threads: threads)
+                dataset.report.files = dataset.report.files.map { $0 == spooled.url.path ? ratings.path : $0 }
+                return dataset
+            } catch let error as DataError {
+                throw error.replacingPath(spooled.url.path, with: ratings.path)
+            }
+        }
         let (format, notes) = try detectFormat(url: ratings, options: options)
         let parsed = try RatingsReader.read(url: ratings, format: format, threads: threads)
         var files = [ratings.path]
@@ -96,19 +112,32 @@ public enum DelimitedRatingsLoader {
         func split(_ line: (number: Int, range: Range<Int>), _ separator: FieldSeparator) -> [FieldRange]? {
             try? file.fields(line.range, separator: separator, quoting: separator == .comma, lineNumber: line.number)
         }
+        // The most common field count (of at least 2) over the sample lines, and how many have it.
+        // A majority decides, so one malformed line among the first ones cannot change the
+        // layout: it gets its own `file:line` error when the file is read.
+        func modalCount(_ candidate: FieldSeparator) -> (count: Int, lines: Int) {
+            var tally: [Int: Int] = [:]
+            for line in lines { if let c = split(line, candidate)?.count, c >= 2 { tally[c, default: 0] += 1 } }
+            return tally.max { a, b in a.value != b.value ? a.value < b.value : a.key > b.key }.map { ($0.key, $0.value) } ?? (0, 0)
+        }
         var separator = options.separator
         if separator == nil {
             for candidate in [FieldSeparator.doubleColon, .tab, .comma, .semicolon, .pipe] {
-                let counts = lines.map { split($0, candidate)?.count ?? 0 }
-                if counts[0] >= 2 && counts.allSatisfy({ $0 == counts[0] }) { separator = candidate; break }
+                let (count, agreeing) = modalCount(candidate)
+                if count >= 2 && agreeing * 2 > lines.count { separator = candidate; break }
             }
         }
         guard let separator else {
             throw DataError.malformedLine(file: path, line: lines[0].number,
-                reason: "could not detect the field separator (tried '::', tab, ',', ';', '|' for at least 2 columns on every line); give it explicitly")
+                reason: "could not detect the field separator (tried '::', tab, ',', ';', '|' for at least 2 columns on most lines); give it explicitly")
         }
         guard let first = split(lines[0], separator) else {
             throw DataError.malformedLine(file: path, line: lines[0].number, reason: "unterminated quoted field")
+        }
+        let expectedCount = modalCount(separator).count
+        if expectedCount >= 2 && first.count != expectedCount && options.separator == nil {
+            throw DataError.malformedLine(file: path, line: lines[0].number,
+                reason: "expected \(expectedCount) fields separated by '\(separator.text)' (as on most of the first lines), found \(first.count)")
         }
         let names = first.map { normalize(String(decoding: file.bytes[$0.range], as: UTF8.self)) }
         func isNumber(_ f: FieldRange) -> Bool { NumberParsing.decimal(file.bytes[f.range]) != nil }
@@ -146,13 +175,23 @@ public enum DelimitedRatingsLoader {
                 if hasHeader == true, let k = names.firstIndex(where: { aliases[role]!.contains($0) }) { return k }
                 guard position < columnCount else { return nil }
                 if role == "rating" || role == "timestamp" {
-                    // Unnamed: the column is used only when its sample values are numbers.
-                    let samples = lines.dropFirst(hasHeader == true ? 1 : 0).compactMap { split($0, separator) }
-                    let numeric = samples.allSatisfy { fields in
+                    // Unnamed: the column is used when most of its sample values are numbers; a
+                    // minority of non-numbers are typos reported with their line, not a reason
+                    // to read the file as implicit feedback.
+                    let samples = lines.dropFirst(hasHeader == true ? 1 : 0).compactMap { line in split(line, separator).map { (line.number, $0) } }
+                    func isValue(_ fields: [FieldRange]) -> Bool {
                         position < fields.count && (role == "rating" ? NumberParsing.decimal(file.bytes[fields[position].range]) != nil
                                                                      : NumberParsing.timestamp(file.bytes[fields[position].range]) != nil)
                     }
-                    return numeric ? position : nil
+                    let numeric = samples.filter { isValue($0.1) }.count
+                    guard !samples.isEmpty, numeric * 2 >= samples.count else { return nil }
+                    if let bad = samples.first(where: { !isValue($0.1) }) {
+                        let value = position < bad.1.count ? file.preview(bad.1[position].range) : ""
+                        let what = role == "rating" ? ratingProblem(value) : "timestamp '\(value)' is not an integer"
+                        throw DataError.malformedLine(file: path, line: bad.0,
+                            reason: "\(what) (column \(position + 1) holds \(role)s on the other lines; give --\(role)-column none if it is not a \(role) column)")
+                    }
+                    return position
                 }
                 return position
             }
@@ -199,5 +238,61 @@ enum ItemsFileLoader {
         }
         throw DataError.unrecognizedLayout(directory: url.path,
             reason: "not an items file this library knows (movies.csv, movies.dat, u.item or RecBole .item)")
+    }
+}
+
+/// The whole content of a stream (pipe, standard input, character device) copied into a
+/// temporary regular file, so that the loaders can read it more than once.
+struct StreamSpool {
+    /// The temporary file.
+    let url: URL
+
+    /// Copies everything `path` gives until its end into a new temporary file.
+    /// - Throws: ``DataError/unreadableFile(path:reason:)`` when the stream cannot be opened or
+    ///   the copy cannot be written; ``DataError/emptyFile(path:)`` when it gives no data.
+    init(reading path: String) throws {
+        let input = open(path, O_RDONLY)
+        guard input >= 0 else { throw DataError.unreadableFile(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(input) }
+        let name = "recommender-stream-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).txt"
+        url = FileManager.default.temporaryDirectory.appendingPathComponent(name)
+        let output = open(url.path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard output >= 0 else { throw DataError.unreadableFile(path: path, reason: "could not create a temporary copy: \(String(cString: strerror(errno)))") }
+        defer { close(output) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        var total = 0
+        while true {
+            let got = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
+            if got < 0 && errno == EINTR { continue }
+            guard got >= 0 else { let reason = String(cString: strerror(errno)); remove(); throw DataError.unreadableFile(path: path, reason: reason) }
+            if got == 0 { break }
+            var done = 0
+            while done < got {
+                let wrote = buffer.withUnsafeBytes { write(output, $0.baseAddress! + done, got - done) }
+                guard wrote > 0 else { let reason = String(cString: strerror(errno)); remove(); throw DataError.unreadableFile(path: path, reason: "could not copy the stream to a temporary file: \(reason)") }
+                done += wrote
+            }
+            total += got
+        }
+        if total == 0 { remove(); throw DataError.emptyFile(path: path) }
+    }
+
+    /// Deletes the temporary file.
+    func remove() { unlink(url.path) }
+}
+
+extension DataError {
+    /// The same error naming `replacement` wherever it named the file at `path`.
+    func replacingPath(_ path: String, with replacement: String) -> DataError {
+        func r(_ s: String) -> String { s.replacingOccurrences(of: path, with: replacement) }
+        switch self {
+        case .missingFile(let p): return .missingFile(path: r(p))
+        case .emptyFile(let p): return .emptyFile(path: r(p))
+        case let .malformedLine(f, l, reason): return .malformedLine(file: r(f), line: l, reason: r(reason))
+        case let .unrecognizedLayout(d, reason): return .unrecognizedLayout(directory: r(d), reason: r(reason))
+        case .invalidInput(let m): return .invalidInput(r(m))
+        case let .unreadableFile(p, reason): return .unreadableFile(path: r(p), reason: r(reason))
+        case .unknownDataset, .fetchFailed: return self
+        }
     }
 }

@@ -65,7 +65,7 @@ enum FastRatingsParser {
             let failed = UnsafeSendableBox(UnsafeMutablePointer<Bool>.allocate(capacity: chunks))
             failed.value.initialize(repeating: false, count: chunks)
             defer { failed.value.deallocate() }
-            Parallelism.forEachChunk(count: chunks, chunks: threads <= 1 ? 1 : chunks) { _, range in
+            ComputePool.forEachChunk(count: chunks, chunks: threads <= 1 ? 1 : chunks) { _, range in
                 let buffer = UnsafeMutableRawPointer.allocate(byteCount: blockSize, alignment: 64)
                 defer { buffer.deallocate() }
                 for c in range {
@@ -110,7 +110,7 @@ enum FastRatingsParser {
             // Empty buffers may still have a base address: pass nil for absent columns explicitly.
             let out = UnsafeSendableBox((u.baseAddress!, i.baseAddress!, r.isEmpty ? nil : r.baseAddress,
                                          t.isEmpty ? nil : t.baseAddress, res.baseAddress!))
-            Parallelism.forEachChunk(count: chunks, chunks: threads <= 1 ? 1 : chunks) { _, range in
+            ComputePool.forEachChunk(count: chunks, chunks: threads <= 1 ? 1 : chunks) { _, range in
                 let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: blockSize + 2)
                 defer { buffer.deallocate() }
                 let (u, i, r, t, res) = out.value
@@ -153,7 +153,7 @@ enum FastRatingsParser {
                 var rawLists: [[Int32]] = [[], []]
                 rawLists.withUnsafeMutableBufferPointer { lists in
                     let listsBox = UnsafeSendableBox(lists)
-                    Parallelism.forEachChunk(count: 2, chunks: min(2, threads)) { _, range in
+                    ComputePool.forEachChunk(count: 2, chunks: min(2, threads)) { _, range in
                         for which in range {
                             let column = which == 0 ? columns.value.0 : columns.value.1
                             listsBox.value[which] = densify(column, maxRaw: which == 0 ? maxUser : maxItem)
@@ -304,7 +304,8 @@ enum FastRatingsParser {
             let sep = format.separator.firstByte
             let sepLength = format.separator.length
             let k = roles.count
-            let low = format.ratingScale?.lowerBound ?? -.infinity, high = format.ratingScale?.upperBound ?? .infinity
+            let low = max(format.ratingScale?.lowerBound ?? -.infinity, -RatingsFileFormat.largestRating)
+            let high = min(format.ratingScale?.upperBound ?? .infinity, RatingsFileFormat.largestRating)
             var p = UnsafePointer(base)
             let end = p + n
             var rows = result.rows
@@ -441,6 +442,7 @@ enum FastRatingsParser {
                                 case .rating:
                                     guard let v = NumberParsing.decimal(start, length) else { return false }
                                     if let scale, !scale.contains(v) { return false }
+                                    guard abs(v) <= RatingsFileFormat.largestRating else { return false }
                                     r = v
                                 case .timestamp:
                                     guard let v = NumberParsing.timestamp(start, length) else { return false }

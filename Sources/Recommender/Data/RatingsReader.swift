@@ -23,6 +23,12 @@ struct RatingsFileFormat: Sendable {
     /// Whether double-quoted fields are understood (CSV).
     var quoting: Bool
 
+    /// The largest rating magnitude accepted (`1e9`): larger values overflow the squared
+    /// errors the trainers sum in `Float`, so they are refused with their line.
+    static let largestRating: Float = 1e9
+    /// ``largestRating`` as written in messages.
+    static let largestRatingText = "1e9"
+
     /// The smallest number of fields a line must have.
     var minimumFieldCount: Int {
         fieldCount ?? ([userColumn, itemColumn, ratingColumn ?? 0, timestampColumn ?? 0].max()! + 1)
@@ -77,7 +83,13 @@ enum RatingsReader {
                     reason: "expected at least \(minimumFields) fields separated by '\(format.separator.text)', found \(fields.count)")
             }
             func id(_ column: Int, _ what: String) throws -> String {
-                let field = fields[column]
+                var field = fields[column]
+                // Surrounding spaces are not part of an id (" 1 " is user "1").
+                field.range = trimmedSpaces(file.bytes, field.range)
+                if let k = file.bytes[field.range].firstIndex(where: { $0 < 0x20 || $0 == 0x7F }) {
+                    throw DataError.malformedLine(file: path, line: number,
+                        reason: "\(what) id '\(file.preview(field.range))' contains a control character (byte 0x\(String(file.bytes[k], radix: 16, uppercase: true)))")
+                }
                 if format.integerIDs {
                     guard NumberParsing.canonicalID(file.bytes[field.range]) != nil else {
                         throw DataError.malformedLine(file: path, line: number,
@@ -96,8 +108,11 @@ enum RatingsReader {
             if let column = format.ratingColumn {
                 let range = fields[column].range
                 guard let value = NumberParsing.decimal(file.bytes[range]) else {
+                    throw DataError.malformedLine(file: path, line: number, reason: ratingProblem(file.preview(range)))
+                }
+                guard abs(value) <= RatingsFileFormat.largestRating else {
                     throw DataError.malformedLine(file: path, line: number,
-                        reason: "rating '\(file.preview(range))' is not a number")
+                        reason: "rating \(file.preview(range)) is too large: ratings must be at most \(RatingsFileFormat.largestRatingText) in magnitude")
                 }
                 if let scale = format.ratingScale, !scale.contains(value) {
                     throw DataError.malformedLine(file: path, line: number,
@@ -142,8 +157,34 @@ enum RatingsReader {
 }
 
 func formatScale(_ scale: ClosedRange<Float>) -> String {
-    func f(_ x: Float) -> String { x == x.rounded() ? String(Int(x)) : String(x) }
-    return "\(f(scale.lowerBound))...\(f(scale.upperBound))"
+    "\(formatRatingValue(scale.lowerBound))...\(formatRatingValue(scale.upperBound))"
+}
+
+/// A rating (or scale bound) for messages: `4` rather than `4.0`, any float (huge, infinite,
+/// NaN) without trapping.
+func formatRatingValue(_ x: Float) -> String {
+    x.isFinite && x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : String(x)
+}
+
+/// Why a rating field that ``NumberParsing/decimal(_:)`` refused is wrong: not a number at
+/// all, not finite, or beyond `Float`.
+func ratingProblem(_ text: String) -> String {
+    let trimmed = text.trimmingCharacters(in: .whitespaces)
+    if let value = Double(trimmed) {
+        if value.isNaN { return "rating '\(text)' is not a finite number" }
+        if value.isInfinite || abs(value) > Double(RatingsFileFormat.largestRating) {
+            return "rating '\(text)' is too large: ratings must be at most \(RatingsFileFormat.largestRatingText) in magnitude"
+        }
+    }
+    return "rating '\(text)' is not a number"
+}
+
+/// `range` without leading and trailing ASCII spaces.
+func trimmedSpaces(_ bytes: [UInt8], _ range: Range<Int>) -> Range<Int> {
+    var low = range.lowerBound, high = range.upperBound
+    while low < high && bytes[low] == 32 { low += 1 }
+    while high > low && bytes[high - 1] == 32 { high -= 1 }
+    return low..<high
 }
 
 /// The rows to drop so that each (user, item) pair keeps only its **last** occurrence, ascending.

@@ -78,7 +78,7 @@ public struct SparseMatrix: Sendable, Equatable {
         outColumns.withUnsafeMutableBufferPointer { oc in
         outValues.withUnsafeMutableBufferPointer { ov in
             let box = UnsafeSendableBox((o.baseAddress!, c.baseAddress, v.baseAddress, h.baseAddress!, oc.baseAddress, ov.baseAddress))
-            Parallelism.forEachChunk(count: parts, chunks: parts) { _, range in
+            ComputePool.forEachChunk(count: parts, chunks: parts) { _, range in
                 let (o, c, _, h, _, _) = box.value
                 for part in range {
                     let hist = h + part * targetRows
@@ -86,7 +86,7 @@ public struct SparseMatrix: Sendable, Equatable {
                 }
             }
             SparseMatrix.countsToCursors(h.baseAddress!, parts: parts, rows: targetRows, offsets: off.baseAddress!)
-            Parallelism.forEachChunk(count: parts, chunks: parts) { _, range in
+            ComputePool.forEachChunk(count: parts, chunks: parts) { _, range in
                 let (o, c, v, h, oc, ov) = box.value
                 for part in range {
                     let cursor = h + part * targetRows
@@ -122,13 +122,13 @@ public struct SparseMatrix: Sendable, Equatable {
         outColumns.withUnsafeMutableBufferPointer { oc in
         outValues.withUnsafeMutableBufferPointer { ov in
             let box = UnsafeSendableBox((r.baseAddress, c.baseAddress, v.baseAddress, h.baseAddress!, oc.baseAddress, ov.baseAddress))
-            Parallelism.forEachChunk(count: n, chunks: parts) { part, range in
+            ComputePool.forEachChunk(count: n, chunks: parts) { part, range in
                 let (r, _, _, h, _, _) = box.value
                 let hist = h + part * rowCount
                 for k in range { hist[Int(r![k])] += 1 }
             }
             SparseMatrix.countsToCursors(h.baseAddress!, parts: parts, rows: rowCount, offsets: off.baseAddress!)
-            Parallelism.forEachChunk(count: n, chunks: parts) { part, range in
+            ComputePool.forEachChunk(count: n, chunks: parts) { part, range in
                 let (r, c, v, h, oc, ov) = box.value
                 let cursor = h + part * rowCount
                 for k in range {

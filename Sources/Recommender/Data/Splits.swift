@@ -1,3 +1,5 @@
+import Foundation
+
 /// A train/test division of one set of interactions over the same id maps.
 public struct Split: Sendable {
     /// The interactions to fit on.
@@ -40,6 +42,26 @@ public enum Splitter {
         var isTest = [Bool](repeating: false, count: n)
         for row in order.prefix(testCount) { isTest[row] = true }
         return split(interactions, isTest: isTest)
+    }
+
+    /// The number of folds to use for `requested` folds over `count` rows: at most one row per
+    /// fold (more folds than rows is clamped to the rows), and no more folds than this machine's
+    /// memory can hold (every fold keeps its own copy of the training rows).
+    /// - Throws: ``DataError/invalidInput(_:)`` for fewer than 2 folds or rows, or folds whose
+    ///   copies would exceed half of the memory (`--folds 100000` on 100,000 ratings: 200 GB).
+    public static func checkedFoldCount(_ requested: Int, count: Int) throws -> Int {
+        guard requested >= 2 else { throw DataError.invalidInput("k-fold needs at least 2 folds, got \(requested)") }
+        guard count >= 2 else { throw DataError.invalidInput("k-fold needs at least 2 ratings, have \(count)") }
+        let folds = min(requested, count)
+        // Each fold holds `count` rows of user, item, rating and timestamp (20 bytes).
+        let bytes = Double(folds) * Double(count) * 20
+        let budget = Double(ProcessInfo.processInfo.physicalMemory) / 2
+        guard bytes <= budget else {
+            let most = max(2, Int(budget / (Double(count) * 20)))
+            throw DataError.invalidInput(String(format: "%d folds of %d ratings would hold %.3g GB of copies, more than half of this machine's memory; use at most %d folds (5 or 10 is usual)",
+                                                folds, count, bytes / 1e9, most))
+        }
+        return folds
     }
 
     /// K-fold cross-validation (Surprise style): rows are shuffled once and cut into `folds`

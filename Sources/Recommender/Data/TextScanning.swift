@@ -41,6 +41,62 @@ enum TextEncoding: Sendable {
     var name: String { self == .utf8 ? "UTF-8" : "Latin-1" }
 }
 
+/// What a path names, as far as reading a data file is concerned.
+enum FileKind: Equatable {
+    /// A regular file that can be opened for reading.
+    case regular
+    /// Nothing (and not a broken link).
+    case missing
+    /// A FIFO, character device or socket: readable once, as a stream (`what` names it).
+    case stream(String)
+    /// Something that cannot be read, and why.
+    case unreadable(String)
+
+    /// Classifies `path` (following symbolic links).
+    static func of(_ path: String) -> FileKind {
+        var info = stat()
+        if stat(path, &info) != 0 {
+            let code = errno
+            switch code {
+            case ENOENT:
+                var linkInfo = stat()
+                if lstat(path, &linkInfo) == 0, (linkInfo.st_mode & S_IFMT) == S_IFLNK {
+                    let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) ?? "?"
+                    return .unreadable("broken symbolic link (points to '\(target)', which does not exist)")
+                }
+                return .missing
+            case ELOOP: return .unreadable("too many levels of symbolic links (a symbolic link loop)")
+            case EACCES: return .unreadable("permission denied (a folder on the path cannot be searched)")
+            case ENOTDIR: return .unreadable("a component of the path is a file, not a folder")
+            case ENAMETOOLONG: return .unreadable("the path is too long")
+            default: return .unreadable(String(cString: strerror(code)))
+            }
+        }
+        switch info.st_mode & S_IFMT {
+        case S_IFDIR: return .unreadable("is a folder, not a file")
+        case S_IFREG:
+            let fd = open(path, O_RDONLY)
+            guard fd >= 0 else {
+                let code = errno
+                return .unreadable(code == EACCES ? "permission denied (the file is not readable)" : String(cString: strerror(code)))
+            }
+            close(fd)
+            return .regular
+        case S_IFIFO: return .stream("a FIFO (named pipe)")
+        case S_IFCHR: return .stream(path == "/dev/null" || realpathString(path) == "/dev/null" ? "/dev/null (a device that holds no data)" : "a character device")
+        case S_IFSOCK: return .stream("a socket")
+        case S_IFBLK: return .unreadable("is a block device, not a file")
+        default: return .unreadable("is not a regular file")
+        }
+    }
+
+    private static func realpathString(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+}
+
 /// One field of a line: a byte range, and whether it was double-quoted with `""` escapes inside.
 struct FieldRange {
     var range: Range<Int>
@@ -66,6 +122,7 @@ struct TextFile {
         guard bytes.contains(where: { $0 != 10 && $0 != 13 && $0 != 32 && $0 != 9 }) else {
             throw DataError.emptyFile(path: url.path)
         }
+        try TextFile.checkLineEnds(bytes, path: path)
     }
 
     private init(path: String, bytes: [UInt8]) {
@@ -102,6 +159,7 @@ struct TextFile {
         guard !lines.isEmpty, head.contains(where: { $0 != 10 && $0 != 13 && $0 != 32 && $0 != 9 }) else {
             throw DataError.emptyFile(path: url.path)
         }
+        try checkLineEnds(head, path: url.path)
         return (file, lines)
     }
 
@@ -127,11 +185,30 @@ struct TextFile {
         return failed ? nil : bytes
     }
 
+    /// Checks that `url` names a readable regular file.
+    /// - Throws: ``DataError/missingFile(path:)`` when nothing is there, else
+    ///   ``DataError/unreadableFile(path:reason:)`` saying what is wrong: a folder, no read
+    ///   permission, a broken link or a link loop, a FIFO, a device or a socket.
     static func checkExists(_ url: URL) throws {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue else {
-            throw DataError.missingFile(path: url.path)
+        switch FileKind.of(url.path) {
+        case .regular: return
+        case .missing: throw DataError.missingFile(path: url.path)
+        case .stream(let what):
+            throw DataError.unreadableFile(path: url.path, reason: "is \(what), not a regular file; to read a pipe or standard input, give '-' or /dev/stdin where a ratings file is expected")
+        case .unreadable(let reason): throw DataError.unreadableFile(path: url.path, reason: reason)
         }
+    }
+
+    /// Throws ``DataError/malformedLine(file:line:reason:)`` when the text uses lone carriage
+    /// returns as line ends (classic Mac OS): the loaders would otherwise see one huge line.
+    static func checkLineEnds(_ bytes: [UInt8], path: String) throws {
+        guard !bytes.contains(10) else { return }
+        var k = 0
+        while k < bytes.count && bytes[k] != 13 { k += 1 }
+        // A single trailing CR is a (harmless) one-line file; CRs between text are line ends.
+        guard k < bytes.count, bytes[(k + 1)...].contains(where: { $0 != 13 && $0 != 32 && $0 != 9 }) else { return }
+        throw DataError.malformedLine(file: path, line: 1,
+            reason: "lines end with a lone carriage return (CR, old Mac OS line ends); convert them to LF, e.g. tr '\\r' '\\n' < file > fixed.csv")
     }
 
     /// Calls `body(lineNumber, byteRange)` for every non-empty line (a trailing `\r` is removed).

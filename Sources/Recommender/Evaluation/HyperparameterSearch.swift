@@ -109,13 +109,18 @@ public enum HyperparameterSearch {
             generator.shuffle(&combinations)
             combinations = Array(combinations.prefix(max(randomCount, 0)))
         }
+        // An axis replaces the base's setting of the same parameter under any spelling (`lr` in
+        // the base, `learning-rate` on the grid).
         func settings(_ combination: [(name: String, value: Double)]) -> Hyperparameters {
-            combination.reduce(base) { $0.setting($1.name, .real($1.value)) }
+            combination.reduce(base) { settings, axis in
+                guard let spec = algorithm.parameters.first(where: { $0.answers(to: axis.name) }) else { return settings.setting(axis.name, .real(axis.value)) }
+                return Hyperparameters(settings.values.filter { !spec.answers(to: $0.key) }).setting(axis.name, .real(axis.value))
+            }
         }
         // Check every name and value before spending time on fits.
         for axis in grid.axes {
             for value in (axis.range.map { [$0.lowerBound, $0.upperBound] } ?? axis.values) {
-                _ = try algorithm.reader(base.setting(axis.name, .real(value)))
+                _ = try algorithm.reader(settings([(axis.name, value)]))
             }
         }
         var trials: [TuningTrial] = []

@@ -82,22 +82,7 @@ public enum TopNRecommender {
     ///   - threads: 1 is the single-thread mode (results are identical).
     public static func recommend(_ model: some ItemScorer, metadata: ModelMetadata, users: [UserIndex], k: Int,
                                  filter: ItemFilter = .all, threads: Int = Parallelism.availableCores) -> [[ItemIndex]] {
-        let out = ResultSlots<[ItemIndex]>(count: users.count, empty: [])
-        let options = RecommendationOptions(count: k, excludeRated: true, filter: filter)
-        Parallelism.forEachChunk(count: users.count, chunks: threads) { _, range in
-            for position in range {
-                let user = users[position]
-                let rows = Recommendations.rankIndices(scores: model.scores(forUser: user), metadata: metadata, user: user, options: options)
-                out.set(position, rows.map(\.index))
-            }
-        }
-        return out.values
+        recommendScored(model, metadata: metadata, users: users, options: RecommendationOptions(count: k, excludeRated: true, filter: filter),
+                        threads: threads).map { $0.map(\.index) }
     }
-}
-
-/// Slots written by parallel workers at disjoint positions.
-final class ResultSlots<T>: @unchecked Sendable {
-    private(set) var values: [T]
-    init(count: Int, empty: T) { values = Array(repeating: empty, count: count) }
-    func set(_ i: Int, _ v: T) { values.withUnsafeMutableBufferPointer { $0[i] = v } }
 }

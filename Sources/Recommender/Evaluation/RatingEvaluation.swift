@@ -62,9 +62,7 @@ public enum RatingProtocol: Sendable, Equatable {
     public func splits(of dataset: Dataset) throws -> [Split] {
         switch self {
         case let .kFold(folds, seed):
-            guard folds >= 2, folds <= dataset.interactions.count else {
-                throw DataError.invalidInput("k-fold needs 2 <= folds <= \(dataset.interactions.count), got \(folds)")
-            }
+            let folds = try Splitter.checkedFoldCount(folds, count: dataset.interactions.count)
             return Splitter.kFold(dataset.interactions, folds: folds, seed: seed)
         case let .holdout(fraction, seed):
             guard fraction > 0, fraction < 1 else { throw DataError.invalidInput("--test-fraction must be in (0, 1), got \(fraction)") }

@@ -61,3 +61,40 @@ public struct Cholesky: Sendable {
         return y
     }
 }
+
+extension Kernels {
+    /// Solves `A x = b` in place for a symmetric positive definite `A` (`n × n`, row-major,
+    /// leading dimension `lda`) by Cholesky factorisation; `b` is overwritten by `x`.
+    ///
+    /// Only the lower triangle of `A` is read; it is overwritten by the factor `L`.
+    /// - Returns: `false` when `A` is not positive definite (a pivot ≤ 0); `b` is then unspecified.
+    /// - Complexity: O(n³ / 3).
+    package static func choleskySolve(_ a: UnsafeMutablePointer<Float>, lda: Int, _ b: UnsafeMutablePointer<Float>, _ n: Int) -> Bool {
+        for j in 0..<n {
+            var d = a[j * lda + j]
+            for k in 0..<j { d -= a[j * lda + k] * a[j * lda + k] }
+            guard d > 0 else { return false }
+            let ljj = d.squareRoot()
+            a[j * lda + j] = ljj
+            let inv = 1 / ljj
+            for i in (j + 1)..<max(n, j + 1) {
+                var s = a[i * lda + j]
+                for k in 0..<j { s -= a[i * lda + k] * a[j * lda + k] }
+                a[i * lda + j] = s * inv
+            }
+        }
+        // L y = b
+        for i in 0..<n {
+            var s = b[i]
+            for k in 0..<i { s -= a[i * lda + k] * b[k] }
+            b[i] = s / a[i * lda + i]
+        }
+        // Lᵀ x = y
+        for i in stride(from: n - 1, through: 0, by: -1) {
+            var s = b[i]
+            for k in (i + 1)..<max(n, i + 1) { s -= a[k * lda + i] * b[k] }
+            b[i] = s / a[i * lda + i]
+        }
+        return true
+    }
+}

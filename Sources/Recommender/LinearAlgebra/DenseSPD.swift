@@ -22,14 +22,14 @@ public enum SymmetricPositiveDefinite {
             let blockEnd = min(n, blockStart + blockRows)
             // Phase 1: columns 0..<blockStart of every row in the block are independent.
             if blockStart > 0 {
-                Parallelism.forEachChunk(count: blockEnd - blockStart, chunks: threads) { _, range in
+                ComputePool.forEachChunk(count: blockEnd - blockStart, chunks: threads) { _, range in
                     let a = box.value
                     for r in range {
                         let i = blockStart + r
                         let rowI = a + i * n
                         for j in 0..<blockStart {
                             let rowJ = a + j * n
-                            rowI[j] = (rowI[j] - VectorKernels.dot(rowI, rowJ, j)) / rowJ[j]
+                            rowI[j] = (rowI[j] - Kernels.dot(rowI, rowJ, j)) / rowJ[j]
                         }
                     }
                 }
@@ -39,9 +39,9 @@ public enum SymmetricPositiveDefinite {
                 let rowI = a + i * n
                 for j in blockStart..<i {
                     let rowJ = a + j * n
-                    rowI[j] = (rowI[j] - VectorKernels.dot(rowI, rowJ, j)) / rowJ[j]
+                    rowI[j] = (rowI[j] - Kernels.dot(rowI, rowJ, j)) / rowJ[j]
                 }
-                let d = rowI[i] - VectorKernels.dot(rowI, rowI, i)
+                let d = rowI[i] - Kernels.dot(rowI, rowI, i)
                 guard d > 0, d.isFinite else { failure = i; break }
                 rowI[i] = d.squareRoot()
                 for j in (i + 1)..<max(i + 1, n) { rowI[j] = 0 }
@@ -60,22 +60,22 @@ public enum SymmetricPositiveDefinite {
     public static func inverse(_ matrix: [Float], n: Int, threads: Int = Parallelism.availableCores) throws -> [Float] {
         precondition(matrix.count == n * n, "inverse: need n × n values")
         if n == 0 { return [] }
-        let l = AlignedFloatBuffer(matrix)
+        let l = AlignedBuffer<Float>(matrix)
         try factor(l.pointer, n: n, threads: threads)
         // X = L⁻¹, lower triangular, row-major.
-        let x = AlignedFloatBuffer(count: n * n)
+        let x = AlignedBuffer<Float>(count: n * n)
         let lBox = UnsafeSendableBox(l.pointer), xBox = UnsafeSendableBox(x.pointer)
         var blockStart = 0
         while blockStart < n {
             let blockEnd = min(n, blockStart + blockRows)
             if blockStart > 0 {
-                Parallelism.forEachChunk(count: blockEnd - blockStart, chunks: threads) { _, range in
+                ComputePool.forEachChunk(count: blockEnd - blockStart, chunks: threads) { _, range in
                     let l = lBox.value, x = xBox.value
                     for r in range {
                         let i = blockStart + r
                         let rowX = x + i * n, rowL = l + i * n
                         for k in 0..<blockStart where rowL[k] != 0 {
-                            VectorKernels.axpy(rowL[k], x + k * n, rowX, k + 1)
+                            Kernels.axpy(rowL[k], x + k * n, rowX, k + 1)
                         }
                     }
                 }
@@ -83,7 +83,7 @@ public enum SymmetricPositiveDefinite {
             for i in blockStart..<blockEnd {
                 let rowX = x.pointer + i * n, rowL = l.pointer + i * n
                 for k in blockStart..<i where rowL[k] != 0 {
-                    VectorKernels.axpy(rowL[k], x.pointer + k * n, rowX, k + 1)
+                    Kernels.axpy(rowL[k], x.pointer + k * n, rowX, k + 1)
                 }
                 // rowX holds Σ L[i][k] X[k]; X[i] = (eᵢ − that) / L[i][i].
                 let inv = 1 / rowL[i]
@@ -97,15 +97,15 @@ public enum SymmetricPositiveDefinite {
         for i in 0..<n { for k in 0..<n { m[i * n + k] = x.pointer[k * n + i] } }
         // P = Xᵀ X: P[i][j] = Σ_{k ≥ max(i,j)} M[i][k] M[j][k]. Rows are interleaved across
         // threads because row i costs ∝ (n − i)².
-        let p = AlignedFloatBuffer(count: n * n)
+        let p = AlignedBuffer<Float>(count: n * n)
         let mBox = UnsafeSendableBox(m), pBox = UnsafeSendableBox(p.pointer)
         let chunks = max(1, min(threads, n))
-        Parallelism.forEachChunk(count: chunks, chunks: chunks) { c, _ in
+        ComputePool.forEachChunk(count: chunks, chunks: chunks) { c, _ in
             let m = mBox.value, p = pBox.value
             var i = c
             while i < n {
                 for j in i..<n {
-                    let v = VectorKernels.dot(m + i * n + j, m + j * n + j, n - j)
+                    let v = Kernels.dot(m + i * n + j, m + j * n + j, n - j)
                     p[i * n + j] = v
                 }
                 i += chunks

@@ -14,17 +14,17 @@ import Synchronization
 /// 64-byte-aligned buffers. So the NN, NT, TN and TT variants share one kernel, and the
 /// products with a small inner dimension (the softmax model's) spend no time packing.
 ///
-/// Build release code with `-target-cpu haswell` (or newer): on the baseline x86-64 target
-/// `addingProduct` becomes a library call per lane and this kernel is ~20× slower.
+/// The micro-kernel runs in the C kernels (``Kernels``), chosen at run time for the CPU (AVX2 +
+/// FMA or AVX-512), so no compiler flag is needed for full speed.
 public enum Gemm {
     /// Which implementation computes a product.
     ///
     /// Measured on this project's 2-core AMD EPYC (Zen 4) machine, thread CPU time of one
     /// product of the softmax model (200 × 1,682 × 35 and its two gradient shapes): OpenBLAS
     /// 0.3.21 (Debian, Cooperlake or Haswell kernels, one thread) 264–332 µs (71–89 GFLOP/s);
-    /// this file's SIMD16 kernel built for `-target-cpu haswell` 535–728 µs (32–44 GFLOP/s).
+    /// this file's SIMD16 kernel (AVX2 + FMA) 535–728 µs (32–44 GFLOP/s).
     public enum Backend: String, CaseIterable, Sendable, Codable {
-        /// This file's cache-blocked SIMD16 + FMA kernel.
+        /// This file's cache-blocked 6 × 16 kernel (C, AVX2 + FMA or AVX-512 chosen at run time).
         case swift
         /// The installed ``BLASProvider`` (OpenBLAS through the `RecommenderOpenBLAS` module on
         /// Linux), limited to one BLAS thread (callers parallelise themselves). When no provider
@@ -113,7 +113,7 @@ public enum Gemm {
             return
         }
         let boxA = UnsafeSendableBox(a), boxB = UnsafeSendableBox(b), boxC = UnsafeSendableBox(c)
-        Parallelism.forEachChunk(count: chunks, chunks: chunks) { t, _ in
+        ComputePool.forEachChunk(count: chunks, chunks: chunks) { t, _ in
             // Split N on multiples of the kernel width.
             let panels = (n + nr - 1) / nr
             let lo = min(n, panels * t / chunks * nr), hi = min(n, panels * (t + 1) / chunks * nr)
@@ -156,9 +156,10 @@ public enum Gemm {
         let kc0 = min(k, kBlock)
         let nc0 = min(roundUp(n, nr), nBlock)
         let mc0 = min(roundUp(m, mr), mBlock)
-        let packB = UnsafeMutableRawPointer.allocate(byteCount: kc0 * nc0 * 4, alignment: 64).assumingMemoryBound(to: Float.self)
-        let packA = UnsafeMutableRawPointer.allocate(byteCount: kc0 * mc0 * 4, alignment: 64).assumingMemoryBound(to: Float.self)
-        defer { packB.deallocate(); packA.deallocate() }
+        let packBBuffer = AlignedBuffer<Float>(count: kc0 * nc0), packABuffer = AlignedBuffer<Float>(count: kc0 * mc0)
+        defer { withExtendedLifetime((packBBuffer, packABuffer)) {} }
+        let packB = packBBuffer.pointer, packA = packABuffer.pointer
+        let kernels = Kernels.Table.active
 
         var jc = 0
         while jc < n {
@@ -197,7 +198,7 @@ public enum Gemm {
                             let aInPlace = directA && mrEff == mr
                             let aPanel = aInPlace ? a + (ic + ir) * lda + pc : UnsafePointer(packA + ir * kc)
                             let cTile = c + (ic + ir) * ldc + (jc + jr)
-                            kernel(kc: kc, a: aPanel, aRowStride: aInPlace ? lda : 1, aColumnStride: aInPlace ? 1 : mr,
+                            kernel(kernels, kc: kc, a: aPanel, aRowStride: aInPlace ? lda : 1, aColumnStride: aInPlace ? 1 : mr,
                                    b: bPanel, bStride: bStride, c: cTile, ldc: ldc,
                                    rows: mrEff, columns: nrEff, alpha: alpha, beta: betaBlock)
                             ir += mr
@@ -292,50 +293,13 @@ public enum Gemm {
 
     /// The 6 × 16 micro-kernel: `C[rows × columns] ← α·Ã·B̃ + β·C`. Row r of the A panel at
     /// depth p is `a[r·aRowStride + p·aColumnStride]`; the 16 B values at depth p start at
-    /// `b + p·bStride`.
+    /// `b + p·bStride`. It runs in the C kernels (AVX2 + FMA or AVX-512 when the CPU has them).
     @inline(__always)
-    static func kernel(kc: Int, a: UnsafePointer<Float>, aRowStride rs: Int, aColumnStride cs: Int,
+    static func kernel(_ kernels: Kernels.Table, kc: Int, a: UnsafePointer<Float>, aRowStride rs: Int, aColumnStride cs: Int,
                        b: UnsafePointer<Float>, bStride: Int,
                        c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, columns: Int,
                        alpha: Float, beta: Float) {
-        var c0 = SIMD16<Float>(), c1 = SIMD16<Float>(), c2 = SIMD16<Float>()
-        var c3 = SIMD16<Float>(), c4 = SIMD16<Float>(), c5 = SIMD16<Float>()
-        let braw = UnsafeRawPointer(b)
-        let a0 = a, a1 = a + rs, a2 = a + 2 * rs, a3 = a + 3 * rs, a4 = a + 4 * rs, a5 = a + 5 * rs
-        let bBytes = bStride * 4
-        var q = 0
-        for p in 0..<kc {
-            let bv = braw.loadUnaligned(fromByteOffset: p * bBytes, as: SIMD16<Float>.self)
-            c0 = c0.addingProduct(a0[q], bv)
-            c1 = c1.addingProduct(a1[q], bv)
-            c2 = c2.addingProduct(a2[q], bv)
-            c3 = c3.addingProduct(a3[q], bv)
-            c4 = c4.addingProduct(a4[q], bv)
-            c5 = c5.addingProduct(a5[q], bv)
-            q += cs
-        }
-        if rows == mr && columns == nr {
-            store(c0, c, alpha, beta); store(c1, c + ldc, alpha, beta); store(c2, c + 2 * ldc, alpha, beta)
-            store(c3, c + 3 * ldc, alpha, beta); store(c4, c + 4 * ldc, alpha, beta); store(c5, c + 5 * ldc, alpha, beta)
-        } else {
-            for r in 0..<rows {
-                let row = c + r * ldc
-                let v = r == 0 ? c0 : r == 1 ? c1 : r == 2 ? c2 : r == 3 ? c3 : r == 4 ? c4 : c5
-                for j in 0..<columns {
-                    row[j] = beta == 0 ? alpha * v[j] : alpha * v[j] + beta * row[j]
-                }
-            }
-        }
-    }
-
-    @inline(__always)
-    static func store(_ v: SIMD16<Float>, _ c: UnsafeMutablePointer<Float>, _ alpha: Float, _ beta: Float) {
-        let raw = UnsafeMutableRawPointer(c)
-        var out = alpha == 1 ? v : v * alpha
-        if beta != 0 {
-            let old = UnsafeRawPointer(c).loadUnaligned(as: SIMD16<Float>.self)
-            out = beta == 1 ? out + old : out.addingProduct(beta, old)
-        }
-        raw.storeBytes(of: out, as: SIMD16<Float>.self)
+        kernels.gemmTile(kc: kc, a: a, rowStride: rs, columnStride: cs, b: b, bStride: bStride, c: c, ldc: ldc,
+                         rows: rows, columns: columns, alpha: alpha, beta: beta)
     }
 }

@@ -1,9 +1,9 @@
 import Foundation
 
 /// Reads the process's peak resident memory (Linux: `VmHWM` in `/proc/self/status`).
-public enum PeakMemory {
+package enum PeakMemory {
     /// Peak resident set size in megabytes, or 0 when the platform does not report it.
-    public static func megabytes() -> Int {
+    package static func megabytes() -> Int {
         guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
         for line in text.split(separator: "\n") where line.hasPrefix("VmHWM:") {
             let digits = line.split(separator: " ").compactMap { Int($0) }
@@ -16,7 +16,7 @@ public enum PeakMemory {
     /// `/proc/self/clear_refs`), so a later ``megabytes()`` reports the peak of what follows.
     /// - Returns: whether the platform supports it.
     @discardableResult
-    public static func reset() -> Bool {
+    package static func reset() -> Bool {
         guard let handle = FileHandle(forWritingAtPath: "/proc/self/clear_refs") else { return false }
         defer { try? handle.close() }
         do { try handle.write(contentsOf: Array("5".utf8)) } catch { return false }

@@ -53,10 +53,11 @@ public struct ALSModel: RatingModel, ItemEmbeddingModel, Equatable {
             guard factors >= 1, iterations >= 0, regularization > 0 else {
                 throw TrainingError.invalidInput("als needs embedding-dim >= 1, iterations >= 0, regularization > 0")
             }
+            try FactorModelCore.checkSize(rows: training.userCount + training.itemCount, factors: factors, algorithm: "als")
             let stats = try RatingStatistics(training, options: options)
             var generator = SeededGenerator(seed: seed)
             let nu = training.userCount, ni = training.itemCount
-            var p = [Float](repeating: 0, count: nu * FactorKernels.paddedStride(factors))
+            var p = [Float](repeating: 0, count: nu * Kernels.paddedStride(factors))
             var q = FactorModelCore.randomRows(count: ni, factors: factors, standardDeviation: initStandardDeviation, generator: &generator)
             var bu = [Float](repeating: 0, count: nu), bi = [Float](repeating: 0, count: ni)
             let byUser = training.byUser(), byItem = training.byItem()
@@ -85,6 +86,7 @@ public struct ALSModel: RatingModel, ItemEmbeddingModel, Equatable {
             }
             if options.earlyStopping != nil, let best { model = best }
             model.regularization = regularization
+            try requireFinite(model, iteration: iterations, hint: "raise the regularization (reg = \(regularization)) or lower the initial standard deviation (init_std = \(initStandardDeviation))")
             return model
         }
     }
@@ -98,8 +100,8 @@ public struct ALSModel: RatingModel, ItemEmbeddingModel, Equatable {
     /// Solves every row of one side: [x_r; c_r] = (Σ v vᵀ + λ n_r I)⁻¹ Σ t v with v = [fixed row; 1].
     static func solveSide(rows: SparseMatrix, fixed: [Float], fixedBias: [Float], solved: inout [Float], solvedBias: inout [Float],
                           mean: Float, factors k: Int, lambda: Float, threads: Int) {
-        let stride = FactorKernels.paddedStride(k)
-        let n = k + 1, lda = FactorKernels.paddedStride(n)
+        let stride = Kernels.paddedStride(k)
+        let n = k + 1, lda = Kernels.paddedStride(n)
         let count = rows.rowCount
         let chunks = max(1, min(threads, count / 64 + 1))
         fixed.withUnsafeBufferPointer { fb in
@@ -112,7 +114,7 @@ public struct ALSModel: RatingModel, ItemEmbeddingModel, Equatable {
                                 let S = UnsafeSendableBox(sb.baseAddress!), SB = UnsafeSendableBox(sbias.baseAddress!)
                                 let C = UnsafeSendableBox(cols.baseAddress!), V = UnsafeSendableBox(vals.baseAddress!)
                                 let offsets = rows.rowOffsets
-                                Parallelism.forEachChunk(count: count, chunks: chunks) { _, range in
+                                ComputePool.forEachChunk(count: count, chunks: chunks) { _, range in
                                     let a = UnsafeMutablePointer<Float>.allocate(capacity: n * lda)
                                     let b = UnsafeMutablePointer<Float>.allocate(capacity: lda)
                                     let v = UnsafeMutablePointer<Float>.allocate(capacity: lda)
@@ -134,12 +136,12 @@ public struct ALSModel: RatingModel, ItemEmbeddingModel, Equatable {
                                             for f in 0..<k { v[f] = row[f] }
                                             v[k] = 1
                                             let target = V.value[t] - mean - FB.value[c]
-                                            FactorKernels.axpy(target, v, b, lda)
-                                            for i in 0..<n { FactorKernels.axpy(v[i], v, a + i * lda, lda) }
+                                            Kernels.axpy(target, v, b, lda)
+                                            for i in 0..<n { Kernels.axpy(v[i], v, a + i * lda, lda) }
                                         }
                                         let penalty = lambda * Float(hi - lo)
                                         for i in 0..<n { a[i * lda + i] += penalty }
-                                        if FactorKernels.choleskySolve(a, lda: lda, b, n) {
+                                        if Kernels.choleskySolve(a, lda: lda, b, n) {
                                             for f in 0..<k { out[f] = b[f] }
                                             SB.value[r] = b[k]
                                         }

@@ -86,8 +86,10 @@ public struct BaselineModel: RatingModel, Equatable {
             case .sgd:
                 try fitSGD(training, stats: stats, options: options, userBias: &bu, itemBias: &bi)
             }
-            return BaselineModel(mean: stats.mean, userBias: bu, itemBias: bi, ratingRange: stats.range, metadata: stats.metadata,
-                                 userRegularization: userRegularization)
+            let model = BaselineModel(mean: stats.mean, userBias: bu, itemBias: bi, ratingRange: stats.range, metadata: stats.metadata,
+                                      userRegularization: userRegularization)
+            try requireFinite(model, iteration: epochs, hint: "lower the learning rate (lr = \(learningRate)) or raise the regularization (reg_u = \(userRegularization), reg_i = \(itemRegularization))")
+            return model
         }
 
         private func fitSGD(_ training: Interactions, stats: RatingStatistics, options: RatingFitOptions,

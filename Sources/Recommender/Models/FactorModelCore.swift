@@ -24,7 +24,7 @@ struct FactorModelCore: Sendable, Equatable {
          ratingRange: ClosedRange<Float>, metadata: ModelMetadata) {
         self.mean = mean; self.userBias = userBias; self.itemBias = itemBias
         self.userRows = userRows; self.itemRows = itemRows
-        self.factors = factors; self.stride = FactorKernels.paddedStride(factors)
+        self.factors = factors; self.stride = Kernels.paddedStride(factors)
         self.ratingRange = ratingRange; self.metadata = metadata
         (userCounts, itemCounts) = metadata.ratingCounts()
         precondition(userRows.count == userBias.count * stride && itemRows.count == itemBias.count * stride)
@@ -46,9 +46,9 @@ struct FactorModelCore: Sendable, Equatable {
         let u = Int(user) * stride, i = Int(item) * stride
         return itemRows.withUnsafeBufferPointer { q in
             userRows.withUnsafeBufferPointer { p in
-                if userOffsets.isEmpty { return x + FactorKernels.dot(q.baseAddress! + i, p.baseAddress! + u, stride) }
+                if userOffsets.isEmpty { return x + Kernels.dot(q.baseAddress! + i, p.baseAddress! + u, stride) }
                 return userOffsets.withUnsafeBufferPointer { z in
-                    x + FactorKernels.dotSum(q.baseAddress! + i, p.baseAddress! + u, z.baseAddress! + u, stride)
+                    x + Kernels.dotSum(q.baseAddress! + i, p.baseAddress! + u, z.baseAddress! + u, stride)
                 }
             }
         }
@@ -73,7 +73,7 @@ struct FactorModelCore: Sendable, Equatable {
                 var x = b
                 if itemCounts[i] > 0 {
                     x += itemBias[i]
-                    if let row { x += row.withUnsafeBufferPointer { FactorKernels.dot(q.baseAddress! + i * stride, $0.baseAddress!, stride) } }
+                    if let row { x += row.withUnsafeBufferPointer { Kernels.dot(q.baseAddress! + i * stride, $0.baseAddress!, stride) } }
                 }
                 out[i] = x
             }
@@ -93,7 +93,7 @@ struct FactorModelCore: Sendable, Equatable {
         itemRows.withUnsafeBufferPointer { q in
             for (j, h) in known.enumerated() {
                 var t = h.rating - mean - itemBias[Int(h.item)]
-                if let offset { t -= offset.withUnsafeBufferPointer { FactorKernels.dot(q.baseAddress! + Int(h.item) * stride, $0.baseAddress!, stride) } }
+                if let offset { t -= offset.withUnsafeBufferPointer { Kernels.dot(q.baseAddress! + Int(h.item) * stride, $0.baseAddress!, stride) } }
                 targets[j] = t
             }
         }
@@ -109,7 +109,7 @@ struct FactorModelCore: Sendable, Equatable {
 
     /// An unpadded copy of padded rows.
     static func unpadded(_ rows: [Float], count: Int, factors: Int) -> Matrix {
-        let stride = FactorKernels.paddedStride(factors)
+        let stride = Kernels.paddedStride(factors)
         var m = Matrix(rows: count, columns: factors)
         for r in 0..<count { for f in 0..<factors { m.storage[r * factors + f] = rows[r * stride + f] } }
         return m
@@ -117,15 +117,30 @@ struct FactorModelCore: Sendable, Equatable {
 
     /// Padded rows from unpadded storage.
     static func padded(_ rows: [Float], count: Int, factors: Int) -> [Float] {
-        let stride = FactorKernels.paddedStride(factors)
+        let stride = Kernels.paddedStride(factors)
         var out = [Float](repeating: 0, count: count * stride)
         for r in 0..<count { for f in 0..<factors { out[r * stride + f] = rows[r * factors + f] } }
         return out
     }
 
+    /// The largest factor count a model file holds (checked again when a model is loaded).
+    static let largestFactorCount = 1 << 16
+
+    /// Refuses factor matrices that a model file cannot hold or that would not fit in memory,
+    /// before anything is allocated (`--embedding-dim 9223372036854775807` would overflow).
+    /// - Parameter matrices: how many `rows × factors` matrices the model keeps.
+    /// - Throws: ``TrainingError/invalidInput(_:)`` naming the algorithm and the limit.
+    static func checkSize(rows: Int, factors: Int, matrices: Int = 1, algorithm: String) throws {
+        guard factors <= largestFactorCount else {
+            throw TrainingError.invalidInput("\(algorithm): \(factors) factors is more than the \(largestFactorCount) a model file can hold; choose a smaller embedding dimension")
+        }
+        let (allRows, overflow) = rows.multipliedReportingOverflow(by: matrices)
+        _ = try parameterCount(overflow ? Int.max : allRows, Kernels.paddedStride(max(factors, 0)), what: "\(algorithm) factors")
+    }
+
     /// Padded rows drawn from N(0, σ²) (the padding stays 0).
     static func randomRows(count: Int, factors: Int, standardDeviation: Float, generator: inout SeededGenerator) -> [Float] {
-        let stride = FactorKernels.paddedStride(factors)
+        let stride = Kernels.paddedStride(factors)
         var out = [Float](repeating: 0, count: count * stride)
         for r in 0..<count { for f in 0..<factors { out[r * stride + f] = generator.nextNormal() * standardDeviation } }
         return out

@@ -70,6 +70,7 @@ public struct KNNBaselineModel: RatingModel, Equatable {
                 var loop = EpochLoop(epochs: 1, earlyStopping: nil, observer: observer)
                 _ = try loop.finish(epoch: 1, trainingSSE: sse, count: training.count, validationRMSE: validationRMSE(options.validation, model.predict))
             }
+            try requireFinite(model, iteration: baseline.epochs, hint: "raise the baseline regularization (reg_u = \(baseline.userRegularization), reg_i = \(baseline.itemRegularization))")
             return model
         }
     }
@@ -110,7 +111,7 @@ public struct KNNBaselineModel: RatingModel, Equatable {
         sims.withUnsafeMutableBufferPointer { sb in
             let out = UnsafeSendableBox(sb.baseAddress!)
             let chunks = max(1, min(threads, ni / 32 + 1))
-            Parallelism.forEachChunk(count: ni, chunks: chunks) { _, range in
+            ComputePool.forEachChunk(count: ni, chunks: chunks) { _, range in
                 var prod = [Float](repeating: 0, count: ni), sqi = prod, sqj = prod
                 var freq = [Int32](repeating: 0, count: ni)
                 userResiduals.withUnsafeBufferPointer { ur in

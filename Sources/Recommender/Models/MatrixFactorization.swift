@@ -44,8 +44,8 @@ import Foundation
 /// ``MatrixFactorizationModel/history``.
 ///
 /// **Speed.** One iteration over ML-100K's 90,000 training ratings at d = 30 takes about 0.45 ms
-/// of CPU time (SIMD kernel, rows padded to a multiple of 16 floats; two threads when both cores
-/// are free; identical results with one thread).
+/// of CPU time (SIMD kernel, rows padded to a multiple of 16 floats; up to 8 threads, one per
+/// fixed partition of the users and items, so any thread count gives the identical model).
 ///
 /// References: Google Developers, "Recommendation Systems" course, Colab "Building a Movie
 /// Recommendation System" (matrix factorization and softmax on MovieLens 100K);
@@ -72,13 +72,14 @@ public struct MatrixFactorization: Trainer {
         public var seed: UInt64
         /// Metrics are recorded every `reportInterval` iterations and at the last.
         public var reportInterval: Int
-        /// 2 uses both cores; 1 runs on the calling thread only. Results are identical either way.
+        /// Threads (default: all cores, ``Parallelism/availableCores``); 1 runs on the calling
+        /// thread only. Results are identical for every thread count; more than 8 do not help.
         public var threads: Int
 
         /// Creates a configuration; every parameter defaults to ``default``'s value.
         public init(embeddingDim: Int = 30, initStddev: Float = 0.5, iterations: Int = 1000, learningRate: Float = 10,
                     optimizer: OptimizerKind = .gradientDescent, regularization: Float = 0, gravity: Float = 0,
-                    seed: UInt64 = 0, reportInterval: Int = 10, threads: Int = 2) {
+                    seed: UInt64 = 0, reportInterval: Int = 10, threads: Int = Parallelism.availableCores) {
             self.embeddingDim = embeddingDim
             self.initStddev = initStddev
             self.iterations = iterations

@@ -1,7 +1,9 @@
+import CKernels
+
 /// The full-batch training kernel of ``MatrixFactorization`` (internal).
 ///
 /// One step computes the loss and the exact gradients of the notebook's objective over all
-/// training ratings and applies one optimizer update, in two phases run by a ``WorkerTeam``:
+/// training ratings and applies one optimizer update, in two phases run by a ``ComputeTeam`` (two fixed partitions):
 ///
 /// 1. **users** (user-CSR order): for each user i, apply the pending update of Uᵢ from the previous
 ///    step, then for each rating (i, j, r) compute eᵢⱼ = Uᵢ·Vⱼ − r (stored in user-CSR position),
@@ -23,26 +25,26 @@ final class MatrixFactorizationKernel: @unchecked Sendable {
     let optimizer: OptimizerKind
 
     // Parameters, pending user gradients and optimizer state (rows of `width` floats).
-    let u: AlignedFloatBuffer, v: AlignedFloatBuffer, gradU: AlignedFloatBuffer
-    let uState0: AlignedFloatBuffer?, uState1: AlignedFloatBuffer?, vState0: AlignedFloatBuffer?, vState1: AlignedFloatBuffer?
+    let u: AlignedBuffer<Float>, v: AlignedBuffer<Float>, gradU: AlignedBuffer<Float>
+    let uState0: AlignedBuffer<Float>?, uState1: AlignedBuffer<Float>?, vState0: AlignedBuffer<Float>?, vState1: AlignedBuffer<Float>?
     // Training ratings by user, residuals in the same order, and the item view with positions.
-    let userOffsets: AlignedInt32Buffer, userItems: AlignedInt32Buffer, userRatings: AlignedFloatBuffer
-    let residuals: AlignedFloatBuffer
-    let itemOffsets: AlignedInt32Buffer, itemUsers: AlignedInt32Buffer, itemPositions: AlignedInt32Buffer
+    let userOffsets: AlignedBuffer<Int32>, userItems: AlignedBuffer<Int32>, userRatings: AlignedBuffer<Float>
+    let residuals: AlignedBuffer<Float>
+    let itemOffsets: AlignedBuffer<Int32>, itemUsers: AlignedBuffer<Int32>, itemPositions: AlignedBuffer<Int32>
     // Test ratings by user.
-    let testOffsets: AlignedInt32Buffer, testItems: AlignedInt32Buffer, testRatings: AlignedFloatBuffer
+    let testOffsets: AlignedBuffer<Int32>, testItems: AlignedBuffer<Int32>, testRatings: AlignedBuffer<Float>
     // Partitions: [0, cut, count].
     let userCut: Int, itemCut: Int
     // Gram matrices: partial UᵀU per partition; partial VᵀV per parity × partition; per-member scaled copies and scratch rows.
-    let gramU: [AlignedFloatBuffer], gramV: [AlignedFloatBuffer], scaledGram: [AlignedFloatBuffer], scratch: [AlignedFloatBuffer]
+    let gramU: [AlignedBuffer<Float>], gramV: [AlignedBuffer<Float>], scaledGram: [AlignedBuffer<Float>], scratch: [AlignedBuffer<Float>]
     // Squared-error sums per partition: [train, test] at stride 8 (separate cache lines).
     let sums: UnsafeMutablePointer<Double>
     /// When set, phase 2 also stores ∂L/∂V here (tests).
-    var capturedGradV: AlignedFloatBuffer?
+    var capturedGradV: AlignedBuffer<Float>?
 
     // Per-step settings, written by the driver before each step and copied by the members.
     private var settings = StepSettings()
-    private var team: WorkerTeam?
+    private var team: ComputeTeam?
 
     struct StepSettings {
         var step = 0
@@ -62,7 +64,7 @@ final class MatrixFactorizationKernel: @unchecked Sendable {
         self.userCount = userCount
         self.itemCount = itemCount
         self.dim = dim
-        width = SIMDKernels.paddedWidth(dim)
+        width = Kernels.paddedWidth(dim)
         chunks = width / 16
         trainCount = train.count
         testCount = test.count
@@ -71,16 +73,16 @@ final class MatrixFactorizationKernel: @unchecked Sendable {
         self.optimizer = optimizer
         let w = width
 
-        u = AlignedFloatBuffer(count: userCount * w)
-        v = AlignedFloatBuffer(count: (itemCount + 1) * w)  // + a zero row for padding entries
-        gradU = AlignedFloatBuffer(count: userCount * w)
+        u = AlignedBuffer<Float>(count: userCount * w)
+        v = AlignedBuffer<Float>(count: (itemCount + 1) * w)  // + a zero row for padding entries
+        gradU = AlignedBuffer<Float>(count: userCount * w)
         for r in 0..<userCount { for c in 0..<dim { u.pointer[r * w + c] = initialU[r * dim + c] } }
         for r in 0..<itemCount { for c in 0..<dim { v.pointer[r * w + c] = initialV[r * dim + c] } }
         let initialState: Float = optimizer == .adagrad ? OptimizerKind.adagradInitialAccumulator : 0
-        uState0 = optimizer.stateSlots >= 1 ? AlignedFloatBuffer(count: userCount * w, repeating: initialState) : nil
-        vState0 = optimizer.stateSlots >= 1 ? AlignedFloatBuffer(count: itemCount * w, repeating: initialState) : nil
-        uState1 = optimizer.stateSlots >= 2 ? AlignedFloatBuffer(count: userCount * w) : nil
-        vState1 = optimizer.stateSlots >= 2 ? AlignedFloatBuffer(count: itemCount * w) : nil
+        uState0 = optimizer.stateSlots >= 1 ? AlignedBuffer<Float>(count: userCount * w, repeating: initialState) : nil
+        vState0 = optimizer.stateSlots >= 1 ? AlignedBuffer<Float>(count: itemCount * w, repeating: initialState) : nil
+        uState1 = optimizer.stateSlots >= 2 ? AlignedBuffer<Float>(count: userCount * w) : nil
+        vState1 = optimizer.stateSlots >= 2 ? AlignedBuffer<Float>(count: itemCount * w) : nil
 
         // Training ratings by user, each user's run padded to a multiple of 8 entries that point at
         // the zero row `itemCount` with rating 0 (residual 0), so dot products go 8 at a time.
@@ -89,7 +91,7 @@ final class MatrixFactorizationKernel: @unchecked Sendable {
         for i in 0..<userCount { padded[i + 1] = padded[i] + Int32((byUser.count(ofRow: i) + 7) / 8 * 8) }
         let paddedCount = Int(padded[userCount])
         var paddedItems = [Int32](repeating: Int32(itemCount), count: paddedCount)
-        let trainValues = AlignedFloatBuffer(count: paddedCount)
+        let trainValues = AlignedBuffer<Float>(count: paddedCount)
         var positionOf = [Int32](repeating: 0, count: byUser.nonZeroCount)
         for i in 0..<userCount {
             let base = byUser.rowOffsets[i]
@@ -100,10 +102,10 @@ final class MatrixFactorizationKernel: @unchecked Sendable {
                 positionOf[p] = Int32(q)
             }
         }
-        userOffsets = AlignedInt32Buffer(padded)
-        userItems = AlignedInt32Buffer(paddedItems)
+        userOffsets = AlignedBuffer<Int32>(padded)
+        userItems = AlignedBuffer<Int32>(paddedItems)
         userRatings = trainValues
-        residuals = AlignedFloatBuffer(count: paddedCount)
+        residuals = AlignedBuffer<Float>(count: paddedCount)
 
         // Item view: for each item, its users and the (padded) user-CSR position of each rating.
         var offsets = [Int32](repeating: 0, count: itemCount + 1)
@@ -121,14 +123,14 @@ final class MatrixFactorizationKernel: @unchecked Sendable {
                 cursor[j] += 1
             }
         }
-        itemOffsets = AlignedInt32Buffer(offsets)
-        itemUsers = AlignedInt32Buffer(users)
-        itemPositions = AlignedInt32Buffer(positions)
+        itemOffsets = AlignedBuffer<Int32>(offsets)
+        itemUsers = AlignedBuffer<Int32>(users)
+        itemPositions = AlignedBuffer<Int32>(positions)
 
         let testByUser = test.byUser()
-        testOffsets = AlignedInt32Buffer(testByUser.rowOffsets.map { Int32($0) })
-        testItems = AlignedInt32Buffer(testByUser.columns)
-        let testValues = AlignedFloatBuffer(count: testByUser.nonZeroCount)
+        testOffsets = AlignedBuffer<Int32>(testByUser.rowOffsets.map { Int32($0) })
+        testItems = AlignedBuffer<Int32>(testByUser.columns)
+        let testValues = AlignedBuffer<Float>(count: testByUser.nonZeroCount)
         for (k, r) in testByUser.values.enumerated() { testValues.pointer[k] = r }
         testRatings = testValues
 
@@ -142,10 +144,10 @@ final class MatrixFactorizationKernel: @unchecked Sendable {
         userCut = cut(byUser.rowOffsets, rows: userCount)
         itemCut = cut(offsets.map { Int($0) }, rows: itemCount)
 
-        gramU = (0..<2).map { _ in AlignedFloatBuffer(count: w * w) }
-        gramV = (0..<4).map { _ in AlignedFloatBuffer(count: w * w) }
-        scaledGram = (0..<2).map { _ in AlignedFloatBuffer(count: w * w) }
-        scratch = (0..<2).map { _ in AlignedFloatBuffer(count: w) }
+        gramU = (0..<2).map { _ in AlignedBuffer<Float>(count: w * w) }
+        gramV = (0..<4).map { _ in AlignedBuffer<Float>(count: w * w) }
+        scaledGram = (0..<2).map { _ in AlignedBuffer<Float>(count: w * w) }
+        scratch = (0..<2).map { _ in AlignedBuffer<Float>(count: w) }
         sums = UnsafeMutablePointer<Double>.allocate(capacity: 16)
         sums.initialize(repeating: 0, count: 16)
 
@@ -157,9 +159,16 @@ final class MatrixFactorizationKernel: @unchecked Sendable {
                 for j in rows { Self.accumulateGram(g, row: v.pointer + j * w, dim: dim, width: w) }
             }
         }
-        let box = UnsafeSendableBox(Unmanaged.passUnretained(self))
-        team = WorkerTeam(threads: threads) { member, phase in
-            box.value.takeUnretainedValue().run(member: member, phase: phase)
+        team = ComputeTeam(threads: min(threads, 2))
+    }
+
+    /// Runs `phase` (0 users, 1 items) as one task per partition (two, fixed: results do not
+    /// depend on the thread count).
+    private func runPhase(_ phase: Int) {
+        if let team {
+            team.run(tasks: 2) { member in run(member: member, phase: phase) }
+        } else {
+            for member in 0..<2 { run(member: member, phase: phase) }
         }
     }
 
@@ -185,8 +194,8 @@ final class MatrixFactorizationKernel: @unchecked Sendable {
         settings.logging = logging
         settings.uStep = OptimizerStep(kind: optimizer, learningRate: learningRate, step: step)
         settings.vStep = OptimizerStep(kind: optimizer, learningRate: learningRate, step: step + 1)
-        team?.run(phase: 0)
-        team?.run(phase: 1)
+        runPhase(0)
+        runPhase(1)
     }
 
     /// Applies the pending update of U after the last step `lastStep`.
@@ -195,20 +204,20 @@ final class MatrixFactorizationKernel: @unchecked Sendable {
         let w = width
         for i in 0..<userCount {
             stepSettings.apply(w: u.pointer + i * w, g: gradU.pointer + i * w, s0: uState0.map { $0.pointer + i * w },
-                               s1: uState1.map { $0.pointer + i * w }, width: w)
+                               s1: uState1.map { $0.pointer + i * w }, count: w)
         }
     }
 
     /// Computes loss terms and gradients at the current parameters without changing them (tests).
     func gradients() -> (gradU: [Float], gradV: [Float]) {
-        let captured = AlignedFloatBuffer(count: itemCount * width)
+        let captured = AlignedBuffer<Float>(count: itemCount * width)
         capturedGradV = captured
         settings.applyPendingU = false
         settings.updateV = false
         settings.logging = true
         settings.step = 0
-        team?.run(phase: 0)
-        team?.run(phase: 1)
+        runPhase(0)
+        runPhase(1)
         capturedGradV = nil
         return (Self.unpad(gradU.pointer, rows: userCount, dim: dim, width: width),
                 Self.unpad(captured.pointer, rows: itemCount, dim: dim, width: width))
@@ -254,29 +263,13 @@ final class MatrixFactorizationKernel: @unchecked Sendable {
 
     @inline(__always)
     static func accumulateGram(_ g: UnsafeMutablePointer<Float>, row x: UnsafePointer<Float>, dim: Int, width: Int) {
-        for k in 0..<dim {
-            let s = SIMD16<Float>(repeating: x[k])
-            var c = 0
-            while c < width {
-                SIMDKernels.store(SIMDKernels.load(g + k * width + c).addingProduct(s, SIMDKernels.load(x + c)), g + k * width + c)
-                c += 16
-            }
-        }
+        Kernels.gramRankOne(g, row: x, dim: dim, width: width)
     }
 
     // MARK: phases
 
     private func run(member: Int, phase: Int) {
-        switch chunks {
-        case 1: phase == 0 ? usersPhase(member, Width1.self) : itemsPhase(member, Width1.self)
-        case 2: phase == 0 ? usersPhase(member, Width2.self) : itemsPhase(member, Width2.self)
-        case 3: phase == 0 ? usersPhase(member, Width3.self) : itemsPhase(member, Width3.self)
-        case 4: phase == 0 ? usersPhase(member, Width4.self) : itemsPhase(member, Width4.self)
-        case 5: phase == 0 ? usersPhase(member, Width5.self) : itemsPhase(member, Width5.self)
-        case 6: phase == 0 ? usersPhase(member, Width6.self) : itemsPhase(member, Width6.self)
-        case 7: phase == 0 ? usersPhase(member, Width7.self) : itemsPhase(member, Width7.self)
-        default: phase == 0 ? usersPhase(member, Width8.self) : itemsPhase(member, Width8.self)
-        }
+        phase == 0 ? usersPhase(member) : itemsPhase(member)
     }
 
     /// Sum over the two partial Gram matrices, times `scale`, into this member's scaled copy.
@@ -285,22 +278,26 @@ final class MatrixFactorizationKernel: @unchecked Sendable {
         let s = SIMD16<Float>(repeating: scale)
         var c = 0
         while c < dim * width {
-            SIMDKernels.store(s * (SIMDKernels.load(a + c) + SIMDKernels.load(b + c)), out + c)
+            Kernels.store(s * (Kernels.load(a + c) + Kernels.load(b + c)), out + c)
             c += 16
         }
     }
 
-    private func usersPhase<W: KernelWidth>(_ member: Int, _: W.Type) {
+    /// The C kernels' optimizer code of ``optimizer``.
+    private var optimizerCode: Int32 {
+        switch optimizer {
+        case .gradientDescent: 0
+        case .adagrad: 1
+        case .adam: 2
+        }
+    }
+
+    /// Phase 1 for this member's users (the loop runs in the C kernels).
+    private func usersPhase(_ member: Int) {
         let s = settings
-        let w = width, d = dim
+        let w = width
         let rows = member == 0 ? 0..<userCut : userCut..<userCount
-        let U = u.pointer, V = v.pointer, G = gradU.pointer
-        let offsets = userOffsets.pointer, items = userItems.pointer, ratings = userRatings.pointer, res = residuals.pointer
-        let tOffsets = testOffsets.pointer, tItems = testItems.pointer, tRatings = testRatings.pointer
-        let s0 = uState0?.pointer, s1 = uState1?.pointer
-        let dataScale = SIMD16<Float>(repeating: trainCount > 0 ? 2 / Float(trainCount) : 0)
-        let regScale = SIMD16<Float>(repeating: 2 * regularization / Float(userCount))
-        let useReg = regularization != 0, useGravity = gravity != 0, useGram = usesGram
+        let useGram = usesGram, useGravity = gravity != 0
         let gramOut = gramU[member].pointer, gravityGram = scaledGram[member].pointer
         if useGram { gramOut.update(repeating: 0, count: w * w) }
         if useGravity {
@@ -308,213 +305,46 @@ final class MatrixFactorizationKernel: @unchecked Sendable {
             combineGram(gramV[2 * parity].pointer, gramV[2 * parity + 1].pointer,
                         scale: 2 * gravity / (Float(userCount) * Float(itemCount)), into: gravityGram)
         }
-        var trainSum = 0.0, testSum = 0.0
-        for i in rows {
-            let row = U + i * w
-            if s.applyPendingU {
-                s.uStep.apply(w: row, g: G + i * w, s0: s0.map { $0 + i * w }, s1: s1.map { $0 + i * w }, width: w)
-            }
-            // Residuals 8 ratings at a time: each dot product is kept as 8 partial sums and the 8 are
-            // reduced together by a transpose-add, with no per-rating horizontal sum (which LLVM
-            // scalarises). Rows are read in 8-float pieces.
-            var x8 = Lanes8(), g8 = Lanes8()
-            for c in 0..<(2 * W.chunks) { x8[c] = SIMDKernels.load8(row + 8 * c) }
-            let start = Int(offsets[i]), end = Int(offsets[i + 1])
-            var sq8 = SIMD8<Float>()
-            var p = start
-            while p < end {
-                var f = Lanes8()
-                for k in 0..<8 {
-                    let vr = V + Int(items[p + k]) * w
-                    var acc = x8[0] * SIMDKernels.load8(vr)
-                    for c in 1..<(2 * W.chunks) { acc = acc.addingProduct(x8[c], SIMDKernels.load8(vr + 8 * c)) }
-                    f[k] = acc
-                }
-                let dots = SIMDKernels.transposeSum(f.v0, f.v1, f.v2, f.v3, f.v4, f.v5, f.v6, f.v7)
-                let e8 = dots - SIMDKernels.load8(ratings + p)
-                SIMDKernels.store8(e8, res + p)
-                sq8 = sq8.addingProduct(e8, e8)
-                // The data gradient while the block's 8 rows of V are still in L1.
-                for k in 0..<8 {
-                    let vr = V + Int(items[p + k]) * w
-                    let ev = SIMD8<Float>(repeating: e8[k])
-                    for c in 0..<(2 * W.chunks) { g8[c] = g8[c].addingProduct(ev, SIMDKernels.load8(vr + 8 * c)) }
-                }
-                p += 8
-            }
-            trainSum += Double(SIMDKernels.sum(sq8))
-            var x = Lanes(), g = Lanes()
-            for c in 0..<W.chunks {
-                x[c] = SIMD16(lowHalf: x8[2 * c], highHalf: x8[2 * c + 1])
-                g[c] = SIMD16(lowHalf: g8[2 * c], highHalf: g8[2 * c + 1]) * dataScale
-            }
-            if useReg { for c in 0..<W.chunks { g[c] = g[c].addingProduct(regScale, x[c]) } }
-            if useGravity {
-                for k in 0..<d {
-                    let xk = SIMD16<Float>(repeating: row[k])
-                    let gk = gravityGram + k * w, ok = gramOut + k * w
-                    for c in 0..<W.chunks {
-                        g[c] = g[c].addingProduct(xk, SIMDKernels.load(gk + 16 * c))
-                        SIMDKernels.store(SIMDKernels.load(ok + 16 * c).addingProduct(xk, x[c]), ok + 16 * c)
-                    }
-                }
-            } else if useGram {
-                Self.accumulateGram(gramOut, row: row, dim: d, width: w)
-            }
-            for c in 0..<W.chunks { SIMDKernels.store(g[c], G + i * w + 16 * c) }
-            if s.logging {
-                var tsq: Float = 0
-                for p in Int(tOffsets[i])..<Int(tOffsets[i + 1]) {
-                    let vr = V + Int(tItems[p]) * w
-                    var prod = x8[0] * SIMDKernels.load8(vr)
-                    for c in 1..<(2 * W.chunks) { prod = prod.addingProduct(x8[c], SIMDKernels.load8(vr + 8 * c)) }
-                    let e = SIMDKernels.sum(prod) - tRatings[p]
-                    tsq = tsq.addingProduct(e, e)
-                }
-                testSum += Double(tsq)
-            }
-        }
-        sums[8 * member] = trainSum
-        if s.logging { sums[8 * member + 1] = testSum }
+        var args = ck_mf_phase(
+            begin: rows.lowerBound, end: rows.upperBound, dim: dim, width: w,
+            rows: u.pointer, other: v.pointer, grad: gradU.pointer,
+            offsets: userOffsets.pointer, index: userItems.pointer, positions: nil, values: userRatings.pointer,
+            residuals: residuals.pointer,
+            test_offsets: testOffsets.pointer, test_index: testItems.pointer, test_values: testRatings.pointer,
+            apply_update: s.applyPendingU ? 1 : 0, optimizer: optimizerCode, learning_rate: s.uStep.learningRate,
+            adam_step: s.uStep.adamStep, state0: uState0?.pointer, state1: uState1?.pointer,
+            data_scale: trainCount > 0 ? 2 / Float(trainCount) : 0, reg_scale: 2 * regularization / Float(userCount),
+            use_reg: regularization != 0 ? 1 : 0, use_gravity: useGravity ? 1 : 0, use_gram: useGram ? 1 : 0,
+            logging: s.logging ? 1 : 0, gram_out: gramOut, gravity_gram: gravityGram, captured: nil,
+            train_sum: 0, test_sum: 0)
+        Kernels.Table.active.mfUsers(&args)
+        sums[8 * member] = args.train_sum
+        if s.logging { sums[8 * member + 1] = args.test_sum }
     }
 
-    private func itemsPhase<W: KernelWidth>(_ member: Int, _: W.Type) {
+    /// Phase 2 for this member's items (the loop runs in the C kernels).
+    private func itemsPhase(_ member: Int) {
         let s = settings
-        let w = width, d = dim
+        let w = width
         let rows = member == 0 ? 0..<itemCut : itemCut..<itemCount
-        let U = u.pointer, V = v.pointer
-        let offsets = itemOffsets.pointer, users = itemUsers.pointer, positions = itemPositions.pointer, res = residuals.pointer
-        let s0 = vState0?.pointer, s1 = vState1?.pointer
-        let dataScale = SIMD16<Float>(repeating: trainCount > 0 ? 2 / Float(trainCount) : 0)
-        let regScale = SIMD16<Float>(repeating: 2 * regularization / Float(itemCount))
-        let useReg = regularization != 0, useGravity = gravity != 0, useGram = usesGram
+        let useGram = usesGram, useGravity = gravity != 0
         let gravityGram = scaledGram[member].pointer
         let gramOut = gramV[2 * ((s.step + 1) & 1) + member].pointer
-        let buffer = scratch[member].pointer
-        let captured = capturedGradV?.pointer
         if useGravity {
             combineGram(gramU[0].pointer, gramU[1].pointer, scale: 2 * gravity / (Float(userCount) * Float(itemCount)), into: gravityGram)
         }
         if useGram && s.updateV { gramOut.update(repeating: 0, count: w * w) }
-        for j in rows {
-            let row = V + j * w
-            var g = Lanes()
-            for q in Int(offsets[j])..<Int(offsets[j + 1]) {
-                let e = SIMD16<Float>(repeating: res[Int(positions[q])])
-                let ur = U + Int(users[q]) * w
-                for c in 0..<W.chunks { g[c] = g[c].addingProduct(e, SIMDKernels.load(ur + 16 * c)) }
-            }
-            for c in 0..<W.chunks { g[c] = g[c] * dataScale }
-            if useReg { for c in 0..<W.chunks { g[c] = g[c].addingProduct(regScale, SIMDKernels.load(row + 16 * c)) } }
-            if useGravity {
-                for k in 0..<d {
-                    let xk = SIMD16<Float>(repeating: row[k])
-                    let gk = gravityGram + k * w
-                    for c in 0..<W.chunks { g[c] = g[c].addingProduct(xk, SIMDKernels.load(gk + 16 * c)) }
-                }
-            }
-            for c in 0..<W.chunks { SIMDKernels.store(g[c], buffer + 16 * c) }
-            if let captured { captured.advanced(by: j * w).update(from: buffer, count: w) }
-            guard s.updateV else { continue }
-            s.vStep.apply(w: row, g: buffer, s0: s0.map { $0 + j * w }, s1: s1.map { $0 + j * w }, width: w)
-            if useGram { Self.accumulateGram(gramOut, row: row, dim: d, width: w) }
-        }
-    }
-}
-
-/// The number of 16-float chunks in a padded row, as a type, so hot loops are specialised and unrolled.
-protocol KernelWidth { static var chunks: Int { get } }
-enum Width1: KernelWidth { static var chunks: Int { 1 } }
-enum Width2: KernelWidth { static var chunks: Int { 2 } }
-enum Width3: KernelWidth { static var chunks: Int { 3 } }
-enum Width4: KernelWidth { static var chunks: Int { 4 } }
-enum Width5: KernelWidth { static var chunks: Int { 5 } }
-enum Width6: KernelWidth { static var chunks: Int { 6 } }
-enum Width7: KernelWidth { static var chunks: Int { 7 } }
-enum Width8: KernelWidth { static var chunks: Int { 8 } }
-
-/// Up to eight SIMD16 registers addressed by a (compile-time constant after unrolling) index.
-struct Lanes {
-    var v0 = SIMD16<Float>(), v1 = SIMD16<Float>(), v2 = SIMD16<Float>(), v3 = SIMD16<Float>()
-    var v4 = SIMD16<Float>(), v5 = SIMD16<Float>(), v6 = SIMD16<Float>(), v7 = SIMD16<Float>()
-
-    @inline(__always)
-    subscript(i: Int) -> SIMD16<Float> {
-        get {
-            switch i {
-            case 0: v0
-            case 1: v1
-            case 2: v2
-            case 3: v3
-            case 4: v4
-            case 5: v5
-            case 6: v6
-            default: v7
-            }
-        }
-        set {
-            switch i {
-            case 0: v0 = newValue
-            case 1: v1 = newValue
-            case 2: v2 = newValue
-            case 3: v3 = newValue
-            case 4: v4 = newValue
-            case 5: v5 = newValue
-            case 6: v6 = newValue
-            default: v7 = newValue
-            }
-        }
-    }
-}
-
-/// Up to sixteen SIMD8 registers addressed by a (compile-time constant after unrolling) index.
-struct Lanes8 {
-    var v0 = SIMD8<Float>(), v1 = SIMD8<Float>(), v2 = SIMD8<Float>(), v3 = SIMD8<Float>()
-    var v4 = SIMD8<Float>(), v5 = SIMD8<Float>(), v6 = SIMD8<Float>(), v7 = SIMD8<Float>()
-    var v8 = SIMD8<Float>(), v9 = SIMD8<Float>(), v10 = SIMD8<Float>(), v11 = SIMD8<Float>()
-    var v12 = SIMD8<Float>(), v13 = SIMD8<Float>(), v14 = SIMD8<Float>(), v15 = SIMD8<Float>()
-
-    @inline(__always)
-    subscript(i: Int) -> SIMD8<Float> {
-        get {
-            switch i {
-            case 0: v0
-            case 1: v1
-            case 2: v2
-            case 3: v3
-            case 4: v4
-            case 5: v5
-            case 6: v6
-            case 7: v7
-            case 8: v8
-            case 9: v9
-            case 10: v10
-            case 11: v11
-            case 12: v12
-            case 13: v13
-            case 14: v14
-            default: v15
-            }
-        }
-        set {
-            switch i {
-            case 0: v0 = newValue
-            case 1: v1 = newValue
-            case 2: v2 = newValue
-            case 3: v3 = newValue
-            case 4: v4 = newValue
-            case 5: v5 = newValue
-            case 6: v6 = newValue
-            case 7: v7 = newValue
-            case 8: v8 = newValue
-            case 9: v9 = newValue
-            case 10: v10 = newValue
-            case 11: v11 = newValue
-            case 12: v12 = newValue
-            case 13: v13 = newValue
-            case 14: v14 = newValue
-            default: v15 = newValue
-            }
-        }
+        var args = ck_mf_phase(
+            begin: rows.lowerBound, end: rows.upperBound, dim: dim, width: w,
+            rows: v.pointer, other: u.pointer, grad: scratch[member].pointer,
+            offsets: itemOffsets.pointer, index: itemUsers.pointer, positions: itemPositions.pointer, values: nil,
+            residuals: residuals.pointer, test_offsets: nil, test_index: nil, test_values: nil,
+            apply_update: s.updateV ? 1 : 0, optimizer: optimizerCode, learning_rate: s.vStep.learningRate,
+            adam_step: s.vStep.adamStep, state0: vState0?.pointer, state1: vState1?.pointer,
+            data_scale: trainCount > 0 ? 2 / Float(trainCount) : 0, reg_scale: 2 * regularization / Float(itemCount),
+            use_reg: regularization != 0 ? 1 : 0, use_gravity: useGravity ? 1 : 0, use_gram: useGram && s.updateV ? 1 : 0,
+            logging: 0, gram_out: gramOut, gravity_gram: gravityGram, captured: capturedGradV?.pointer,
+            train_sum: 0, test_sum: 0)
+        Kernels.Table.active.mfItems(&args)
     }
 }

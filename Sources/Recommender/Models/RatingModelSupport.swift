@@ -285,7 +285,7 @@ func solveUserRow(itemRows: UnsafePointer<Float>, stride: Int, factors k: Int, i
     for d in 0..<k { a[d * n + d] += factorPenalty }
     a[k * n + k] += biasPenalty
     let ok = a.withUnsafeMutableBufferPointer { ap in
-        b.withUnsafeMutableBufferPointer { bp in FactorKernels.choleskySolve(ap.baseAddress!, lda: n, bp.baseAddress!, n) }
+        b.withUnsafeMutableBufferPointer { bp in Kernels.choleskySolve(ap.baseAddress!, lda: n, bp.baseAddress!, n) }
     }
     return ok ? b : [Float](repeating: 0, count: n)
 }

@@ -17,13 +17,13 @@
 /// "reg=0.05,0.08,0.1;lr=0.01,0.015;epochs=20,30" --folds 5`). Tip: λ matters most; with early
 /// stopping on a validation fold, raise `epochs` and let the validation RMSE decide.
 ///
-/// **Threads.** With `threads` = 1 (default) the fit is sequential and deterministic for a
-/// seed. With T ≥ 2 it runs blocked SGD: users and items are cut into T groups, and each epoch
-/// runs T phases in which T threads each process one block (user group t, item group
-/// (t + phase) mod T); blocks of a phase share no rows, so there are no races and the result
-/// is deterministic for a given (seed, T), though different from the single-thread result.
-/// One epoch over ML-100K takes a few ms, so waking threads eats much of the gain on this
-/// 2-core machine; the default stays 1.
+/// **Threads.** The model depends on the seed only, never on `threads`. Below
+/// ``blockedMinimumRatings`` training ratings the fit is sequential SGD (one epoch over ML-100K
+/// takes a few ms, so waking threads would eat the gain). From there on it runs blocked SGD on
+/// a fixed 8 × 8 grid: users and items are cut into 8 groups, and each epoch runs 8 phases in
+/// which the 8 blocks (user group t, item group (t + phase) mod 8) are processed on up to
+/// `threads` threads; blocks of a phase share no rows, so there are no races, and each block's
+/// updates are the same whichever thread runs it.
 ///
 /// **Papers.** S. Funk, "Netflix Update: Try This at Home", 2006; Y. Koren, R. Bell,
 /// C. Volinsky, "Matrix factorization techniques for recommender systems", IEEE Computer 2009.
@@ -44,8 +44,9 @@ public struct SVDModel: RatingModel, ItemEmbeddingModel, Equatable {
         public var learningRateDecay: Float = 1
         /// Seed of the initialisation and shuffles. Default 0.
         public var seed: UInt64 = 0
-        /// Threads: 1 = sequential; T ≥ 2 = blocked parallel SGD (see the type's documentation). Default 1.
-        public var threads: Int = 1
+        /// Threads for blocked SGD on large data (see the type's documentation); results do not
+        /// depend on it. Default: all cores (``Parallelism/availableCores``).
+        public var threads: Int = Parallelism.availableCores
 
         /// The documented defaults (k 100, 20 epochs, γ 0.015, λ 0.08, σ 0.1).
         public static let `default` = Configuration()
@@ -54,7 +55,7 @@ public struct SVDModel: RatingModel, ItemEmbeddingModel, Equatable {
 
         /// Creates a configuration (every argument defaults to ``default``).
         public init(factors: Int = 100, epochs: Int = 20, learningRate: Float = 0.015, regularization: Float = 0.08,
-                    initStandardDeviation: Float = 0.1, seed: UInt64 = 0, threads: Int = 1) {
+                    initStandardDeviation: Float = 0.1, seed: UInt64 = 0, threads: Int = Parallelism.availableCores) {
             self.factors = factors; self.epochs = epochs; self.learningRate = learningRate; self.regularization = regularization
             self.initStandardDeviation = initStandardDeviation; self.seed = seed; self.threads = threads
         }
@@ -62,9 +63,15 @@ public struct SVDModel: RatingModel, ItemEmbeddingModel, Equatable {
         /// - Complexity: O(epochs × ratings × factors).
         /// - Throws: ``TrainingError``.
         package func fit(_ training: Interactions, options: RatingFitOptions) throws -> SVDModel {
+            try fit(training, options: options, blockGroups: training.count >= SVDModel.blockedMinimumRatings ? 8 : 1)
+        }
+
+        /// The fit with `blockGroups` × `blockGroups` blocks (1: sequential); tests force blocks.
+        func fit(_ training: Interactions, options: RatingFitOptions, blockGroups: Int) throws -> SVDModel {
             guard factors >= 1, epochs >= 0, learningRate > 0, regularization >= 0, learningRateDecay > 0 else {
                 throw TrainingError.invalidInput("svd needs embedding-dim >= 1, epochs >= 0, learning-rate > 0, learning-rate-decay > 0, regularization >= 0")
             }
+            try FactorModelCore.checkSize(rows: training.userCount + training.itemCount, factors: factors, algorithm: "svd")
             let stats = try RatingStatistics(training, options: options)
             var generator = SeededGenerator(seed: seed)
             var p = FactorModelCore.randomRows(count: training.userCount, factors: factors, standardDeviation: initStandardDeviation, generator: &generator)
@@ -79,7 +86,7 @@ public struct SVDModel: RatingModel, ItemEmbeddingModel, Equatable {
             // The hot loop works on 64-byte-aligned copies whose rows are 64-byte aligned too.
             let P = AlignedRows(p, count: training.userCount, factors: factors)
             let Q = AlignedRows(q, count: training.itemCount, factors: factors)
-            defer { P.deallocate(); Q.deallocate() }
+            defer { withExtendedLifetime((P, Q)) {} }
             let stride = P.stride
             var loop = EpochLoop(epochs: epochs, earlyStopping: options.earlyStopping, observer: options.observer)
             var best: (p: [Float], q: [Float], bu: [Float], bi: [Float])? = nil
@@ -87,11 +94,11 @@ public struct SVDModel: RatingModel, ItemEmbeddingModel, Equatable {
             var lr = learningRate / learningRateDecay
             var model = SVDModel(core: FactorModelCore(mean: mu, userBias: bu, itemBias: bi, userRows: p, itemRows: q, factors: factors,
                                                        ratingRange: stats.range, metadata: stats.metadata))
-            // Blocked parallel SGD (threads ≥ 2): users and items are cut into T contiguous
-            // groups; block (x, y) holds the ratings of user group x and item group y. In phase
-            // s, thread t runs block (t, (t + s) mod T): the blocks of a phase share no user and
-            // no item, so there are no races and the result depends only on T, not on timing.
-            let groups = max(1, min(threads, 8, max(1, n / 256)))
+            // Blocked SGD: users and items are cut into G contiguous groups (G fixed by the data,
+            // never by the thread count); block (x, y) holds the ratings of user group x and item
+            // group y. In phase s, task t runs block (t, (t + s) mod G): the blocks of a phase share
+            // no user and no item, so there are no races and the result does not depend on timing.
+            let groups = max(1, min(blockGroups, n / 256))
             var blockOffsets = [0, n]
             if groups > 1 {
                 let nu = training.userCount, ni = training.itemCount
@@ -130,7 +137,7 @@ public struct SVDModel: RatingModel, ItemEmbeddingModel, Equatable {
                             var partial = [Float](repeating: 0, count: groups)
                             partial.withUnsafeMutableBufferPointer { out in
                                 let box = UnsafeSendableBox((pass, out.baseAddress!))
-                                Parallelism.forEachChunk(count: groups, chunks: groups) { c, _ in
+                                ComputePool.forEachChunk(count: groups, chunks: groups, threads: threads) { c, _ in
                                     let plan = plans[c]
                                     box.value.1[c] = box.value.0.run(plan.range, step: plan.step, start: plan.start)
                                 }
@@ -154,9 +161,14 @@ public struct SVDModel: RatingModel, ItemEmbeddingModel, Equatable {
             if options.earlyStopping != nil, let best { (p, q, bu, bi) = best }
             model.core.userBias = bu; model.core.itemBias = bi; model.core.userRows = p; model.core.itemRows = q
             model.regularization = regularization
+            try requireFinite(model, iteration: epochs, hint: "lower the learning rate (lr = \(learningRate)) or raise the regularization (reg = \(regularization))")
             return model
         }
     }
+
+    /// From this many training ratings on, the fit runs blocked SGD on an 8 × 8 grid (parallel);
+    /// below, sequential SGD.
+    public static let blockedMinimumRatings = 500_000
 
     var core: FactorModelCore
     /// λ, used by fold-in (the per-rating penalty of the training loss).
@@ -212,29 +224,28 @@ public struct SVDModel: RatingModel, ItemEmbeddingModel, Equatable {
 /// every 32-byte SIMD8 access is 32-byte aligned and never splits a cache line (the SGD hot
 /// loop's storage).
 struct AlignedRows {
-    let base: UnsafeMutablePointer<Float>
+    /// The storage (kept alive by the struct).
+    let buffer: AlignedBuffer<Float>
+    var base: UnsafeMutablePointer<Float> { buffer.pointer }
     let count: Int, factors: Int, stride: Int
 
-    /// Copies rows stored with ``FactorKernels/paddedStride(_:)``.
+    /// Copies rows stored with ``Kernels/paddedStride(_:)``.
     init(_ rows: [Float], count: Int, factors: Int) {
         self.count = count; self.factors = factors
-        stride = FactorKernels.paddedStride(factors)
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(1, count * stride) * 4, alignment: 64)
-        base = raw.bindMemory(to: Float.self, capacity: max(1, count * stride))
-        base.initialize(repeating: 0, count: max(1, count * stride))
-        let from = FactorKernels.paddedStride(factors)
+        stride = Kernels.paddedStride(factors)
+        buffer = AlignedBuffer<Float>(count: count * stride)
+        let base = buffer.pointer
+        let from = Kernels.paddedStride(factors)
         for r in 0..<count { for f in 0..<factors { base[r * stride + f] = rows[r * from + f] } }
     }
 
-    /// The rows with the ``FactorKernels/paddedStride(_:)`` layout.
+    /// The rows with the ``Kernels/paddedStride(_:)`` layout.
     func padded() -> [Float] {
-        let to = FactorKernels.paddedStride(factors)
+        let to = Kernels.paddedStride(factors)
         var out = [Float](repeating: 0, count: count * to)
         for r in 0..<count { for f in 0..<factors { out[r * to + f] = base[r * stride + f] } }
         return out
     }
-
-    func deallocate() { UnsafeMutableRawPointer(base).deallocate() }
 }
 
 func gcd(_ a: Int, _ b: Int) -> Int {
@@ -264,11 +275,11 @@ struct SGDPass {
             at += step; if at >= n { at -= n }
             let u = Int(e.user), i = Int(e.item)
             let pu = userRows + u * stride, qi = itemRows + i * stride
-            let err = e.rating - (mu + userBias[u] + itemBias[i] + FactorKernels.dot(pu, qi, stride))
+            let err = e.rating - (mu + userBias[u] + itemBias[i] + Kernels.dot(pu, qi, stride))
             sse += err * err
             userBias[u] += lr * (err - reg * userBias[u])
             itemBias[i] += lr * (err - reg * itemBias[i])
-            FactorKernels.sgdPairUpdate(pu, qi, error: err, learningRate: lr, regularization: reg, stride)
+            Kernels.sgdPairUpdate(pu, qi, error: err, learningRate: lr, regularization: reg, stride)
         }
         return sse
     }

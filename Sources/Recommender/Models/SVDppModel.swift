@@ -46,8 +46,8 @@ public struct SVDppModel: RatingModel, ItemEmbeddingModel, Equatable {
         public var learningRateDecay: Float = 1
         /// Seed. Default 0.
         public var seed: UInt64 = 0
-        /// Threads (ignored: sequential). Default 1.
-        public var threads: Int = 1
+        /// Threads (unused: the fit is sequential SGD). Default: all cores, the library's rule.
+        public var threads: Int = Parallelism.availableCores
 
         /// The documented defaults (k 20, 40 epochs, γ 0.01, λ 0.1, σ 0.1).
         public static let `default` = Configuration()
@@ -56,7 +56,7 @@ public struct SVDppModel: RatingModel, ItemEmbeddingModel, Equatable {
 
         /// Creates a configuration (every argument defaults to ``default``).
         public init(factors: Int = 20, epochs: Int = 40, learningRate: Float = 0.01, regularization: Float = 0.1,
-                    initStandardDeviation: Float = 0.1, seed: UInt64 = 0, threads: Int = 1) {
+                    initStandardDeviation: Float = 0.1, seed: UInt64 = 0, threads: Int = Parallelism.availableCores) {
             self.factors = factors; self.epochs = epochs; self.learningRate = learningRate; self.regularization = regularization
             self.initStandardDeviation = initStandardDeviation; self.seed = seed; self.threads = threads
         }
@@ -67,10 +67,11 @@ public struct SVDppModel: RatingModel, ItemEmbeddingModel, Equatable {
             guard factors >= 1, epochs >= 0, learningRate > 0, regularization >= 0, learningRateDecay > 0 else {
                 throw TrainingError.invalidInput("svdpp needs factors >= 1, epochs >= 0, lr > 0, lr_decay > 0, reg >= 0")
             }
+            try FactorModelCore.checkSize(rows: training.userCount + 2 * training.itemCount, factors: factors, algorithm: "svdpp")
             let stats = try RatingStatistics(training, options: options)
             let nu = training.userCount, ni = training.itemCount
             var generator = SeededGenerator(seed: seed)
-            let rowStride = FactorKernels.paddedStride(factors)
+            let rowStride = Kernels.paddedStride(factors)
             var p = FactorModelCore.randomRows(count: nu, factors: factors, standardDeviation: initStandardDeviation, generator: &generator)
             var q = FactorModelCore.randomRows(count: ni, factors: factors, standardDeviation: initStandardDeviation, generator: &generator)
             var y = FactorModelCore.randomRows(count: ni, factors: factors, standardDeviation: initStandardDeviation, generator: &generator)
@@ -115,29 +116,27 @@ public struct SVDppModel: RatingModel, ItemEmbeddingModel, Equatable {
                             let n = hi - lo
                             let scale = 1 / Float(n).squareRoot()
                             // z = |R(u)|^-½ Σ y_j, g = 0
+                            Z.update(repeating: 0, count: rowStride); G.update(repeating: 0, count: rowStride)
+                            for t in lo..<hi { Kernels.axpy(1, Y + Int(cols[t]) * rowStride, Z, rowStride) }
                             for f in Swift.stride(from: 0, to: rowStride, by: 8) {
-                                FactorKernels.store(Z, f, SIMD8<Float>()); FactorKernels.store(G, f, SIMD8<Float>())
-                            }
-                            for t in lo..<hi { FactorKernels.axpy(1, Y + Int(cols[t]) * rowStride, Z, rowStride) }
-                            for f in Swift.stride(from: 0, to: rowStride, by: 8) {
-                                FactorKernels.store(Z, f, FactorKernels.load(Z, f) * scale)
+                                Kernels.store8(Kernels.load8(Z + f) * scale, Z + f)
                             }
                             let pu = P + u * rowStride
                             for t in lo..<hi {
                                 let at = pos[t]
                                 let i = Int(cols[at]), r = vals[at]
                                 let qi = Q + i * rowStride
-                                let err = r - (mu + bu[u] + bi[i] + FactorKernels.dotSum(qi, pu, Z, rowStride))
+                                let err = r - (mu + bu[u] + bi[i] + Kernels.dotSum(qi, pu, Z, rowStride))
                                 epochSSE += err * err
                                 bu[u] += lr * (err - reg * bu[u])
                                 bi[i] += lr * (err - reg * bi[i])
                                 let vErr = SIMD8<Float>(repeating: lr * err)
                                 for f in Swift.stride(from: 0, to: rowStride, by: 8) {
-                                    let pv = FactorKernels.load(pu, f), qv = FactorKernels.load(qi, f), zv = FactorKernels.load(Z, f)
-                                    FactorKernels.store(G, f, (FactorKernels.load(G, f) * vDecay).addingProduct(SIMD8<Float>(repeating: err), qv))
-                                    FactorKernels.store(pu, f, (pv * vDecay).addingProduct(vErr, qv))
-                                    FactorKernels.store(qi, f, (qv * vDecay).addingProduct(vErr, pv + zv))
-                                    FactorKernels.store(Z, f, (zv * vDecay).addingProduct(vErr, qv))
+                                    let pv = Kernels.load8(pu + f), qv = Kernels.load8(qi + f), zv = Kernels.load8(Z + f)
+                                    Kernels.store8(Kernels.fma(SIMD8<Float>(repeating: err), qv, Kernels.load8(G + f) * vDecay), G + f)
+                                    Kernels.store8(Kernels.fma(vErr, qv, pv * vDecay), pu + f)
+                                    Kernels.store8(Kernels.fma(vErr, pv + zv, qv * vDecay), qi + f)
+                                    Kernels.store8(Kernels.fma(vErr, qv, zv * vDecay), Z + f)
                                 }
                             }
                             // y_j ← (1 − γλ)^n y_j + γ |R(u)|^-½ g
@@ -145,7 +144,7 @@ public struct SVDppModel: RatingModel, ItemEmbeddingModel, Equatable {
                             for _ in 0..<n { shrink *= decay }
                             let step = lr * scale
                             for t in lo..<hi {
-                                FactorKernels.scaleAdd(shrink, Y + Int(cols[t]) * rowStride, step, G, rowStride)
+                                Kernels.axpby(step, G, shrink, Y + Int(cols[t]) * rowStride, rowStride)
                             }
                         }
                         sse = Double(epochSSE)
@@ -167,6 +166,7 @@ public struct SVDppModel: RatingModel, ItemEmbeddingModel, Equatable {
             model.implicitRows = y
             model.core.userOffsets = SVDppModel.implicitTerms(y, seen: byUser, stride: rowStride)
             model.regularization = regularization
+            try requireFinite(model, iteration: epochs, hint: "lower the learning rate (lr = \(learningRate)) or raise the regularization (reg = \(regularization))")
             return model
         }
     }
@@ -191,7 +191,7 @@ public struct SVDppModel: RatingModel, ItemEmbeddingModel, Equatable {
                     let n = seen.count(ofRow: u)
                     guard n > 0 else { continue }
                     let z = ob.baseAddress! + u * stride
-                    for t in seen.range(ofRow: u) { FactorKernels.axpy(1, yb.baseAddress! + Int(seen.columns[t]) * stride, z, stride) }
+                    for t in seen.range(ofRow: u) { Kernels.axpy(1, yb.baseAddress! + Int(seen.columns[t]) * stride, z, stride) }
                     let s = 1 / Float(n).squareRoot()
                     for f in 0..<stride { z[f] *= s }
                 }

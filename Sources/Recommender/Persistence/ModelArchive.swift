@@ -16,8 +16,13 @@ public enum PersistenceError: Error, Equatable, Sendable, CustomStringConvertibl
     case wrongKind(path: String, found: String, expected: String)
     /// The file could not be written.
     case writeFailed(path: String, reason: String)
+    /// A float section holds NaN or infinite values: such a model is refused, on writing
+    /// (training diverged) and on reading (a damaged or forged file).
+    case nonFiniteValues(path: String, section: String, count: Int)
 
-    public var description: String {
+    public var description: String { escapingControlCharacters(rawDescription) }
+
+    private var rawDescription: String {
         switch self {
         case .notAModelFile(let p): return "\(p): not a recommender model file (bad magic bytes)"
         case let .unsupportedVersion(p, v, s): return "\(p): model format version \(v) is newer than this program supports (\(s)); upgrade recommender"
@@ -26,6 +31,8 @@ public enum PersistenceError: Error, Equatable, Sendable, CustomStringConvertibl
         case let .badSection(p, n, r): return "\(p): section '\(n)': \(r)"
         case let .wrongKind(p, f, e): return "\(p): holds a '\(f)' model, expected '\(e)'"
         case let .writeFailed(p, r): return "\(p): could not write model file: \(r)"
+        case let .nonFiniteValues(p, n, c):
+            return "\(p): section '\(n)' holds \(c) NaN or infinite value\(c == 1 ? "" : "s"): the model is unusable (training diverged, or the file is damaged); retrain with a smaller learning rate or stronger regularization"
         }
     }
 }
@@ -43,8 +50,33 @@ public enum PersistenceError: Error, Equatable, Sendable, CustomStringConvertibl
 /// ```
 /// A string is a UInt32 byte length followed by UTF-8 bytes. Section types: 1 = `[Float]`,
 /// 2 = `[Int32]`, 3 = `[String]` (count + strings), 4 = `Int64`, 5 = `Double`, 6 = `String`,
-/// 7 = `[Int64]`. Files are written to a temporary file in the same folder and renamed into
-/// place, so a reader never sees a half-written model.
+/// 7 = `[Int64]`; arrays start with a UInt64 element count.
+///
+/// **Reading any bytes.** The CRC protects against damage, not against a forged file (a shared
+/// or downloaded model can carry a recomputed CRC), so the reader trusts no field: every length
+/// and count is converted with a check (`Int(exactly:)`), compared with the bytes that are left
+/// before anything is allocated, and offsets are compared without overflow
+/// (`n <= end - position`). Float sections holding NaN or infinity, and non-finite `Double`
+/// sections, are refused (``PersistenceError/nonFiniteValues(path:section:count:)``), on writing
+/// as on reading; only `feedback.threshold`, where earlier writers stored NaN for "none", is read
+/// as absent. Each model's decoder then checks that its sections agree (counts, index ranges,
+/// genre bits). `make fuzz` runs libFuzzer on this reader and every decoder (Fuzz/).
+///
+/// **Writing, crash-safe, with companions.** ``write(to:companions:)`` writes the model and the
+/// files that belong to it (training history, chart) so that a crash at any point leaves the
+/// old set or the new set:
+/// 1. temporary files of our naming, `.<name>.recommender-<pid>-<random>.tmp`, whose writer is
+///    no longer running are removed (after finishing an interrupted write, see below);
+/// 2. each companion is written to such a temporary file and `fsync`ed;
+/// 3. the model, with sections `bundle.files` (names), `bundle.sizes` and `bundle.crc32` of its
+///    companions, is written to a temporary file, `fsync`ed and renamed over the model file:
+///    the commit point; the folder is `fsync`ed;
+/// 4. the companions are renamed into place and the folder is `fsync`ed.
+/// A crash before the commit leaves the old model and old companions (the new temporaries are
+/// removed by the next write). A crash after it leaves the new model with companions still
+/// under temporary names: the next read of the model (``init(contentsOf:expectedKind:)``)
+/// renames those whose size and CRC-32 match the model's record, so the model and its history
+/// always belong together; ``mismatchedCompanions(ofModelAt:)`` reports any that do not.
 public struct ModelArchive: Sendable {
     /// The magic bytes every model file starts with.
     public static let magic: [UInt8] = Array("RECMODL".utf8) + [1]
@@ -179,21 +211,32 @@ public struct ModelArchive: Sendable {
         for _ in 0..<count {
             let name = try reader.string()
             let type = try reader.u8()
-            let length = Int(try reader.u64())
+            let length = try reader.count(of: 1, "section '\(name)'")
             var payload = try reader.sub(length)
             let value: Section
             switch type {
-            case 1: value = .floats(try payload.array(Float.self))
+            case 1:
+                let floats = try payload.array(Float.self)
+                let bad = floats.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
+                guard bad == 0 else { throw PersistenceError.nonFiniteValues(path: path, section: name, count: bad) }
+                value = .floats(floats)
             case 2: value = .int32s(try payload.array(Int32.self))
             case 7: value = .int64s(try payload.array(Int64.self))
             case 3:
-                let n = Int(try payload.u64())
+                // Every string takes at least its 4-byte length: a count beyond that is a lie.
+                let n = try payload.count(of: 4, "string list '\(name)'")
                 var strings: [String] = []
-                strings.reserveCapacity(min(n, 1 << 24))
+                strings.reserveCapacity(n)
                 for _ in 0..<n { strings.append(try payload.string()) }
                 value = .strings(strings)
             case 4: value = .int(Int64(bitPattern: try payload.u64()))
-            case 5: value = .double(Double(bitPattern: try payload.u64()))
+            case 5:
+                let v = Double(bitPattern: try payload.u64())
+                // NaN marked "not set" in `feedback.threshold` before version 1.1 of the writer.
+                guard v.isFinite || (v.isNaN && Self.legacyNaNSections.contains(name)) else {
+                    throw PersistenceError.nonFiniteValues(path: path, section: name, count: 1)
+                }
+                value = .double(v)
             case 6: value = .string(try payload.string())
             default: throw PersistenceError.badSection(path: path, name: name, reason: "unknown section type \(type)")
             }
@@ -201,39 +244,58 @@ public struct ModelArchive: Sendable {
         }
     }
 
+    /// Number sections in which earlier writers stored NaN to mean "not set"; read as such.
+    static let legacyNaNSections: Set<String> = ["feedback.threshold"]
+
+    /// The first float section holding NaN or infinite values, and how many it holds.
+    public func firstNonFiniteSection() -> (name: String, count: Int)? {
+        for (name, value) in sections {
+            switch value {
+            case .floats(let v):
+                let bad = v.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
+                if bad > 0 { return (name, bad) }
+            case .double(let v) where !v.isFinite: return (name, 1)
+            default: continue
+            }
+        }
+        return nil
+    }
+
     // MARK: files
 
     /// Writes the archive atomically: to a temporary file in the same folder, then renamed.
+    ///
+    /// See ``write(to:companions:)``; this is the same without companion files.
+    /// - Throws: ``PersistenceError/nonFiniteValues(path:section:count:)`` when a float section
+    ///   holds NaN or infinity (nothing is written); ``PersistenceError/writeFailed(path:reason:)``.
     public func write(to url: URL) throws {
-        let bytes = encoded()
-        let directory = url.deletingLastPathComponent()
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(UInt32.random(in: 0...UInt32.max)).tmp")
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            try Data(bytes).write(to: temporary)
-            // rename(2) replaces the destination atomically on the same file system.
-            guard rename(temporary.path, url.path) == 0 else {
-                throw PersistenceError.writeFailed(path: url.path, reason: String(cString: strerror(errno)))
-            }
-        } catch let error as PersistenceError {
-            try? FileManager.default.removeItem(at: temporary)
-            throw error
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw PersistenceError.writeFailed(path: url.path, reason: "\(error.localizedDescription)")
-        }
+        try write(to: url, companions: [])
     }
 
     /// Reads and checks an archive from a file.
+    ///
+    /// When the file records companion files (``write(to:companions:)``) and a write was
+    /// interrupted after the model was renamed into place but before its companions were, the
+    /// companions are finished first (renamed from their pending temporary files), so that the
+    /// model and its history on disk belong together.
     /// - Parameter expectedKind: when given, a file holding another kind of model is rejected.
+    /// - Throws: ``DataError/missingFile(path:)``, ``DataError/unreadableFile(path:reason:)``, or a
+    ///   ``PersistenceError`` for a file that is not a sound model file.
     public init(contentsOf url: URL, expectedKind: String? = nil) throws {
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw DataError.missingFile(path: url.path)
+        switch FileKind.of(url.path) {
+        case .regular: break
+        case .missing: throw DataError.missingFile(path: url.path)
+        case .stream(let what): throw DataError.unreadableFile(path: url.path, reason: "is \(what), not a model file")
+        case .unreadable(let reason): throw DataError.unreadableFile(path: url.path, reason: reason)
         }
-        try self.init(decoding: [UInt8](data), path: url.path)
+        guard let bytes = TextFile.readAll(url.path) else {
+            throw DataError.unreadableFile(path: url.path, reason: "could not be read")
+        }
+        try self.init(decoding: bytes, path: url.path)
         if let expectedKind, kind != expectedKind {
             throw PersistenceError.wrongKind(path: url.path, found: kind, expected: expectedKind)
         }
+        _ = ModelFileWriter.finishCompanions(of: self, at: url)
     }
 }
 
@@ -254,7 +316,8 @@ struct ByteReader {
     let path: String
 
     mutating func take(_ n: Int) throws -> Range<Int> {
-        guard n >= 0, position + n <= end else {
+        // `n <= end - position`, not `position + n <= end`: a forged length cannot overflow.
+        guard n >= 0, n <= end - position else {
             throw PersistenceError.truncated(path: path, reason: "needed \(n) bytes at offset \(position)")
         }
         defer { position += n }
@@ -269,6 +332,14 @@ struct ByteReader {
         let r = try take(8)
         return bytes[r].withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }.littleEndian
     }
+    /// A UInt64 count of items of at least `size` bytes each that must fit in what is left.
+    mutating func count(of size: Int, _ what: String) throws -> Int {
+        let raw = try u64()
+        guard let n = Int(exactly: raw), n <= (end - position) / size else {
+            throw PersistenceError.truncated(path: path, reason: "\(what) declares \(raw) entries or bytes, more than the \(end - position) bytes left")
+        }
+        return n
+    }
     mutating func string() throws -> String {
         let n = Int(try u32())
         let r = try take(n)
@@ -279,9 +350,9 @@ struct ByteReader {
         return ByteReader(bytes: bytes, position: r.lowerBound, end: r.upperBound, path: path)
     }
     mutating func array<T>(_: T.Type) throws -> [T] {
-        let n = Int(try u64())
-        guard n >= 0, n <= (end - position) / MemoryLayout<T>.stride else {
-            throw PersistenceError.truncated(path: path, reason: "array of \(n) elements does not fit")
+        let raw = try u64()
+        guard let n = Int(exactly: raw), n <= (end - position) / MemoryLayout<T>.stride else {
+            throw PersistenceError.truncated(path: path, reason: "array of \(raw) elements does not fit")
         }
         let r = try take(n * MemoryLayout<T>.stride)
         return [T](unsafeUninitializedCapacity: n) { buffer, count in

@@ -58,6 +58,11 @@ extension ModelArchive {
             throw PersistenceError.badSection(path: path, name: "meta.genres", reason: "expected \(items.count) values, found \(genres.count)")
         }
         let genreNames = try strings("meta.genre_names", path: path)
+        // Every genre bit must name a genre (a forged file could set bit 63 of a 19-genre catalog).
+        let genreMask: UInt64 = genreNames.count >= 64 ? .max : (1 << UInt64(genreNames.count)) - 1
+        guard genreNames.count <= 64, genres.allSatisfy({ UInt64(bitPattern: $0) & ~genreMask == 0 }) else {
+            throw PersistenceError.badSection(path: path, name: "meta.genres", reason: "genre bits beyond the \(genreNames.count) genre names")
+        }
         let offsets = try int64s("meta.seen_offsets", path: path).map { Int($0) }
         let seenItems = try int32s("meta.seen_items", path: path)
         let seenValues = try floats("meta.seen_values", count: seenItems.count, path: path)

@@ -78,8 +78,9 @@ public enum TrainingOutput {
         try? FileManager.default.removeItem(at: probe)
     }
 
-    /// Writes the history files, then the model file (atomically) carrying `record` and the
-    /// history, so the model file is always complete and self-describing.
+    /// Writes the model file carrying `record` and the history, with the history files and
+    /// the chart as companions: crash-safe, so a kill at any point leaves either the old model
+    /// with its old history or the new model with its new history (``ModelArchive/write(to:companions:)``).
     /// - Returns: the model file's URL.
     /// - Throws: ``PersistenceError``.
     @discardableResult
@@ -88,16 +89,13 @@ public enum TrainingOutput {
         try prepare(folder)
         var archive = model.archive()
         archive.store(record, history: history)
+        var companions: [ModelCompanion] = []
         if !history.rows.isEmpty {
-            do {
-                try history.write(to: folder)
-                if let chart { try chart.write(to: folder.appendingPathComponent("history.svg"), atomically: true, encoding: .utf8) }
-            } catch {
-                throw PersistenceError.writeFailed(path: folder.appendingPathComponent("history.csv").path, reason: reason(error))
-            }
+            companions = [ModelCompanion(name: "history.csv", text: history.csv()), ModelCompanion(name: "history.json", text: history.json())]
+            if let chart { companions.append(ModelCompanion(name: "history.svg", text: chart)) }
         }
         let url = folder.appendingPathComponent(ModelFile.name)
-        try archive.write(to: url)
+        try archive.write(to: url, companions: companions)
         return url
     }
 

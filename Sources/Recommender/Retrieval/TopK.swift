@@ -20,7 +20,9 @@ public struct TopKSelector: Sendable {
     public init(k: Int) {
         precondition(k >= 0, "TopKSelector: k must be non-negative")
         self.k = k
-        heap.reserveCapacity(k)
+        // `k` may be far larger than the candidates offered (`-k 9223372036854775807`): the
+        // heap grows with the offers, only a modest capacity is reserved up front.
+        heap.reserveCapacity(min(k, 4096))
     }
 
     @inline(__always)
@@ -65,7 +67,7 @@ public struct TopKSelector: Sendable {
 
 /// The `k` best entries of `scores`, best first, skipping indices for which `excluded` is true.
 public func topK(_ scores: [Float], k: Int, excluding excluded: ((Int32) -> Bool)? = nil) -> [ScoredIndex] {
-    var selector = TopKSelector(k: k)
+    var selector = TopKSelector(k: min(k, scores.count))
     for (i, s) in scores.enumerated() {
         let index = Int32(i)
         if s <= selector.threshold { continue }

@@ -35,12 +35,29 @@ public struct UserRatingsFile: Sendable {
         return order.map { (item: $0, rating: last[$0]!) }
     }
 
+    /// The largest file accepted (16 MiB): a user's own ratings are a few hundred lines.
+    public static let largestFile = 16 << 20
+
     /// Reads and resolves a ratings file.
     /// - Throws: ``DataError/missingFile(path:)``, ``DataError/emptyFile(path:)``, or
     ///   ``DataError/malformedLine(file:line:reason:)`` for a line without a rating, a rating that is not
     ///   a number or is outside `metadata.ratingScale`, or an item that matches nothing.
     public init(contentsOf url: URL, catalog metadata: ModelMetadata) throws {
-        guard let data = FileManager.default.contents(atPath: url.path) else { throw DataError.missingFile(path: url.path) }
+        let data: Data
+        switch FileKind.of(url.path) {
+        case .missing: throw DataError.missingFile(path: url.path)
+        case .unreadable(let reason): throw DataError.unreadableFile(path: url.path, reason: reason)
+        case .regular, .stream:
+            // A pipe or standard input is read to its end; a fold-in file is small.
+            guard let handle = FileHandle(forReadingAtPath: url.path) else { throw DataError.unreadableFile(path: url.path, reason: "cannot be opened") }
+            defer { try? handle.close() }
+            do { data = try handle.readToEnd() ?? Data() } catch {
+                throw DataError.unreadableFile(path: url.path, reason: error.localizedDescription)
+            }
+        }
+        guard data.count <= Self.largestFile else {
+            throw DataError.invalidInput("\(url.path): \(data.count) bytes is too large for a user's own ratings (at most \(Self.largestFile))")
+        }
         guard let text = String(data: data, encoding: .utf8) else {
             throw DataError.malformedLine(file: url.path, line: 1, reason: "not valid UTF-8")
         }
@@ -60,8 +77,13 @@ public struct UserRatingsFile: Sendable {
             let name = Self.unquote(String(line[..<comma]))
             let ratingText = Self.unquote(String(line[line.index(after: comma)...]))
             guard let rating = Float(ratingText), rating.isFinite else {
-                if entries.isEmpty && lineNumber == 1 { continue }  // header
-                throw DataError.malformedLine(file: file, line: lineNumber, reason: "rating '\(ratingText)' is not a number")
+                // A header names its columns: a first line whose rating is NaN, inf or a
+                // number too large for Float is a bad rating, not a header.
+                if entries.isEmpty && lineNumber == 1 && Double(ratingText) == nil { continue }
+                throw DataError.malformedLine(file: file, line: lineNumber, reason: ratingProblem(ratingText))
+            }
+            guard abs(rating) <= RatingsFileFormat.largestRating else {
+                throw DataError.malformedLine(file: file, line: lineNumber, reason: ratingProblem(ratingText))
             }
             if let scale = metadata.ratingScale, !scale.contains(rating) {
                 throw DataError.malformedLine(file: file, line: lineNumber,

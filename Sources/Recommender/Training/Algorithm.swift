@@ -59,6 +59,14 @@ extension Algorithm {
         try HyperparameterReader(hyperparameters, specs: parameters, algorithm: name)
     }
 
+    /// Checks settings before any work: the table's bounds, and for a ``Trainer`` the rules
+    /// between settings that its configuration enforces.
+    /// - Throws: ``TrainingError``.
+    public func check(_ hyperparameters: Hyperparameters) throws {
+        let r = try reader(hyperparameters)
+        if let trainer = self as? any Trainer { try trainer.checkConfiguration(r) }
+    }
+
     /// Fits on all of `dataset`'s interactions with default settings.
     public func fit(_ dataset: Dataset, hyperparameters: Hyperparameters = [:], context: FitContext = FitContext()) throws -> any FittedModel {
         try fit(TrainingData(dataset), hyperparameters: hyperparameters, context: context)
@@ -187,6 +195,9 @@ extension Trainer {
 
     /// The model types of this trainer.
     public var modelTypes: [any PersistableModel.Type] { [Model.self] }
+
+    /// Builds the configuration from `r`, for its errors only.
+    func checkConfiguration(_ r: HyperparameterReader) throws { _ = try configured(r) }
 
     /// Fits the model with the default context (the configuration's seed and threads, no
     /// validation data, no observer).

@@ -15,7 +15,8 @@ public struct TrainingMetric: Sendable, Equatable, Codable {
 
 /// What an algorithm reports after each step of a fit (an epoch, an iteration or a sweep).
 public struct TrainingEvent: Sendable, Equatable {
-    /// The step just finished, 1-based.
+    /// The step just finished, 1-based; the notebook's models (`mf`, `softmax`) also report
+    /// step 0, their metrics before the first update, as the notebook logs them.
     public var step: Int
     /// The number of steps planned.
     public var stepCount: Int

@@ -103,10 +103,20 @@ public struct HyperparameterSpec: Sendable, Equatable {
     }
 
     /// A real hyper-parameter in `range` (`exclusiveLowerBound` refuses the lower bound itself).
+    ///
+    /// A default read from a `Float` configuration (`Double(c.learningRate)`) is stored as the
+    /// shortest decimal that gives the same `Float`, so help texts and reports show `0.015`,
+    /// not `0.014999999664723873`; the model reads back the same `Float`.
     public static func real(_ name: String, _ range: ClosedRange<Double>, exclusiveLowerBound: Bool = false, default value: Double?,
                             help: String, symbol: String? = nil, aliases: [String] = []) -> HyperparameterSpec {
-        HyperparameterSpec(name, .real(range, exclusiveLowerBound: exclusiveLowerBound), default: value.map { .real($0) },
+        HyperparameterSpec(name, .real(range, exclusiveLowerBound: exclusiveLowerBound), default: value.map { .real(shortestDecimal($0)) },
                            help: help, symbol: symbol, aliases: aliases)
+    }
+
+    /// `x` as the shortest decimal of its `Float` when `x` is exactly a `Float`; else `x`.
+    static func shortestDecimal(_ x: Double) -> Double {
+        guard x.isFinite, Double(Float(x)) == x, let d = Double(String(Float(x))), Float(d) == Float(x) else { return x }
+        return d
     }
 
     /// A choice among the cases of `E`.
@@ -259,10 +269,17 @@ public struct HyperparameterReader: Sendable {
         self.algorithm = algorithm
         self.specs = specs
         var checked: [String: HyperparameterValue] = [:]
+        var spelling: [String: String] = [:]
         for (name, value) in settings.values.sorted(by: { $0.key < $1.key }) {
             guard let spec = specs.first(where: { $0.answers(to: name) }) else {
                 throw TrainingError.unknownHyperparameter(algorithm: algorithm, name: name, known: specs.map(\.name))
             }
+            // Two spellings of one parameter (`lr` and `learning-rate`): refuse, never pick one silently.
+            if let other = spelling[spec.name] {
+                throw TrainingError.invalidHyperparameter(algorithm: algorithm, name: spec.name,
+                                                          reason: "set twice, as '\(other)' and as '\(HyperparameterSpec.printable(name))'")
+            }
+            spelling[spec.name] = HyperparameterSpec.printable(name)
             checked[spec.name] = try spec.validate(value, algorithm: algorithm)
         }
         self.explicit = checked

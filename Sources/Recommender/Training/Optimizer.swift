@@ -34,12 +34,11 @@ public enum OptimizerKind: String, CaseIterable, Sendable, Codable {
 }
 
 /// Per-step constants of an optimizer update (the bias-corrected Adam step size changes every step).
-@usableFromInline
 struct OptimizerStep: Sendable {
-    @usableFromInline var kind: OptimizerKind
-    @usableFromInline var learningRate: Float
+    var kind: OptimizerKind
+    var learningRate: Float
     /// Adam's effective step size η·√(1−β₂ᵗ)/(1−β₁ᵗ) for the current step.
-    @usableFromInline var adamStep: Float
+    var adamStep: Float
 
     init(kind: OptimizerKind, learningRate: Float, step t: Int) {
         self.kind = kind
@@ -53,52 +52,26 @@ struct OptimizerStep: Sendable {
         }
     }
 
-    /// Updates `width` parameters at `w` (a multiple of 16) with gradient `g` and state `s0`, `s1`.
-    @inlinable @inline(__always)
+    /// Updates `count` parameters at `w` with gradient `g` and state `s0`, `s1` (the accumulator of
+    /// Adagrad; the moments of Adam), through the C kernel of the active instruction set.
+    @inline(__always)
     func apply(w: UnsafeMutablePointer<Float>, g: UnsafePointer<Float>, s0: UnsafeMutablePointer<Float>?,
-               s1: UnsafeMutablePointer<Float>?, width: Int) {
-        switch kind {
-        case .gradientDescent:
-            let lr = SIMD16<Float>(repeating: -learningRate)
-            var c = 0
-            while c < width {
-                SIMDKernels.store(SIMDKernels.load(w + c).addingProduct(lr, SIMDKernels.load(g + c)), w + c)
-                c += 16
-            }
-        case .adagrad:
-            let lr = SIMD16<Float>(repeating: learningRate)
-            let a = s0!
-            var c = 0
-            while c < width {
-                let gv = SIMDKernels.load(g + c)
-                let acc = SIMDKernels.load(a + c).addingProduct(gv, gv)
-                SIMDKernels.store(acc, a + c)
-                SIMDKernels.store(SIMDKernels.load(w + c) - lr * gv / acc.squareRoot(), w + c)
-                c += 16
-            }
-        case .adam:
-            let m = s0!, v = s1!
-            let b1 = SIMD16<Float>(repeating: OptimizerKind.adamBeta1), c1 = SIMD16<Float>(repeating: 1 - OptimizerKind.adamBeta1)
-            let b2 = SIMD16<Float>(repeating: OptimizerKind.adamBeta2), c2 = SIMD16<Float>(repeating: 1 - OptimizerKind.adamBeta2)
-            let eps = SIMD16<Float>(repeating: OptimizerKind.adamEpsilon), step = SIMD16<Float>(repeating: adamStep)
-            var c = 0
-            while c < width {
-                let gv = SIMDKernels.load(g + c)
-                let mv = (b1 * SIMDKernels.load(m + c)).addingProduct(c1, gv)
-                let vv = (b2 * SIMDKernels.load(v + c)).addingProduct(c2 * gv, gv)
-                SIMDKernels.store(mv, m + c)
-                SIMDKernels.store(vv, v + c)
-                SIMDKernels.store(SIMDKernels.load(w + c) - step * mv / (vv.squareRoot() + eps), w + c)
-                c += 16
-            }
+               s1: UnsafeMutablePointer<Float>?, count: Int) {
+        let code: Int32 = switch kind {
+        case .gradientDescent: 0
+        case .adagrad: 1
+        case .adam: 2
         }
+        precondition(kind.stateSlots < 1 || s0 != nil, "OptimizerStep: missing state")
+        precondition(kind.stateSlots < 2 || s1 != nil, "OptimizerStep: missing second state")
+        Kernels.Table.active.optimizer(kind: code, learningRate: learningRate, step: adamStep, w: w, g: g, s0: s0, s1: s1, n: count)
     }
 }
 
 #if canImport(Glibc)
 import Glibc
-@usableFromInline func Foundation_pow(_ x: Double, _ y: Double) -> Double { Glibc.pow(x, y) }
+func Foundation_pow(_ x: Double, _ y: Double) -> Double { Glibc.pow(x, y) }
 #else
 import Foundation
-@usableFromInline func Foundation_pow(_ x: Double, _ y: Double) -> Double { Foundation.pow(x, y) }
+func Foundation_pow(_ x: Double, _ y: Double) -> Double { Foundation.pow(x, y) }
 #endif

@@ -62,7 +62,7 @@ public enum TrainingSession {
     /// - Throws: ``TrainingError`` saying what to change.
     public static func validate(_ request: TrainingRequest) throws {
         let algorithm = request.algorithm
-        _ = try algorithm.reader(request.hyperparameters)
+        try algorithm.check(request.hyperparameters)
         if algorithm.needsExplicitRatings && !request.dataset.hasExplicitRatings {
             throw TrainingError.invalidInput("\(algorithm.name) predicts ratings, but \(request.dataset.name) has no explicit ratings (implicit feedback): use a ranking algorithm such as ials, bpr or ease")
         }

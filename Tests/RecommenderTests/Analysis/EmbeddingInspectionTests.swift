@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Recommender
+import RecommenderTestSupport
 
 /// A minimal model with item embeddings, standing in for every real one (mf, softmax).
 struct FakeEmbeddingModel: ItemEmbeddingModel, PersistableModel {
@@ -91,7 +92,7 @@ struct FakeEmbeddingModel: ItemEmbeddingModel, PersistableModel {
         #expect(map.points[1].genre == "Action" && map.points[1].title == "Movie 1 (1991)")
         #expect(["Comedy", "Drama"].contains(map.points[2].genre) && map.points[2].genres == ["Comedy", "Drama"])
         #expect(map.points.map(\.genre) == EmbeddingInspection.randomGenres(model.metadata.catalog, seed: 3))
-        #expect(zip(map.points, (0..<24)).allSatisfy { $0.0.x == map.tsne.embedding[$0.1, 0] && $0.0.y == map.tsne.embedding[$0.1, 1] })
+        #expect(zipEqualLength(map.points, 0..<24).allSatisfy { $0.0.x == map.tsne.embedding[$0.1, 0] && $0.0.y == map.tsne.embedding[$0.1, 1] })
         #expect(throws: TSNEError.perplexityTooLarge(perplexity: 40, pointCount: 24)) { try EmbeddingInspection.itemMap(of: model) }
     }
 
@@ -99,18 +100,21 @@ struct FakeEmbeddingModel: ItemEmbeddingModel, PersistableModel {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("embedding-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
         let model = FakeEmbeddingModel.sample()
-        let file = dir.appendingPathComponent(ModelRegistry.modelFileName)
+        let file = dir.appendingPathComponent(ModelFile.name)
         try model.save(to: file)
         let back = try FakeEmbeddingModel.load(from: file)
         #expect(back.itemEmbeddings == model.itemEmbeddings && back.metadata == model.metadata)
         // A folder resolves to the model file inside it; a path that does not exist is a clear error.
-        #expect(try ModelRegistry.modelFile(at: dir.path).path == file.path)
-        #expect(try ModelRegistry.modelFile(at: file.path).path == file.path)
-        #expect(throws: DataError.missingFile(path: dir.appendingPathComponent("nope").path)) { try ModelRegistry.modelFile(at: dir.appendingPathComponent("nope").path) }
+        #expect(try ModelFile.url(at: dir.path).path == file.path)
+        #expect(try ModelFile.url(at: file.path).path == file.path)
+        #expect(throws: DataError.missingFile(path: dir.appendingPathComponent("nope").path)) { try ModelFile.url(at: dir.appendingPathComponent("nope").path) }
         let empty = dir.appendingPathComponent("empty")
         try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
-        #expect(throws: DataError.missingFile(path: empty.appendingPathComponent(ModelRegistry.modelFileName).path)) { try ModelRegistry.modelFile(at: empty.path) }
-        // The registry does not know the test's kind: a clear wrong-kind error, not a crash.
-        #expect(throws: PersistenceError.self) { try ModelRegistry.load(path: dir.path) }
+        #expect(throws: DataError.missingFile(path: empty.appendingPathComponent(ModelFile.name).path)) { try ModelFile.url(at: empty.path) }
+        // The catalog does not know the test's kind: a clear wrong-kind error, not a crash.
+        #expect { try AlgorithmCatalog.standard.loadModel(path: dir.path) } throws: { error in
+            guard case .wrongKind(_, let found, _)? = error as? PersistenceError else { return false }
+            return found == FakeEmbeddingModel.kind
+        }
     }
 }

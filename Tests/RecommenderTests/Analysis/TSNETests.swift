@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Recommender
+import RecommenderTestSupport
 
 /// Points drawn around `centres` (one cluster per centre), `perCluster` points each.
 func gaussianClusters(centres: [[Float]], perCluster: Int, spread: Float, seed: UInt64) -> Matrix {
@@ -156,7 +157,7 @@ func referenceKL(p: SparseMatrix, y: [Double]) -> Double {
         let std = (first.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / 50).squareRoot()
         #expect(abs(std - 1e-4) < 1e-9)
         let tMean = ts.reduce(0, +) / 50
-        let covariance = zip(first, ts).reduce(0.0) { $0 + ($1.0 - mean) * Double($1.1 - tMean) }
+        let covariance = zipEqualLength(first, ts).reduce(0.0) { $0 + ($1.0 - mean) * Double($1.1 - tMean) }
         let tStd = (ts.reduce(0.0) { $0 + Double(($1 - tMean) * ($1 - tMean)) }).squareRoot()
         let correlation = covariance / (std * 50.0.squareRoot() * tStd)
         #expect(abs(correlation) > 0.999)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Recommender
+import RecommenderTestSupport
 
 /// Every malformed input gets a `DataError` naming the file, the 1-based line and the problem.
 @Suite struct BadInputTests {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import ZIPFoundation
 @testable import Recommender
+import RecommenderTestSupport
 @testable import RecommenderFetch
 
 /// The unpacking half of `data fetch`, on small archives built here (no network in tests).

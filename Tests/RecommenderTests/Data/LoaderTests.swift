@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Recommender
+import RecommenderTestSupport
 
 /// A small ML-100K written in both the original and the RecBole layout.
 enum ML100KFixture {
@@ -115,9 +116,9 @@ enum ML100KFixture {
                 == .missingFile(path: folder.path("orig/u2.base").path))
     }
 
-    @Test(.enabled(if: realML100KIsPresent, "needs the real ML-100K in $RECOMMENDER_DATA_DIR (run `recommender data fetch ml-100k`)"))
+    @Test(.enabled(if: TestData.hasML100K, TestData.missingML100K))
     func realML100K() throws {
-        let d = try DatasetLocator.load(name: "ml-100k", dataDirectory: realDataDirectory)
+        let d = try TestData.loadML100K()
         #expect(d.userCount == 943 && d.itemCount == 1682 && d.interactions.count == 100_000)
         #expect(d.report.duplicatesDropped == 0)
         let starWars = try #require(d.itemIDs.index(of: "50"))
@@ -127,7 +128,7 @@ enum ML100KFixture {
         #expect(d.userTable?.count == 943)
         #expect(d.catalog.titles[Int(d.itemIDs.index(of: "267")!)] == "unknown")
         // Single-thread mode gives the same data set.
-        let single = try DatasetLocator.load(name: "ml-100k", dataDirectory: realDataDirectory, threads: 1)
+        let single = try DatasetLocator.load(name: "ml-100k", dataDirectory: TestData.directory, threads: 1)
         #expect(sameContent(d, single) == [])
     }
 }
@@ -186,8 +187,8 @@ enum ML100KFixture {
         let d = try DatasetLocator.load(name: "ml-25m", dataDirectory: folder.url)
         #expect(d.interactions.count == 3 && d.interactions.ratings == [5, 3.5, 0.5])
         #expect(d.itemIDs.ids.prefix(3) == ["296", "306", "1"])
-        let titles = Dictionary(uniqueKeysWithValues: zip(d.itemIDs.ids.map(\.rawValue), d.catalog.titles))
-        let years = Dictionary(uniqueKeysWithValues: zip(d.itemIDs.ids.map(\.rawValue), d.catalog.years))
+        let titles = Dictionary(uniqueKeysWithValues: zipEqualLength(d.itemIDs.ids.map(\.rawValue), d.catalog.titles))
+        let years = Dictionary(uniqueKeysWithValues: zipEqualLength(d.itemIDs.ids.map(\.rawValue), d.catalog.years))
         #expect(titles["296"] == "Pulp Fiction, The" && years["296"] == 1994)
         #expect(titles["8"] == "\"Great Performances\" Cats" && years["8"] == 1998)
         #expect(titles["9"] == "Babylon 5" && years["9"] == .some(nil))

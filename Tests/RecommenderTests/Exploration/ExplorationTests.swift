@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Recommender
+import RecommenderTestSupport
 
 /// Four users, four movies (two share the title "Alpha (1990)", one has no rating), eight ratings.
 /// Every expected figure below is computed by hand.
@@ -67,7 +68,7 @@ struct ExplorationTests {
         #expect(abs(means[0] - 4) < 1e-12 && abs(means[1] - 8.0 / 3) < 1e-12 && abs(means[2] - 3.5) < 1e-12)
         // u1: 5, 3; u2: 4, 2; u3: 3, 4, 5; u4: 1.
         #expect(e.users.map(\.count) == [2, 2, 3, 1])
-        #expect(zip(e.users.map(\.mean), [4.0, 3, 4, 1]).allSatisfy { abs($0 - $1) < 1e-12 })
+        expectClose(e.users.map(\.mean), [4.0, 3, 4, 1], absolute: 1e-12)
         let h = e.histograms
         #expect(h.ratingsPerUser == [2, 2, 3, 1])
         #expect(h.ratingsPerItem == [3, 3, 2])
@@ -125,19 +126,10 @@ struct ExplorationTests {
 
 // MARK: - MovieLens 100K (the notebook's published figures)
 
-private let dataDirectory: URL = {
-    if let dir = ProcessInfo.processInfo.environment["RECOMMENDER_DATA_DIR"], !dir.isEmpty {
-        return URL(fileURLWithPath: dir)
-    }
-    return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/swift-recommender")
-}()
-
-private let hasML100K = FileManager.default.fileExists(atPath: dataDirectory.appendingPathComponent("ml-100k").path)
-
-@Suite("Exploration on ML-100K", .enabled(if: hasML100K, "ML-100K not found in $RECOMMENDER_DATA_DIR (default ~/.cache/swift-recommender); run `recommender data fetch ml-100k`"))
+@Suite("Exploration on ML-100K", .enabled(if: TestData.hasML100K, TestData.missingML100K))
 struct ML100KExplorationTests {
     @Test func matchesTheNotebook() throws {
-        let dataset = try DatasetLocator.load(name: "ml-100k", dataDirectory: dataDirectory)
+        let dataset = try TestData.loadML100K()
         let e = try DatasetExploration(dataset: dataset)
         #expect(e.userCount == 943)
         #expect(e.itemCount == 1682)
@@ -163,7 +155,7 @@ struct ML100KExplorationTests {
         let byMean = e.topByMean(4, minimumRatings: 20)
         #expect(byMean.map { dataset.catalog.titles[Int($0.item)] } ==
                 ["Close Shave, A", "Schindler's List", "Wrong Trousers, The", "Casablanca"])
-        #expect(zip(byMean.map(\.mean), [4.491, 4.466, 4.466, 4.457]).allSatisfy { abs($0 - $1) < 5e-4 })
+        expectClose(byMean.map(\.mean), [4.491, 4.466, 4.466, 4.457], absolute: 5e-4)
         #expect(byMean.allSatisfy { $0.count > 20 })
 
         // Titles that appear twice under different ids are kept apart and labelled with their id.

@@ -1,5 +1,6 @@
 import Testing
 @testable import Recommender
+import RecommenderTestSupport
 
 @Suite struct CholeskyTests {
     @Test func solvesAKnownSystem() throws {
@@ -7,7 +8,7 @@ import Testing
         let a: [Double] = [4, 2, 0, 2, 5, 1, 0, 1, 3]
         let factor = try Cholesky(a, order: 3)
         let x = factor.solve([0, -5, 7])
-        for (got, want) in zip(x, [1.0, -2, 3]) { #expect(abs(got - want) < 1e-12) }
+        expectClose(x, [1.0, -2, 3], absolute: 1e-12)
         // L·Lᵀ reproduces A.
         let l = factor.lower
         for i in 0..<3 { for j in 0..<3 {

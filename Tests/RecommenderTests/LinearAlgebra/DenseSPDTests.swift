@@ -1,5 +1,6 @@
 import Testing
 @testable import Recommender
+import RecommenderTestSupport
 
 @Suite struct DenseSPDTests {
     /// A random SPD matrix A = MᵀM / n + I (n × n).
@@ -32,7 +33,7 @@ import Testing
     @Test func handComputedTwoByTwo() throws {
         // A = [[4, 2], [2, 3]]: det = 8, A⁻¹ = [[3, −2], [−2, 4]] / 8.
         let p = try SymmetricPositiveDefinite.inverse([4, 2, 2, 3], n: 2)
-        for (x, y) in zip(p, [0.375, -0.25, -0.25, 0.5] as [Float]) { #expect(abs(x - y) < 1e-6) }
+        expectClose(p, [0.375, -0.25, -0.25, 0.5], absolute: 1e-6)
     }
 
     @Test func indefiniteMatrixThrows() {

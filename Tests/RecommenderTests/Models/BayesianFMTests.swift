@@ -1,37 +1,18 @@
 import Foundation
 import Testing
 @testable import Recommender
+import RecommenderTestSupport
 
 @Suite struct BayesianFMTests {
-    /// A synthetic data set whose ratings are 3 + ⟨p_u, q_i⟩ (+ noise) with rank-2 factors,
-    /// with demographics and genres/years so that every feature group exists.
+    /// Ratings 3 + ⟨p_u, q_i⟩ (+ noise), rank 2, with every side feature (``Fixtures/sideFeatureDataset``).
     static func lowRankDataset(users: Int = 40, items: Int = 30, density: Double = 0.5, noise: Float = 0.1,
                                seed: UInt64 = 1, scale: ClosedRange<Float>? = nil) -> Dataset {
-        var g = SeededGenerator(seed: seed)
-        let p = (0..<users).map { _ in (g.nextNormal() * 0.7, g.nextNormal() * 0.7) }
-        let q = (0..<items).map { _ in (g.nextNormal() * 0.7, g.nextNormal() * 0.7) }
-        var us: [Int32] = [], its: [Int32] = [], rs: [Float] = []
-        for u in 0..<users {
-            for i in 0..<items where g.nextUnitDouble() < density {
-                us.append(Int32(u)); its.append(Int32(i))
-                rs.append(3 + p[u].0 * q[i].0 + p[u].1 * q[i].1 + noise * g.nextNormal())
-            }
-        }
-        let userIDs = IDMap((0..<users).map { UserID($0) }), itemIDs = IDMap((0..<items).map { ItemID($0) })
-        let table = UserTable(ages: (0..<users).map { 15 + ($0 * 7) % 50 }, sexes: (0..<users).map { $0 % 2 == 0 ? "M" : "F" },
-                              occupations: (0..<users).map { ["student", "writer", "other"][$0 % 3] },
-                              zipCodes: (0..<users).map { String(10000 + $0 * 2311) })
-        let catalog = ItemCatalog(titles: (0..<items).map { "Movie \($0)" }, years: (0..<items).map { 1990 + $0 % 5 },
-                                  genres: (0..<items).map { GenreSet(rawValue: UInt64(1 + $0 % 3)) },
-                                  genreNames: ["Action", "Comedy"])
-        return Dataset(name: "synthetic", userIDs: userIDs, itemIDs: itemIDs,
-                       interactions: Interactions(users: us, items: its, ratings: rs, userCount: users, itemCount: items),
-                       catalog: catalog, userTable: table, ratingScale: scale)
+        Fixtures.sideFeatureDataset(users: users, items: items, density: density, noise: noise, seed: seed, scale: scale)
     }
 
     static let quick = BayesianFactorizationMachine.Configuration(rank: 4, samples: 40, burnIn: 8, thinning: 1, threads: 1)
 
-    @Test func documentedDefaults() {
+    @Test func documentedDefaults() throws {
         let c = BayesianFactorizationMachine.Configuration.default
         #expect(c.rank == 7 && c.samples == 400 && c.burnIn == 40 && c.thinning == 4)
         #expect(c.initStandardDeviation == 0.1)
@@ -39,6 +20,17 @@ import Testing
         #expect(c.implicitNormalization == .sqrt && c.zipPrefixLength == 1 && c.yearBucketWidth == 1 && !c.normalizeGenres)
         #expect(c.hyperpriors == BayesianFactorizationMachine.Hyperpriors())
         #expect(c.hyperpriors.alpha0 == 1 && c.hyperpriors.beta0 == 1 && c.hyperpriors.gamma0 == 1 && c.hyperpriors.mu0 == 0)
+        // The table documents the same values, within their bounds; burn-in depends on samples.
+        let t = BayesianFactorizationMachine()
+        #expect(t.implicitSource == .training)
+        expectTableDefaults(t, ["embedding-dim": .integer(7), "samples": .integer(400), "burn-in": nil, "thinning": .integer(4),
+                                "init-stddev": .real(0.1), "user-side-features": .flag(true), "item-side-features": .flag(true),
+                                "user-implicit": .flag(true), "item-implicit": .flag(true), "implicit-source": .choice("training")])
+        #expect(try t.configured(t.reader([:])) == c)
+        #expect(try t.configured(t.reader(["samples": .integer(100)])).burnIn == 10)
+        #expect(try t.configured(t.reader(["samples": .integer(1000)])).burnIn == 40)
+        #expect(try t.configured(t.reader(["samples": .integer(100), "burn-in": .integer(3)])).burnIn == 3)
+        #expect(try t.configured(t.reader(["rank": .integer(3)])).rank == 3)
     }
 
     @Test func gammaSamplerHasTheRightMoments() {
@@ -103,7 +95,7 @@ import Testing
         // Sample the conditional many times (each draw keeps θ and g consistent).
         let n = 4000
         var sum = [Double](repeating: 0, count: D), sumSquares = 0.0
-        let scratch = AlignedFloats(count: D * Dp + 2 * Dp)
+        let scratch = AlignedBuffer<Float>(count: D * Dp + 2 * Dp)
         var work = [Double](repeating: 0, count: D * D + 3 * D)
         for t in 0..<n {
             var rng = SeededGenerator(seed: UInt64(t) &+ 1000)
@@ -228,9 +220,16 @@ import Testing
         let loaded = try BayesianFactorizationMachineModel.load(from: url)
         #expect(loaded.parameters == model.parameters)
         #expect(loaded.metadata == model.metadata)
-        let any = try ModelRegistry.load(from: url)
-        #expect(type(of: any).kind == "best")
+        let any = try AlgorithmCatalog.standard.loadModel(from: url)
+        #expect(type(of: any).kind == "bayesian-fm")
         #expect(loaded.scores(forUser: 3) == model.scores(forUser: 3))
+        // files written before the rename carry the kind "best" and still load
+        var old = model.archive()
+        old.kind = "best"
+        try old.write(to: url)
+        let former = try #require(try AlgorithmCatalog.standard.loadModel(from: url) as? BayesianFactorizationMachineModel)
+        #expect(former.parameters == model.parameters)
+        #expect(try BayesianFactorizationMachineModel.load(from: url).parameters == model.parameters)
     }
 
     /// Fold-in of a training user's own ratings gives nearly the model's predictions for
@@ -250,19 +249,49 @@ import Testing
         #expect(empty.count == d.itemCount && empty.allSatisfy(\.isFinite))
     }
 
-    @Test func invalidConfigurationsThrow() {
+    @Test func invalidConfigurationsThrow() throws {
         let d = Self.lowRankDataset()
         for c in [BayesianFactorizationMachine.Configuration(rank: 0), .init(samples: 10, burnIn: 10), .init(thinning: 0)] {
-            #expect(throws: BayesianFactorizationMachine.FitError.self) {
+            #expect(throws: TrainingError.self) {
                 try BayesianFactorizationMachine.fit(dataset: d, training: d.interactions, configuration: c)
             }
+            #expect(throws: TrainingError.self) { try BayesianFactorizationMachine(c).fit(TrainingData(d), context: FitContext()) }
         }
+        // through the table: out of bounds, or burn-in not below samples
+        let t = BayesianFactorizationMachine()
+        #expect(throws: TrainingError.self) { try t.fit(d, hyperparameters: ["embedding-dim": .integer(0)]) }
+        #expect(throws: TrainingError.self) { try t.fit(d, hyperparameters: ["samples": .integer(10), "burn-in": .integer(10)]) }
         let foreign = Interactions(users: [0], items: [0], ratings: [3], userCount: d.userCount + 1, itemCount: d.itemCount)
-        #expect(throws: BayesianFactorizationMachine.FitError.self) {
+        #expect(throws: TrainingError.self) {
             try BayesianFactorizationMachine.fit(dataset: d, training: d.interactions, validation: foreign)
         }
-        #expect(throws: BayesianFactorizationMachine.FitError.emptyTraining) {
+        #expect(throws: TrainingError.self) {
+            try t.fit(TrainingData(d), hyperparameters: ["samples": .integer(2), "burn-in": .integer(0)], context: FitContext(validation: foreign))
+        }
+        #expect(throws: TrainingError.emptyTraining) {
             try BayesianFactorizationMachine.fit(dataset: d, training: .empty(userCount: d.userCount, itemCount: d.itemCount))
         }
+        #expect(throws: TrainingError.emptyTraining) {
+            try t.fit(TrainingData(d, training: .empty(userCount: d.userCount, itemCount: d.itemCount)), hyperparameters: [:], context: FitContext())
+        }
+    }
+
+    /// The catalog's entry point gives the sampler's model for the same settings and seed, with
+    /// the implicit bags from the training part only unless `implicit-source` is `all`.
+    @Test func trainerMatchesTheSampler() throws {
+        let d = Self.lowRankDataset()
+        let split = Self.heldOut(d)
+        var c = Self.quick
+        c.samples = 10; c.burnIn = 2
+        let direct = try BayesianFactorizationMachine.fit(dataset: d, training: split.train, configuration: c, seed: 3)
+        let settings: Hyperparameters = ["embedding-dim": .integer(4), "samples": .integer(10), "burn-in": .integer(2), "thinning": .integer(1)]
+        let data = try TrainingData(d, training: split.train)
+        let viaTable = try #require(try BayesianFactorizationMachine().fit(data, hyperparameters: settings, context: FitContext(seed: 3, threads: 1))
+                                    as? BayesianFactorizationMachineModel)
+        #expect(viaTable.parameters == direct.parameters)
+        let leaky = try BayesianFactorizationMachine.fit(dataset: d, training: split.train, implicit: d.interactions, configuration: c, seed: 3)
+        let viaAll = try #require(try BayesianFactorizationMachine().fit(data, hyperparameters: settings.setting("implicit-source", .choice("all")),
+                                                                         context: FitContext(seed: 3, threads: 1)) as? BayesianFactorizationMachineModel)
+        #expect(viaAll.parameters == leaky.parameters && viaAll.parameters != direct.parameters)
     }
 }

@@ -23,6 +23,17 @@ enum MFFixtures {
                              catalog: catalog, seen: train.byUser(), ratingScale: 1...5)
     }
 
+    /// The data set of ``metadata(users:items:train:)``, with `train` as its interactions.
+    static func dataset(users: Int, items: Int, train: Interactions) -> Dataset {
+        let m = metadata(users: users, items: items, train: train)
+        return Dataset(name: "mf-fixture", userIDs: m.userIDs, itemIDs: m.itemIDs, interactions: train, catalog: m.catalog, ratingScale: 1...5)
+    }
+
+    /// `train` as training data, with the ids of ``metadata(users:items:train:)``.
+    static func data(users: Int, items: Int, train: Interactions) -> TrainingData {
+        TrainingData(dataset(users: users, items: items, train: train))
+    }
+
     /// The initial U and V `fit` draws for a seed.
     static func initial(users: Int, items: Int, dim: Int, stddev: Float, seed: UInt64) -> (u: [Float], v: [Float]) {
         var g = SeededGenerator(seed: seed)

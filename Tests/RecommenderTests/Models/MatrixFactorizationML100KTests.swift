@@ -1,35 +1,19 @@
 import Foundation
 import Testing
 @testable import Recommender
+import RecommenderTestSupport
 
 /// The notebook's numbers on the real data. Needs ML-100K in `$RECOMMENDER_DATA_DIR`
 /// (default ~/.cache/swift-recommender; `recommender data fetch ml-100k`).
-enum ML100K {
-    static var dataDirectory: URL {
-        if let dir = ProcessInfo.processInfo.environment["RECOMMENDER_DATA_DIR"], !dir.isEmpty { return URL(fileURLWithPath: dir) }
-        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/swift-recommender")
-    }
-    static var isAvailable: Bool {
-        FileManager.default.fileExists(atPath: dataDirectory.appendingPathComponent("ml-100k/ml-100k.inter").path)
-    }
-    static var isReleaseBuild: Bool {
-        #if DEBUG
-        return false
-        #else
-        return true
-        #endif
-    }
-}
-
-@Suite(.enabled(if: ML100K.isAvailable, "ML-100K not found in $RECOMMENDER_DATA_DIR (run `recommender data fetch ml-100k`)"))
+@Suite(.enabled(if: TestData.hasML100K, TestData.missingML100K))
 struct MatrixFactorizationML100KTests {
     /// Cheap enough for debug builds: the first logged error is what N(0, σ²) initialisation implies,
     /// E[(u·v − r)²] = E[r²] + d·σ⁴, and the error falls from there.
     @Test func initialErrorMatchesTheInitialisationAndFalls() throws {
-        let dataset = try DatasetLocator.load(name: "ml-100k", dataDirectory: ML100K.dataDirectory)
+        let dataset = try TestData.loadML100K()
         let split = Splitter.randomHoldout(dataset.interactions, testFraction: 0.1, seed: 0)
         let config = MatrixFactorization.Configuration(iterations: 2, reportInterval: 1)
-        let model = try MatrixFactorization(configuration: config).fit(dataset, split: split)
+        let model = try MatrixFactorization(config).fit(TrainingData(dataset, training: split.train), context: FitContext(validation: split.test))
         let meanSquare = split.train.ratings.reduce(0.0) { $0 + Double($1 * $1) } / Double(split.train.count)
         let expected = meanSquare + 30 * pow(0.5, 4)
         let errors = model.history.rows.map { $0.values["train_error"]! }
@@ -39,11 +23,11 @@ struct MatrixFactorizationML100KTests {
 
     /// The notebook's plain run, full length: d=30, σ=0.5, GD lr 10, 1,000 iterations → train MSE 0.37 ± 0.02,
     /// test MSE 1.36 ± 0.05. About a second in a release build (`make test`), minutes in debug, hence release only.
-    @Test(.enabled(if: ML100K.isReleaseBuild, "the full 1,000-iteration run is checked in release builds (make test); debug runs the short test above"))
+    @Test(.enabled(if: TestData.isReleaseBuild, "the full 1,000-iteration run is checked in release builds (make test); debug runs the short test above"))
     func plainModelLandsInTheNotebookBands() throws {
-        let dataset = try DatasetLocator.load(name: "ml-100k", dataDirectory: ML100K.dataDirectory)
+        let dataset = try TestData.loadML100K()
         let split = Splitter.randomHoldout(dataset.interactions, testFraction: 0.1, seed: 1)
-        let model = try MatrixFactorization(configuration: .init(seed: 1)).fit(dataset, split: split)
+        let model = try MatrixFactorization().fit(TrainingData(dataset, training: split.train), context: FitContext(seed: 1, validation: split.test))
         let last = try #require(model.history.last)
         #expect(last.iteration == 1000)
         #expect(abs(last.values["train_error"]! - 0.37) <= 0.02)

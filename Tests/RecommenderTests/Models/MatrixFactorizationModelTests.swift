@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Recommender
+import RecommenderTestSupport
 
 @Suite struct MatrixFactorizationModelTests {
     static func trained(regularized: Bool = true) throws -> MatrixFactorizationModel {
@@ -8,7 +9,7 @@ import Testing
         let test = MFFixtures.interactions(users: 12, items: 10, density: 0.1, seed: 22)
         let config = MatrixFactorization.Configuration(embeddingDim: 5, initStddev: 0.3, iterations: 40, learningRate: 0.05,
                                                        optimizer: .adam, regularization: regularized ? 0.1 : 0, gravity: regularized ? 0.5 : 0, seed: 7)
-        return try MatrixFactorization(configuration: config).fit(train: train, test: test, metadata: MFFixtures.metadata(users: 12, items: 10, train: train))
+        return try MatrixFactorization(config).fit(MFFixtures.data(users: 12, items: 10, train: train), context: FitContext(validation: test))
     }
 
     func temporaryURL() -> URL {
@@ -28,12 +29,12 @@ import Testing
         #expect(loaded.trainingCount == model.trainingCount)
         #expect(loaded.history.rows.count == model.history.rows.count)
         #expect(loaded.history.metricNames == model.history.metricNames)
-        for (a, b) in zip(loaded.history.rows, model.history.rows) {
+        for (a, b) in zipEqualLength(loaded.history.rows, model.history.rows) {
             #expect(a.iteration == b.iteration)
             for (name, value) in b.values { #expect(abs(a.values[name]! - value) <= 1e-5 * max(1, abs(value))) }
         }
-        // Through the registry, as the CLI loads it.
-        let any = try ModelRegistry.load(from: url)
+        // Through the catalog, as the CLI loads it.
+        let any = try AlgorithmCatalog.standard.loadModel(from: url)
         #expect(type(of: any).kind == "mf")
         #expect((any as? MatrixFactorizationModel)?.itemEmbeddings == model.itemEmbeddings)
     }
@@ -48,7 +49,7 @@ import Testing
         try Data(bytes).write(to: url)
         #expect(throws: PersistenceError.checksumMismatch(path: url.path)) { try MatrixFactorizationModel.load(from: url) }
         try Data("user,item,rating\n1,2,3\n".utf8).write(to: url)
-        #expect(throws: PersistenceError.notAModelFile(path: url.path)) { try ModelRegistry.load(from: url) }
+        #expect(throws: PersistenceError.notAModelFile(path: url.path)) { try AlgorithmCatalog.standard.loadModel(from: url) }
         // A well-formed archive with the embeddings missing.
         var archive = ModelArchive(kind: "mf")
         archive.store(model.metadata)

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import Recommender
 
@@ -55,8 +56,8 @@ import Testing
         let lr: Float = optimizer == .gradientDescent ? 0.5 : 0.05
         let config = MatrixFactorization.Configuration(embeddingDim: dim, initStddev: 0.5, iterations: 4, learningRate: lr,
                                                        optimizer: optimizer, regularization: 0.2, gravity: 0.5, seed: 9)
-        let model = try MatrixFactorization(configuration: config)
-            .fit(train: train, test: test, metadata: MFFixtures.metadata(users: users, items: items, train: train))
+        let model = try MatrixFactorization(config)
+            .fit(MFFixtures.data(users: users, items: items, train: train), context: FitContext(validation: test))
         let reference = ReferenceMF(users: users, items: items, dim: dim, train: train, regularization: 0.2, gravity: 0.5)
         let (u0, v0) = MFFixtures.initial(users: users, items: items, dim: dim, stddev: 0.5, seed: 9)
         var u = u0.map(Double.init), v = v0.map(Double.init)
@@ -90,17 +91,19 @@ import Testing
     @Test func oneAndTwoThreadsGiveIdenticalModels() throws {
         let train = MFFixtures.interactions(users: 40, items: 30, density: 0.3, seed: 1)
         let test = MFFixtures.interactions(users: 40, items: 30, density: 0.05, seed: 2)
-        let metadata = MFFixtures.metadata(users: 40, items: 30, train: train)
+        let data = MFFixtures.data(users: 40, items: 30, train: train)
         var config = MatrixFactorization.Configuration(embeddingDim: 35, initStddev: 0.1, iterations: 30, learningRate: 2,
                                                        optimizer: .adam, regularization: 0.1, gravity: 1, seed: 4)
         config.threads = 1
-        let one = try MatrixFactorization(configuration: config).fit(train: train, test: test, metadata: metadata)
+        let one = try MatrixFactorization(config).fit(data, context: FitContext(validation: test))
         config.threads = 2
-        let two = try MatrixFactorization(configuration: config).fit(train: train, test: test, metadata: metadata)
+        let two = try MatrixFactorization(config).fit(data, context: FitContext(validation: test))
+        let context = try MatrixFactorization(config).fit(data, context: FitContext(threads: 1, validation: test))
         // Same seed → bit-identical parameters: partial sums are combined in a fixed order.
         #expect(one.userEmbeddings == two.userEmbeddings)
         #expect(one.itemEmbeddings == two.itemEmbeddings)
         #expect(one.history == two.history)
+        #expect(context.userEmbeddings == one.userEmbeddings && context.history == one.history)
     }
 
     @Test func reconstructsALowRankMatrix() throws {
@@ -114,8 +117,7 @@ import Testing
         } }
         let train = Interactions(users: us, items: its, ratings: rs, userCount: users, itemCount: items)
         let config = MatrixFactorization.Configuration(embeddingDim: 4, initStddev: 0.3, iterations: 1500, learningRate: 0.05, optimizer: .adam)
-        let model = try MatrixFactorization(configuration: config)
-            .fit(train: train, test: .empty(userCount: users, itemCount: items), metadata: MFFixtures.metadata(users: users, items: items, train: train))
+        let model = try MatrixFactorization(config).fit(MFFixtures.data(users: users, items: items, train: train))
         let first = model.history.rows.first!.values["train_error"]!, last = model.history.last!.values["train_error"]!
         #expect(first > 1)
         #expect(last < 1e-3)
@@ -126,26 +128,29 @@ import Testing
         let train = MFFixtures.interactions(users: 10, items: 8, density: 0.5, seed: 1)
         let config = MatrixFactorization.Configuration(embeddingDim: 5, initStddev: 1, iterations: 100, learningRate: 1e6)
         #expect {
-            try MatrixFactorization(configuration: config).fit(train: train, test: .empty(userCount: 10, itemCount: 8),
-                                                               metadata: MFFixtures.metadata(users: 10, items: 8, train: train))
+            try MatrixFactorization(config).fit(MFFixtures.data(users: 10, items: 8, train: train))
         } throws: { error in
             guard case let .diverged(iteration, hint)? = error as? TrainingError else { return false }
-            return iteration > 0 && iteration < 100 && hint.contains("smaller learning rate")
+            return iteration > 0 && iteration < 100 && hint.contains("smaller learning-rate")
         }
     }
 
     @Test func historyUsesTheNotebookNamesAndSchedule() throws {
         let train = MFFixtures.interactions(users: 10, items: 8, density: 0.5, seed: 1)
         let test = MFFixtures.interactions(users: 10, items: 8, density: 0.2, seed: 2)
-        let metadata = MFFixtures.metadata(users: 10, items: 8, train: train)
-        var reported: [Int] = []
-        let plain = try MatrixFactorization(configuration: .init(embeddingDim: 3, iterations: 25, learningRate: 1))
-            .fit(train: train, test: test, metadata: metadata) { reported.append($0.iteration) }
+        let data = MFFixtures.data(users: 10, items: 8, train: train)
+        let reported = Mutex<[TrainingEvent]>([])
+        let plain = try MatrixFactorization(.init(embeddingDim: 3, iterations: 25, learningRate: 1))
+            .fit(data, context: FitContext(validation: test, observer: { event in reported.withLock { $0.append(event) } }))
         #expect(plain.history.rows.map(\.iteration) == [0, 10, 20, 25])
-        #expect(reported == [0, 10, 20, 25])
+        let events = reported.withLock { $0 }
+        #expect(events.map(\.step) == [0, 10, 20, 25])
+        #expect(events.allSatisfy { $0.unit == "iteration" && $0.stepCount == 25 })
+        #expect(events.map { $0.metrics.map(\.name) } == Array(repeating: ["train_error", "test_error"], count: 4))
+        #expect(events.last?.metric("train_error") == plain.history.last?.values["train_error"])
         #expect(plain.history.metricNames == ["train_error", "test_error"])
-        let regularized = try MatrixFactorization(configuration: .init(embeddingDim: 3, iterations: 5, learningRate: 1, regularization: 0.1, gravity: 1))
-            .fit(train: train, test: test, metadata: metadata)
+        let regularized = try MatrixFactorization(.init(embeddingDim: 3, iterations: 5, learningRate: 1, regularization: 0.1, gravity: 1))
+            .fit(data, context: FitContext(validation: test))
         #expect(regularized.history.metricNames == ["train_error_observed", "test_error_observed", "observed_loss", "regularization_loss", "gravity_loss"])
         let row = regularized.history.rows[0].values
         #expect(row["observed_loss"] == row["train_error_observed"])
@@ -165,14 +170,18 @@ import Testing
 
     @Test func rejectsBadConfigurations() {
         let train = MFFixtures.interactions(users: 4, items: 4, density: 0.5, seed: 1)
-        let metadata = MFFixtures.metadata(users: 4, items: 4, train: train)
+        let data = MFFixtures.data(users: 4, items: 4, train: train)
         for config in [MatrixFactorization.Configuration(embeddingDim: 0), .init(embeddingDim: 129), .init(learningRate: 0), .init(iterations: -1)] {
             #expect(throws: TrainingError.self) {
-                try MatrixFactorization(configuration: config).fit(train: train, test: .empty(userCount: 4, itemCount: 4), metadata: metadata)
+                try MatrixFactorization(config).fit(data)
             }
         }
         #expect(throws: TrainingError.self) {
-            try MatrixFactorization().fit(train: .empty(userCount: 4, itemCount: 4), test: .empty(userCount: 4, itemCount: 4), metadata: metadata)
+            try MatrixFactorization().fit(TrainingData(data.dataset, training: .empty(userCount: 4, itemCount: 4)))
+        }
+        // validation data over other index spaces
+        #expect(throws: TrainingError.self) {
+            try MatrixFactorization(.init(iterations: 1)).fit(data, context: FitContext(validation: .empty(userCount: 5, itemCount: 4)))
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Recommender
+import RecommenderTestSupport
 
 /// A two-block world: users 0..<12 like items 0..<8, users 12..<24 like items 8..<16; each user
 /// (users with the same `user % 4` have the same history, so factor models must be low-rank
@@ -21,6 +22,14 @@ enum TwoBlocks {
         }
         return Interactions(users: u, items: i, ratings: r, userCount: users, itemCount: items)
     }
+    /// The interactions as a data set (ids "u0"…, "i0"…, placeholder titles).
+    static func dataset(_ interactions: Interactions = interactions()) -> Dataset {
+        let items = IDMap((0..<interactions.itemCount).map { ItemID("i\($0)") })
+        return Dataset(name: "two-blocks", userIDs: IDMap((0..<interactions.userCount).map { UserID("u\($0)") }), itemIDs: items,
+                       interactions: interactions, catalog: ItemCatalog(placeholderFor: items), ratingScale: 1...5)
+    }
+    /// All of the interactions as training data, with the data set's ids.
+    static func data(_ interactions: Interactions = interactions()) -> TrainingData { TrainingData(dataset(interactions)) }
     /// The block's items the user did not rate.
     static func missing(_ user: Int) -> Set<ItemIndex> {
         let block = user < 12 ? 0 : 8, skip = user % 4
@@ -43,10 +52,10 @@ func checkRankingConformance<M: ItemScorer & PersistableModel>(_ model: M, name:
     defer { try? FileManager.default.removeItem(at: url) }
     try model.save(to: url)
     let loaded = try M.load(from: url)
-    let any = try ModelRegistry.load(from: url)
-    #expect(type(of: any) == M.self, "\(name) is not registered in ModelRegistry")
+    let any = try AlgorithmCatalog.standard.loadModel(from: url)
+    #expect(type(of: any) == M.self, "\(name) is not produced by an algorithm of AlgorithmCatalog.standard")
     for u in [0, 13] {
-        for (a, b) in zip(model.scores(forUser: UserIndex(u)), loaded.scores(forUser: UserIndex(u))) { #expect(abs(a - b) < 1e-6) }
+        expectClose(model.scores(forUser: UserIndex(u)), loaded.scores(forUser: UserIndex(u)), absolute: 1e-6, "\(name) user \(u)")
     }
 }
 
@@ -54,7 +63,7 @@ func checkRankingConformance<M: ItemScorer & PersistableModel>(_ model: M, name:
 func checkExactFoldIn<M: ItemScorer & HistoryScorer & PersistableModel>(_ model: M) {
     for u in [0, 5, 17] {
         let a = model.scores(forUser: UserIndex(u)), b = model.scores(forHistory: model.metadata.history(of: UserIndex(u)))
-        for (x, y) in zip(a, b) { #expect(abs(x - y) < 1e-5) }
+        expectClose(a, b, absolute: 1e-5, "user \(u)")
     }
 }
 
@@ -72,7 +81,7 @@ func checkExplanationsAddUp<M: ItemScorer & ExplainableScorer & PersistableModel
 }
 
 @Suite struct RankingModelsTests {
-    let data = TwoBlocks.interactions()
+    let data = TwoBlocks.data()
 
     @Test func implicitFeedbackThresholdAndWeights() {
         // ratings 2 and 3 fall below threshold 4; 4 and 5 are kept with their rating as weight
@@ -86,7 +95,7 @@ func checkExplanationsAddUp<M: ItemScorer & ExplainableScorer & PersistableModel
     }
 
     @Test func popularityCountsPositives() throws {
-        let model = Popularity().fit(data)
+        let model = try Popularity().fit(data)
         // item 0: users 0..<12 except those skipping it (user % 4 == 0 → 3 users) = 9
         #expect(model.counts[0] == 9)
         #expect(model.counts[16] == 4 && model.counts[17] == 0)   // users 0, 6, 12, 18 rated item 16
@@ -94,24 +103,26 @@ func checkExplanationsAddUp<M: ItemScorer & ExplainableScorer & PersistableModel
     }
 
     @Test(arguments: ItemKNN.Similarity.allCases) func itemKNNRanksTheBlock(similarity: ItemKNN.Similarity) throws {
-        let model = ItemKNN(.init(similarity: similarity, neighbours: 10, shrink: 0)).fit(data)
+        let model = try ItemKNN(.init(similarity: similarity, neighbours: 10, shrink: 0)).fit(data)
         try checkRankingConformance(model, name: "item-knn-\(similarity.rawValue)")
         checkExactFoldIn(model)
         checkExplanationsAddUp(model)
         // threads do not change the result
-        let single = ItemKNN(.init(similarity: similarity, neighbours: 10, shrink: 0, threads: 1)).fit(data)
+        let single = try ItemKNN(.init(similarity: similarity, neighbours: 10, shrink: 0)).fit(data, context: FitContext(threads: 1))
         #expect(single.neighbours == model.neighbours)
+        let configured = try ItemKNN(.init(similarity: similarity, neighbours: 10, shrink: 0, threads: 1)).fit(data)
+        #expect(configured.neighbours == model.neighbours)
     }
 
-    @Test func itemKNNCosineByHand() {
+    @Test func itemKNNCosineByHand() throws {
         // items 0, 1 rated by users {0, 1} and {1}: c = 1, n0 = 2, n1 = 1 → cos = 1 / √2.
-        let x = Interactions(users: [0, 1, 1], items: [0, 0, 1], ratings: [1, 1, 1], userCount: 2, itemCount: 2)
-        let cosine = ItemKNN(.init(similarity: .cosine, neighbours: 5, shrink: 0)).fit(x)
+        let x = TwoBlocks.data(Interactions(users: [0, 1, 1], items: [0, 0, 1], ratings: [1, 1, 1], userCount: 2, itemCount: 2))
+        let cosine = try ItemKNN(.init(similarity: .cosine, neighbours: 5, shrink: 0)).fit(x)
         #expect(abs((cosine.neighbours.value(row: 0, column: 1) ?? 0) - 1 / 2.0.squareRoot().float) < 1e-6)
         // Jaccard: 1 / (2 + 1 − 1) = 0.5; conditional probability α = 0.5: c / (|0| · |1|^0.5) = 1 / 2, and 1 / (1 · √2) from item 1.
-        let jaccard = ItemKNN(.init(similarity: .jaccard, neighbours: 5)).fit(x)
+        let jaccard = try ItemKNN(.init(similarity: .jaccard, neighbours: 5)).fit(x)
         #expect(abs((jaccard.neighbours.value(row: 0, column: 1) ?? 0) - 0.5) < 1e-6)
-        let conditional = ItemKNN(.init(similarity: .conditionalProbability, neighbours: 5, alpha: 0.5)).fit(x)
+        let conditional = try ItemKNN(.init(similarity: .conditionalProbability, neighbours: 5, alpha: 0.5)).fit(x)
         #expect(abs((conditional.neighbours.value(row: 0, column: 1) ?? 0) - 0.5) < 1e-6)
         #expect(abs((conditional.neighbours.value(row: 1, column: 0) ?? 0) - 1 / 2.0.squareRoot().float) < 1e-6)
     }
@@ -123,7 +134,7 @@ func checkExplanationsAddUp<M: ItemScorer & ExplainableScorer & PersistableModel
         checkExplanationsAddUp(model)
         // B has a zero diagonal and satisfies the stationarity condition of the constrained
         // problem: (G + λI) B − G = −diag(μ), i.e. off-diagonal entries of (G + λI)B − G vanish.
-        let x = ImplicitFeedback.default.matrix(data)
+        let x = ImplicitFeedback.default.matrix(data.interactions)
         let n = TwoBlocks.items
         var g = [Double](repeating: 0, count: n * n)
         for u in 0..<x.rowCount { for a in x.range(ofRow: u) { for b in x.range(ofRow: u) {
@@ -144,7 +155,7 @@ func checkExplanationsAddUp<M: ItemScorer & ExplainableScorer & PersistableModel
 extension Double { var float: Float { Float(self) } }
 
 @Suite struct FactorRankingModelsTests {
-    let data = TwoBlocks.interactions()
+    let data = TwoBlocks.data()
 
     var ialsConfiguration: ImplicitALS.Configuration {
         ImplicitALS.Configuration(factors: 2, regularization: 0.5, regularizationExponent: 0, alpha: 5, iterations: 10,
@@ -191,7 +202,7 @@ extension Double { var float: Float { Float(self) } }
             let positives = model.feedback.positives(history, itemCount: model.itemCount)
             let expected = referenceFoldIn(model, history: positives)
             let got = model.userVector(forHistory: history)
-            for (g, e) in zip(got, expected) { #expect(abs(Double(g) - e) < 1e-3 * max(1, abs(e))) }
+            for (g, e) in zipEqualLength(got, expected) { #expect(abs(Double(g) - e) < 1e-3 * max(1, abs(e))) }
             // A converged CG fit ends with user vectors that are (nearly) this solve against the
             // item factors of the previous half-step; after a final exact user pass they match.
             var c = ialsConfiguration
@@ -208,12 +219,12 @@ extension Double { var float: Float { Float(self) } }
         // one system: 6 factors, items 0..<18 random, 5 positives
         let f = 6, n = 18
         var g = SeededGenerator(seed: 9)
-        let y = AlignedFloatBuffer((0..<(n * f)).map { _ in g.nextNormal() * 0.5 })
+        let y = AlignedBuffer<Float>((0..<(n * f)).map { _ in g.nextNormal() * 0.5 })
         let solver = ALSSolver(factors: f, regularization: 0.3, alpha: 4, solver: .conjugateGradient, steps: 40, threads: 1)
         let yty = solver.gram(y.pointer, count: n)
         let cols: [Int32] = [1, 4, 7, 8, 15], vals: [Float] = [1, 2, 1, 3, 1]
         var scratch = SolveScratch(factors: f, longestRow: 5)
-        let cg = AlignedFloatBuffer(count: f), exact = AlignedFloatBuffer(count: f)
+        let cg = AlignedBuffer<Float>(count: f), exact = AlignedBuffer<Float>(count: f)
         yty.withUnsafeBufferPointer { a in cols.withUnsafeBufferPointer { c in vals.withUnsafeBufferPointer { v in
             solver.solveCG(x: cg.pointer, yty: a.baseAddress!, fixed: y.pointer, columns: c.baseAddress!, values: v.baseAddress!, count: 5, scratch: scratch)
             solver.solveExact(x: exact.pointer, yty: a.baseAddress!, fixed: y.pointer, columns: c.baseAddress!, values: v.baseAddress!, count: 5, scratch: &scratch)
@@ -223,11 +234,11 @@ extension Double { var float: Float { Float(self) } }
 
     @Test(arguments: [6, 64]) func ialsBatchedLongRowsMatchPerRowSolves(f: Int) {
         // The lockstep, tiled CG for long rows does the same arithmetic in the same order.
-        let x = ImplicitFeedback(weighting: .rating).matrix(data)
+        let x = ImplicitFeedback(weighting: .rating).matrix(data.interactions)
         var g = SeededGenerator(seed: 4)
-        let fixed = AlignedFloatBuffer((0..<(x.columnCount * f)).map { _ in g.nextNormal() * 0.3 })
+        let fixed = AlignedBuffer<Float>((0..<(x.columnCount * f)).map { _ in g.nextNormal() * 0.3 })
         let start = (0..<(x.rowCount * f)).map { _ in g.nextNormal() * 0.3 }
-        let perRow = AlignedFloatBuffer(start), batched = AlignedFloatBuffer(start)
+        let perRow = AlignedBuffer<Float>(start), batched = AlignedBuffer<Float>(start)
         let penalties = (0..<x.rowCount).map { Float(1 + $0 % 3) }
         for threads in [1, 2] {
             ALSSolver(factors: f, regularization: 1, alpha: 2, solver: .conjugateGradient, steps: 3, threads: threads, longRow: 1_000_000)
@@ -307,7 +318,7 @@ extension Double { var float: Float { Float(self) } }
         }
         var bp = b, bm = b; bp[2] += h; bm[2] -= h
         let numericBj = (loss(x, y, bp) - loss(x, y, bm)) / (2 * h)
-        let xu = AlignedFloatBuffer(xu0), items = AlignedFloatBuffer(items0), bias = AlignedFloatBuffer(bias0)
+        let xu = AlignedBuffer<Float>(xu0), items = AlignedBuffer<Float>(items0), bias = AlignedBuffer<Float>(bias0)
         _ = BPRStep(factors: f, learningRate: eta, regularization: lambda).step(user: xu.pointer, positive: 1, negative: 2, items: items.pointer, bias: bias.pointer)
         for k in 0..<f {
             #expect(abs(Double(xu0[k] - xu.pointer[k]) / Double(eta) - numericX[k]) < 1e-3)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Recommender
+import RecommenderTestSupport
 
 /// Fold-in gives a new user the row a refit of that user alone would: the minimiser of the
 /// training loss restricted to the user's ratings with every item parameter frozen, found
@@ -32,7 +33,7 @@ import Testing
 
     @Test func svdFoldInEqualsRefitOfTheUser() throws {
         let data = RatingFixtures.random()
-        let model = try SVDModel.Configuration(factors: 4, epochs: 10, regularization: 0.05).fit(data, options: RatingFitOptions(ratingScale: 1...5))
+        let model = try SVD(.init(factors: 4, epochs: 10, regularization: 0.05)).fit(data)
         let history = Self.history(data, user: 3)
         let folded = model.foldIn(history)
         let q = model.itemEmbeddings
@@ -50,7 +51,7 @@ import Testing
 
     @Test func alsFoldInEqualsRefitOfTheUser() throws {
         let data = RatingFixtures.random()
-        let model = try ALSModel.Configuration(factors: 3, iterations: 5, threads: 1).fit(data, options: RatingFitOptions(ratingScale: 1...5))
+        let model = try ALS(.init(factors: 3, iterations: 5, threads: 1)).fit(data)
         let history = Self.history(data, user: 5)
         let folded = model.foldIn(history)
         let q = model.itemEmbeddings
@@ -63,7 +64,7 @@ import Testing
 
     @Test func svdppFoldInAddsTheImplicitTerm() throws {
         let data = RatingFixtures.random()
-        let model = try SVDppModel.Configuration(factors: 4, epochs: 8).fit(data, options: RatingFitOptions(ratingScale: 1...5))
+        let model = try SVDpp(.init(factors: 4, epochs: 8)).fit(data)
         let history = Self.history(data, user: 2)
         let folded = model.foldIn(history)
         let y = model.implicitFactors, q = model.itemEmbeddings
@@ -84,7 +85,7 @@ import Testing
     /// The fold-in objective's gradient, by central differences, vanishes at the solution.
     @Test func foldInSolutionHasZeroGradient() throws {
         let data = RatingFixtures.random()
-        let model = try SVDModel.Configuration(factors: 3, epochs: 5).fit(data)
+        let model = try SVD(.init(factors: 3, epochs: 5)).fit(data, scale: nil)
         let history = Self.history(data, user: 0)
         let folded = model.foldIn(history)
         let q = model.itemEmbeddings
@@ -107,14 +108,14 @@ import Testing
 
     @Test func baselineAndKNNFoldIn() throws {
         let data = RatingFixtures.random()
-        let base = try BaselineModel.Configuration.default.fit(data, options: RatingFitOptions(ratingScale: 1...5))
+        let base = try Baseline().fit(data)
         let history = Self.history(data, user: 4)
         // the ALS user step against the frozen item biases
         let expected = history.map { $0.rating - base.mean - base.itemBias[Int($0.item)] }.reduce(0, +) / (5 + Float(history.count))
         #expect(abs(base.foldInBias(history) - expected) < 1e-5)
         // a training user folded in with the same ratings gets (nearly) the fitted bias
         #expect(abs(base.foldInBias(history) - base.userBias[4]) < 0.05)
-        let knn = try KNNBaselineModel.Configuration(threads: 1).fit(data, options: RatingFitOptions(ratingScale: 1...5))
+        let knn = try KNNBaseline(.init(threads: 1)).fit(data)
         let scores = knn.scores(forHistory: history)
         #expect(scores.count == data.itemCount)
         // With the user's own history, fold-in reproduces the neighbourhood of the trained user
@@ -129,20 +130,19 @@ import Testing
     /// The call forms of the RatingModels article.
     @Test func articleExampleCallForms() throws {
         let data = RatingFixtures.random()
-        let dataset = RatingEvaluationTests.dataset(data)
+        let dataset = Fixtures.dataset(data)
         let split = Splitter.randomHoldout(dataset.interactions, testFraction: 0.1, seed: 0)
         let reports = ReportBox()
-        let model = try SVDppModel.Configuration(epochs: 3).fit(dataset, training: split.train, validation: split.test) { progress in
-            reports.append(progress)
-        }
-        #expect(reports.all.count == 3 && reports.all.allSatisfy { $0.validationRMSE != nil })
+        let model = try SVDpp(.init(epochs: 3)).fit(TrainingData(dataset, training: split.train),
+                                                    context: FitContext(validation: split.test) { event in reports.append(event) })
+        #expect(reports.all.count == 3 && reports.all.allSatisfy { $0.metric("train_rmse") != nil && $0.metric("validation_rmse") != nil })
         #expect((1...5).contains(model.predict(userID: "1", itemID: "2")))
         #expect(model.predictedRatings(forNewUser: [("2", 5), ("3", 4)]).count == data.itemCount)
     }
 
     @Test func rawIDFoldInIgnoresUnknownItems() throws {
         let data = RatingFixtures.random()
-        let model = try SVDModel.Configuration(factors: 4, epochs: 5).fit(data)
+        let model = try SVD(.init(factors: 4, epochs: 5)).fit(data, scale: nil)
         let byIndex = model.scores(forHistory: [(2, 5), (3, 1)])
         let byID = model.predictedRatings(forNewUser: [(ItemID(2), 5), (ItemID(3), 1), (ItemID("no-such-movie"), 4)])
         #expect(byID.count == data.itemCount)
@@ -156,7 +156,7 @@ import Testing
     @Test func matchesReferenceImplementation() throws {
         let data = RatingFixtures.random(users: 25, items: 20, density: 0.5, seed: 11)
         let c = KNNBaselineModel.Configuration(neighbors: 5, minNeighbors: 2, shrinkage: 10, threads: 2)
-        let model = try c.fit(data, options: RatingFitOptions(ratingScale: 1...5))
+        let model = try KNNBaseline(c).fit(data)
         let base = model.baseline
         var rating = [Int: [Int: Float]]()   // user -> item -> rating
         for k in 0..<data.count { rating[Int(data.users[k]), default: [:]][Int(data.items[k])] = data.ratings[k] }
@@ -185,6 +185,7 @@ import Testing
         }
         #expect(abs(Double(model.similarity(3, 7)) - sim(3, 7)) < 1e-5)
         // the similarity rows do not depend on the thread count
-        #expect(try c.threaded(1).fit(data, options: RatingFitOptions(ratingScale: 1...5)) == model)
+        #expect(try KNNBaseline(c).fit(data, context: FitContext(threads: 1)) == model)
+        #expect(try KNNBaseline(c).fit(data, context: FitContext(threads: 3)) == model)
     }
 }

@@ -130,7 +130,7 @@ import Testing
         let n = 37
         let z = (0..<n).map { _ in g.nextUnitFloat() * 20 - 10 }
         var row = z
-        let loss = row.withUnsafeMutableBufferPointer { SoftmaxKernels.softmaxCrossEntropy($0.baseAddress!, count: n, label: 5, scale: 0.5) }
+        let loss = row.withUnsafeMutableBufferPointer { Kernels.softmaxCrossEntropy($0.baseAddress!, count: n, label: 5, scale: 0.5) }
         let m = Double(z.max()!)
         let sum = z.reduce(0.0) { $0 + Foundation.exp(Double($1) - m) }
         #expect(abs(Double(loss) - (m + Foundation.log(sum) - Double(z[5]))) < 1e-5)
@@ -139,7 +139,7 @@ import Testing
             #expect(abs(Double(row[j]) - 0.5 * (p - (j == 5 ? 1 : 0))) < 1e-6)
         }
         for x: Float in [-90, -20, -1, 0, 0.3, 5, 50, 88] {
-            let e = SoftmaxKernels.exp(x)
+            let e = Kernels.exp(x)
             #expect(abs(Double(e) - Foundation.exp(Double(max(-87, x)))) <= 3e-7 * Foundation.exp(Double(max(-87, x))) + 1e-38, "exp(\(x))")
         }
     }

@@ -1,6 +1,8 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import Recommender
+import RecommenderTestSupport
 @testable import RecommenderCharts
 
 /// Two taste groups: users of group A rate only movies 0..<6, users of group B only 6..<12.
@@ -44,9 +46,9 @@ func softmaxSmallConfiguration(seed: UInt64 = 0) -> SoftmaxModel.Configuration {
     @Test func invalidConfigurationIsRejected() {
         var c = softmaxSmallConfiguration()
         c.hiddenDims = [6, 5]
-        #expect(throws: SoftmaxModel.TrainingFailure.self) { try SoftmaxModel.fit(softmaxTwoGroupDataset(), configuration: c) }
+        #expect(throws: TrainingError.self) { try Softmax(c).fit(TrainingData(softmaxTwoGroupDataset())) }
         c = softmaxSmallConfiguration(); c.learningRate = 0
-        #expect(throws: SoftmaxModel.TrainingFailure.self) { try c.validate() }
+        #expect(throws: TrainingError.self) { try c.validate() }
     }
 
     @Test func featuresFollowTheNotebook() {
@@ -65,11 +67,15 @@ func softmaxSmallConfiguration(seed: UInt64 = 0) -> SoftmaxModel.Configuration {
 
     @Test func learnsTheTwoGroupsAndIsDeterministic() throws {
         let d = softmaxTwoGroupDataset()
-        var logged: [Int] = []
+        let logged = Mutex<[TrainingEvent]>([])
         var twoThreads = softmaxSmallConfiguration(); twoThreads.threads = 2
-        let result = try SoftmaxModel.fit(d, configuration: twoThreads) { logged.append($0.iteration) }
+        let result = try Softmax(twoThreads).fit(TrainingData(d), context: FitContext(observer: { e in logged.withLock { $0.append(e) } }))
         let h = result.history
-        #expect(logged == Array(stride(from: 0, through: 150, by: 10)))
+        let events = logged.withLock { $0 }
+        #expect(events.map(\.step) == Array(stride(from: 0, through: 150, by: 10)))
+        #expect(events.allSatisfy { $0.unit == "iteration" && $0.stepCount == 150 })
+        #expect(events.map { $0.metrics.map(\.name) }.allSatisfy { $0 == ["train_loss", "test_loss", "precision_at_10", "recall_at_10", "ndcg_at_10"] })
+        #expect(events.last?.metric("ndcg_at_10") == h.last?.ndcgAt10 && events.last?.metric("train_loss") == h.last?.trainLoss)
         #expect(h.entries.count == 16)
         let first = try #require(h.entries.first), last = try #require(h.last)
         #expect(first.trainLoss > log(12) - 0.3)
@@ -78,23 +84,27 @@ func softmaxSmallConfiguration(seed: UInt64 = 0) -> SoftmaxModel.Configuration {
         #expect(last.recallAt10 > 0.5, "\(last)")
         #expect(last.precisionAt10 > 0 && last.precisionAt10 <= 1.0 / 3 + 1e-9)
         // A brand-new user who rated group-A movies gets group-A movies first.
-        let scores = result.model.scores(forHistory: [(item: 0, rating: 5), (item: 2, rating: 4)])
+        let scores = result.scores(forHistory: [(item: 0, rating: 5), (item: 2, rating: 4)])
         let top = topK(scores, k: 6, excluding: { $0 == 0 || $0 == 2 }).map(\.index)
         #expect(top.prefix(4).allSatisfy { $0 < 6 }, "top \(top)")
         // Known user = the same computation from their stored history.
         let user: UserIndex = 4
         let history = d.interactions.byUser().columns(ofRow: 4).map { (item: $0, rating: Float(1)) }
-        #expect(result.model.scores(forUser: user) == result.model.scores(forHistory: history))
+        #expect(result.scores(forUser: user) == result.scores(forHistory: history))
         // Same seed, same model; other thread count, same model.
         var c = softmaxSmallConfiguration(); c.threads = 1
-        let again = try SoftmaxModel.fit(d, configuration: c)
-        #expect(again.model.network == result.model.network)
+        let again = try Softmax(c).fit(TrainingData(d))
+        #expect(again.network == result.network)
         #expect(again.history == result.history)
+        #expect(again.testUsers == result.testUsers)
+        // The context's threads and seed replace the configuration's (0 is a seed).
+        let viaContext = try Softmax(twoThreads).fit(TrainingData(d), context: FitContext(seed: 0, threads: 1))
+        #expect(viaContext.network == result.network && viaContext.history == result.history)
     }
 
     @Test func answersThroughTheSharedRetrievalAPI() throws {
         let d = softmaxTwoGroupDataset()
-        let model = try SoftmaxModel.fit(d, configuration: softmaxSmallConfiguration()).model
+        let model = try Softmax(softmaxSmallConfiguration()).fit(TrainingData(d))
         // Neighbours of a group-A movie (dot and cosine) are group-A movies.
         for measure in [SimilarityMeasure.dot, .cosine] {
             let near = Recommendations.similarItems(to: 1, model: model, metadata: model.metadata, measure: measure,
@@ -119,7 +129,7 @@ func softmaxSmallConfiguration(seed: UInt64 = 0) -> SoftmaxModel.Configuration {
             var c = softmaxSmallConfiguration(seed: 2)
             c.labelMode = .exclude; c.optimizer = optimizer; c.learningRate = rate
             if relu { c.activation = .relu; c.useBias = true; c.hiddenDims = [8, 6] }
-            let r = try SoftmaxModel.fit(d, configuration: c)
+            let r = try Softmax(c).fit(TrainingData(d))
             let last = try #require(r.history.last)
             #expect(last.trainLoss < r.history.entries[0].trainLoss - 0.2, "\(optimizer): \(last)")
         }
@@ -127,7 +137,7 @@ func softmaxSmallConfiguration(seed: UInt64 = 0) -> SoftmaxModel.Configuration {
 
     @Test func historyExportsCSVJSONAndChart() throws {
         var c = softmaxSmallConfiguration(); c.iterations = 25
-        let h = try SoftmaxModel.fit(softmaxTwoGroupDataset(), configuration: c).history
+        let h = try Softmax(c).fit(TrainingData(softmaxTwoGroupDataset())).history
         #expect(h.entries.map(\.iteration) == [0, 10, 20, 25])
         let lines = h.csv().split(separator: "\n")
         #expect(lines.count == 5 && lines[0] == "iteration,train_loss,test_loss,test_precision_at_10,test_recall_at_10,test_ndcg_at_10")
@@ -143,12 +153,17 @@ func softmaxSmallConfiguration(seed: UInt64 = 0) -> SoftmaxModel.Configuration {
     @Test func divergenceIsReported() {
         var c = softmaxSmallConfiguration()
         c.optimizer = .gradientDescent; c.learningRate = 1e30
-        #expect(throws: SoftmaxModel.TrainingFailure.self) { try SoftmaxModel.fit(softmaxTwoGroupDataset(), configuration: c) }
+        #expect {
+            try Softmax(c).fit(TrainingData(softmaxTwoGroupDataset()))
+        } throws: { error in
+            guard case .diverged? = error as? TrainingError else { return false }
+            return true
+        }
     }
 
     @Test func saveLoadRoundTrip() throws {
         var c = softmaxSmallConfiguration(); c.useBias = true; c.activation = .relu; c.hiddenDims = [7, 6]; c.iterations = 20
-        let model = try SoftmaxModel.fit(softmaxTwoGroupDataset(), configuration: c).model
+        let model = try Softmax(c).fit(TrainingData(softmaxTwoGroupDataset()))
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("softmax-\(UInt32.random(in: 0...UInt32.max)).recmodel")
         defer { try? FileManager.default.removeItem(at: url) }
         try model.save(to: url)
@@ -157,35 +172,33 @@ func softmaxSmallConfiguration(seed: UInt64 = 0) -> SoftmaxModel.Configuration {
         #expect(loaded.features == model.features)
         #expect(loaded.configuration == model.configuration)
         #expect(loaded.scores(forUser: 3) == model.scores(forUser: 3))
-        let any = try ModelRegistry.load(from: url)
+        #expect(loaded.history == model.history && !loaded.history.entries.isEmpty)
+        #expect(loaded.testUsers == model.testUsers && !loaded.testUsers.isEmpty)
+        let any = try AlgorithmCatalog.standard.loadModel(from: url)
         #expect(any is SoftmaxModel)
         #expect((any as? ItemEmbeddingModel)?.itemEmbeddings == model.itemEmbeddings)
         // A damaged section is reported by name.
         var archive = model.archive()
         archive.set("softmax.movies", .floats([1, 2, 3]))
         #expect(throws: PersistenceError.self) { try SoftmaxModel(archive: archive, path: "x") }
+        // Files written before the history was stored load with an empty history.
+        var older = ModelArchive(kind: SoftmaxModel.kind)
+        for (name, value) in model.archive().sections where name != "softmax.history_csv" && name != "softmax.test_users" { older.set(name, value) }
+        let old = try SoftmaxModel(archive: older, path: "old")
+        #expect(old.history.entries.isEmpty && old.testUsers.isEmpty && old.network == model.network)
     }
 
-    @Test(.enabled(if: softmaxML100KAvailable(), "MovieLens 100K not found in $RECOMMENDER_DATA_DIR or ~/.cache/swift-recommender"))
+    @Test(.enabled(if: TestData.hasML100K, TestData.missingML100K))
     func shortRunOnML100K() throws {
-        let d = try DatasetLocator.load(name: "ml-100k", dataDirectory: softmaxDataDirectory())
+        let d = try TestData.loadML100K()
         // Few, small batches: debug builds are slow. Learning itself is checked on the synthetic data.
         var c = SoftmaxModel.Configuration.default
         c.iterations = 2; c.batchSize = 20; c.testBatchSize = 10
-        let r = try SoftmaxModel.fit(d, configuration: c)
+        let r = try Softmax(c).fit(TrainingData(d))
         let first = try #require(r.history.entries.first), last = try #require(r.history.last)
         #expect(abs(first.trainLoss - log(1682)) < 0.2, "initial loss \(first.trainLoss) should be near log(1682)")
         #expect(last.iteration == 2 && last.testLoss.isFinite && last.recallAt10 >= 0 && last.ndcgAt10 <= 1)
         #expect(r.testUsers.count == 94)
-        #expect(r.model.itemEmbeddings.rows == 1682 && r.model.itemEmbeddings.columns == 35)
+        #expect(r.itemEmbeddings.rows == 1682 && r.itemEmbeddings.columns == 35)
     }
-}
-
-private func softmaxDataDirectory() -> URL {
-    if let dir = ProcessInfo.processInfo.environment["RECOMMENDER_DATA_DIR"] { return URL(fileURLWithPath: dir) }
-    return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/swift-recommender")
-}
-
-private func softmaxML100KAvailable() -> Bool {
-    FileManager.default.fileExists(atPath: softmaxDataDirectory().appendingPathComponent("ml-100k/ml-100k.inter").path)
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Recommender
+import RecommenderTestSupport
 
 /// A fixed-score model, to test the recommend call independently of any algorithm.
 struct FixedScorer: ItemScorer, HistoryScorer {
@@ -29,7 +30,7 @@ struct FixedEmbeddings: ItemEmbeddingModel {
         let e = Matrix(rows: 4, columns: 2, storage: [2, 0, 0, 3, 1, 1, 0, 0])
         #expect(EmbeddingSimilarity.scores(query: [1, 0], embeddings: e, measure: .dot) == [2, 0, 1, 0])
         let cosine = EmbeddingSimilarity.scores(query: [2, 0], embeddings: e, measure: .cosine)
-        for (got, want) in zip(cosine, [1, 0, Float(0.5).squareRoot(), 0] as [Float]) { #expect(abs(got - want) < 1e-6) }
+        expectClose(cosine, [1, 0, Float(0.5).squareRoot(), 0], absolute: 1e-6)
         #expect(EmbeddingSimilarity.scores(query: [0, 0], embeddings: e, measure: .cosine) == [0, 0, 0, 0])
         #expect(SimilarityMeasure.allCases == [.dot, .cosine])
     }

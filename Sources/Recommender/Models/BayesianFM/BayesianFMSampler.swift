@@ -1,21 +1,7 @@
 import Foundation
 
-/// A 64-byte-aligned, zero-initialised buffer owned by a class (freed on deinit).
-final class AlignedFloats: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<Float>
-    let count: Int
-    init(count: Int) {
-        self.count = count
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
-        pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
-        pointer.initialize(repeating: 0, count: max(count, 1))
-    }
-    deinit { pointer.deallocate() }
-    var array: [Float] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
-}
-
 /// A read-only copy of an array in a buffer that outlives `withUnsafeBufferPointer` scopes.
-final class FrozenArray<T>: @unchecked Sendable {
+final class FrozenArray<T> {
     let pointer: UnsafeMutablePointer<T>
     let count: Int
     init(_ array: [T]) {
@@ -26,19 +12,9 @@ final class FrozenArray<T>: @unchecked Sendable {
     deinit { pointer.deinitialize(count: count); pointer.deallocate() }
 }
 
-@inline(__always) private func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
-    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-}
-@inline(__always) private func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
-    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
-}
 /// y += a·x over `blocks` groups of 8 floats.
 @inline(__always) private func axpy(_ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, blocks: Int) {
-    var k = 0
-    while k < blocks * 8 {
-        store8(load8(y + k).addingProduct(a, load8(x + k)), y + k)
-        k += 8
-    }
+    Kernels.axpy(a, x, y, blocks * 8)
 }
 
 extension SeededGenerator {
@@ -63,13 +39,13 @@ extension SeededGenerator {
 
 /// One side (users or items) of the sampler: its feature block, parameters and per-entity
 /// sufficient statistics.
-final class FMSide: @unchecked Sendable {
+final class FMSide {
     let block: FMFeatureBlock
     let D: Int, Dp: Int
     /// φ_j = (w_j, v_j1 … v_jk), one padded row per feature.
-    let phi: AlignedFloats
+    let phi: AlignedBuffer<Float>
     /// θ_e = Σ_j x_ej φ_j, one padded row per entity (its bias and factor aggregate).
-    let theta: AlignedFloats
+    let theta: AlignedBuffer<Float>
     /// Hyper-parameters per group and coordinate: prior mean μ and precision λ.
     var mu: [Double], lambda: [Double]
     // Ratings of each entity: offsets, the other entity, the rating.
@@ -82,8 +58,8 @@ final class FMSide: @unchecked Sendable {
     init(block: FMFeatureBlock, ratings: SparseMatrix, D: Int, Dp: Int) {
         self.block = block
         self.D = D; self.Dp = Dp
-        phi = AlignedFloats(count: block.featureCount * Dp)
-        theta = AlignedFloats(count: block.entityCount * Dp)
+        phi = AlignedBuffer<Float>(count: block.featureCount * Dp)
+        theta = AlignedBuffer<Float>(count: block.entityCount * Dp)
         mu = [Double](repeating: 0, count: block.groupCount * D)
         lambda = [Double](repeating: 1, count: block.groupCount * D)
         rowOffsets = FrozenArray(ratings.rowOffsets)
@@ -107,11 +83,11 @@ final class FMSide: @unchecked Sendable {
 
 /// The blocked Gibbs sampler of a Bayesian factorization machine whose features split into
 /// a user block and an item block (see ``BayesianFactorizationMachine`` for the model).
-final class FMGibbsSampler: @unchecked Sendable {
+final class FMGibbsSampler {
     let D: Int, Dp: Int
     let users: FMSide, items: FMSide
     /// Per-entity C_e = Σ z zᵀ (D × Dp) and g_e = d_e − C_e θ_e (Dp), for the side being sampled.
-    let C: AlignedFloats, G: AlignedFloats
+    let C: AlignedBuffer<Float>, G: AlignedBuffer<Float>
     var alpha: Double = 1
     /// Scale of the Gaussian noise in the parameter draws: 1 samples, 0 takes the conditional
     /// mode (iterated conditional modes; used by tests to check the conditionals).
@@ -127,8 +103,8 @@ final class FMGibbsSampler: @unchecked Sendable {
         users = FMSide(block: userBlock, ratings: training.byUser(), D: D, Dp: Dp)
         items = FMSide(block: itemBlock, ratings: training.byItem(), D: D, Dp: Dp)
         let maxEntities = max(userBlock.entityCount, itemBlock.entityCount)
-        C = AlignedFloats(count: maxEntities * D * Dp)
-        G = AlignedFloats(count: maxEntities * Dp)
+        C = AlignedBuffer<Float>(count: maxEntities * D * Dp)
+        G = AlignedBuffer<Float>(count: maxEntities * Dp)
         chunks = max(1, threads)
         self.hyper = hyper
         for side in [users, items] {
@@ -162,7 +138,7 @@ final class FMGibbsSampler: @unchecked Sendable {
         var partial = [Double](repeating: 0, count: n)
         partial.withUnsafeMutableBufferPointer { buffer in
             let out = UnsafeSendableBox(buffer.baseAddress!)
-            Parallelism.forEachChunk(count: n, chunks: chunks) { _, range in
+            ComputePool.forEachChunk(count: n, chunks: chunks) { _, range in
                 for u in range {
                     let tu = self.users.theta.pointer + u * self.Dp
                     var s = 0.0
@@ -182,7 +158,7 @@ final class FMGibbsSampler: @unchecked Sendable {
     @inline(__always) func predictRaw(_ tu: UnsafePointer<Float>, _ ti: UnsafePointer<Float>) -> Float {
         var acc = SIMD8<Float>()
         var k = 0
-        while k < Dp { acc = acc.addingProduct(load8(tu + k), load8(ti + k)); k += 8 }
+        while k < Dp { acc = Kernels.fma(Kernels.load8(tu + k), Kernels.load8(ti + k), acc); k += 8 }
         return tu[0] + ti[0] - tu[0] * ti[0] + acc.sum()
     }
 
@@ -196,8 +172,8 @@ final class FMGibbsSampler: @unchecked Sendable {
     func computeStatistics(side: FMSide, other: FMSide) {
         let D = self.D, Dp = self.Dp
         let n = side.block.entityCount
-        Parallelism.forEachChunk(count: n, chunks: chunks) { _, range in
-            let z = AlignedFloats(count: Dp)
+        ComputePool.forEachChunk(count: n, chunks: chunks) { _, range in
+            let z = AlignedBuffer<Float>(count: Dp)
             for e in range {
                 let Ce = self.C.pointer + e * D * Dp, ge = self.G.pointer + e * Dp
                 Ce.update(repeating: 0, count: D * Dp)
@@ -226,8 +202,8 @@ final class FMGibbsSampler: @unchecked Sendable {
         for g in 0..<groups {
             let list = featuresOfGroup[g]
             let parallel = g == side.block.idGroup
-            Parallelism.forEachChunk(count: list.count, chunks: parallel ? chunks : 1) { _, range in
-                let scratch = AlignedFloats(count: D * Dp + 2 * Dp)
+            ComputePool.forEachChunk(count: list.count, chunks: parallel ? chunks : 1) { _, range in
+                let scratch = AlignedBuffer<Float>(count: D * Dp + 2 * Dp)
                 var work = [Double](repeating: 0, count: D * D + 3 * D)
                 for position in range {
                     let j = list[position]
@@ -300,9 +276,9 @@ final class FMGibbsSampler: @unchecked Sendable {
             // g_e −= x C_e Δ (C_e symmetric), accumulated in registers one block of 8 at a time.
             var k = 0
             while k < Dp {
-                var acc = load8(ge + k)
-                for a in 0..<m { acc = acc.addingProduct(-x * delta[a], load8(Ce + a * Dp + k)) }
-                store8(acc, ge + k)
+                var acc = Kernels.load8(ge + k)
+                for a in 0..<m { acc = Kernels.fma(SIMD8(repeating: -x * delta[a]), Kernels.load8(Ce + a * Dp + k), acc) }
+                Kernels.store8(acc, ge + k)
                 k += 8
             }
         }

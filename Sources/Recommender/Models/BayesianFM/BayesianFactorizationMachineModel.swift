@@ -154,18 +154,7 @@ public struct BayesianFactorizationMachineModel: RatingPredictor, ItemScorer, Hi
     }
 
     @inline(__always) static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
-        var acc = SIMD8<Float>()
-        var k = 0
-        while k + 8 <= n {
-            acc = acc.addingProduct(UnsafeRawPointer(a + k).loadUnaligned(as: SIMD8<Float>.self),
-                                    UnsafeRawPointer(b + k).loadUnaligned(as: SIMD8<Float>.self))
-            k += 8
-        }
-        let s = acc.lowHalf + acc.highHalf
-        let t = s.lowHalf + s.highHalf
-        var total = t[0] + t[1]
-        while k < n { total += a[k] * b[k]; k += 1 }
-        return total
+        Kernels.dot(a, b, n)
     }
 
     // MARK: persistence

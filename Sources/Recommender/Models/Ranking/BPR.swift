@@ -15,10 +15,12 @@
 ///     y_i += η (g x_u − λ y_i),     y_j += η (−g x_u − λ y_j)
 ///     b_i += η (g − λ b_i),         b_j += η (−g − λ b_j)
 ///
-/// An epoch draws as many triples as there are positives. Training is parallel: each thread
-/// samples the positives of its own range of users (so user factors are never shared) and
-/// updates the item factors lock-free (Hogwild, Recht et al. 2011); `threads = 1` is the
-/// deterministic mode. Prediction rule: `score(u, i) = x̂_ui`. Fold-in learns `x_u` for a new
+/// An epoch draws as many triples as there are positives. By default training is one seeded
+/// SGD stream: the model depends on the seed only, never on the thread count or the machine.
+/// With ``Configuration/hogwild`` (an explicit opt-in) training is parallel instead: each of
+/// ``Configuration/threads`` threads samples the positives of its own range of users (so user
+/// factors are never shared) and updates the item factors lock-free (Hogwild, Recht et al. 2011).
+/// Prediction rule: `score(u, i) = x̂_ui`. Fold-in learns `x_u` for a new
 /// history with the item factors frozen (same SGD, same loss, seeded).
 ///
 /// Hyper-parameters (table name, symbol, default from ``Configuration``): `embedding-dim` `f`
@@ -43,15 +45,23 @@ public struct BPR: Trainer {
         public var initStandardDeviation: Float
         /// Random seed (initialisation and sampling).
         public var seed: UInt64
-        /// Worker threads; 1 is the deterministic single-thread mode.
+        /// Worker threads for ``hogwild`` training (default: all cores). Without `hogwild` the
+        /// fit is one deterministic SGD stream and does not use more than one thread.
         public var threads: Int
+        /// Lock-free parallel SGD (Hogwild): `threads` threads update shared item factors without
+        /// synchronisation. Default false. It trades reproducibility for speed on many cores: the
+        /// model then depends on the thread count and on how the threads interleave (two runs
+        /// with the same seed differ), and the unsynchronised updates are data races by design
+        /// (a ThreadSanitizer run reports them; its suppression file names this mode). On two
+        /// cores it is no faster: the threads fight over the item factors' cache lines.
+        public var hogwild: Bool
         /// How ratings become positives.
         public var feedback: ImplicitFeedback
 
         /// Creates a configuration.
         public init(factors: Int = 64, learningRate: Float = 0.03, regularization: Float = 0.02, epochs: Int = 150,
                     initStandardDeviation: Float = 0.1, seed: UInt64 = 42, threads: Int = Parallelism.availableCores,
-                    feedback: ImplicitFeedback = .default) {
+                    feedback: ImplicitFeedback = .default, hogwild: Bool = false) {
             self.factors = factors
             self.learningRate = learningRate
             self.regularization = regularization
@@ -60,6 +70,7 @@ public struct BPR: Trainer {
             self.seed = seed
             self.threads = threads
             self.feedback = feedback
+            self.hogwild = hogwild
         }
         /// The tuned defaults documented on each property.
         public static let `default` = Configuration()
@@ -127,65 +138,92 @@ public struct BPR: Trainer {
               c.initStandardDeviation >= 0, c.initStandardDeviation.isFinite else {
             throw TrainingError.invalidInput("bpr needs embedding-dim >= 1, epochs >= 0, a finite learning-rate > 0, finite regularization and init-stddev >= 0")
         }
+        try FactorModelCore.checkSize(rows: training.userCount + training.itemCount, factors: c.factors, algorithm: "bpr")
+        try c.feedback.checkHasPositives(training)
         let x = c.feedback.matrix(training)
         let f = c.factors, n = x.columnCount
         for u in 0..<x.rowCount where x.count(ofRow: u) >= n && n > 0 {
             throw TrainingError.invalidInput("bpr: user \(u) has a positive for every item; no negative can be sampled")
         }
         var g = SeededGenerator(seed: c.seed)
-        let users = AlignedFloatBuffer(count: x.rowCount * f), items = AlignedFloatBuffer(count: n * f)
-        let bias = AlignedFloatBuffer(count: n)
+        let users = AlignedBuffer<Float>(count: x.rowCount * f), items = AlignedBuffer<Float>(count: n * f)
+        let bias = AlignedBuffer<Float>(count: n)
         for k in 0..<users.count { users.pointer[k] = g.nextNormal() * c.initStandardDeviation }
         for k in 0..<items.count { items.pointer[k] = g.nextNormal() * c.initStandardDeviation }
-        // Each thread owns a contiguous range of users holding about the same number of positives.
-        let threads = max(1, min(c.threads, x.rowCount))
+        // One stream by default; with Hogwild, one stream per thread, each owning a contiguous range
+        // of users holding about the same number of positives.
+        let streams = c.hogwild ? max(1, min(c.threads, x.rowCount)) : 1
         var bounds = [0]
-        for t in 1..<threads {
-            let target = x.nonZeroCount * t / threads
-            var u = bounds.last!
+        for t in 1..<streams {
+            let target = x.nonZeroCount * t / streams
+            var u = bounds[t - 1]
             while u < x.rowCount && x.rowOffsets[u] < target { u += 1 }
             bounds.append(u)
         }
         bounds.append(x.rowCount)
-        let seeds = (0..<threads).map { _ in g.next() }
+        let seeds = (0..<streams).map { _ in g.next() }
         let sgd = BPRStep(factors: f, learningRate: c.learningRate, regularization: c.regularization)
-        let box = UnsafeSendableBox((users.pointer, items.pointer, bias.pointer))
-        let xBox = UnsafeSendableBox(x)
+        let parameters = BPRParameters(users: users.pointer, items: items.pointer, bias: bias.pointer)
         let start = DispatchClock.now()
         for epoch in 0..<c.epochs {
-            let correct = ResultSlots<Int>(count: threads, empty: 0)
-            Parallelism.forEachChunk(count: threads, chunks: threads) { t, _ in
-                let (userF, itemF, itemB) = box.value
-                let x = xBox.value
-                var rng = SeededGenerator(seed: seeds[t] &+ UInt64(epoch) &* 0x9E37_79B9_7F4A_7C15)
-                let lo = x.rowOffsets[bounds[t]], hi = x.rowOffsets[bounds[t + 1]]
-                guard hi > lo else { return }
-                var userOfEntry = bounds[t]
-                var right = 0
-                x.columns.withUnsafeBufferPointer { cols in
-                    for _ in 0..<(hi - lo) {
-                        let e = lo + rng.nextInt(below: hi - lo)
-                        // the user owning entry e (binary search over this thread's rows)
-                        var a = bounds[t], b = bounds[t + 1]
-                        while b - a > 1 { let m = (a + b) / 2; if x.rowOffsets[m] <= e { a = m } else { b = m } }
-                        userOfEntry = a
-                        let rowLo = x.rowOffsets[userOfEntry], rowHi = x.rowOffsets[userOfEntry + 1]
-                        var j: Int
-                        repeat { j = rng.nextInt(below: n) } while Self.contains(cols, rowLo, rowHi, Int32(j))
-                        if sgd.step(user: userF + userOfEntry * f, positive: Int(cols[e]), negative: j, items: itemF, bias: itemB) { right += 1 }
-                    }
-                }
-                correct.set(t, right)
+            let right: Int
+            if streams == 1 {
+                right = Self.sampleStream(x, parameters, sgd, users: 0..<x.rowCount, seed: seeds[0], epoch: epoch)
+            } else {
+                right = Self.hogwildEpoch(x, parameters, sgd, bounds: bounds, seeds: seeds, epoch: epoch)
             }
             if let observer {
-                let accuracy = Double(correct.values.reduce(0, +)) / Double(max(x.nonZeroCount, 1))
+                let accuracy = Double(right) / Double(max(x.nonZeroCount, 1))
                 observer(TrainingEvent(step: epoch + 1, stepCount: c.epochs, unit: "epoch", metrics: [TrainingMetric("train_accuracy", accuracy)],
                                        elapsedSeconds: DispatchClock.seconds(since: start)))
             }
         }
+        guard FiniteCheck.allFinite(users.pointer, users.count), FiniteCheck.allFinite(items.pointer, items.count),
+              FiniteCheck.allFinite(bias.pointer, bias.count) else {
+            throw TrainingError.diverged(iteration: c.epochs, hint: "lower the learning rate (was \(c.learningRate)) or raise the regularization (was \(c.regularization))")
+        }
         return BPRModel(userFactors: Matrix(rows: x.rowCount, columns: f, storage: users.array),
                         itemFactors: Matrix(rows: n, columns: f, storage: items.array), itemBias: bias.array,
                         configuration: c, metadata: metadata ?? ModelMetadata(anonymous: training))
+    }
+
+    /// One epoch of SGD over the positives of `users`: as many triples as positives, drawn with
+    /// the stream's own generator. Returns how many were ranked correctly before their step.
+    static func sampleStream(_ x: SparseMatrix, _ p: BPRParameters, _ sgd: BPRStep, users: Range<Int>, seed: UInt64, epoch: Int) -> Int {
+        var rng = SeededGenerator(seed: seed &+ UInt64(epoch) &* 0x9E37_79B9_7F4A_7C15)
+        let lo = x.rowOffsets[users.lowerBound], hi = x.rowOffsets[users.upperBound]
+        guard hi > lo else { return 0 }
+        let n = x.columnCount, f = sgd.factors
+        var right = 0
+        x.columns.withUnsafeBufferPointer { cols in
+            x.rowOffsets.withUnsafeBufferPointer { offsets in
+                for _ in 0..<(hi - lo) {
+                    let e = lo + rng.nextInt(below: hi - lo)
+                    // the user owning entry e (binary search over the stream's rows)
+                    var a = users.lowerBound, b = users.upperBound
+                    while b - a > 1 { let m = (a + b) / 2; if offsets[m] <= e { a = m } else { b = m } }
+                    let rowLo = offsets[a], rowHi = offsets[a + 1]
+                    var j: Int
+                    repeat { j = rng.nextInt(below: n) } while contains(cols, rowLo, rowHi, Int32(j))
+                    if sgd.step(user: p.users + a * f, positive: Int(cols[e]), negative: j, items: p.items, bias: p.bias) { right += 1 }
+                }
+            }
+        }
+        return right
+    }
+
+    /// One Hogwild epoch (the ``Configuration/hogwild`` opt-in): one stream per user range, run
+    /// concurrently; the streams update the shared item factors and biases without
+    /// synchronisation — data races by design (scripts/tsan.supp names this function).
+    static func hogwildEpoch(_ x: SparseMatrix, _ p: BPRParameters, _ sgd: BPRStep, bounds: [Int], seeds: [UInt64], epoch: Int) -> Int {
+        let streams = seeds.count
+        let correct = SharedSlots<Int>(count: streams, initial: 0)
+        let box = UnsafeSendableBox((x, p))
+        ComputePool.forEachChunk(count: streams, chunks: streams, threads: streams) { t, _ in
+            let (x, p) = box.value
+            correct.set(t, sampleStream(x, p, sgd, users: bounds[t]..<bounds[t + 1], seed: seeds[t], epoch: epoch))
+        }
+        return correct.values.reduce(0, +)
     }
 
     @inline(__always)
@@ -194,6 +232,12 @@ public struct BPR: Trainer {
         while a < b { let m = (a + b) / 2; if cols[m] < j { a = m + 1 } else { b = m } }
         return a < hi && cols[a] == j
     }
+}
+
+/// The parameter arrays BPR's SGD updates in place (owned by the fit). Only the Hogwild opt-in
+/// shares them between threads, unsynchronised by design.
+struct BPRParameters {
+    let users: UnsafeMutablePointer<Float>, items: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>
 }
 
 /// One BPR SGD step (shared by fitting and fold-in).
@@ -213,18 +257,18 @@ struct BPRStep: Sendable {
               items: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>) -> Bool {
         let f = factors
         let yi = items + i * f, yj = items + j * f
-        let d = VectorKernels.dot(xu, yi, f) - VectorKernels.dot(xu, yj, f) + bias[i] - bias[j]
+        let d = Kernels.dot(xu, yi, f) - Kernels.dot(xu, yj, f) + bias[i] - bias[j]
         let g = 1 / (1 + _exp(d))
         let eta = learningRate, lambda = regularization
         let shrink = 1 - eta * lambda
         let vg = SIMD16<Float>(repeating: eta * g), vs = SIMD16<Float>(repeating: shrink)
         var k = 0
         while k + 16 <= f {
-            let u = VectorKernels.load16(xu + k), a = VectorKernels.load16(yi + k), b = VectorKernels.load16(yj + k)
-            VectorKernels.store16((u * vs).addingProduct(vg, a - b), xu + k)
+            let u = Kernels.load(xu + k), a = Kernels.load(yi + k), b = Kernels.load(yj + k)
+            Kernels.store(Kernels.fma(vg, a - b, u * vs), xu + k)
             if updateItems {
-                VectorKernels.store16((a * vs).addingProduct(vg, u), yi + k)
-                VectorKernels.store16((b * vs) - vg * u, yj + k)
+                Kernels.store(Kernels.fma(vg, u, a * vs), yi + k)
+                Kernels.store((b * vs) - vg * u, yj + k)
             }
             k += 16
         }
@@ -280,7 +324,7 @@ public struct BPRModel: ItemScorer, HistoryScorer, ItemEmbeddingModel, Persistab
         var out = [Float](repeating: 0, count: n)
         itemFactors.storage.withUnsafeBufferPointer { y in
             out.withUnsafeMutableBufferPointer { o in
-                VectorKernels.gemv(y.baseAddress!, rows: n, columns: f, x, o.baseAddress!)
+                Kernels.gemv(y.baseAddress!, rows: n, columns: f, x, o.baseAddress!)
                 for i in 0..<n { o[i] += itemBias[i] }
             }
         }

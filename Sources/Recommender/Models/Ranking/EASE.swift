@@ -94,12 +94,17 @@ public struct EASE: Trainer {
     /// - Throws: ``TrainingError/invalidInput(_:)`` as ``fit(_:context:)``.
     package func fit(_ training: Interactions, metadata: ModelMetadata? = nil) throws -> EASEModel {
         let c = configuration
-        guard (0..<1).contains(c.dropout), c.lambda.isFinite else {
-            throw TrainingError.invalidInput("ease needs dropout in [0, 1) and a finite regularization, got dropout \(c.dropout), regularization \(c.lambda)")
+        guard c.lambda.isFinite, c.lambda > 0 else {
+            throw TrainingError.invalidInput("ease: the regularization λ (regularization) must be a positive number, e.g. 400; got \(c.lambda)")
         }
+        guard c.dropout.isFinite, c.dropout >= 0, c.dropout < 1 else {
+            throw TrainingError.invalidInput("ease: the dropout must be in [0, 1); got \(c.dropout)")
+        }
+        try c.feedback.checkHasPositives(training)
+        _ = try parameterCount(training.itemCount, training.itemCount, what: "ease item × item weights")
         let x = c.feedback.matrix(training)
         let n = x.columnCount
-        let gram = AlignedFloatBuffer(count: n * n)
+        let gram = AlignedBuffer<Float>(count: n * n)
         let gBox = UnsafeSendableBox(gram.pointer)
         CoOccurrence.forEachRow(byUser: x, byItem: x.transposed(), threads: max(1, c.threads)) { i, row, touched in
             let g = gBox.value + i * n
@@ -109,8 +114,8 @@ public struct EASE: Trainer {
         var p: [Float]
         do {
             p = try SymmetricPositiveDefinite.inverse(gram.array, n: n, threads: max(1, c.threads))
-        } catch let error as LinearAlgebraError {
-            throw TrainingError.invalidInput("ease: XᵀX + λI is not positive definite (\(error)); raise regularization above \(c.lambda)")
+        } catch LinearAlgebraError.notPositiveDefinite {
+            throw TrainingError.invalidInput("ease: XᵀX + λI is not positive definite with λ = \(c.lambda) (regularization); raise λ (e.g. 400)")
         }
         // B[i][j] = −P[i][j] / P[j][j], zero diagonal (in place).
         let diagonal = (0..<n).map { p[$0 * n + $0] }
@@ -120,6 +125,7 @@ public struct EASE: Trainer {
                 b[i * n + i] = 0
             }
         }
+        try FiniteCheck.require([p], iteration: 1, hint: "raise the regularization λ (was \(c.lambda))")
         return EASEModel(weights: Matrix(rows: n, columns: n, storage: p), feedback: c.feedback,
                          metadata: metadata ?? ModelMetadata(anonymous: training))
     }
@@ -152,7 +158,7 @@ public struct EASEModel: ItemScorer, HistoryScorer, ExplainableScorer, Persistab
         weights.storage.withUnsafeBufferPointer { b in
             out.withUnsafeMutableBufferPointer { o in
                 let base = b.baseAddress!, dst = o.baseAddress!
-                feedback.forEachPositive(row: Int(user), of: metadata.seen) { i, w in VectorKernels.axpy(w, base + Int(i) * n, dst, n) }
+                feedback.forEachPositive(row: Int(user), of: metadata.seen) { i, w in Kernels.axpy(w, base + Int(i) * n, dst, n) }
             }
         }
         return out
@@ -167,7 +173,7 @@ public struct EASEModel: ItemScorer, HistoryScorer, ExplainableScorer, Persistab
         weights.storage.withUnsafeBufferPointer { b in
             out.withUnsafeMutableBufferPointer { o in
                 guard let base = b.baseAddress, let dst = o.baseAddress else { return }
-                for (i, w) in positives { VectorKernels.axpy(w, base + Int(i) * n, dst, n) }
+                for (i, w) in positives { Kernels.axpy(w, base + Int(i) * n, dst, n) }
             }
         }
         return out

@@ -171,6 +171,7 @@ public struct ImplicitALS: Trainer {
               c.solver == .cholesky || c.conjugateGradientSteps >= 1 else {
             throw TrainingError.invalidInput("ials needs embedding-dim >= 1, iterations >= 0, cg-steps >= 1, and finite regularization, alpha, init-stddev >= 0")
         }
+        try FactorModelCore.checkSize(rows: x.rowCount + x.columnCount, factors: c.factors, algorithm: "ials")
         let f = c.factors
         let xt = x.transposed()
         var g = SeededGenerator(seed: c.seed)
@@ -193,6 +194,8 @@ public struct ImplicitALS: Trainer {
                 }
             }
         }
+        try FiniteCheck.require([users, items], iteration: c.iterations,
+                                hint: "lower the confidence scale alpha (was \(c.alpha)) or raise the regularization (was \(c.regularization))")
         return ImplicitALSModel(userFactors: Matrix(rows: x.rowCount, columns: f, storage: users),
                                 itemFactors: Matrix(rows: x.columnCount, columns: f, storage: items),
                                 regularization: c.regularization, alpha: c.alpha, feedback: c.feedback, metadata: metadata)
@@ -229,18 +232,23 @@ struct ALSSolver: Sendable {
         self.solver = solver; self.steps = steps; self.threads = threads; self.longRow = longRow
     }
 
-    /// `YᵀY + λI` (f × f) of the fixed side, summed per thread.
+    /// Chunks of the Gram matrix's rows: a constant, so that the partial sums (added in chunk
+    /// order) and hence the model do not depend on the thread count.
+    static let gramChunks = 8
+
+    /// `YᵀY + λI` (f × f) of the fixed side: partial sums over ``gramChunks`` fixed row ranges,
+    /// added in order.
     func gram(_ fixed: UnsafeMutablePointer<Float>, count: Int) -> [Float] {
         let f = factors
         let box = UnsafeSendableBox(fixed)
-        let partial = ResultSlots<[Float]>(count: threads, empty: [])
-        Parallelism.forEachChunk(count: count, chunks: threads) { t, range in
+        let partial = SharedSlots<[Float]>(count: Self.gramChunks, initial: [])
+        ComputePool.forEachChunk(count: count, chunks: Self.gramChunks, threads: threads) { t, range in
             var acc = [Float](repeating: 0, count: f * f)
             acc.withUnsafeMutableBufferPointer { a in
                 let y = box.value
                 for i in range {
                     let row = y + i * f
-                    for r in 0..<f where row[r] != 0 { VectorKernels.axpy(row[r], row, a.baseAddress! + r * f, f) }
+                    for r in 0..<f where row[r] != 0 { Kernels.axpy(row[r], row, a.baseAddress! + r * f, f) }
                 }
             }
             partial.set(t, acc)
@@ -269,7 +277,7 @@ struct ALSSolver: Sendable {
         }
         let isLong = UnsafeSendableBox(Set(longRows))
         let shortLongest = useBatches ? min(longest, longRow) : longest
-        ParallelLoop.run(count: matrix.rowCount, chunkSize: 128, threads: threads, setup: { SolveScratch(factors: f, longestRow: shortLongest) }) { scratch, range in
+        ComputePool.forEachChunk(count: matrix.rowCount, chunkSize: 128, threads: threads, setup: { SolveScratch(factors: f, longestRow: shortLongest) }) { scratch, range in
             let (target, fixed) = box.value
             let matrix = m.value
             yty.withUnsafeBufferPointer { a in
@@ -294,7 +302,7 @@ struct ALSSolver: Sendable {
         }
         guard !longRows.isEmpty else { return }
         let batches = (longRows.count + Self.batchRows - 1) / Self.batchRows
-        ParallelLoop.run(count: batches, chunkSize: 1, threads: threads, setup: { BatchScratch(factors: f) }) { scratch, range in
+        ComputePool.forEachChunk(count: batches, chunkSize: 1, threads: threads, setup: { BatchScratch(factors: f) }) { scratch, range in
             let (target, fixed) = box.value
             let matrix = m.value
             for batch in range {
@@ -335,11 +343,11 @@ struct ALSSolver: Sendable {
                             while hi < ends[b] && cols[hi] < tileEnd { hi += 1 }
                             if hi > lo {
                                 if residual {
-                                    VectorKernels.fusedRankOneSum(count: hi - lo, f: f, row: { fixed + Int(cols[lo + $0]) * f },
-                                                                  a: { 1 + alpha * vals[lo + $0] }, b: { -alpha * vals[lo + $0] }, v: v(b), out: out(b))
+                                    Kernels.rankOneSum(count: hi - lo, f: f, fixed: fixed, columns: cols + lo, values: vals + lo,
+                                                       a0: 1, a1: alpha, b1: -alpha, v: v(b), out: out(b))
                                 } else {
-                                    VectorKernels.fusedRankOneSum(count: hi - lo, f: f, row: { fixed + Int(cols[lo + $0]) * f },
-                                                                  a: { _ in 0 }, b: { alpha * vals[lo + $0] }, v: v(b), out: out(b))
+                                    Kernels.rankOneSum(count: hi - lo, f: f, fixed: fixed, columns: cols + lo, values: vals + lo,
+                                                       a0: 0, a1: 0, b1: alpha, v: v(b), out: out(b))
                                 }
                             }
                             cursor[b] = hi
@@ -349,31 +357,31 @@ struct ALSSolver: Sendable {
                 }
                 for b in 0..<nb {
                     let x = target + rows[b] * f, rb = r + b * f
-                    VectorKernels.symv(yty, n: f, x, rb)
+                    Kernels.symv(yty, n: f, x, rb)
                     for k in 0..<f { rb[k] = -rb[k] - extra[b] * x[k] }
                 }
                 pass(residual: true, v: { UnsafePointer(target + rows[$0] * f) }, out: { r + $0 * f })
                 for b in 0..<nb {
                     (p + b * f).update(from: r + b * f, count: f)
-                    rsOld[b] = VectorKernels.dot(r + b * f, r + b * f, f)
+                    rsOld[b] = Kernels.dot(r + b * f, r + b * f, f)
                     if rsOld[b] < 1e-20 { active[b] = false }
                 }
                 for _ in 0..<steps {
                     for b in 0..<nb where active[b] {
-                        VectorKernels.symv(yty, n: f, p + b * f, ap + b * f)
-                        if extra[b] != 0 { VectorKernels.axpy(extra[b], p + b * f, ap + b * f, f) }
+                        Kernels.symv(yty, n: f, p + b * f, ap + b * f)
+                        if extra[b] != 0 { Kernels.axpy(extra[b], p + b * f, ap + b * f, f) }
                     }
                     pass(residual: false, v: { UnsafePointer(p + $0 * f) }, out: { ap + $0 * f })
                     for b in 0..<nb where active[b] {
                         let x = target + rows[b] * f, pb = p + b * f, apb = ap + b * f, rb = r + b * f
-                        let pAp = VectorKernels.dot(pb, apb, f)
+                        let pAp = Kernels.dot(pb, apb, f)
                         guard pAp > 0 else { active[b] = false; continue }
                         let step = rsOld[b] / pAp
-                        VectorKernels.axpy(step, pb, x, f)
-                        VectorKernels.axpy(-step, apb, rb, f)
-                        let rsNew = VectorKernels.dot(rb, rb, f)
+                        Kernels.axpy(step, pb, x, f)
+                        Kernels.axpy(-step, apb, rb, f)
+                        let rsNew = Kernels.dot(rb, rb, f)
                         if rsNew < 1e-20 { active[b] = false; continue }
-                        VectorKernels.axpby(1, rb, rsNew / rsOld[b], pb, f)
+                        Kernels.axpby(1, rb, rsNew / rsOld[b], pb, f)
                         rsOld[b] = rsNew
                     }
                 }
@@ -390,29 +398,27 @@ struct ALSSolver: Sendable {
                  columns: UnsafePointer<Int32>, values: UnsafePointer<Float>, count: Int, extraPenalty: Float = 0, scratch: SolveScratch) {
         let f = factors
         let r = scratch.r.pointer, p = scratch.p.pointer, ap = scratch.ap.pointer
-        let w = scratch.weights.pointer
         let alpha = self.alpha
-        for e in 0..<count { w[e] = alpha * values[e] }
         // r = b − A x = Σ [c − (c − 1) yᵀx] y − (YᵀY + λI) x, with c − 1 = w.
-        VectorKernels.symv(yty, n: f, x, r)
+        Kernels.symv(yty, n: f, x, r)
         for k in 0..<f { r[k] = -r[k] - extraPenalty * x[k] }
-        VectorKernels.fusedRankOneSum(count: count, f: f, row: { fixed + Int(columns[$0]) * f }, a: { 1 + w[$0] }, b: { -w[$0] }, v: x, out: r)
+        Kernels.rankOneSum(count: count, f: f, fixed: fixed, columns: columns, values: values, a0: 1, a1: alpha, b1: -alpha, v: x, out: r)
         p.update(from: r, count: f)
-        var rsOld = VectorKernels.dot(r, r, f)
+        var rsOld = Kernels.dot(r, r, f)
         if rsOld < 1e-20 { return }
         for _ in 0..<steps {
             // Ap = (YᵀY + λI) p + Σ (c − 1)(yᵀp) y
-            VectorKernels.symv(yty, n: f, p, ap)
-            if extraPenalty != 0 { VectorKernels.axpy(extraPenalty, p, ap, f) }
-            VectorKernels.fusedRankOneSum(count: count, f: f, row: { fixed + Int(columns[$0]) * f }, a: { _ in 0 }, b: { w[$0] }, v: p, out: ap)
-            let pAp = VectorKernels.dot(p, ap, f)
+            Kernels.symv(yty, n: f, p, ap)
+            if extraPenalty != 0 { Kernels.axpy(extraPenalty, p, ap, f) }
+            Kernels.rankOneSum(count: count, f: f, fixed: fixed, columns: columns, values: values, a0: 0, a1: 0, b1: alpha, v: p, out: ap)
+            let pAp = Kernels.dot(p, ap, f)
             guard pAp > 0 else { break }
             let step = rsOld / pAp
-            VectorKernels.axpy(step, p, x, f)
-            VectorKernels.axpy(-step, ap, r, f)
-            let rsNew = VectorKernels.dot(r, r, f)
+            Kernels.axpy(step, p, x, f)
+            Kernels.axpy(-step, ap, r, f)
+            let rsNew = Kernels.dot(r, r, f)
             if rsNew < 1e-20 { break }
-            VectorKernels.axpby(1, r, rsNew / rsOld, p, f)
+            Kernels.axpby(1, r, rsNew / rsOld, p, f)
             rsOld = rsNew
         }
     }
@@ -447,23 +453,23 @@ struct ALSSolver: Sendable {
 
 /// Per-thread working vectors of the batched solves (one `f`-vector per batch row).
 struct BatchScratch {
-    let r: AlignedFloatBuffer, p: AlignedFloatBuffer, ap: AlignedFloatBuffer
+    let r: AlignedBuffer<Float>, p: AlignedBuffer<Float>, ap: AlignedBuffer<Float>
     init(factors f: Int) {
-        r = AlignedFloatBuffer(count: f * ALSSolver.batchRows)
-        p = AlignedFloatBuffer(count: f * ALSSolver.batchRows)
-        ap = AlignedFloatBuffer(count: f * ALSSolver.batchRows)
+        r = AlignedBuffer<Float>(count: f * ALSSolver.batchRows)
+        p = AlignedBuffer<Float>(count: f * ALSSolver.batchRows)
+        ap = AlignedBuffer<Float>(count: f * ALSSolver.batchRows)
     }
 }
 
 /// Per-thread working vectors of the solves.
 struct SolveScratch {
-    let r: AlignedFloatBuffer, p: AlignedFloatBuffer, ap: AlignedFloatBuffer
+    let r: AlignedBuffer<Float>, p: AlignedBuffer<Float>, ap: AlignedBuffer<Float>
     /// `α·X[row][e]` of the current row (length: the longest row).
-    let weights: AlignedFloatBuffer
+    let weights: AlignedBuffer<Float>
     var a: [Double], b: [Double]
     init(factors f: Int, longestRow: Int = 0) {
-        r = AlignedFloatBuffer(count: f); p = AlignedFloatBuffer(count: f); ap = AlignedFloatBuffer(count: f)
-        weights = AlignedFloatBuffer(count: max(1, longestRow))
+        r = AlignedBuffer<Float>(count: f); p = AlignedBuffer<Float>(count: f); ap = AlignedBuffer<Float>(count: f)
+        weights = AlignedBuffer<Float>(count: max(1, longestRow))
         a = [Double](repeating: 0, count: f * f); b = [Double](repeating: 0, count: f)
     }
 }
@@ -508,7 +514,7 @@ public struct ImplicitALSModel: ItemScorer, HistoryScorer, ItemEmbeddingModel, E
         let f = itemFactors.columns, n = itemCount
         return [Float](unsafeUninitializedCapacity: n) { out, count in
             itemFactors.storage.withUnsafeBufferPointer { y in
-                VectorKernels.gemv(y.baseAddress!, rows: n, columns: f, x, out.baseAddress!)
+                Kernels.gemv(y.baseAddress!, rows: n, columns: f, x, out.baseAddress!)
             }
             count = n
         }
@@ -523,7 +529,7 @@ public struct ImplicitALSModel: ItemScorer, HistoryScorer, ItemEmbeddingModel, E
         var x = [Float](repeating: 0, count: f)
         var scratch = SolveScratch(factors: f, longestRow: positives.count)
         let columns = positives.map(\.item), values = positives.map(\.weight)
-        let y = AlignedFloatBuffer(itemFactors.storage)
+        let y = AlignedBuffer<Float>(itemFactors.storage)
         let yty = solver.gram(y.pointer, count: itemCount)
         yty.withUnsafeBufferPointer { a in
             columns.withUnsafeBufferPointer { c in

@@ -36,6 +36,21 @@ public struct ImplicitFeedback: Sendable, Equatable {
     @inline(__always)
     public func weight(_ rating: Float) -> Float { weighting == .binary ? 1 : rating }
 
+    /// Checks that `interactions` hold at least one positive at this threshold.
+    /// - Throws: ``TrainingError/invalidInput(_:)`` "no positive interactions at threshold X
+    ///   (ratings range a...b)" when the threshold is above every rating (or not a number), so
+    ///   that a model of all-zero scores is never fitted.
+    public func checkHasPositives(_ interactions: Interactions) throws {
+        guard let threshold else { return }
+        guard threshold.isFinite else {
+            throw TrainingError.invalidInput("the positive threshold must be a finite number, got \(threshold)")
+        }
+        guard !interactions.ratings.contains(where: { $0 >= threshold }) else { return }
+        let range = interactions.ratings.isEmpty ? "no ratings"
+            : "ratings range \(formatRatingValue(interactions.ratings.min() ?? 0))...\(formatRatingValue(interactions.ratings.max() ?? 0))"
+        throw TrainingError.invalidInput("no positive interactions at threshold \(formatRatingValue(threshold)) (\(range)); choose a threshold at most the largest rating")
+    }
+
     /// The user × item matrix of positives (CSR, columns ascending).
     /// - Complexity: O(interactions).
     public func matrix(_ interactions: Interactions) -> SparseMatrix {
@@ -92,18 +107,20 @@ public struct ImplicitFeedback: Sendable, Equatable {
     /// - Throws: ``TrainingError/emptyTraining`` when none is left (no interactions, or all
     ///   below ``threshold``).
     func checkPositives(_ interactions: Interactions) throws {
+        try checkHasPositives(interactions)
         guard interactions.ratings.contains(where: isPositive) else { throw TrainingError.emptyTraining }
     }
 
     // MARK: persistence
 
     func store(in archive: inout ModelArchive) {
-        archive.set("feedback.threshold", .double(threshold.map(Double.init) ?? .nan))
+        // No threshold: no section (NaN is never written; older files hold NaN, read as none).
+        if let threshold { archive.set("feedback.threshold", .double(Double(threshold))) }
         archive.set("feedback.weighting", .string(weighting.rawValue))
     }
 
     init(archive: ModelArchive, path: String) throws {
-        let t = try archive.double("feedback.threshold", path: path)
+        let t = archive.section("feedback.threshold") == nil ? .nan : try archive.double("feedback.threshold", path: path)
         let w = try archive.string("feedback.weighting", path: path)
         guard let weighting = Weighting(rawValue: w) else {
             throw PersistenceError.badSection(path: path, name: "feedback.weighting", reason: "unknown weighting '\(w)'")

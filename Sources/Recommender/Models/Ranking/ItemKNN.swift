@@ -120,7 +120,7 @@ public struct ItemKNN: Trainer {
         }
         norms = norms.map { $0.squareRoot() }
         let k = max(0, min(c.neighbours, itemCount - 1))
-        let output = NeighbourTable(itemCount: itemCount, k: k)
+        let output = SharedSlots<[ScoredIndex]>(count: itemCount, initial: [])
         let normsBox = UnsafeSendableBox(norms), countsBox = UnsafeSendableBox(counts)
         CoOccurrence.forEachRow(byUser: x, byItem: xt, threads: max(1, c.threads)) { i, row, touched in
             let norms = normsBox.value, counts = countsBox.value
@@ -140,24 +140,16 @@ public struct ItemKNN: Trainer {
                 }
                 if s > 0 { selector.offer(index: j32, score: s) }
             }
-            output.set(row: i, selector.sorted())
+            output.set(i, selector.sorted())
         }
-        let (offsets, columns, values) = output.csr()
+        let (offsets, columns, values) = Self.csr(output.values)
         let neighbours = SparseMatrix(rowCount: itemCount, columnCount: itemCount, rowOffsets: offsets, columns: columns, values: values)
         return ItemKNNModel(neighbours: neighbours, similarity: c.similarity, feedback: c.feedback,
                             metadata: metadata ?? ModelMetadata(anonymous: training))
     }
-}
 
-/// Per-row top-k lists written by parallel threads into disjoint slots.
-final class NeighbourTable: @unchecked Sendable {
-    let k: Int
-    private var rows: [[ScoredIndex]]
-    init(itemCount: Int, k: Int) { self.k = k; rows = Array(repeating: [], count: itemCount) }
-    func set(row: Int, _ list: [ScoredIndex]) {
-        rows.withUnsafeMutableBufferPointer { $0[row] = list }
-    }
-    func csr() -> ([Int], [Int32], [Float]) {
+    /// The kept neighbour lists as CSR arrays, each row sorted by item index.
+    static func csr(_ rows: [[ScoredIndex]]) -> ([Int], [Int32], [Float]) {
         var offsets = [0], columns: [Int32] = [], values: [Float] = []
         for list in rows {
             for s in list.sorted(by: { $0.index < $1.index }) { columns.append(s.index); values.append(s.score) }

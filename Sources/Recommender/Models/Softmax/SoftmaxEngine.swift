@@ -38,9 +38,14 @@ final class SoftmaxEngine {
     let dims: [Int]                      // [inputDim, hidden₀, …]
     let scale: Float
     let relu: Bool, useBias: Bool
+    /// Owns the memory behind every buffer pointer below.
+    private let buffers: [AlignedBuffer<Float>]
     let maxRows: Int
     /// The matrix-multiply implementation.
     let backend: Gemm.Backend
+    /// The fixed number of chunks a step is split into (independent of the thread count, so
+    /// it fixes the arithmetic; 2 keeps the documented figures bit for bit). More threads than
+    /// chunks do not help.
     static let chunks = 2
 
     // Parameter segments (offsets into the flat buffers).
@@ -102,10 +107,12 @@ final class SoftmaxEngine {
         weightOffsets = wo; biasOffsets = bo
         parameterCount = offset
 
+        // Zeroed, 64-byte-aligned buffers with 16 floats of slack, owned by `storage`.
+        var storage: [AlignedBuffer<Float>] = []
         func buffer(_ count: Int) -> UnsafeMutablePointer<Float> {
-            let p = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4 + 64, alignment: 64).assumingMemoryBound(to: Float.self)
-            p.initialize(repeating: 0, count: max(count, 1) + 16)
-            return p
+            let b = AlignedBuffer<Float>(count: max(count, 1) + 16)
+            storage.append(b)
+            return b.pointer
         }
         params = buffer(parameterCount)
         grads = buffer(parameterCount)
@@ -127,6 +134,7 @@ final class SoftmaxEngine {
         movieGenreCounts = (0..<network.itemCount).map { Float(features.genreOffsets[$0 + 1] - features.genreOffsets[$0]) }
         movieGradT = buffer(network.movieDim * network.itemCount)
         movieT = buffer(network.movieDim * network.itemCount)
+        buffers = storage
 
         // Copy the network's parameters in.
         for i in 0..<itemCount {
@@ -142,9 +150,6 @@ final class SoftmaxEngine {
 
     deinit {
         team?.shutDown()
-        for p in [params, grads, state1, state2, logits, invMovieCount, invGenreCount] + partialWeightGrads + activations + backGrads + chunkAcc + [movieGradT, movieT, scaledInputGrads] + sideGrads {
-            p.deallocate()
-        }
     }
 
     /// The first flat index of the hidden-layer parameters.
@@ -164,28 +169,22 @@ final class SoftmaxEngine {
 
     // MARK: parallel helper
 
-    /// The closure the worker team runs (set for the duration of one ``forChunks`` call).
-    private final class JobSlot: @unchecked Sendable { var body: ((Int) -> Void)? }
-    private let slot = JobSlot()
-    /// The shared two-thread team (a spinning worker; on a busy machine the caller claims the
-    /// worker's share itself), started on first use with two threads.
-    private var team: WorkerTeam?
+    /// The compute team (persistent spinning workers; on a busy machine the caller claims a late
+    /// worker's chunk itself), started on first use.
+    private var team: ComputeTeam?
 
-    /// Runs `body(chunk)` for both fixed chunks, concurrently when `threads > 1`.
+    /// Runs `body(chunk)` for each of the ``chunks`` fixed chunks, on up to `threads` threads.
+    /// The chunks are the same whatever the thread count, so results are too.
     func forChunks(threads: Int, _ body: (Int) -> Void) {
         if threads <= 1 || Parallelism.availableCores < 2 {
             for c in 0..<Self.chunks { body(c) }
             return
         }
-        if team == nil {
-            let slot = self.slot
-            team = WorkerTeam(threads: 2) { member, _ in slot.body?(member) }
+        if (team?.threadCount ?? 0) < min(threads, Self.chunks, Parallelism.availableCores) {
+            team?.shutDown()
+            team = ComputeTeam(threads: min(threads, Self.chunks))
         }
-        withoutActuallyEscaping(body) { body in
-            slot.body = body
-            team!.run(phase: 0)
-            slot.body = nil
-        }
+        team?.run(tasks: Self.chunks, body)
     }
 
     @inline(__always) func rowRange(_ chunk: Int, of rows: Int) -> Range<Int> {
@@ -342,7 +341,7 @@ final class SoftmaxEngine {
                 guard rows > 0 else { return }
                 var loss = 0.0
                 for b in range {
-                    loss += Double(SoftmaxKernels.softmaxCrossEntropy(self.logits + b * self.itemCount, count: self.itemCount,
+                    loss += Double(Kernels.softmaxCrossEntropy(self.logits + b * self.itemCount, count: self.itemCount,
                                                                       label: Int(examples[b].label), scale: invBatch))
                 }
                 losses.value[c] = loss
@@ -365,7 +364,7 @@ final class SoftmaxEngine {
                     if self.useBias {
                         let bGrad = partial + (self.biasOffsets[l] - self.hiddenOffset)
                         bGrad.update(repeating: 0, count: nOut)
-                        for r in 0..<rows { SoftmaxKernels.add(g + r * nOut, bGrad, count: nOut) }
+                        for r in 0..<rows { Kernels.add(g + r * nOut, bGrad, count: nOut) }
                     }
                     Gemm.sgemm(.none, .transpose, m: rows, n: nIn, k: nOut, alpha: self.scale, a: g, lda: nOut,
                                b: self.params + self.weightOffsets[l], ldb: nOut, c: self.backGrads[l] + range.lowerBound * nIn, ldc: nIn, backend: self.backend)
@@ -408,7 +407,7 @@ final class SoftmaxEngine {
                     let src = self.scaledInputGrads + b * self.movieLD
                     for t in 0..<e.count where t != e.excluded {
                         let m = Int(e.movies[t])
-                        if m >= lo && m < hi { SoftmaxKernels.add(src, self.grads + m * self.movieLD, count: self.movieLD) }
+                        if m >= lo && m < hi { Kernels.add(src, self.grads + m * self.movieLD, count: self.movieLD) }
                     }
                 }
                 // Move the side columns' gradients to this chunk's genre/year partial sums.
@@ -439,11 +438,11 @@ final class SoftmaxEngine {
         let sideCount = hiddenOffset - genreOffset
         (grads + genreOffset).update(repeating: 0, count: parameterCount - genreOffset)
         for c in 0..<Self.chunks where !rowRange(c, of: itemCount).isEmpty {
-            SoftmaxKernels.add(sideGrads[c], grads + genreOffset, count: sideCount)
+            Kernels.add(sideGrads[c], grads + genreOffset, count: sideCount)
         }
         let hiddenCount = parameterCount - hiddenOffset
         for c in 0..<Self.chunks where rowRange(c, of: count).count > 0 {
-            SoftmaxKernels.add(partialWeightGrads[c], grads + hiddenOffset, count: hiddenCount)
+            Kernels.add(partialWeightGrads[c], grads + hiddenOffset, count: hiddenCount)
         }
         return Float(chunkLoss.reduce(0, +) / Double(count))
     }
@@ -457,64 +456,21 @@ final class SoftmaxEngine {
     /// Sets up the optimizer state (Adagrad's accumulators start at 0.1 as in TensorFlow).
     func resetOptimizer(_ optimizer: SoftmaxModel.Optimizer) {
         step = 0
-        state1.update(repeating: optimizer == .adagrad ? 0.1 : 0, count: parameterCount)
+        state1.update(repeating: optimizer == .adagrad ? OptimizerKind.adagradInitialAccumulator : 0, count: parameterCount)
         state2.update(repeating: 0, count: parameterCount)
     }
 
-    /// One optimizer update of `params[range]` from `grads[range]`.
-    ///
-    /// - gradient descent: `θ ← θ − η·g`;
-    /// - Adagrad (TensorFlow 1): `a ← a + g²`, `θ ← θ − η·g/√a`, `a₀ = 0.1`;
-    /// - Adam (TensorFlow 1, β₁ 0.9, β₂ 0.999, ε 10⁻⁸): `m ← β₁m + (1−β₁)g`, `v ← β₂v + (1−β₂)g²`,
-    ///   `θ ← θ − η·√(1−β₂ᵗ)/(1−β₁ᵗ) · m/(√v + ε)`.
+    /// One optimizer update of `params[range]` from `grads[range]`: TensorFlow 1's rules, through the
+    /// implementation shared with matrix factorization (``OptimizerStep``).
     func apply(_ optimizer: SoftmaxModel.Optimizer, learningRate: Float, range: Range<Int>, step t: Int) {
-        let p = params, g = grads, s1 = state1, s2 = state2
-        var i = range.lowerBound
-        let end = range.upperBound
-        let lr8 = SIMD8<Float>(repeating: learningRate)
-        @inline(__always) func load(_ q: UnsafeMutablePointer<Float>, _ i: Int) -> SIMD8<Float> {
-            UnsafeRawPointer(q + i).loadUnaligned(as: SIMD8<Float>.self)
+        let kind: OptimizerKind = switch optimizer {
+        case .gradientDescent: .gradientDescent
+        case .adagrad: .adagrad
+        case .adam: .adam
         }
-        @inline(__always) func store(_ q: UnsafeMutablePointer<Float>, _ i: Int, _ v: SIMD8<Float>) {
-            UnsafeMutableRawPointer(q + i).storeBytes(of: v, as: SIMD8<Float>.self)
-        }
-        switch optimizer {
-        case .gradientDescent:
-            while i + 8 <= end { store(p, i, load(p, i) - lr8 * load(g, i)); i += 8 }
-            while i < end { p[i] -= learningRate * g[i]; i += 1 }
-        case .adagrad:
-            while i + 8 <= end {
-                let gv = load(g, i)
-                let a = load(s1, i).addingProduct(gv, gv)
-                store(s1, i, a)
-                store(p, i, load(p, i) - lr8 * gv / a.squareRoot())
-                i += 8
-            }
-            while i < end {
-                s1[i] += g[i] * g[i]
-                p[i] -= learningRate * g[i] / s1[i].squareRoot()
-                i += 1
-            }
-        case .adam:
-            let b1: Float = 0.9, b2: Float = 0.999, eps: Float = 1e-8
-            let tt = Double(t)
-            let lrT = learningRate * Float((1 - pow(0.999, tt)).squareRoot() / (1 - pow(0.9, tt)))
-            let lrT8 = SIMD8<Float>(repeating: lrT)
-            while i + 8 <= end {
-                let gv = load(g, i)
-                let m = load(s1, i) * b1 + gv * (1 - b1)
-                let v = load(s2, i) * b2 + gv * gv * (1 - b2)
-                store(s1, i, m); store(s2, i, v)
-                store(p, i, load(p, i) - lrT8 * m / (v.squareRoot() + eps))
-                i += 8
-            }
-            while i < end {
-                s1[i] = s1[i] * b1 + g[i] * (1 - b1)
-                s2[i] = s2[i] * b2 + g[i] * g[i] * (1 - b2)
-                p[i] -= lrT * s1[i] / (s2[i].squareRoot() + eps)
-                i += 1
-            }
-        }
+        let o = range.lowerBound
+        OptimizerStep(kind: kind, learningRate: learningRate, step: t)
+            .apply(w: params + o, g: grads + o, s0: state1 + o, s1: state2 + o, count: range.count)
     }
 }
 

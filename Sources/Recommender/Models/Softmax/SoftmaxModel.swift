@@ -126,14 +126,16 @@ public struct SoftmaxModel: ItemScorer, ItemEmbeddingModel, HistoryScorer, Persi
         public var rankingHoldoutFraction = 0.2
         /// Seed of the split, the initialisation, the genre draw and the batches (0).
         public var seed: UInt64 = 0
-        /// Threads (1 or 2); results do not depend on it. Default 1: on this shared 2-core machine
-        /// two threads won only 5% when it was quiet (5.07 s against 5.37 s for the notebook's run)
-        /// and lost 3× as soon as another process kept a core busy.
-        public var threads = 1
-        /// The matrix-multiply implementation of the dense products, or `nil` (default) to choose:
-        /// OpenBLAS on one thread (about twice as fast per product as the pure-Swift kernel here),
-        /// the Swift kernel on two threads (Debian's OpenBLAS serialises calls made from two
-        /// threads at once here, so it does not scale; the Swift kernel does, 1.8×). See ``Gemm/Backend``.
+        /// Threads (default: all cores, the library's rule, ``Parallelism/availableCores``).
+        /// Results do not depend on it: a step is cut into two fixed chunks, so more than two
+        /// threads do not help.
+        public var threads = Parallelism.availableCores
+        /// The matrix-multiply implementation of the dense products, or `nil` (default):
+        /// OpenBLAS when one is installed (``Gemm/installBLAS(_:)``, about twice as fast per
+        /// product as the pure-Swift kernel here), else the Swift kernel. The choice never depends
+        /// on the thread count, so neither do the results; the two backends add in different
+        /// orders and give slightly different models. Debian's OpenBLAS serialises calls made from
+        /// two threads at once, so with two threads `.swift` can be faster. See ``Gemm/Backend``.
         public var gemmBackend: Gemm.Backend? = nil
 
         /// Creates a configuration; every argument defaults to the notebook's run.

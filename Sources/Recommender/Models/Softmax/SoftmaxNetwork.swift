@@ -84,7 +84,7 @@ public struct SoftmaxNetwork: Sendable, Equatable {
         movies.withUnsafeBufferPointer { v in
             u.withUnsafeBufferPointer { up in
                 for j in 0..<itemCount {
-                    out[j] = SoftmaxKernels.dot(v.baseAddress! + j * movieDim, up.baseAddress!, count: movieDim)
+                    out[j] = Kernels.dot(v.baseAddress! + j * movieDim, up.baseAddress!, movieDim)
                 }
             }
         }

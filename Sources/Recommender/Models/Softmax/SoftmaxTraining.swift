@@ -38,6 +38,15 @@ extension SoftmaxModel {
         try c.validate()
         let dataset = training.dataset, data = training.interactions
         let itemCount = dataset.itemCount
+        // Sizes that would not fit in memory are refused before anything is allocated.
+        let limit = 1 << 40
+        guard ([c.movieEmbeddingDim, c.genreEmbeddingDim, c.yearEmbeddingDim, c.batchSize, c.testBatchSize] + c.hiddenDims).allSatisfy({ $0 <= limit }) else {
+            throw TrainingError.invalidInput("softmax: an embedding dimension, hidden-layer size or batch size is beyond any memory (at most \(limit))")
+        }
+        let widths = [c.movieEmbeddingDim + c.genreEmbeddingDim + c.yearEmbeddingDim] + c.hiddenDims
+        // Weights, their gradients and the optimizer's state: about three copies of each.
+        let weights = zip(widths, widths.dropFirst()).reduce(Double(itemCount) * Double(c.movieEmbeddingDim)) { $0 + Double($1.0) * Double($1.1) }
+        try checkMemoryBudget(floats: 3 * weights, what: "softmax weights (embedding and hidden-layer sizes)")
         guard data.itemCount == itemCount, data.userCount == dataset.userCount else {
             throw TrainingError.invalidInput("softmax: the interactions do not belong to the data set")
         }
@@ -75,8 +84,11 @@ extension SoftmaxModel {
             for m in relevant { rankMask[i * itemCount + Int(m)] = 2 }
         }
         let maxRows = max(c.batchSize, c.testBatchSize, min(rankRelevant.count, 256), 1)
-        let threads = max(1, min(2, c.threads))
-        let backend = c.gemmBackend ?? (threads > 1 && Parallelism.availableCores > 1 ? .swift : .openBLAS)
+        // Batch activations that would not fit in memory are refused before they are allocated.
+        let rowWidth = widths.reduce(Double(itemCount)) { $0 + Double($1) }
+        try checkMemoryBudget(floats: 3 * weights + 3 * Double(maxRows) * rowWidth, what: "softmax batches (batch size × layer widths)")
+        let threads = max(1, min(SoftmaxEngine.chunks, c.threads))
+        let backend = c.gemmBackend ?? .openBLAS  // the Swift kernel when no BLAS is installed
         let engine = SoftmaxEngine(network: initial, features: features, maxRows: maxRows, backend: backend)
         engine.resetOptimizer(c.optimizer)
 
@@ -147,8 +159,8 @@ extension SoftmaxModel {
                         for b in 0..<c.testBatchSize {
                             let row = engine.logits + b * itemCount
                             let label = Int(examples[b].label)
-                            if SoftmaxKernels.countGreater(row, count: itemCount, than: row[label]) < c.k { precisionHits += 1 }
-                            testLoss += Double(SoftmaxKernels.softmaxCrossEntropy(row, count: itemCount, label: label, scale: 1))
+                            if Kernels.countGreater(row, count: itemCount, than: row[label]) < c.k { precisionHits += 1 }
+                            testLoss += Double(Kernels.softmaxCrossEntropy(row, count: itemCount, label: label, scale: 1))
                         }
                         testLoss /= Double(c.testBatchSize)
                         precisionExamples += c.testBatchSize
@@ -175,7 +187,9 @@ extension SoftmaxModel {
                 }
             }
         }
-        return SoftmaxModel(configuration: c, network: engine.network(), features: features, metadata: training.metadata,
-                            history: history, testUsers: testUsers.map { UserIndex($0) })
+        let model = SoftmaxModel(configuration: c, network: engine.network(), features: features, metadata: training.metadata,
+                                 history: history, testUsers: testUsers.map { UserIndex($0) })
+        try requireFinite(model, iteration: c.iterations, hint: "try a smaller learning-rate than \(c.learningRate)")
+        return model
     }
 }

@@ -1,0 +1,530 @@
+// The kernels, written once and compiled once per instruction-set level: a file defines
+// CK_SUFFIX (the name suffix) and CK_FUSED (1: fused multiply-add, 0: multiply then add),
+// wraps this file in `#pragma clang attribute push(__attribute__((target(...))), ...)` and
+// includes it. No include guard: it is meant to be included several times.
+//
+// Vectors are generic 16- and 8-lane float vectors; the compiler maps a 16-lane vector to one
+// AVX-512 register, two AVX registers or four SSE registers, so every level computes the same
+// lanes in the same order. Multiplies and adds are never contracted implicitly (fp contract
+// off): a fused multiply-add appears only where FMA(...) is written, as `addingProduct` did
+// in the Swift kernels these replace.
+
+#include <math.h>
+#include <string.h>
+
+#pragma clang fp contract(off)
+// The helpers that take or return 16-lane vectors are always inlined, so no vector ever crosses
+// a call boundary and the ABI warning does not apply.
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wpsabi"
+
+#define CK_CAT2(a, b) a##_##b
+#define CK_CAT(a, b) CK_CAT2(a, b)
+#define CK_FN(name) CK_CAT(ck_##name, CK_SUFFIX)
+#define CK_INLINE static inline __attribute__((always_inline))
+
+typedef float CK_CAT(v16, CK_SUFFIX) __attribute__((vector_size(64), aligned(4)));
+typedef float CK_CAT(v8, CK_SUFFIX) __attribute__((vector_size(32), aligned(4)));
+typedef float CK_CAT(v4, CK_SUFFIX) __attribute__((vector_size(16), aligned(4)));
+typedef float CK_CAT(v2, CK_SUFFIX) __attribute__((vector_size(8), aligned(4)));
+typedef int32_t CK_CAT(i8, CK_SUFFIX) __attribute__((vector_size(32), aligned(4)));
+#define v16 CK_CAT(v16, CK_SUFFIX)
+#define v8 CK_CAT(v8, CK_SUFFIX)
+#define v4 CK_CAT(v4, CK_SUFFIX)
+#define v2 CK_CAT(v2, CK_SUFFIX)
+#define i8 CK_CAT(i8, CK_SUFFIX)
+
+#if CK_FUSED
+#define FMA(a, b, c) __builtin_elementwise_fma((a), (b), (c))
+#define FMAF(a, b, c) __builtin_fmaf((a), (b), (c))
+#else
+#define FMA(a, b, c) ((a) * (b) + (c))
+#define FMAF(a, b, c) ((a) * (b) + (c))
+#endif
+
+#define SPLAT16(x) ((v16){(x), (x), (x), (x), (x), (x), (x), (x), (x), (x), (x), (x), (x), (x), (x), (x)})
+#define SPLAT8(x) ((v8){(x), (x), (x), (x), (x), (x), (x), (x)})
+
+CK_INLINE v16 CK_FN(load16)(const float *p) { return *(const v16 *)p; }
+CK_INLINE void CK_FN(store16)(float *p, v16 v) { *(v16 *)p = v; }
+CK_INLINE v8 CK_FN(load8)(const float *p) { return *(const v8 *)p; }
+CK_INLINE void CK_FN(store8)(float *p, v8 v) { *(v8 *)p = v; }
+#define L16 CK_FN(load16)
+#define S16 CK_FN(store16)
+#define L8 CK_FN(load8)
+#define S8 CK_FN(store8)
+
+/// The 16 lanes summed by halvings: (lo8 + hi8) → (lo4 + hi4) → (lo2 + hi2) → c0 + c1.
+CK_INLINE float CK_FN(reduce16)(v16 v) {
+    v8 a = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) + __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
+    v4 b = __builtin_shufflevector(a, a, 0, 1, 2, 3) + __builtin_shufflevector(a, a, 4, 5, 6, 7);
+    v2 c = __builtin_shufflevector(b, b, 0, 1) + __builtin_shufflevector(b, b, 2, 3);
+    return c[0] + c[1];
+}
+#define REDUCE16 CK_FN(reduce16)
+
+float CK_FN(dot)(const float *a, const float *b, ptrdiff_t n) {
+    v16 acc0 = SPLAT16(0.0f), acc1 = SPLAT16(0.0f);
+    ptrdiff_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        acc0 = FMA(L16(a + i), L16(b + i), acc0);
+        acc1 = FMA(L16(a + i + 16), L16(b + i + 16), acc1);
+    }
+    if (i + 16 <= n) {
+        acc0 = FMA(L16(a + i), L16(b + i), acc0);
+        i += 16;
+    }
+    float s = REDUCE16(acc0 + acc1);
+    for (; i < n; i++) s = FMAF(a[i], b[i], s);
+    return s;
+}
+
+float CK_FN(dot_sum)(const float *a, const float *b, const float *c, ptrdiff_t n) {
+    v16 acc0 = SPLAT16(0.0f), acc1 = SPLAT16(0.0f);
+    ptrdiff_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        acc0 = FMA(L16(a + i), L16(b + i) + L16(c + i), acc0);
+        acc1 = FMA(L16(a + i + 16), L16(b + i + 16) + L16(c + i + 16), acc1);
+    }
+    if (i + 16 <= n) {
+        acc0 = FMA(L16(a + i), L16(b + i) + L16(c + i), acc0);
+        i += 16;
+    }
+    float s = REDUCE16(acc0 + acc1);
+    for (; i < n; i++) s = FMAF(a[i], b[i] + c[i], s);
+    return s;
+}
+
+void CK_FN(axpy)(float alpha, const float *x, float *y, ptrdiff_t n) {
+    v16 a = SPLAT16(alpha);
+    ptrdiff_t i = 0;
+    for (; i + 16 <= n; i += 16) S16(y + i, FMA(a, L16(x + i), L16(y + i)));
+    for (; i < n; i++) y[i] = FMAF(alpha, x[i], y[i]);
+}
+
+void CK_FN(axpby)(float alpha, const float *x, float beta, float *y, ptrdiff_t n) {
+    v16 a = SPLAT16(alpha), b = SPLAT16(beta);
+    ptrdiff_t i = 0;
+    for (; i + 16 <= n; i += 16) S16(y + i, FMA(a, L16(x + i), L16(y + i) * b));
+    for (; i < n; i++) y[i] = FMAF(alpha, x[i], y[i] * beta);
+}
+
+void CK_FN(sgd_pair)(float *p, float *q, float e, float lr, float reg, ptrdiff_t n) {
+    float les = lr * e, decays = 1 - lr * reg;
+    v16 le = SPLAT16(les), decay = SPLAT16(decays);
+    ptrdiff_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        v16 pv = L16(p + i), qv = L16(q + i);
+        S16(p + i, FMA(le, qv, pv * decay));
+        S16(q + i, FMA(le, pv, qv * decay));
+    }
+    for (; i < n; i++) {
+        float pv = p[i], qv = q[i];
+        p[i] = FMAF(les, qv, pv * decays);
+        q[i] = FMAF(les, pv, qv * decays);
+    }
+}
+
+void CK_FN(rank_one_sum)(ptrdiff_t count, ptrdiff_t f, const float *fixed, const int32_t *cols, const float *vals,
+                         float a0, float a1, float b1, const float *v, float *out) {
+    if (f == 64) {
+        v16 v0 = L16(v), v1 = L16(v + 16), v2_ = L16(v + 32), v3 = L16(v + 48);
+        v16 o0 = L16(out), o1 = L16(out + 16), o2 = L16(out + 32), o3 = L16(out + 48);
+        const ptrdiff_t ahead = 8;
+        for (ptrdiff_t e = 0; e < count && e < ahead; e++) {
+            const char *c = (const char *)(fixed + (ptrdiff_t)cols[e] * 64);
+            __builtin_prefetch(c, 0, 3); __builtin_prefetch(c + 64, 0, 3);
+            __builtin_prefetch(c + 128, 0, 3); __builtin_prefetch(c + 192, 0, 3);
+        }
+        for (ptrdiff_t e = 0; e < count; e++) {
+            if (e + ahead < count) {
+                const char *c = (const char *)(fixed + (ptrdiff_t)cols[e + ahead] * 64);
+                __builtin_prefetch(c, 0, 3); __builtin_prefetch(c + 64, 0, 3);
+                __builtin_prefetch(c + 128, 0, 3); __builtin_prefetch(c + 192, 0, 3);
+            }
+            const float *y = fixed + (ptrdiff_t)cols[e] * 64;
+            v16 y0 = L16(y), y1 = L16(y + 16), y2 = L16(y + 32), y3 = L16(y + 48);
+            v16 d = y0 * v0;
+            d = FMA(y1, v1, d);
+            d = FMA(y2, v2_, d);
+            d = FMA(y3, v3, d);
+            float s1 = a0 + a1 * vals[e], s2 = b1 * vals[e];
+            v16 s = SPLAT16(s1 + s2 * REDUCE16(d));
+            o0 = FMA(s, y0, o0);
+            o1 = FMA(s, y1, o1);
+            o2 = FMA(s, y2, o2);
+            o3 = FMA(s, y3, o3);
+        }
+        S16(out, o0); S16(out + 16, o1); S16(out + 32, o2); S16(out + 48, o3);
+    } else if (f == 32) {
+        v16 v0 = L16(v), v1 = L16(v + 16);
+        v16 o0 = L16(out), o1 = L16(out + 16);
+        for (ptrdiff_t e = 0; e < count; e++) {
+            const float *y = fixed + (ptrdiff_t)cols[e] * 32;
+            v16 y0 = L16(y), y1 = L16(y + 16);
+            v16 d = FMA(y1, v1, y0 * v0);
+            float s1 = a0 + a1 * vals[e], s2 = b1 * vals[e];
+            v16 s = SPLAT16(s1 + s2 * REDUCE16(d));
+            o0 = FMA(s, y0, o0);
+            o1 = FMA(s, y1, o1);
+        }
+        S16(out, o0); S16(out + 16, o1);
+    } else {
+        for (ptrdiff_t e = 0; e < count; e++) {
+            const float *y = fixed + (ptrdiff_t)cols[e] * f;
+            float s1 = a0 + a1 * vals[e], s2 = b1 * vals[e];
+            CK_FN(axpy)(s1 + s2 * CK_FN(dot)(y, v, f), y, out, f);
+        }
+    }
+}
+
+void CK_FN(symv)(const float *a, ptrdiff_t n, const float *x, float *y) {
+    if (n == 64) {
+        v16 o0 = SPLAT16(0.0f), o1 = SPLAT16(0.0f), o2 = SPLAT16(0.0f), o3 = SPLAT16(0.0f);
+        for (ptrdiff_t k = 0; k < 64; k++) {
+            v16 s = SPLAT16(x[k]);
+            const float *row = a + k * 64;
+            o0 = FMA(s, L16(row), o0);
+            o1 = FMA(s, L16(row + 16), o1);
+            o2 = FMA(s, L16(row + 32), o2);
+            o3 = FMA(s, L16(row + 48), o3);
+        }
+        S16(y, o0); S16(y + 16, o1); S16(y + 32, o2); S16(y + 48, o3);
+    } else {
+        for (ptrdiff_t i = 0; i < n; i++) y[i] = 0;
+        for (ptrdiff_t k = 0; k < n; k++) {
+            if (x[k] != 0) CK_FN(axpy)(x[k], a + k * n, y, n);
+        }
+    }
+}
+
+void CK_FN(gram_rank_one)(float *g, const float *x, ptrdiff_t dim, ptrdiff_t width) {
+    for (ptrdiff_t k = 0; k < dim; k++) CK_FN(axpy)(x[k], x, g + k * width, width);
+}
+
+CK_INLINE void CK_FN(store_tile_row)(v16 v, float *c, float alpha, float beta) {
+    v16 out = alpha == 1 ? v : v * SPLAT16(alpha);
+    if (beta != 0) {
+        v16 old = L16(c);
+        out = beta == 1 ? out + old : FMA(SPLAT16(beta), old, out);
+    }
+    S16(c, out);
+}
+
+void CK_FN(gemm_tile)(ptrdiff_t kc, const float *a, ptrdiff_t rs, ptrdiff_t cs, const float *b, ptrdiff_t bstride,
+                      float *c, ptrdiff_t ldc, ptrdiff_t rows, ptrdiff_t columns, float alpha, float beta) {
+    v16 c0 = SPLAT16(0.0f), c1 = SPLAT16(0.0f), c2 = SPLAT16(0.0f);
+    v16 c3 = SPLAT16(0.0f), c4 = SPLAT16(0.0f), c5 = SPLAT16(0.0f);
+    const float *a0 = a, *a1 = a + rs, *a2 = a + 2 * rs, *a3 = a + 3 * rs, *a4 = a + 4 * rs, *a5 = a + 5 * rs;
+    ptrdiff_t q = 0;
+    for (ptrdiff_t p = 0; p < kc; p++) {
+        v16 bv = L16(b + p * bstride);
+        c0 = FMA(SPLAT16(a0[q]), bv, c0);
+        c1 = FMA(SPLAT16(a1[q]), bv, c1);
+        c2 = FMA(SPLAT16(a2[q]), bv, c2);
+        c3 = FMA(SPLAT16(a3[q]), bv, c3);
+        c4 = FMA(SPLAT16(a4[q]), bv, c4);
+        c5 = FMA(SPLAT16(a5[q]), bv, c5);
+        q += cs;
+    }
+    if (rows == 6 && columns == 16) {
+        CK_FN(store_tile_row)(c0, c, alpha, beta);
+        CK_FN(store_tile_row)(c1, c + ldc, alpha, beta);
+        CK_FN(store_tile_row)(c2, c + 2 * ldc, alpha, beta);
+        CK_FN(store_tile_row)(c3, c + 3 * ldc, alpha, beta);
+        CK_FN(store_tile_row)(c4, c + 4 * ldc, alpha, beta);
+        CK_FN(store_tile_row)(c5, c + 5 * ldc, alpha, beta);
+    } else {
+        for (ptrdiff_t r = 0; r < rows; r++) {
+            float *row = c + r * ldc;
+            v16 v = r == 0 ? c0 : r == 1 ? c1 : r == 2 ? c2 : r == 3 ? c3 : r == 4 ? c4 : c5;
+            for (ptrdiff_t j = 0; j < columns; j++) {
+                row[j] = beta == 0 ? alpha * v[j] : alpha * v[j] + beta * row[j];
+            }
+        }
+    }
+}
+
+void CK_FN(optimizer)(int kind, float lr, float step, float *w, const float *g, float *s0, float *s1, ptrdiff_t n) {
+    ptrdiff_t i = 0;
+    if (kind == 0) {
+        v16 nlr = SPLAT16(-lr);
+        for (; i + 16 <= n; i += 16) S16(w + i, FMA(nlr, L16(g + i), L16(w + i)));
+        for (; i < n; i++) w[i] = FMAF(-lr, g[i], w[i]);
+    } else if (kind == 1) {
+        v16 lrv = SPLAT16(lr);
+        for (; i + 16 <= n; i += 16) {
+            v16 gv = L16(g + i);
+            v16 acc = FMA(gv, gv, L16(s0 + i));
+            S16(s0 + i, acc);
+            S16(w + i, L16(w + i) - lrv * gv / __builtin_elementwise_sqrt(acc));
+        }
+        for (; i < n; i++) {
+            float acc = FMAF(g[i], g[i], s0[i]);
+            s0[i] = acc;
+            w[i] = w[i] - lr * g[i] / sqrtf(acc);
+        }
+    } else {
+        const float b1 = 0.9f, c1 = 1 - 0.9f, b2 = 0.999f, c2 = 1 - 0.999f, eps = 1e-8f;
+        v16 b1v = SPLAT16(b1), c1v = SPLAT16(c1), b2v = SPLAT16(b2), c2v = SPLAT16(c2), epsv = SPLAT16(eps), stepv = SPLAT16(step);
+        for (; i + 16 <= n; i += 16) {
+            v16 gv = L16(g + i);
+            v16 mv = FMA(c1v, gv, b1v * L16(s0 + i));
+            v16 vv = FMA(c2v * gv, gv, b2v * L16(s1 + i));
+            S16(s0 + i, mv);
+            S16(s1 + i, vv);
+            S16(w + i, L16(w + i) - stepv * mv / (__builtin_elementwise_sqrt(vv) + epsv));
+        }
+        for (; i < n; i++) {
+            float gv = g[i];
+            float mv = FMAF(c1, gv, b1 * s0[i]);
+            float vv = FMAF(c2 * gv, gv, b2 * s1[i]);
+            s0[i] = mv;
+            s1[i] = vv;
+            w[i] = w[i] - step * mv / (sqrtf(vv) + eps);
+        }
+    }
+}
+
+/// Lane-wise `mask ? a : b` for a comparison mask (all ones or all zeros per lane).
+CK_INLINE v8 CK_FN(select8)(i8 mask, v8 a, v8 b) {
+    i8 ai, bi;
+    memcpy(&ai, &a, sizeof ai);
+    memcpy(&bi, &b, sizeof bi);
+    i8 r = (mask & ai) | (~mask & bi);
+    v8 out;
+    memcpy(&out, &r, sizeof out);
+    return out;
+}
+
+/// e^x for eight lanes (Cephes expf range reduction and degree-6 polynomial, relative error
+/// below 2·10⁻⁷ on [−87, 88]; inputs are clamped to that range).
+CK_INLINE v8 CK_FN(exp8)(v8 v) {
+    v8 lo = SPLAT8(-87.0f), hi = SPLAT8(88.0f);
+    v8 x = CK_FN(select8)((i8)(v < lo), lo, v);
+    x = CK_FN(select8)((i8)(x > hi), hi, x);
+    v8 magic = SPLAT8(12582912.0f);
+    v8 t = x * SPLAT8(1.44269504f) + magic;
+    v8 n = t - magic;
+    v8 r = x - n * SPLAT8(0.693359375f) + n * SPLAT8(2.1219444e-4f);
+    v8 z = r * r;
+    v8 p = SPLAT8(1.98756915e-4f);
+    p = p * r + SPLAT8(1.3981999507e-3f);
+    p = p * r + SPLAT8(8.3334519073e-3f);
+    p = p * r + SPLAT8(4.1665795894e-2f);
+    p = p * r + SPLAT8(1.6666665459e-1f);
+    p = p * r + SPLAT8(5.0000001201e-1f);
+    p = p * z + r + SPLAT8(1.0f);
+    i8 ti;
+    memcpy(&ti, &t, sizeof ti);
+    i8 bits = (ti - 0x4B400000 + 127) << 23;
+    v8 scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return p * scale;
+}
+
+void CK_FN(exp)(const float *x, float *y, ptrdiff_t n) {
+    ptrdiff_t i = 0;
+    for (; i + 8 <= n; i += 8) S8(y + i, CK_FN(exp8)(L8(x + i)));
+    for (; i < n; i++) y[i] = CK_FN(exp8)(SPLAT8(x[i]))[0];
+}
+
+float CK_FN(softmax_xent)(float *row, ptrdiff_t count, ptrdiff_t label, float scale) {
+    float labelLogit = row[label];
+    v8 m8 = SPLAT8(-INFINITY);
+    ptrdiff_t i = 0;
+    for (; i + 8 <= count; i += 8) {
+        v8 v = L8(row + i);
+        m8 = CK_FN(select8)((i8)(v > m8), v, m8);
+    }
+    float m = m8[0];
+    for (int k = 1; k < 8; k++) m = m8[k] > m ? m8[k] : m;
+    for (; i < count; i++) m = row[i] > m ? row[i] : m;
+    v8 mv = SPLAT8(m), s8 = SPLAT8(0.0f);
+    for (i = 0; i + 8 <= count; i += 8) {
+        v8 e = CK_FN(exp8)(L8(row + i) - mv);
+        S8(row + i, e);
+        s8 += e;
+    }
+    float sum = -0.0f;
+    for (int k = 0; k < 8; k++) sum += s8[k];
+    for (; i < count; i++) {
+        float e = CK_FN(exp8)(SPLAT8(row[i] - m))[0];
+        row[i] = e;
+        sum += e;
+    }
+    float factor = scale / sum;
+    v8 fv = SPLAT8(factor);
+    for (i = 0; i + 8 <= count; i += 8) S8(row + i, L8(row + i) * fv);
+    for (; i < count; i++) row[i] *= factor;
+    row[label] -= scale;
+    return m + (float)log((double)sum) - labelLogit;
+}
+
+// MARK: full-batch matrix factorization (the two phases of one step)
+
+CK_INLINE float CK_FN(sum8)(v8 v) {
+    v4 b = __builtin_shufflevector(v, v, 0, 1, 2, 3) + __builtin_shufflevector(v, v, 4, 5, 6, 7);
+    v2 c = __builtin_shufflevector(b, b, 0, 1) + __builtin_shufflevector(b, b, 2, 3);
+    return c[0] + c[1];
+}
+
+/// [a0+a1, a2+a3, a4+a5, a6+a7, b0+b1, b2+b3, b4+b5, b6+b7].
+CK_INLINE v8 CK_FN(pair_sum)(v8 a, v8 b) {
+    return __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14) + __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15);
+}
+#define PAIR CK_FN(pair_sum)
+
+/// The users phase with rows of 16·W floats (W a constant after inlining: loops unroll and the
+/// arrays below live in registers).
+CK_INLINE void CK_FN(mf_users_w)(ck_mf_phase *A, const int W) {
+    const ptrdiff_t w = A->width, d = A->dim;
+    const float *V = A->other;
+    double train_sum = 0, test_sum = 0;
+    const v16 data_scale = SPLAT16(A->data_scale), reg_scale = SPLAT16(A->reg_scale);
+    for (ptrdiff_t i = A->begin; i < A->end; i++) {
+        float *row = A->rows + i * w;
+        if (A->apply_update) {
+            CK_FN(optimizer)(A->optimizer, A->learning_rate, A->adam_step, row, A->grad + i * w,
+                             A->state0 ? A->state0 + i * w : row, A->state1 ? A->state1 + i * w : row, w);
+        }
+        // Residuals 8 ratings at a time: each dot product is kept as 8 partial sums and the 8
+        // are reduced together by a transpose-add.
+        v8 x8[16], g8[16];
+        for (int c = 0; c < 2 * W; c++) { x8[c] = L8(row + 8 * c); g8[c] = SPLAT8(0.0f); }
+        const ptrdiff_t start = A->offsets[i], end = A->offsets[i + 1];
+        v8 sq8 = SPLAT8(0.0f);
+        for (ptrdiff_t p = start; p < end; p += 8) {
+            v8 f[8];
+            for (int k = 0; k < 8; k++) {
+                const float *vr = V + (ptrdiff_t)A->index[p + k] * w;
+                v8 acc = x8[0] * L8(vr);
+                for (int c = 1; c < 2 * W; c++) acc = FMA(x8[c], L8(vr + 8 * c), acc);
+                f[k] = acc;
+            }
+            v8 dots = PAIR(PAIR(PAIR(f[0], f[1]), PAIR(f[2], f[3])), PAIR(PAIR(f[4], f[5]), PAIR(f[6], f[7])));
+            v8 e8 = dots - L8(A->values + p);
+            S8(A->residuals + p, e8);
+            sq8 = FMA(e8, e8, sq8);
+            // The data gradient while the block's 8 rows of V are still in L1.
+            for (int k = 0; k < 8; k++) {
+                const float *vr = V + (ptrdiff_t)A->index[p + k] * w;
+                v8 ev = SPLAT8(e8[k]);
+                for (int c = 0; c < 2 * W; c++) g8[c] = FMA(ev, L8(vr + 8 * c), g8[c]);
+            }
+        }
+        train_sum += (double)CK_FN(sum8)(sq8);
+        v16 x[8], g[8];
+        for (int c = 0; c < W; c++) {
+            x[c] = __builtin_shufflevector(x8[2 * c], x8[2 * c + 1], 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+            g[c] = __builtin_shufflevector(g8[2 * c], g8[2 * c + 1], 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) * data_scale;
+        }
+        if (A->use_reg) { for (int c = 0; c < W; c++) g[c] = FMA(reg_scale, x[c], g[c]); }
+        if (A->use_gravity) {
+            for (ptrdiff_t k = 0; k < d; k++) {
+                v16 xk = SPLAT16(row[k]);
+                const float *gk = A->gravity_gram + k * w;
+                float *ok = A->gram_out + k * w;
+                for (int c = 0; c < W; c++) {
+                    g[c] = FMA(xk, L16(gk + 16 * c), g[c]);
+                    S16(ok + 16 * c, FMA(xk, x[c], L16(ok + 16 * c)));
+                }
+            }
+        } else if (A->use_gram) {
+            CK_FN(gram_rank_one)(A->gram_out, row, d, w);
+        }
+        for (int c = 0; c < W; c++) S16(A->grad + i * w + 16 * c, g[c]);
+        if (A->logging) {
+            float tsq = 0;
+            for (ptrdiff_t p = A->test_offsets[i]; p < A->test_offsets[i + 1]; p++) {
+                const float *vr = V + (ptrdiff_t)A->test_index[p] * w;
+                v8 prod = x8[0] * L8(vr);
+                for (int c = 1; c < 2 * W; c++) prod = FMA(x8[c], L8(vr + 8 * c), prod);
+                float e = CK_FN(sum8)(prod) - A->test_values[p];
+                tsq = FMAF(e, e, tsq);
+            }
+            test_sum += (double)tsq;
+        }
+    }
+    A->train_sum = train_sum;
+    A->test_sum = test_sum;
+}
+
+/// The items phase with rows of 16·W floats.
+CK_INLINE void CK_FN(mf_items_w)(ck_mf_phase *A, const int W) {
+    const ptrdiff_t w = A->width, d = A->dim;
+    const float *U = A->other;
+    const v16 data_scale = SPLAT16(A->data_scale), reg_scale = SPLAT16(A->reg_scale);
+    float *buffer = A->grad;
+    for (ptrdiff_t j = A->begin; j < A->end; j++) {
+        float *row = A->rows + j * w;
+        v16 g[8];
+        for (int c = 0; c < W; c++) g[c] = SPLAT16(0.0f);
+        for (ptrdiff_t q = A->offsets[j]; q < A->offsets[j + 1]; q++) {
+            v16 e = SPLAT16(A->residuals[A->positions[q]]);
+            const float *ur = U + (ptrdiff_t)A->index[q] * w;
+            for (int c = 0; c < W; c++) g[c] = FMA(e, L16(ur + 16 * c), g[c]);
+        }
+        for (int c = 0; c < W; c++) g[c] = g[c] * data_scale;
+        if (A->use_reg) { for (int c = 0; c < W; c++) g[c] = FMA(reg_scale, L16(row + 16 * c), g[c]); }
+        if (A->use_gravity) {
+            for (ptrdiff_t k = 0; k < d; k++) {
+                v16 xk = SPLAT16(row[k]);
+                const float *gk = A->gravity_gram + k * w;
+                for (int c = 0; c < W; c++) g[c] = FMA(xk, L16(gk + 16 * c), g[c]);
+            }
+        }
+        for (int c = 0; c < W; c++) S16(buffer + 16 * c, g[c]);
+        if (A->captured) memcpy(A->captured + j * w, buffer, (size_t)w * sizeof(float));
+        if (!A->apply_update) continue;
+        CK_FN(optimizer)(A->optimizer, A->learning_rate, A->adam_step, row, buffer,
+                         A->state0 ? A->state0 + j * w : row, A->state1 ? A->state1 + j * w : row, w);
+        if (A->use_gram) CK_FN(gram_rank_one)(A->gram_out, row, d, w);
+    }
+}
+
+/// Calls `body(A, W)` with the row width W = width / 16 as a constant (1 to 8).
+#define CK_BY_WIDTH(body, A) do { \
+    switch ((A)->width / 16) { \
+    case 1: body(A, 1); break; case 2: body(A, 2); break; case 3: body(A, 3); break; case 4: body(A, 4); break; \
+    case 5: body(A, 5); break; case 6: body(A, 6); break; case 7: body(A, 7); break; default: body(A, 8); break; \
+    } } while (0)
+
+void CK_FN(mf_users)(ck_mf_phase *A) { CK_BY_WIDTH(CK_FN(mf_users_w), A); }
+
+void CK_FN(mf_items)(ck_mf_phase *A) { CK_BY_WIDTH(CK_FN(mf_items_w), A); }
+
+const ck_kernels CK_CAT(ck_table, CK_SUFFIX) = {
+    .level = CK_LEVEL,
+    .name = CK_NAME,
+    .dot = CK_FN(dot),
+    .dot_sum = CK_FN(dot_sum),
+    .axpy = CK_FN(axpy),
+    .axpby = CK_FN(axpby),
+    .sgd_pair = CK_FN(sgd_pair),
+    .rank_one_sum = CK_FN(rank_one_sum),
+    .symv = CK_FN(symv),
+    .gram_rank_one = CK_FN(gram_rank_one),
+    .gemm_tile = CK_FN(gemm_tile),
+    .optimizer = CK_FN(optimizer),
+    .exp = CK_FN(exp),
+    .softmax_xent = CK_FN(softmax_xent),
+    .mf_users = CK_FN(mf_users),
+    .mf_items = CK_FN(mf_items),
+};
+
+#undef v16
+#undef v8
+#undef v4
+#undef v2
+#undef i8
+#undef FMA
+#undef FMAF
+#undef L16
+#undef S16
+#undef L8
+#undef S8
+#undef REDUCE16
+#undef PAIR
+#undef CK_BY_WIDTH
+#pragma clang diagnostic pop

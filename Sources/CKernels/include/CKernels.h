@@ -1,0 +1,134 @@
+#ifndef CKERNELS_H
+#define CKERNELS_H
+/// The numerical kernels of the recommender library, compiled for several instruction sets
+/// and chosen once at run time for the CPU at hand (as OpenBLAS and NumPy do).
+///
+/// Every kernel exists in a portable baseline version (SSE2 on x86-64: multiply, then add)
+/// and, on x86-64, in AVX2 + FMA and AVX-512 versions (fused multiply-add). The AVX2 and
+/// AVX-512 versions compute lane for lane the same operations in the same order, so they
+/// give bit-identical results; the baseline differs from them by rounding only.
+/// `ck_active` points at the best table for this CPU; the environment variable
+/// `RECOMMENDER_KERNELS` (`baseline`, `avx2`, `avx512`) can lower the choice for a run.
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Whether the code that imports this header is compiled for a CPU with fused multiply-add
+/// (`-target-cpu haswell` or newer on x86-64; always on arm64). Swift code uses it to choose,
+/// at compile time, between `addingProduct` and a separate multiply and add.
+#if defined(__FMA__) || defined(__aarch64__) || defined(__ARM_FEATURE_FMA)
+#define CK_COMPILED_FMA 1
+#else
+#define CK_COMPILED_FMA 0
+#endif
+
+/// Instruction-set levels of the kernel tables.
+enum {
+    CK_LEVEL_BASELINE = 0,
+    CK_LEVEL_AVX2 = 1,
+    CK_LEVEL_AVX512 = 2,
+};
+
+#pragma clang assume_nonnull begin
+
+/// The arguments of the two phases of one full-batch MF step over rows [begin, end) (see
+/// Models/MatrixFactorizationKernel.swift, which documents the algorithm). Rows are `width`
+/// floats (a multiple of 16, at most 128), of which the first `dim` are used.
+typedef struct ck_mf_phase {
+    ptrdiff_t begin, end, dim, width;
+    /// The rows being updated (U in the users phase, V in the items phase) and the other side.
+    float *rows;
+    const float *other;
+    /// Users phase: the pending gradients of U (read to apply the update, then overwritten).
+    /// Items phase: a scratch row of `width` floats.
+    float *grad;
+    /// CSR of the training ratings: offsets[r]..<offsets[r+1] index `index` (and `values`).
+    /// Users phase: index = items (runs padded to 8 with the zero row), values = ratings,
+    /// residuals written at the same positions. Items phase: index = users, positions = where
+    /// each rating's residual sits.
+    const int32_t *offsets, *index, *_Nullable positions;
+    const float *_Nullable values;
+    float *residuals;
+    /// Test ratings by user (users phase, when `logging`).
+    const int32_t *_Nullable test_offsets, *_Nullable test_index;
+    const float *_Nullable test_values;
+    /// Optimizer: kind (0 sgd, 1 Adagrad, 2 Adam), learning rate, Adam step, state rows.
+    int apply_update, optimizer;
+    float learning_rate, adam_step;
+    float *_Nullable state0, *_Nullable state1;
+    float data_scale, reg_scale;
+    int use_reg, use_gravity, use_gram, logging;
+    /// This partition's Gram accumulator (zeroed by the caller) and the scaled Gram matrix of
+    /// the other side (gravity).
+    float *gram_out;
+    const float *gravity_gram;
+    /// Items phase: when set, each gradient row is also copied here (tests).
+    float *_Nullable captured;
+    /// Outputs: the sums of squared training and test errors.
+    double train_sum, test_sum;
+} ck_mf_phase;
+
+/// One set of kernels (see the documentation of each field).
+typedef struct ck_kernels {
+    /// The level of this table (`CK_LEVEL_*`).
+    int level;
+    /// A short name: "baseline", "avx2", "avx512".
+    const char *name;
+    /// Σ a[i]·b[i] over n elements (two 16-lane accumulators, tree-reduced).
+    float (*dot)(const float *a, const float *b, ptrdiff_t n);
+    /// Σ a[i]·(b[i] + c[i]).
+    float (*dot_sum)(const float *a, const float *b, const float *c, ptrdiff_t n);
+    /// y[i] += alpha·x[i].
+    void (*axpy)(float alpha, const float *x, float *y, ptrdiff_t n);
+    /// y[i] = alpha·x[i] + beta·y[i].
+    void (*axpby)(float alpha, const float *x, float beta, float *y, ptrdiff_t n);
+    /// One SGD step of biased matrix factorisation on two rows:
+    /// p ← (1 − lr·reg)·p + lr·e·q, q ← (1 − lr·reg)·q + lr·e·p_old.
+    void (*sgd_pair)(float *p, float *q, float e, float lr, float reg, ptrdiff_t n);
+    /// out += Σ_e (a_e + b_e·(y_e·v))·y_e with y_e = fixed + cols[e]·f,
+    /// a_e = a0 + a1·vals[e], b_e = b1·vals[e] (the iALS conjugate-gradient pass).
+    void (*rank_one_sum)(ptrdiff_t count, ptrdiff_t f, const float *fixed, const int32_t *cols, const float *vals,
+                         float a0, float a1, float b1, const float *v, float *out);
+    /// y = A·x for a symmetric n × n row-major A (row broadcasts).
+    void (*symv)(const float *a, ptrdiff_t n, const float *x, float *y);
+    /// g[k·width + c] += x[k]·x[c] for k < dim, c < width (a rank-one update of a Gram matrix).
+    void (*gram_rank_one)(float *g, const float *x, ptrdiff_t dim, ptrdiff_t width);
+    /// The 6 × 16 SGEMM micro-kernel: C[rows × columns] ← alpha·Ã·B̃ + beta·C, where row r of
+    /// Ã at depth p is a[r·rs + p·cs] and the 16 values of B̃ at depth p start at b + p·bstride.
+    void (*gemm_tile)(ptrdiff_t kc, const float *a, ptrdiff_t rs, ptrdiff_t cs, const float *b, ptrdiff_t bstride,
+                      float *c, ptrdiff_t ldc, ptrdiff_t rows, ptrdiff_t columns, float alpha, float beta);
+    /// One TensorFlow-1 optimizer update of n parameters w from gradients g
+    /// (kind 0 gradient descent, 1 Adagrad with accumulator s0, 2 Adam with moments s0, s1;
+    /// step is Adam's bias-corrected step size, lr the learning rate).
+    void (*optimizer)(int kind, float lr, float step, float *w, const float *g, float *s0, float *s1, ptrdiff_t n);
+    /// y[i] = e^x[i] (Cephes expf range reduction and degree-6 polynomial, relative error below
+    /// 2·10⁻⁷ on [−87, 88]; inputs are clamped to that range).
+    void (*exp)(const float *x, float *y, ptrdiff_t n);
+    /// Softmax cross-entropy of one row of logits in place: the row becomes
+    /// scale·(softmax − onehot(label)); returns logsumexp(row) − row[label].
+    float (*softmax_xent)(float *row, ptrdiff_t count, ptrdiff_t label, float scale);
+    /// The users phase of a full-batch MF step (see ck_mf_phase).
+    void (*mf_users)(ck_mf_phase *args);
+    /// The items phase of a full-batch MF step (see ck_mf_phase).
+    void (*mf_items)(ck_mf_phase *args);
+} ck_kernels;
+
+/// The table in use (the best one for this CPU unless `RECOMMENDER_KERNELS` lowers it),
+/// chosen once when the library is loaded.
+extern const ck_kernels *ck_active;
+/// ``ck_active``, for callers that may not read C globals directly (Swift 6).
+static inline const ck_kernels *ck_active_table(void) { return ck_active; }
+/// The highest level this CPU supports.
+int ck_detected_level(void);
+/// The table of `level` (clamped to what this CPU supports, so it is always safe to call).
+const ck_kernels *ck_kernels_for_level(int level);
+
+#pragma clang assume_nonnull end
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,244 @@
+import Foundation
+import Testing
+@testable import Recommender
+
+/// Every C kernel on every instruction-set level this CPU has (the baseline always), against a
+/// scalar `Double` reference, on odd lengths.
+@Suite struct KernelsTests {
+    static let lengths = [0, 1, 7, 8, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100]
+    /// The distinct tables this machine can run (baseline first).
+    static let tables: [Kernels.Table] = {
+        var seen = Set<Int32>(), out: [Kernels.Table] = []
+        for level in Kernels.Level.allCases {
+            let t = Kernels.Table(level: level)
+            if seen.insert(t.level.rawValue).inserted { out.append(t) }
+        }
+        return out
+    }()
+
+    func random(_ n: Int, seed: UInt64, scale: Float = 1) -> [Float] {
+        var g = SeededGenerator(seed: seed)
+        return (0..<n).map { _ in g.nextNormal() * scale }
+    }
+
+    /// `|x − reference| ≤ tolerance · magnitude`, with a floor for values near zero.
+    func close(_ x: Float, _ reference: Double, magnitude: Double, _ tolerance: Double = 1e-5) -> Bool {
+        abs(Double(x) - reference) <= tolerance * max(magnitude, 1e-3)
+    }
+
+    @Test func dispatchIsClampedToTheCPU() {
+        #expect(Kernels.Table(level: .baseline).level == .baseline)
+        #expect(Kernels.Table(level: .baseline).name == "baseline")
+        let best = Kernels.Table(level: .avx512)
+        #expect(Kernels.Table.active.level.rawValue <= best.level.rawValue)
+        #expect(["baseline", "avx2", "avx512"].contains(Kernels.Table.active.name))
+    }
+
+    @Test(arguments: lengths) func dotAndDotSum(n: Int) {
+        let a = random(n, seed: 1), b = random(n, seed: 2), c = random(n, seed: 3)
+        var ref = 0.0, mag = 0.0, refSum = 0.0, magSum = 0.0
+        for i in 0..<n {
+            ref += Double(a[i]) * Double(b[i]); mag += abs(Double(a[i]) * Double(b[i]))
+            let s = Double(a[i]) * (Double(b[i]) + Double(c[i])); refSum += s; magSum += abs(s)
+        }
+        for t in Self.tables {
+            let d = a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in t.dot(pa.baseAddress!, pb.baseAddress!, n) } }
+            let ds = a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in c.withUnsafeBufferPointer { pc in
+                t.dotSum(pa.baseAddress!, pb.baseAddress!, pc.baseAddress!, n) } } }
+            #expect(close(d, ref, magnitude: mag), "\(t.name) dot n=\(n): \(d) vs \(ref)")
+            #expect(close(ds, refSum, magnitude: magSum), "\(t.name) dotSum n=\(n): \(ds) vs \(refSum)")
+        }
+    }
+
+    @Test(arguments: lengths) func axpyAxpbyAndSGDPair(n: Int) {
+        let x = random(n, seed: 4), y0 = random(n, seed: 5)
+        let alpha: Float = 0.37, beta: Float = -1.25, e: Float = 0.8, lr: Float = 0.05, reg: Float = 0.02
+        for t in Self.tables {
+            var y = y0, z = y0, p = x, q = y0
+            x.withUnsafeBufferPointer { px in
+                y.withUnsafeMutableBufferPointer { t.axpy(alpha, px.baseAddress!, $0.baseAddress!, n) }
+                z.withUnsafeMutableBufferPointer { t.axpby(alpha, px.baseAddress!, beta, $0.baseAddress!, n) }
+            }
+            p.withUnsafeMutableBufferPointer { pp in q.withUnsafeMutableBufferPointer { pq in
+                t.sgdPairUpdate(pp.baseAddress!, pq.baseAddress!, error: e, learningRate: lr, regularization: reg, n) } }
+            #expect(y.count == n && z.count == n && p.count == n && q.count == n)
+            for i in 0..<n {
+                let xi = Double(x[i]), yi = Double(y0[i])
+                #expect(close(y[i], yi + Double(alpha) * xi, magnitude: abs(yi) + abs(xi)), "\(t.name) axpy n=\(n) i=\(i)")
+                #expect(close(z[i], Double(alpha) * xi + Double(beta) * yi, magnitude: abs(yi) + abs(xi)), "\(t.name) axpby n=\(n) i=\(i)")
+                let decay = 1 - Double(lr) * Double(reg), le = Double(lr) * Double(e)
+                #expect(close(p[i], decay * xi + le * yi, magnitude: abs(yi) + abs(xi)), "\(t.name) sgd p n=\(n) i=\(i)")
+                #expect(close(q[i], decay * yi + le * xi, magnitude: abs(yi) + abs(xi)), "\(t.name) sgd q n=\(n) i=\(i)")
+            }
+        }
+    }
+
+    @Test(arguments: [1, 7, 16, 17, 32, 33, 64]) func rankOneSumSymvAndGram(f: Int) {
+        let rows = 9
+        let fixed = random(rows * f, seed: 6, scale: 0.5), v = random(f, seed: 7), out0 = random(f, seed: 8)
+        let columns: [Int32] = [3, 0, 8, 8, 1, 5, 2]
+        let values = random(columns.count, seed: 9).map { abs($0) + 0.5 }
+        let (a0, a1, b1): (Float, Float, Float) = (1, 0.7, -0.7)
+        let sym = { () -> [Float] in
+            let m = random(f * f, seed: 10)
+            var s = [Float](repeating: 0, count: f * f)
+            for i in 0..<f { for j in 0..<f { s[i * f + j] = m[i * f + j] + m[j * f + i] } }
+            return s
+        }()
+        for count in [0, 1, columns.count] {
+            // Reference.
+            var ref = out0.map(Double.init), mag = out0.map { abs(Double($0)) }
+            for e in 0..<count {
+                let y = Int(columns[e]) * f
+                var d = 0.0
+                for k in 0..<f { d += Double(fixed[y + k]) * Double(v[k]) }
+                let s = Double(a0) + Double(a1) * Double(values[e]) + Double(b1) * Double(values[e]) * d
+                for k in 0..<f { ref[k] += s * Double(fixed[y + k]); mag[k] += abs(s * Double(fixed[y + k])) }
+            }
+            for t in Self.tables {
+                var out = out0
+                fixed.withUnsafeBufferPointer { pf in columns.withUnsafeBufferPointer { pc in values.withUnsafeBufferPointer { pv in
+                    v.withUnsafeBufferPointer { px in out.withUnsafeMutableBufferPointer { po in
+                        t.rankOneSum(count: count, f: f, fixed: pf.baseAddress!, columns: pc.baseAddress!, values: pv.baseAddress!,
+                                     a0: a0, a1: a1, b1: b1, v: px.baseAddress!, out: po.baseAddress!)
+                    } } } } }
+                #expect(out.count == f)
+                for k in 0..<f { #expect(close(out[k], ref[k], magnitude: mag[k] + 1), "\(t.name) rankOneSum f=\(f) count=\(count) k=\(k)") }
+            }
+        }
+        for t in Self.tables {
+            var y = [Float](repeating: .nan, count: f)
+            sym.withUnsafeBufferPointer { ps in v.withUnsafeBufferPointer { pv in y.withUnsafeMutableBufferPointer { py in
+                t.symv(ps.baseAddress!, n: f, pv.baseAddress!, py.baseAddress!) } } }
+            for i in 0..<f {
+                var r = 0.0, m = 0.0
+                for k in 0..<f { r += Double(sym[i * f + k]) * Double(v[k]); m += abs(Double(sym[i * f + k]) * Double(v[k])) }
+                #expect(close(y[i], r, magnitude: m), "\(t.name) symv n=\(f) i=\(i)")
+            }
+            let width = (f + 15) / 16 * 16
+            let g0 = random(f * width, seed: 11)
+            var g = g0
+            var x = [Float](repeating: 0, count: width)
+            for k in 0..<f { x[k] = v[k] }
+            g.withUnsafeMutableBufferPointer { pg in x.withUnsafeBufferPointer { px in
+                t.gramRankOne(pg.baseAddress!, row: px.baseAddress!, dim: f, width: width) } }
+            for k in 0..<f {
+                for c in 0..<width {
+                    let r = Double(g0[k * width + c]) + Double(x[k]) * Double(x[c])
+                    #expect(close(g[k * width + c], r, magnitude: abs(r) + 1), "\(t.name) gram f=\(f) (\(k), \(c))")
+                }
+            }
+        }
+    }
+
+    @Test func gemmTileOnFullAndPartialTiles() {
+        for (rows, columns, kc) in [(6, 16, 1), (6, 16, 33), (1, 1, 7), (5, 9, 17), (6, 3, 64), (2, 16, 0)] {
+            let a = random(6 * max(kc, 1), seed: 12), b = random(max(kc, 1) * 16, seed: 13), c0 = random(6 * 16, seed: 14)
+            for (alpha, beta) in [(Float(1), Float(0)), (0.5, 1), (2, -0.75)] {
+                for t in Self.tables {
+                    var c = c0
+                    a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in c.withUnsafeMutableBufferPointer { pc in
+                        // A stored row-major (row stride kc, column stride 1), B with stride 16, C with ldc 16.
+                        t.gemmTile(kc: kc, a: pa.baseAddress!, rowStride: kc, columnStride: 1, b: pb.baseAddress!, bStride: 16,
+                                   c: pc.baseAddress!, ldc: 16, rows: rows, columns: columns, alpha: alpha, beta: beta)
+                    } } }
+                    for i in 0..<6 {
+                        for j in 0..<16 {
+                            guard i < rows && j < columns else {
+                                #expect(c[i * 16 + j] == c0[i * 16 + j], "\(t.name) gemm wrote outside the tile")
+                                continue
+                            }
+                            var s = 0.0, m = 0.0
+                            for p in 0..<kc { s += Double(a[i * kc + p]) * Double(b[p * 16 + j]); m += abs(Double(a[i * kc + p]) * Double(b[p * 16 + j])) }
+                            let ref = Double(alpha) * s + (beta == 0 ? 0 : Double(beta) * Double(c0[i * 16 + j]))
+                            #expect(close(c[i * 16 + j], ref, magnitude: abs(Double(alpha)) * m + abs(Double(beta) * Double(c0[i * 16 + j]))),
+                                    "\(t.name) gemm \(rows)×\(columns)×\(kc) α=\(alpha) β=\(beta) (\(i), \(j))")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test(arguments: [0, 1, 7, 16, 17, 33]) func optimizersFollowTensorFlow1(n: Int) {
+        let w0 = random(n, seed: 15), g = random(n, seed: 16)
+        let lr: Float = 0.1, t = 3
+        for kind in OptimizerKind.allCases {
+            let step = OptimizerStep(kind: kind, learningRate: lr, step: t)
+            for table in Self.tables {
+                var w = w0
+                var s0 = [Float](repeating: kind == .adagrad ? OptimizerKind.adagradInitialAccumulator : 0.05, count: n)
+                var s1 = [Float](repeating: 0.01, count: n)
+                let code: Int32 = kind == .gradientDescent ? 0 : kind == .adagrad ? 1 : 2
+                w.withUnsafeMutableBufferPointer { pw in g.withUnsafeBufferPointer { pg in s0.withUnsafeMutableBufferPointer { p0 in
+                    s1.withUnsafeMutableBufferPointer { p1 in
+                        table.optimizer(kind: code, learningRate: lr, step: step.adamStep, w: pw.baseAddress!, g: pg.baseAddress!,
+                                        s0: p0.baseAddress!, s1: p1.baseAddress!, n: n)
+                    } } } }
+                for i in 0..<n {
+                    let gi = Double(g[i]), wi = Double(w0[i])
+                    let expected: Double
+                    switch kind {
+                    case .gradientDescent:
+                        expected = wi - Double(lr) * gi
+                    case .adagrad:
+                        let a = Double(OptimizerKind.adagradInitialAccumulator) + gi * gi
+                        expected = wi - Double(lr) * gi / a.squareRoot()
+                        #expect(close(s0[i], a, magnitude: a), "\(table.name) adagrad accumulator")
+                    case .adam:
+                        let m = 0.9 * 0.05 + 0.1 * gi, v = 0.999 * 0.01 + 0.001 * gi * gi
+                        let lrT = Double(lr) * (1 - pow(0.999, Double(t))).squareRoot() / (1 - pow(0.9, Double(t)))
+                        expected = wi - lrT * m / (v.squareRoot() + 1e-8)
+                        #expect(close(s0[i], m, magnitude: abs(m)) && close(s1[i], v, magnitude: v), "\(table.name) adam moments")
+                    }
+                    #expect(close(w[i], expected, magnitude: abs(wi) + abs(gi)), "\(table.name) \(kind) n=\(n) i=\(i)")
+                }
+            }
+        }
+    }
+
+    @Test(arguments: [1, 7, 8, 17, 1682]) func expAndSoftmaxCrossEntropy(n: Int) {
+        let logits = random(n, seed: 17, scale: 4)
+        let label = n / 2, scale: Float = 0.5
+        let m = logits.map(Double.init).max() ?? 0
+        let z = logits.reduce(0.0) { $0 + Foundation.exp(Double($1) - m) }
+        let ce = m + Foundation.log(z) - Double(logits[label])
+        for t in Self.tables {
+            var e = [Float](repeating: 0, count: n)
+            logits.withUnsafeBufferPointer { px in e.withUnsafeMutableBufferPointer { t.exp(px.baseAddress!, $0.baseAddress!, n) } }
+            for i in 0..<n {
+                let r = Foundation.exp(Double(logits[i]))
+                #expect(abs(Double(e[i]) - r) <= 1e-6 * r, "\(t.name) exp(\(logits[i]))")
+            }
+            var row = logits
+            let loss = row.withUnsafeMutableBufferPointer { t.softmaxCrossEntropy($0.baseAddress!, count: n, label: label, scale: scale) }
+            #expect(close(loss, ce, magnitude: abs(ce) + 1), "\(t.name) cross-entropy n=\(n)")
+            for i in 0..<n {
+                let p = Foundation.exp(Double(logits[i]) - m) / z
+                let grad = Double(scale) * (p - (i == label ? 1 : 0))
+                #expect(abs(Double(row[i]) - grad) <= 1e-5, "\(t.name) softmax gradient n=\(n) i=\(i)")
+            }
+        }
+    }
+
+    /// AVX2 and AVX-512 compute the same lanes in the same order: bit-identical results.
+    @Test(.enabled(if: KernelsTests.tables.count == 3, "needs a CPU with AVX-512"))
+    func wideLevelsAgreeBitForBit() {
+        let wide = Self.tables.filter { $0.level != .baseline }
+        let f = 64, a = random(200 * f, seed: 18), v = random(f, seed: 19)
+        let columns = (0..<150).map { Int32(($0 * 37) % 200) }, values = random(150, seed: 20).map { abs($0) }
+        var outs: [[Float]] = [], dots: [Float] = []
+        for t in wide {
+            var out = [Float](repeating: 0, count: f)
+            a.withUnsafeBufferPointer { pa in columns.withUnsafeBufferPointer { pc in values.withUnsafeBufferPointer { pv in
+                v.withUnsafeBufferPointer { px in out.withUnsafeMutableBufferPointer { po in
+                    t.rankOneSum(count: 150, f: f, fixed: pa.baseAddress!, columns: pc.baseAddress!, values: pv.baseAddress!,
+                                 a0: 1, a1: 2, b1: -2, v: px.baseAddress!, out: po.baseAddress!)
+                } } } } }
+            outs.append(out)
+            dots.append(a.withUnsafeBufferPointer { t.dot($0.baseAddress!, $0.baseAddress! + 5, 1000) })
+        }
+        #expect(outs[0] == outs[1])
+        #expect(dots[0] == dots[1])
+    }
+}
