@@ -1,0 +1,180 @@
+import Foundation
+import Recommender
+import Synchronization
+
+/// One loaded model file: the fitted model, its metadata and training record, and the roles it
+/// plays. Immutable: a reload builds a new one, so a request that took it finishes on it.
+public struct ServedModel: Sendable {
+    /// The name clients use (`?model=`).
+    public let name: String
+    /// The model file.
+    public let url: URL
+    /// The fitted model.
+    public let model: any PersistableModel
+    /// Ids, catalog, training history of each user.
+    public let metadata: ModelMetadata
+    /// How it was trained (`nil` for files saved without one).
+    public let record: TrainingRecord?
+    /// 1 for the first load, +1 per swap.
+    public let version: Int
+    /// When this version was loaded.
+    public let loadedAt: Date
+
+    let scorer: (any ItemScorer)?
+    let historyScorer: (any HistoryScorer)?
+    let embeddings: (any ItemEmbeddingModel)?
+    let predictor: (any RatingPredictor)?
+    let explainer: (any ExplainableScorer)?
+    /// Training ratings per item (popularity).
+    let itemRatings: [Int32]
+
+    /// The model's kind (`ials`, `svd`, ...).
+    public var kind: String { type(of: model).kind }
+
+    /// Reads the model file at `path` (or `model.recmodel` inside the folder `path`).
+    /// - Throws: ``DataError`` or ``PersistenceError``.
+    public init(name: String, path: String, version: Int = 1, catalog: AlgorithmCatalog = .standard) throws {
+        let url = try ModelFile.url(at: path)
+        let archive = try ModelArchive(contentsOf: url)
+        let types = catalog.modelTypes
+        guard let type = types.first(where: { $0.kind == archive.kind || $0.formerKinds.contains(archive.kind) }) else {
+            throw PersistenceError.wrongKind(path: url.path, found: archive.kind, expected: "one of " + types.map { $0.kind }.joined(separator: ", "))
+        }
+        let model = try type.serverDecode(archive, path: url.path)
+        self.init(name: name, url: url, model: model, record: archive.trainingRecord(), version: version)
+    }
+
+    /// Wraps a model already in memory.
+    public init(name: String, url: URL, model: any PersistableModel, record: TrainingRecord?, version: Int) {
+        self.name = name
+        self.url = url
+        self.model = model
+        self.metadata = model.metadata
+        self.record = record
+        self.version = version
+        self.loadedAt = Date()
+        scorer = model as? any ItemScorer
+        historyScorer = model as? any HistoryScorer
+        embeddings = model as? any ItemEmbeddingModel
+        predictor = model as? any RatingPredictor
+        explainer = model as? any ExplainableScorer
+        var counts = [Int32](repeating: 0, count: metadata.itemIDs.count)
+        for item in metadata.seen.columns where Int(item) < counts.count { counts[Int(item)] += 1 }
+        itemRatings = counts
+    }
+
+    /// The capabilities, for `/v1/models`.
+    var capabilities: [String] {
+        var out: [String] = []
+        if scorer != nil { out.append("recommend") }
+        if historyScorer != nil { out.append("fold_in") }
+        if embeddings != nil { out.append("similar") }
+        if predictor != nil { out.append("predict") }
+        if explainer != nil { out.append("explain") }
+        return out
+    }
+}
+
+extension PersistableModel {
+    /// `Self(archive:path:)` through an existential metatype, opened.
+    static func serverDecode(_ archive: ModelArchive, path: String) throws -> any PersistableModel {
+        try Self(archive: archive, path: path)
+    }
+}
+
+/// A named slot holding the current version of a model; swapping replaces the reference, so
+/// requests in flight keep the version they took.
+public final class ModelSlot: Sendable {
+    /// The state of a slot: the model served, and the last failed reload or retraining.
+    public struct State: Sendable {
+        public var current: ServedModel
+        public var lastFailure: (message: String, at: Date)?
+        public var retraining: Bool = false
+        public var lastRetrainedAt: Date?
+    }
+
+    /// The name.
+    public let name: String
+    /// The path given on the command line (a file or a folder).
+    public let path: String
+    private let state: Mutex<State>
+
+    /// A slot serving `model`, loaded from `path`.
+    public init(model: ServedModel, path: String) {
+        self.name = model.name
+        self.path = path
+        self.state = Mutex(State(current: model, lastFailure: nil))
+    }
+
+    /// The model to answer one request with.
+    public var current: ServedModel { state.withLock { $0.current } }
+
+    /// A copy of the whole state.
+    public var snapshot: State { state.withLock { $0 } }
+
+    /// Serves `model` from now on (its version is set to the next one).
+    @discardableResult
+    public func swap(to model: ServedModel) -> ServedModel {
+        state.withLock { s in
+            let next = ServedModel(name: name, url: model.url, model: model.model, record: model.record, version: s.current.version + 1)
+            s.current = next
+            s.lastFailure = nil
+            return next
+        }
+    }
+
+    /// Reads the model file again and swaps it in; on failure keeps the old model and records why.
+    /// - Throws: the load error (after recording it).
+    @discardableResult
+    public func reload(catalog: AlgorithmCatalog = .standard) throws -> ServedModel {
+        do {
+            let fresh = try ServedModel(name: name, path: path, catalog: catalog)
+            return swap(to: fresh)
+        } catch {
+            recordFailure("reload failed: \(error)")
+            throw error
+        }
+    }
+
+    /// Records a failed reload or retraining (the old model stays).
+    public func recordFailure(_ message: String) {
+        state.withLock { $0.lastFailure = (message, Date()) }
+    }
+
+    /// Marks a retraining as running or finished.
+    public func setRetraining(_ running: Bool, finishedAt: Date? = nil) {
+        state.withLock { s in
+            s.retraining = running
+            if let finishedAt { s.lastRetrainedAt = finishedAt }
+        }
+    }
+}
+
+/// The models a server answers with, by name; the first is the default.
+public final class ModelRoster: Sendable {
+    /// The slots, in command-line order.
+    public let slots: [ModelSlot]
+
+    /// Serves `slots` (at least one; names unique).
+    public init(_ slots: [ModelSlot]) {
+        precondition(!slots.isEmpty, "a server needs at least one model")
+        self.slots = slots
+    }
+
+    /// The slot named `name`, or the default one for `nil`.
+    /// - Throws: ``APIError`` 404 for an unknown name.
+    func slot(_ name: String?) throws -> ModelSlot {
+        guard let name, !name.isEmpty else { return slots[0] }
+        guard let slot = slots.first(where: { $0.name == name }) else { throw APIError.unknownModel(name, known: slots.map(\.name)) }
+        return slot
+    }
+
+    /// The model to answer a request with.
+    func model(_ name: String?) throws -> ServedModel { try slot(name).current }
+
+    /// Whether any served model knows `item`.
+    func knowsItem(_ item: ItemID) -> Bool { slots.contains { $0.current.metadata.itemIDs.index(of: item) != nil } }
+
+    /// Whether any served model knows `user`.
+    func knowsUser(_ user: UserID) -> Bool { slots.contains { $0.current.metadata.userIDs.index(of: user) != nil } }
+}

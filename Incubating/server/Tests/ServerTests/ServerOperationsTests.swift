@@ -1,0 +1,129 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Recommender
+import RecommenderServer
+import Testing
+
+/// Metrics, reload and hot swap under load, background retraining.
+@Suite("Server operations", .serialized)
+struct ServerOperationsTests {
+    @Test func metricsCountRequestsByRoute() async throws {
+        let s = try ServerUnderTest()
+        try await s.app.test(.live) { client in
+            for _ in 0..<3 { try await client.execute(uri: "/v1/users/1/recommendations", method: .get) { r in #expect(r.status == .ok) } }
+            try await client.execute(uri: "/v1/users/nobody/recommendations", method: .get) { r in #expect(r.status == .notFound) }
+            try await client.execute(uri: "/metrics", method: .get) { r in
+                #expect(r.status == .ok)
+                let text = String(buffer: r.body)
+                #expect(text.contains(#"recommender_http_requests_total{route="/v1/users/{id}/recommendations",method="GET",status="200"} 3"#))
+                #expect(text.contains(#"recommender_http_requests_total{route="/v1/users/{id}/recommendations",method="GET",status="404"} 1"#))
+                #expect(text.contains(#"recommender_http_request_duration_seconds_bucket{route="/v1/users/{id}/recommendations",method="GET",status="200",le="+Inf"} 3"#))
+                #expect(text.contains(#"recommender_model_version{model="ials",kind="ials"} 1"#))
+            }
+        }
+    }
+
+    @Test func hotSwapUnderLoadFailsNoRequest() async throws {
+        let s = try ServerUnderTest()
+        let slot = s.state.roster.slots[0]
+        // A second model file, trained differently, to swap between.
+        try trainFixtureModel("ials", hyperparameters: ["embedding-dim": .integer(6), "iterations": .integer(3)], into: s.folder.url, name: "ials")
+        try await s.app.test(.live) { client in
+            let failures = try await withThrowingTaskGroup(of: Int.self) { group in
+                group.addTask {
+                    for _ in 0..<5 {
+                        try await client.execute(uri: "/v1/models/ials/reload", method: .post) { r in #expect(r.status == .ok) }
+                        try await Task.sleep(for: .milliseconds(20))
+                    }
+                    return 0
+                }
+                for _ in 0..<4 {
+                    group.addTask {
+                        var failed = 0
+                        for n in 0..<50 {
+                            try await client.execute(uri: "/v1/users/\(1 + n % 60)/recommendations?k=10", method: .get) { r in
+                                let o = try json(r.body)
+                                if r.status != .ok || items(o).count != 10 { failed += 1 }
+                            }
+                        }
+                        return failed
+                    }
+                }
+                return try await group.reduce(0, +)
+            }
+            #expect(failures == 0)
+            #expect(slot.current.version == 6)
+            try await client.execute(uri: "/v1/models/ials", method: .get) { r in
+                let o = try json(r.body)
+                #expect(o["version"] as? Int == 6)
+            }
+        }
+    }
+
+    @Test func failedReloadKeepsTheOldModel() async throws {
+        let s = try ServerUnderTest()
+        let file = try ModelFile.url(at: s.state.roster.slots[1].path)
+        try Data("not a model".utf8).write(to: file)
+        try await s.app.test(.live) { client in
+            try await client.execute(uri: "/v1/models/svd/reload", method: .post) { r in
+                #expect(r.status == .unprocessableContent)
+                #expect(errorCode(r.body) == "reload_failed")
+            }
+            try await client.execute(uri: "/v1/models/svd", method: .get) { r in
+                let o = try json(r.body)
+                #expect(o["version"] as? Int == 1)
+                #expect(((o["last_failure"] as? [String: Any])?["message"] as? String)?.contains("reload failed") == true)
+            }
+            let pairs = #"{"model": "svd", "pairs": [{"user": "1", "item": "101"}]}"#
+            try await client.execute(uri: "/v1/predict", method: .post, headers: jsonHeaders, body: body(pairs)) { r in #expect(r.status == .ok) }
+        }
+    }
+
+    @Test func retrainingFromBaseDataPlusStoreSwapsTheModel() async throws {
+        let s = try ServerUnderTest(retrain: .ratings(1_000_000))
+        let retrainer = try #require(s.state.retrainer)
+        try await s.app.test(.live) { client in
+            for item in ["121", "125", "133"] {
+                try await client.execute(uri: "/v1/users/brand-new/ratings", method: .post, headers: jsonHeaders,
+                                         body: body(#"{"item": "\#(item)", "rating": 5}"#)) { r in #expect(r.status == .created) }
+            }
+            try await client.execute(uri: "/v1/models/ials/retrain", method: .post) { r in #expect(r.status == .accepted) }
+            try await client.execute(uri: "/v1/models/svd/retrain", method: .post) { r in #expect(r.status == .conflict) }
+            for _ in 0..<600 where retrainer.counts.runs == 0 { try await Task.sleep(for: .milliseconds(50)) }
+            #expect(retrainer.counts == (1, 0))
+            try await client.execute(uri: "/v1/models/ials", method: .get) { r in
+                let o = try json(r.body)
+                #expect(o["version"] as? Int == 2)
+                #expect((o["data"] as? [String: Any])?["users"] as? Int == 61)  // the store's new user is in the training data
+                #expect(o["last_failure"] == nil)
+            }
+            // The retrained model knows the new user (no fold-in needed for what was trained) and is on disk.
+            #expect(s.state.roster.slots[0].current.metadata.userIndex(of: "brand-new") != nil)
+            let onDisk = try ServedModel(name: "x", path: s.state.roster.slots[0].path)
+            #expect(onDisk.metadata.userIDs.count == 61 && onDisk.record?.algorithm == "ials")
+        }
+    }
+
+    @Test func failedRetrainingIsReportedAndOldModelKept() throws {
+        let folder = try TempFolder()
+        try trainFixtureModel("ials", hyperparameters: ialsSettings, into: folder.url, name: "m")
+        let path = folder.url.appendingPathComponent("m").path
+        let slot = ModelSlot(model: try ServedModel(name: "m", path: path), path: path)
+        struct Missing: Error {}
+        let retrainer = Retrainer(slot: slot, algorithm: try AlgorithmCatalog.standard.algorithm(named: "ials"), schedule: .ratings(1),
+                                  store: nil, loadBase: { throw Missing() })
+        #expect(throws: Missing.self) { try retrainer.retrainNow() }
+        #expect(slot.current.version == 1)
+        #expect(slot.snapshot.lastFailure?.message.contains("retraining failed") == true)
+    }
+
+    @Test func schedulesParse() {
+        #expect(Retrainer.Schedule("10m") == .every(seconds: 600))
+        #expect(Retrainer.Schedule("30s") == .every(seconds: 30))
+        #expect(Retrainer.Schedule("5000-ratings") == .ratings(5000))
+        #expect(Retrainer.Schedule("soon") == nil)
+        #expect(Retrainer.Schedule("-3m") == nil)
+    }
+}
