@@ -31,8 +31,8 @@ URL="http://127.0.0.1:$PORT"
 
 if command -v schemathesis >/dev/null 2>&1; then
   echo "== schemathesis ($EXAMPLES examples per operation)"
-  schemathesis run "$URL/v1/openapi.json" --checks not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance \
-    --max-examples "$EXAMPLES" --exclude-path-regex 'reload|retrain' --no-color 2>&1 | tail -n 25 || failed=1
+  (cd "$OUT" && schemathesis run "$URL/v1/openapi.json" --checks not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance \
+    --max-examples "$EXAMPLES" --exclude-path-regex 'reload|retrain' --no-color) 2>&1 | tail -n 25 || failed=1
 else echo "== schemathesis: not installed (pip install schemathesis), skipped"; fi
 
 if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 && python3 -c 'import selenium' 2>/dev/null; then

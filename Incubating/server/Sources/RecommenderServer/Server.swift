@@ -371,7 +371,7 @@ struct API: Sendable {
     func reload(_ name: String) async throws -> Response {
         let slot = try roster.slot(name)
         do {
-            try await Task.detached { try slot.reload() }.value
+            _ = try await Task.detached { try slot.reload() }.value
         } catch {
             throw APIError(.unprocessableContent, "reload_failed", "the model was not reloaded (the old one is still served): \(error)")
         }
