@@ -232,7 +232,7 @@ struct BenchANNCommand: AsyncParsableCommand {
         var out = [T?](repeating: nil, count: count)
         out.withUnsafeMutableBufferPointer { buffer in
             let box = UnsafeSendableBox(buffer)
-            Parallelism.forEachChunk(count: count, chunks: Parallelism.availableCores) { _, range in
+            ComputePool.forEachChunk(count: count, chunks: Parallelism.availableCores) { _, range in
                 for i in range { box.value[i] = body(i) }
             }
         }

@@ -1,4 +1,4 @@
-import CPrefetch
+import CKernels
 import Foundation
 
 /// How a query vector is compared with the item vectors of a ``CandidateRetriever``.
@@ -162,8 +162,8 @@ public final class EmbeddingStore: @unchecked Sendable {
 
     /// Copies `vectors` (one row per item) into aligned, padded storage, normalising rows for cosine.
     public convenience init(_ vectors: Matrix, metric: RetrievalMetric) {
-        let stride = SIMDKernels.paddedWidth(vectors.columns)
-        let buffer = AlignedFloatBuffer(count: vectors.rows * stride)
+        let stride = RetrievalKernels.paddedWidth(vectors.columns)
+        let buffer = AlignedBuffer<Float>(count: vectors.rows * stride)
         let d = vectors.columns
         vectors.storage.withUnsafeBufferPointer { src in
             for r in 0..<vectors.rows {
@@ -194,6 +194,23 @@ public final class EmbeddingStore: @unchecked Sendable {
 
 /// The SIMD kernels of retrieval.
 enum RetrievalKernels {
+    /// `n` rounded up to a multiple of 16 (at least 16): the padded width of the stored rows.
+    @inline(__always)
+    static func paddedWidth(_ n: Int) -> Int { max(16, (n + 15) / 16 * 16) }
+
+    /// Loads 16 floats starting at `p` (any alignment).
+    @inline(__always)
+    static func load(_ p: UnsafePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+
+    /// The sum of the 16 lanes by a tree of halvings.
+    @inline(__always)
+    static func sum(_ v: SIMD16<Float>) -> Float {
+        let a = v.lowHalf + v.highHalf
+        let b = a.lowHalf + a.highHalf
+        let c = b.lowHalf + b.highHalf
+        return c[0] + c[1]
+    }
+
     /// a·b over `n` floats, `n` a multiple of 16. Uses `a * b + c` (no `fmaf` call on targets
     /// without FMA) with two accumulators and a tree reduction.
     @inline(__always)
@@ -201,19 +218,19 @@ enum RetrievalKernels {
         var acc0 = SIMD16<Float>(), acc1 = SIMD16<Float>()
         var i = 0
         while i + 32 <= n {
-            acc0 = acc0 + SIMDKernels.load(a + i) * SIMDKernels.load(b + i)
-            acc1 = acc1 + SIMDKernels.load(a + i + 16) * SIMDKernels.load(b + i + 16)
+            acc0 = acc0 + RetrievalKernels.load(a + i) * RetrievalKernels.load(b + i)
+            acc1 = acc1 + RetrievalKernels.load(a + i + 16) * RetrievalKernels.load(b + i + 16)
             i += 32
         }
-        if i < n { acc0 = acc0 + SIMDKernels.load(a + i) * SIMDKernels.load(b + i) }
-        return SIMDKernels.sum(acc0 + acc1)
+        if i < n { acc0 = acc0 + RetrievalKernels.load(a + i) * RetrievalKernels.load(b + i) }
+        return RetrievalKernels.sum(acc0 + acc1)
     }
 
     /// Prefetches the row of `n` floats at `p` (in 256-byte steps).
     @inline(__always)
     static func prefetch(_ p: UnsafePointer<Float>, _ n: Int) {
         var o = 0
-        while o < n { recommender_prefetch256(p + o); o += 64 }
+        while o < n { ck_prefetch256(p + o); o += 64 }
     }
 }
 
@@ -236,7 +253,7 @@ public struct ExactScan: CandidateRetriever {
     public func search(_ query: [Float], k: Int, filter: RetrievalFilter) -> [ScoredIndex] {
         precondition(query.count == store.dimension, "query has \(query.count) values, the vectors have \(store.dimension)")
         precondition(k >= 0, "k must be non-negative")
-        let padded = AlignedFloatBuffer(count: store.stride)
+        let padded = AlignedBuffer<Float>(count: store.stride)
         for i in 0..<query.count { padded.pointer[i] = query[i] }
         var excluded = ItemBitset(capacity: 0)
         if !filter.excluded.isEmpty { excluded = ItemBitset(capacity: store.count, items: filter.excluded) }

@@ -41,7 +41,7 @@ struct HNSWBuilder {
     let m: Int
     let m0: Int
     let levels: [UInt8]
-    let aug: AlignedFloatBuffer?
+    let aug: AlignedBuffer<Float>?
     let graph: HNSWGraph
     static let maxBatch = 256
     static let levelCap = 16
@@ -63,7 +63,7 @@ struct HNSWBuilder {
         self.levels = levels
         // Norm augmentation for inner products: a_v = √(Φ² − ‖v‖²).
         if store.metric == .dot && parameters.innerProduct == .normAugmentation && n > 0 {
-            let a = AlignedFloatBuffer(count: n)
+            let a = AlignedBuffer<Float>(count: n)
             var phi2: Float = 0
             for i in 0..<n {
                 let row = store.vectors + i * store.stride
@@ -162,7 +162,7 @@ struct HNSWBuilder {
         chosen.withUnsafeMutableBufferPointer { chosenBuffer in
             chosenCount.withUnsafeMutableBufferPointer { countBuffer in
                 let chosenBox = UnsafeSendableBox(chosenBuffer), countBox = UnsafeSendableBox(countBuffer)
-                Parallelism.forEachChunk(count: batch.count, chunks: threads) { chunk, range in
+                ComputePool.forEachChunk(count: batch.count, chunks: threads) { chunk, range in
                     let scratch = scratches.value[chunk]
                     for b in range {
                         let item = batch.lowerBound + b
@@ -198,7 +198,7 @@ struct HNSWBuilder {
         groups.append(pairs.count)
         pairs.withUnsafeBufferPointer { pairBuffer in
             let pairBox = UnsafeSendableBox(pairBuffer)
-            Parallelism.forEachChunk(count: groups.count - 1, chunks: threads) { chunk, range in
+            ComputePool.forEachChunk(count: groups.count - 1, chunks: threads) { chunk, range in
                 let scratch = scratches.value[chunk]
                 for g in range {
                     let slice = pairBox.value[groups[g]..<groups[g + 1]]
