@@ -121,6 +121,16 @@ typedef struct ck_kernels {
 extern const ck_kernels *ck_active;
 /// ``ck_active``, for callers that may not read C globals directly (Swift 6).
 static inline const ck_kernels *ck_active_table(void) { return ck_active; }
+/// Software prefetch of the four 64-byte cache lines starting at `p` (a 256-byte row) into
+/// all cache levels (the graph search's neighbour rows).
+static inline void ck_prefetch256(const void *p) {
+    const char *c = (const char *)p;
+    __builtin_prefetch(c, 0, 3);
+    __builtin_prefetch(c + 64, 0, 3);
+    __builtin_prefetch(c + 128, 0, 3);
+    __builtin_prefetch(c + 192, 0, 3);
+}
+
 /// The highest level this CPU supports.
 int ck_detected_level(void);
 /// The table of `level` (clamped to what this CPU supports, so it is always safe to call).

@@ -66,11 +66,7 @@ public enum TrainingOutput {
     /// Creates `folder` and checks that a file can be written in it, before a long fit starts.
     /// - Throws: ``PersistenceError/writeFailed(path:reason:)`` saying why.
     public static func prepare(_ folder: URL) throws {
-        do {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        } catch {
-            throw PersistenceError.writeFailed(path: folder.path, reason: "cannot create the folder (\(Self.reason(error)))")
-        }
+        try ModelFileWriter.prepareDirectory(folder, for: folder.appendingPathComponent(ModelFile.name))
         let probe = folder.appendingPathComponent(".write-check.\(UInt32.random(in: 0...UInt32.max)).tmp")
         guard FileManager.default.createFile(atPath: probe.path, contents: Data()) else {
             throw PersistenceError.writeFailed(path: folder.path, reason: "the folder is not writable")

@@ -162,7 +162,7 @@ public final class EmbeddingStore: @unchecked Sendable {
 
     /// Copies `vectors` (one row per item) into aligned, padded storage, normalising rows for cosine.
     public convenience init(_ vectors: Matrix, metric: RetrievalMetric) {
-        let stride = RetrievalKernels.paddedWidth(vectors.columns)
+        let stride = Kernels.paddedWidth(vectors.columns)
         let buffer = AlignedBuffer<Float>(count: vectors.rows * stride)
         let d = vectors.columns
         vectors.storage.withUnsafeBufferPointer { src in
@@ -218,12 +218,12 @@ enum RetrievalKernels {
         var acc0 = SIMD16<Float>(), acc1 = SIMD16<Float>()
         var i = 0
         while i + 32 <= n {
-            acc0 = acc0 + RetrievalKernels.load(a + i) * RetrievalKernels.load(b + i)
-            acc1 = acc1 + RetrievalKernels.load(a + i + 16) * RetrievalKernels.load(b + i + 16)
+            acc0 = acc0 + Kernels.load(a + i) * Kernels.load(b + i)
+            acc1 = acc1 + Kernels.load(a + i + 16) * Kernels.load(b + i + 16)
             i += 32
         }
-        if i < n { acc0 = acc0 + RetrievalKernels.load(a + i) * RetrievalKernels.load(b + i) }
-        return RetrievalKernels.sum(acc0 + acc1)
+        if i < n { acc0 = acc0 + Kernels.load(a + i) * Kernels.load(b + i) }
+        return Kernels.sum(acc0 + acc1)
     }
 
     /// Prefetches the row of `n` floats at `p` (in 256-byte steps).

@@ -219,7 +219,7 @@ extension HNSWIndex {
         let upperBlocks = Int(clamping: u64(64))
         let payload = Int(clamping: u64(72))
         let storedChecksum = u64(80), fingerprint = u64(88)
-        guard metricCode <= 1, ipCode <= 1, dimension >= 1, stride == RetrievalKernels.paddedWidth(dimension), m >= 2, m <= 4096,
+        guard metricCode <= 1, ipCode <= 1, dimension >= 1, stride == Kernels.paddedWidth(dimension), m >= 2, m <= 4096,
               count >= 0, count < Int(Int32.max), upperBlocks >= 0, upperBlocks < Int(Int32.max),
               maxLevel >= -1, maxLevel <= HNSWBuilder.levelCap else {
             throw IndexFileError.invalidGraph(path: path, reason: "impossible header values")

@@ -64,8 +64,8 @@ public enum PairPredictions {
         for item in seen.columns { itemRated[Int(item)] = true }
         let ownFallback = model is any RatingModel || model is BayesianFactorizationMachineModel
         let mean: Float = seen.values.isEmpty ? 0 : Float(seen.values.reduce(0.0) { $0 + Double($1) } / Double(seen.values.count))
-        let out = ResultSlots<PredictedPair>(count: pairs.count, empty: PredictedPair(user: "", item: "", score: 0, fallback: .none))
-        Parallelism.forEachChunk(count: pairs.count, chunks: pairs.count < 10_000 ? 1 : threads) { _, range in
+        let out = SharedSlots<PredictedPair>(count: pairs.count, initial: PredictedPair(user: "", item: "", score: 0, fallback: .none))
+        ComputePool.forEachChunk(count: pairs.count, chunks: pairs.count < 10_000 ? 1 : threads) { _, range in
             for k in range {
                 let (userID, itemID) = pairs[k]
                 let u = metadata.userIDs.index(of: userID), i = metadata.itemIDs.index(of: itemID)

@@ -135,6 +135,9 @@ public struct HyperparameterSpec: Sendable, Equatable {
     /// Whether `name` names this hyper-parameter (its name or an alias).
     public func answers(to name: String) -> Bool { self.name == name || aliases.contains(name) }
 
+    /// `"λ as "` for a hyper-parameter with a symbol, for messages.
+    var symbolPrefix: String { symbol.map { "\($0) as " } ?? "" }
+
     /// A short description of the accepted values, e.g. `integer in 1...1024`.
     public var accepted: String {
         switch kind {
@@ -156,7 +159,7 @@ public struct HyperparameterSpec: Sendable, Equatable {
     public func parse(_ text: String, algorithm: String) throws -> HyperparameterValue {
         let t = text.trimmingCharacters(in: .whitespaces)
         func fail() -> TrainingError {
-            TrainingError.invalidHyperparameter(algorithm: algorithm, name: name, reason: "expected \(accepted), got '\(Self.printable(t))'")
+            TrainingError.invalidHyperparameter(algorithm: algorithm, name: name, reason: "expected \(symbolPrefix)\(accepted), got '\(Self.printable(t))'")
         }
         switch kind {
         case .integer:
@@ -185,7 +188,7 @@ public struct HyperparameterSpec: Sendable, Equatable {
     /// - Throws: ``TrainingError/invalidHyperparameter(algorithm:name:reason:)``.
     public func validate(_ value: HyperparameterValue, algorithm: String) throws -> HyperparameterValue {
         func fail(_ shown: String) -> TrainingError {
-            TrainingError.invalidHyperparameter(algorithm: algorithm, name: name, reason: "expected \(accepted), got \(shown)")
+            TrainingError.invalidHyperparameter(algorithm: algorithm, name: name, reason: "expected \(symbolPrefix)\(accepted), got \(shown)")
         }
         switch (kind, value) {
         case let (.integer(r), .integer(v)):

@@ -162,7 +162,7 @@ import RecommenderTestSupport
         #expect(throws: TrainingError.invalidInput("no positive interactions at threshold 99 (ratings range 1...5); choose a threshold at most the largest rating")) {
             try ImplicitFeedback(threshold: 99).checkHasPositives(interactions)
         }
-        #expect(throws: TrainingError.self) { try ImplicitALS(.init(feedback: ImplicitFeedback(threshold: 6))).fit(interactions) }
+        #expect(throws: TrainingError.self) { try ImplicitALS(.init(feedback: ImplicitFeedback(threshold: 6))).fit(interactions, scale: nil) }
         try ImplicitFeedback(threshold: 5).checkHasPositives(interactions)
     }
 }

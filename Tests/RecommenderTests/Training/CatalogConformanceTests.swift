@@ -37,11 +37,7 @@ enum Conformance {
     /// Variants known to give different models for different thread counts, with the reason.
     /// The check still runs and must still fail for them (`withKnownIssue`): remove an entry
     /// when its model becomes thread-count invariant.
-    static let threadDependent: [String: String] = [
-        "svd": "svd: threads ≥ 2 run blocked parallel SGD, a different update order than one thread",
-        // Not in the catalog yet (trunk-ranking converts it); issue 9 item 7: Hogwild by default.
-        "bpr": "bpr: Hogwild SGD by default, the result depends on the thread count and the machine",
-    ]
+    static let threadDependent: [String: String] = [:]
 
     /// Small values for the settings that make a fit expensive, applied when a table has them
     /// (and accepts the value).
