@@ -141,14 +141,4 @@ const ck_kernels *ck_kernels_for_level(int level);
 #ifdef __cplusplus
 }
 #endif
-/// Software prefetch of the four 64-byte cache lines starting at `p` (a 256-byte row) into all
-/// cache levels; used by the HNSW search before it scores a node's neighbours.
-static inline void ck_prefetch256(const void *p) {
-    const char *c = (const char *)p;
-    __builtin_prefetch(c, 0, 3);
-    __builtin_prefetch(c + 64, 0, 3);
-    __builtin_prefetch(c + 128, 0, 3);
-    __builtin_prefetch(c + 192, 0, 3);
-}
-
 #endif

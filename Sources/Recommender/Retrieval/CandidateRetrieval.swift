@@ -194,23 +194,6 @@ public final class EmbeddingStore: @unchecked Sendable {
 
 /// The SIMD kernels of retrieval.
 enum RetrievalKernels {
-    /// `n` rounded up to a multiple of 16 (at least 16): the padded width of the stored rows.
-    @inline(__always)
-    static func paddedWidth(_ n: Int) -> Int { max(16, (n + 15) / 16 * 16) }
-
-    /// Loads 16 floats starting at `p` (any alignment).
-    @inline(__always)
-    static func load(_ p: UnsafePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
-
-    /// The sum of the 16 lanes by a tree of halvings.
-    @inline(__always)
-    static func sum(_ v: SIMD16<Float>) -> Float {
-        let a = v.lowHalf + v.highHalf
-        let b = a.lowHalf + a.highHalf
-        let c = b.lowHalf + b.highHalf
-        return c[0] + c[1]
-    }
-
     /// a·b over `n` floats, `n` a multiple of 16. Uses `a * b + c` (no `fmaf` call on targets
     /// without FMA) with two accumulators and a tree reduction.
     @inline(__always)
