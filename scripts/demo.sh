@@ -5,7 +5,8 @@ BIN="$1"; DATA_DIR="$2"; OUT="$3"
 mkdir -p "$OUT"
 "$BIN" explore --data-dir "$DATA_DIR" --dataset ml-100k --output "$OUT/explore"
 
-# The notebook's matrix factorization (section III): plain, then regularized; every 100th logged iteration shown.
+# The notebook's matrix factorization (section III): plain, then regularized. Progress (the notebook's metrics)
+# goes to standard error, about a line a second; every 10th iteration is in each model's history.csv.
 show_every_100() { grep -E '^(iteration ([0-9]*00|0):|[^i])' || true; }
 echo
 echo "== Matrix factorization (notebook defaults: d=30, init_stddev=0.5, gradient descent lr=10, 1000 iterations) =="
