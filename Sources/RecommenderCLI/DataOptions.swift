@@ -119,20 +119,32 @@ struct DataOptions: ParsableArguments {
         } else {
             dataset = try DatasetLocator.load(name: datasetName, dataDirectory: dataDirectory, threads: threads)
         }
-        // Every load that dropped duplicated lines says so (standard error, one line), so that
-        // 500 identical lines never train as "1 ratings" without a word.
-        if dataset.report.duplicatesDropped > 0 { printError(Self.loadReport(dataset)) }
+        // Every load says what it read (standard error): counts, duplicates dropped (so that 500
+        // identical lines never train as "1 ratings" without a word), and for a user's file what
+        // was detected (separator, header, which column is user/item/rating/timestamp, scale).
+        for line in Self.loadReport(dataset, detection: ratingsPath != nil) { printError(line) }
         return dataset
     }
 
-    /// The one-line load report: what was read and how many duplicated (user, item) lines were
-    /// dropped.
-    static func loadReport(_ dataset: Dataset) -> String {
+    /// The load report: what was read, how many duplicated (user, item) lines were dropped, the
+    /// ratings' kind and range, and (with `detection`) how the file's layout was read.
+    static func loadReport(_ dataset: Dataset, detection: Bool = true) -> [String] {
         let r = dataset.report
         let duplicates = r.duplicatesDropped == 0 ? "no duplicate (user, item) pairs"
             : "\(r.duplicatesDropped) duplicate (user, item) line\(r.duplicatesDropped == 1 ? "" : "s") dropped (the last rating of each pair is kept)"
         let lines = r.linesRead > 0 ? "\(r.linesRead) lines → " : ""
-        return escapingControlCharacters("loaded \(dataset.name): \(lines)\(dataset.interactions.count) ratings, \(dataset.userCount) users, \(dataset.itemCount) items; \(duplicates)")
+        let kind: String
+        if dataset.hasExplicitRatings {
+            let values = dataset.interactions.ratings
+            let observed = values.isEmpty ? "" : " \(formatNumber(Double(values.min()!)))...\(formatNumber(Double(values.max()!)))"
+            let declared = dataset.ratingScale.map { "; scale \(formatNumber(Double($0.lowerBound)))...\(formatNumber(Double($0.upperBound)))" } ?? "; no declared scale"
+            kind = "explicit ratings\(observed)\(declared)"
+        } else {
+            kind = "implicit feedback (every rating 1)"
+        }
+        var report = ["loaded \(dataset.name): \(lines)\(dataset.interactions.count) ratings, \(dataset.userCount) users, \(dataset.itemCount) \(dataset.itemNoun)s; \(kind); \(duplicates)"]
+        if detection { report += r.notes.map { "  read as: \($0)" } }
+        return report.map(escapingControlCharacters)
     }
 }
 

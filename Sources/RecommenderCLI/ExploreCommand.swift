@@ -74,6 +74,9 @@ struct ExploreCommand: AsyncParsableCommand {
 /// Turns a ``DatasetExploration`` into text tables, charts and an HTML page.
 struct ExploreReport {
     let dataset: Dataset
+    /// "movie" for MovieLens data, "item" otherwise.
+    var noun: String { dataset.itemNoun }
+    var Noun: String { noun.prefix(1).uppercased() + noun.dropFirst() }
     let exploration: DatasetExploration
     let top: Int
     let minRatings: Int
@@ -97,11 +100,11 @@ struct ExploreReport {
     }
 
     var headline: String {
-        "Data set \(dataset.name): \(Format.grouped(exploration.userCount)) users, \(Format.grouped(exploration.itemCount)) movies, \(Format.grouped(exploration.ratingCount)) ratings"
+        "Data set \(dataset.name): \(Format.grouped(exploration.userCount)) users, \(Format.grouped(exploration.itemCount)) \(noun)s, \(Format.grouped(exploration.ratingCount)) ratings"
     }
 
     func movieTable(_ list: [ItemRatingStatistics]) -> ConsoleTable {
-        ConsoleTable(headers: ["#", "movie", "ratings", "mean"],
+        ConsoleTable(headers: ["#", "\(noun)", "ratings", "mean"],
                      rows: list.enumerated().map { k, s in
                          [String(k + 1), exploration.displayName(of: s.item), Format.grouped(s.count), Format.fixed(s.mean)]
                      })
@@ -125,12 +128,12 @@ struct ExploreReport {
             result.append(Section(title: "Zip codes (\(Format.grouped(users.zipCodes.count)) distinct; top \(zips.count))",
                                   table: counts(zips, header: "zip code")))
         }
-        result.append(Section(title: "Top \(top) movies by number of ratings", table: movieTable(exploration.topByCount(top))))
-        result.append(Section(title: "Top \(top) movies by mean rating (more than \(minRatings) rating\(minRatings == 1 ? "" : "s"))",
+        result.append(Section(title: "Top \(top) \(noun)s by number of ratings", table: movieTable(exploration.topByCount(top))))
+        result.append(Section(title: "Top \(top) \(noun)s by mean rating (more than \(minRatings) rating\(minRatings == 1 ? "" : "s"))",
                               table: movieTable(exploration.topByMean(top, minimumRatings: minRatings))))
         let h = exploration.histograms
         let rows: [(String, [Double])] = [("ratings per user", h.ratingsPerUser), ("mean user rating", h.meanUserRating),
-                                          ("ratings per movie", h.ratingsPerItem), ("mean movie rating", h.meanItemRating),
+                                          ("ratings per \(noun)", h.ratingsPerItem), ("mean \(noun) rating", h.meanItemRating),
                                           ("rating value", h.ratingValues)]
         result.append(Section(title: "Distributions", table: ConsoleTable(
             headers: ["", "count", "mean", "std", "min", "25%", "50%", "75%", "max"],
@@ -183,10 +186,10 @@ struct ExploreReport {
                             svg: Histogram(title: "Number of ratings per user", xLabel: "ratings", values: h.ratingsPerUser).svg()))
         charts.append(Chart(file: "mean-user-rating.svg", heading: "Mean rating per user",
                             svg: Histogram(title: "Mean rating per user", xLabel: "mean rating", values: h.meanUserRating).svg()))
-        charts.append(Chart(file: "ratings-per-movie.svg", heading: "Ratings per movie",
-                            svg: Histogram(title: "Number of ratings per movie", xLabel: "ratings", values: h.ratingsPerItem).svg()))
-        charts.append(Chart(file: "mean-movie-rating.svg", heading: "Mean rating per movie",
-                            svg: Histogram(title: "Mean rating per movie", xLabel: "mean rating", values: h.meanItemRating).svg()))
+        charts.append(Chart(file: "ratings-per-movie.svg", heading: "Ratings per \(noun)",
+                            svg: Histogram(title: "Number of ratings per \(noun)", xLabel: "ratings", values: h.ratingsPerItem).svg()))
+        charts.append(Chart(file: "mean-movie-rating.svg", heading: "Mean rating per \(noun)",
+                            svg: Histogram(title: "Mean rating per \(noun)", xLabel: "mean rating", values: h.meanItemRating).svg()))
         // Ratings take few distinct values (1...5 stars): one bar per value reads better than bins.
         let ratingCounts = CategoryCount.counts(of: h.ratingValues.map { Format.number($0) })
             .sorted { (Double($0.name) ?? 0) < (Double($1.name) ?? 0) }
@@ -197,20 +200,20 @@ struct ExploreReport {
         charts.append(Chart(file: "rating-values.svg", heading: "Rating values", svg: ratingChart))
 
         let popular = exploration.topByCount(top)
-        var byCount = BarChart(title: "Top \(top) movies by number of ratings", xLabel: "", yLabel: "ratings",
+        var byCount = BarChart(title: "Top \(top) \(noun)s by number of ratings", xLabel: "", yLabel: "ratings",
                                labels: popular.map { exploration.displayName(of: $0.item) },
                                values: popular.map { Double($0.count) })
         byCount.orientation = .horizontal
         byCount.showsValues = true
-        charts.append(Chart(file: "top-by-count.svg", heading: "Top movies by number of ratings",
+        charts.append(Chart(file: "top-by-count.svg", heading: "Top \(noun)s by number of ratings",
                             svg: byCount.svg(width: 720, height: max(240, 80 + 26 * top))))
         let best = exploration.topByMean(top, minimumRatings: minRatings)
-        var byMean = BarChart(title: "Top \(top) movies by mean rating (more than \(minRatings) rating\(minRatings == 1 ? "" : "s"))", xLabel: "",
+        var byMean = BarChart(title: "Top \(top) \(noun)s by mean rating (more than \(minRatings) rating\(minRatings == 1 ? "" : "s"))", xLabel: "",
                               yLabel: "mean rating", labels: best.map { exploration.displayName(of: $0.item) },
                               values: best.map(\.mean))
         byMean.orientation = .horizontal
         byMean.showsValues = true
-        charts.append(Chart(file: "top-by-mean.svg", heading: "Top movies by mean rating",
+        charts.append(Chart(file: "top-by-mean.svg", heading: "Top \(noun)s by mean rating",
                             svg: byMean.svg(width: 720, height: max(240, 80 + 26 * top))))
 
         let catalog = dataset.catalog
@@ -220,10 +223,10 @@ struct ExploreReport {
                          category: hasGenres ? catalog.genreNames(of: s.item).first ?? "none" : nil,
                          label: "\(exploration.displayName(of: s.item)): \(s.count) ratings, mean \(Format.fixed(s.mean))")
         }
-        var scatter = ScatterChart(title: "Movies: number of ratings vs mean rating" + (hasGenres ? " (colour: first genre)" : ""),
+        var scatter = ScatterChart(title: "\(Noun)s: number of ratings vs mean rating" + (hasGenres ? " (colour: first genre)" : ""),
                                    xLabel: "number of ratings (log scale)", yLabel: "mean rating", points: points, logX: true)
         scatter.pointRadius = 3
-        charts.append(Chart(file: "movies-count-vs-mean.svg", heading: "Number of ratings vs mean rating, per movie",
+        charts.append(Chart(file: "movies-count-vs-mean.svg", heading: "Number of ratings vs mean rating, per \(noun)",
                             svg: scatter.svg(width: 760, height: 520)))
         return charts
     }

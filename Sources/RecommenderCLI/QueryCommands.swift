@@ -68,7 +68,7 @@ struct SimilarCommand: AsyncParsableCommand {
         }
         let metadata = loaded.metadata
         let lookup = metadata.lookUpItem(title)
-        guard let item = lookup.chosen else { throw DataError.invalidInput("no movie title or id matches '\(title)'") }
+        guard let item = lookup.chosen else { throw DataError.invalidInput("no item title or id matches '\(title)'") }
         let options = RecommendationOptions(count: count, filter: try ItemFilter.genres(named: genre, in: metadata.catalog))
         let rows: [RecommendedItem]
         if let index = try QueryIndex.load(modelPath: model, vectors: embeddings.itemEmbeddings, metric: RetrievalMetric(measure), exact: exact) {

@@ -50,11 +50,18 @@ struct CatalogBuilder {
     private var titles: [String: String] = [:]
     private var years: [String: Int] = [:]
     private var genreSets: [String: GenreSet] = [:]
-    private(set) var genreNames: [String] = MovieLensGenres.standard
+    private(set) var genreNames: [String]
     private(set) var order: [String] = []
     let path: String
+    /// What one item is called in messages and charts: "movie" for MovieLens layouts.
+    var itemNoun: String
 
-    init(path: String) { self.path = path }
+    /// A builder whose genre list starts with MovieLens's (the default) or with `genreNames`.
+    init(path: String, genreNames: [String] = MovieLensGenres.standard, itemNoun: String = "movie") {
+        self.path = path
+        self.genreNames = genreNames
+        self.itemNoun = itemNoun
+    }
 
     var isEmpty: Bool { order.isEmpty }
 
@@ -71,7 +78,7 @@ struct CatalogBuilder {
         if let year { years[id] = year }
         var set = GenreSet()
         for genre in genres {
-            let name = MovieLensGenres.canonicalName(genre)
+            let name = itemNoun == "movie" ? MovieLensGenres.canonicalName(genre) : genre
             var index = genreNames.firstIndex(of: name)
             if index == nil {
                 guard genreNames.count < 64 else {
@@ -147,8 +154,10 @@ func assembleDataset(name: String, ratings: ParsedRatings, catalog: CatalogBuild
     report.linesRead = ratings.linesRead
     report.duplicatesDropped = ratings.duplicatesDropped
     report.notes = notes
-    return Dataset(name: name, userIDs: userIDs, itemIDs: itemIDs, interactions: interactions, catalog: itemCatalog,
-                   userTable: userTable, ratingScale: ratingScale, hasExplicitRatings: explicit, report: report)
+    var dataset = Dataset(name: name, userIDs: userIDs, itemIDs: itemIDs, interactions: interactions, catalog: itemCatalog,
+                          userTable: userTable, ratingScale: ratingScale, hasExplicitRatings: explicit, report: report)
+    dataset.itemNoun = catalog?.itemNoun ?? (name.lowercased().hasPrefix("ml-") ? "movie" : "item")
+    return dataset
 }
 
 /// An id from an items or users file without surrounding spaces (`" 1 "` is id `1`).

@@ -36,6 +36,9 @@ public struct Dataset: Sendable {
     public var hasExplicitRatings: Bool
     /// What the loader saw.
     public var report: LoadReport
+    /// What one item is called in messages and charts: `"movie"` for MovieLens data and
+    /// MovieLens items files, `"item"` otherwise.
+    public var itemNoun: String = "item"
 
     /// Creates a data set from its parts.
     public init(name: String, userIDs: IDMap<UserID>, itemIDs: IDMap<ItemID>, interactions: Interactions,

@@ -93,12 +93,22 @@ public enum DelimitedRatingsLoader {
                                explicit: format.ratingColumn != nil, files: files, notes: notes)
     }
 
+    /// The header names each role is recognised by (after ``normalize(_:)``). The lists are
+    /// disjoint, so a name never fits two roles.
     static let aliases: [String: [String]] = [
-        "user": ["user", "userid", "uid", "users", "customer", "customerid"],
-        "item": ["item", "itemid", "iid", "movie", "movieid", "product", "productid", "items"],
-        "rating": ["rating", "ratings", "score", "stars", "value", "weight"],
-        "timestamp": ["timestamp", "time", "ts", "unixtime"],
+        "user": ["user", "userid", "uid", "users", "customer", "customerid", "reader", "readerid", "member", "memberid",
+                 "visitor", "visitorid", "session", "sessionid", "client", "clientid", "account", "accountid",
+                 "listener", "listenerid", "viewer", "viewerid", "player", "playerid", "person", "personid"],
+        "item": ["item", "itemid", "iid", "movie", "movieid", "product", "productid", "items", "book", "bookid", "isbn",
+                 "song", "songid", "track", "trackid", "artist", "artistid", "article", "articleid", "asin", "sku",
+                 "video", "videoid", "game", "gameid", "recipe", "recipeid", "show", "showid", "anime", "animeid"],
+        "rating": ["rating", "ratings", "score", "stars", "value", "weight", "count", "clicks", "plays", "playcount",
+                   "views", "quantity", "bookrating", "grade", "preference", "feedback"],
+        "timestamp": ["timestamp", "time", "ts", "unixtime", "epoch", "datetime"],
     ]
+
+    /// The order roles are resolved and reported in.
+    static let roles = ["user", "item", "rating", "timestamp"]
 
     static func normalize(_ name: String) -> String {
         String(name.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
@@ -143,14 +153,21 @@ public enum DelimitedRatingsLoader {
         func isNumber(_ f: FieldRange) -> Bool { NumberParsing.decimal(file.bytes[f.range]) != nil }
         var hasHeader = options.hasHeader
         if hasHeader == nil {
-            let knownName = names.contains { n in aliases.values.contains { $0.contains(n) } }
+            // Two known names, or names above numbers: one known word alone ("book") is as
+            // likely an id as a column name.
+            let knownNames = names.filter { n in aliases.values.contains { $0.contains(n) } }.count
             var typeChange = false
             if lines.count > 1, let second = split(lines[1], separator), second.count == first.count {
                 typeChange = zip(first, second).contains { !isNumber($0) && isNumber($1) }
             }
-            hasHeader = knownName || typeChange
+            hasHeader = knownNames >= 2 || typeChange
         }
         let columnCount = first.count
+        let headerNames = first.map { file.preview($0.range) }
+        /// A column as a message names it: its position and, with a header, its name.
+        func column(_ k: Int) -> String {
+            hasHeader == true ? "column \(k + 1) '\(headerNames[k])'" : "column \(k + 1)"
+        }
         func resolve(_ choice: ColumnChoice, role: String, position: Int) throws -> Int? {
             switch choice {
             case .none:
@@ -172,8 +189,20 @@ public enum DelimitedRatingsLoader {
                 }
                 return k
             case .automatic:
-                if hasHeader == true, let k = names.firstIndex(where: { aliases[role]!.contains($0) }) { return k }
+                if hasHeader == true {
+                    let matches = names.indices.filter { aliases[role]!.contains(names[$0]) }
+                    if matches.count > 1 {
+                        throw DataError.invalidInput("\(path): the header is ambiguous: \(matches.map { column($0) }.joined(separator: " and ")) could each be the \(role) column; name it with --\(role)-column")
+                    }
+                    if let k = matches.first { return k }
+                }
                 guard position < columnCount else { return nil }
+                if hasHeader == true, let other = roles.first(where: { $0 != role && aliases[$0]!.contains(names[position]) }) {
+                    // No column is named like this role, and the one at its usual position is
+                    // named like another role: guessing would swap roles silently.
+                    if role == "rating" || role == "timestamp" { return nil }
+                    throw DataError.invalidInput("\(path): no header name says which column holds the \(role) ids (known names: \(aliases[role]!.prefix(8).joined(separator: ", ")), …), and \(column(position)) looks like the \(other) column; give --\(role)-column NAME")
+                }
                 if role == "rating" || role == "timestamp" {
                     // Unnamed: the column is used when most of its sample values are numbers; a
                     // minority of non-numbers are typos reported with their line, not a reason
@@ -203,20 +232,24 @@ public enum DelimitedRatingsLoader {
         }
         let rating = try resolve(options.rating, role: "rating", position: 2)
         let timestamp = try resolve(options.timestamp, role: "timestamp", position: 3)
-        let chosen = [user, item] + [rating, timestamp].compactMap { $0 }
-        guard Set(chosen).count == chosen.count else {
-            throw DataError.invalidInput("\(path): two roles were given the same column")
+        let assigned: [(role: String, column: Int)] = [("user", user), ("item", item)]
+            + [("rating", rating), ("timestamp", timestamp)].compactMap { pair in pair.1.map { (pair.0, $0) } }
+        for i in assigned.indices {
+            for j in assigned.indices where j > i && assigned[i].column == assigned[j].column {
+                throw DataError.invalidInput("\(path): the \(assigned[i].role) and the \(assigned[j].role) would both be \(column(assigned[i].column)); give --\(assigned[i].role)-column or --\(assigned[j].role)-column")
+            }
         }
         let format = RatingsFileFormat(separator: separator, hasHeader: hasHeader!, userColumn: user, itemColumn: item,
                                        ratingColumn: rating, timestampColumn: timestamp, fieldCount: columnCount,
                                        ratingScale: options.ratingScale, integerIDs: false, quoting: separator == .comma)
-        func describe(_ c: Int?) -> String { c.map { String($0 + 1) } ?? "none" }
-        let notes = ["separator: \(separator.rawValue); header: \(hasHeader! ? "yes" : "no"); columns: user \(describe(user)), item \(describe(item)), rating \(describe(rating))\(rating == nil ? " (implicit feedback)" : ""), timestamp \(describe(timestamp))"]
+        func describe(_ c: Int?) -> String { c.map { column($0) } ?? "none" }
+        let notes = ["separator: \(separator.rawValue); header: \(hasHeader! ? "yes" : "no"); user \(describe(user)), item \(describe(item)), rating \(describe(rating))\(rating == nil ? " (implicit feedback: every rating is 1)" : ""), timestamp \(describe(timestamp))"]
         return (format, notes)
     }
 }
 
-/// Reads an items file in any MovieLens layout or RecBole's, detected from its first line.
+/// Reads an items file in any MovieLens layout, RecBole's, or the generic
+/// `id,title[,categories][,year]` layout, detected from its first line.
 enum ItemsFileLoader {
     static func read(url: URL) throws -> CatalogBuilder {
         let (head, line) = try TextFile.firstLine(url: url)
@@ -236,8 +269,80 @@ enum ItemsFileLoader {
         if text.split(separator: "|", omittingEmptySubsequences: false).count == 5 + MovieLensGenres.standard.count {
             return try MovieLens100KLoader.readItems(url: url)
         }
-        throw DataError.unrecognizedLayout(directory: url.path,
-            reason: "not an items file this library knows (movies.csv, movies.dat, u.item or RecBole .item)")
+        return try readGeneric(url: url)
+    }
+
+    /// Header names of the generic items file's columns (after ``DelimitedRatingsLoader/normalize(_:)``).
+    static let columnNames: [String: [String]] = [
+        "id": ["id"] + DelimitedRatingsLoader.aliases["item"]!,
+        "title": ["title", "name", "booktitle", "itemtitle", "itemname", "productname", "label"],
+        "categories": ["categories", "category", "genres", "genre", "tags", "tag", "section", "type"],
+        "year": ["year", "published", "yearofpublication", "releaseyear", "releasedate"],
+    ]
+
+    /// Reads a generic items file: `id,title[,categories][,year]`, comma-, tab- or
+    /// semicolon-separated, with or without a header line (a header may put the columns in any
+    /// order; without one they are taken in that order). Categories are separated by `|` (or
+    /// `;` when the file is not `;`-separated); an empty year is allowed.
+    /// - Throws: ``DataError/malformedLine(file:line:reason:)`` naming the line and problem.
+    static func readGeneric(url: URL) throws -> CatalogBuilder {
+        let file = try TextFile(url: url)
+        let lines = file.lines()
+        guard let first = lines.first else { throw DataError.emptyFile(path: url.path) }
+        let firstText = String(decoding: file.bytes[first.range], as: UTF8.self)
+        let separator: FieldSeparator = firstText.contains("\t") ? .tab : firstText.contains(",") ? .comma : firstText.contains(";") ? .semicolon : .comma
+        let header = try file.fields(first.range, separator: separator, quoting: separator == .comma, lineNumber: first.number)
+            .map { DelimitedRatingsLoader.normalize(file.preview($0.range)) }
+        var roles: [String: Int] = [:]
+        for (role, names) in columnNames {
+            if let k = header.firstIndex(where: { names.contains($0) }) { roles[role] = k }
+        }
+        let hasHeader = roles["title"] != nil || (roles["id"] != nil && roles.count >= 2)
+        if hasHeader {
+            guard let id = roles["id"], let title = roles["title"] else {
+                throw DataError.malformedLine(file: url.path, line: first.number,
+                    reason: "an items file needs an id and a title column (header names such as id, item_id, isbn and title, name); found \(header.joined(separator: ", "))")
+            }
+            guard id != title else {
+                throw DataError.malformedLine(file: url.path, line: first.number, reason: "the id and the title would be the same column")
+            }
+        } else {
+            roles = ["id": 0, "title": 1]
+            if header.count > 2 { roles["categories"] = 2 }
+            if header.count > 3 { roles["year"] = 3 }
+            guard header.count >= 2 else {
+                throw DataError.unrecognizedLayout(directory: url.path,
+                    reason: "not an items file this library knows: MovieLens (movies.csv, movies.dat, u.item), RecBole .item, or id,title[,categories][,year] separated by ',', tab or ';'")
+            }
+        }
+        let categorySeparators: Set<Character> = separator == .semicolon ? ["|"] : ["|", ";"]
+        var catalog = CatalogBuilder(path: url.path, genreNames: [], itemNoun: "item")
+        for line in lines.dropFirst(hasHeader ? 1 : 0) {
+            let fields = try file.fields(line.range, separator: separator, quoting: separator == .comma, lineNumber: line.number)
+            if fields.count == 1 && fields[0].range.isEmpty { continue }
+            func field(_ role: String) throws -> String? {
+                guard let k = roles[role] else { return nil }
+                guard k < fields.count else {
+                    if role == "categories" || role == "year" { return nil }
+                    throw DataError.malformedLine(file: url.path, line: line.number,
+                        reason: "expected at least \(k + 1) fields separated by '\(separator.text)', found \(fields.count)")
+                }
+                return try file.string(fields[k], encoding: .utf8, lineNumber: line.number)
+            }
+            let id = try field("id")!
+            let title = try field("title")!.trimmingCharacters(in: .whitespaces)
+            let categories = try field("categories").map { $0.split(whereSeparator: { categorySeparators.contains($0) })
+                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } } ?? []
+            var year: Int? = nil
+            if let text = try field("year")?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
+                guard let y = Int(text.prefix(4)), text.count == 4 || text.dropFirst(4).first.map({ !$0.isNumber }) == true, (0...9999).contains(y) else {
+                    throw DataError.malformedLine(file: url.path, line: line.number, reason: "year '\(text)' is not a year (four digits)")
+                }
+                year = y
+            }
+            try catalog.add(id: id, title: title.isEmpty ? id : title, year: year, genres: categories, line: line.number)
+        }
+        return catalog
     }
 }
 
