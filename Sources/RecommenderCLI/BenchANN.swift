@@ -48,8 +48,13 @@ struct BenchANNCommand: AsyncParsableCommand {
     var name: String?
 
     func validate() throws {
-        guard items >= 100, queries >= 10, dimension >= 1 else { throw ValidationError("need at least 100 items, 10 queries, 1 dimension") }
-        guard filterQueries >= 1 else { throw ValidationError("--filter-queries must be positive") }
+        try OptionBounds.check(items, "--items", OptionBounds.annItems)
+        try OptionBounds.check(queries, "--queries", OptionBounds.annQueries)
+        try OptionBounds.check(dimension, "--dimension", OptionBounds.dimension)
+        try OptionBounds.check(m, "--m", OptionBounds.hnswM)
+        try OptionBounds.check(efConstruction, "--ef-construction", OptionBounds.efConstruction)
+        try OptionBounds.check(filterQueries, "--filter-queries", OptionBounds.filterQueries)
+        try OptionBounds.check(threads, "--threads", OptionBounds.threads)
     }
 
     func run() async throws {

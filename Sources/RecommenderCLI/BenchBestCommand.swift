@@ -29,6 +29,18 @@ struct BenchBestCommand: AsyncParsableCommand {
     @Option(help: "Threads (default: all cores).") var threads: Int = Parallelism.availableCores
     @Flag(help: "Print the validation RMSE every 10 sweeps.") var verbose = false
 
+    func validate() throws {
+        try OptionBounds.check(folds, "--folds", OptionBounds.folds)
+        try OptionBounds.check(onlyFolds, "--only-folds", OptionBounds.onlyFolds)
+        try OptionBounds.check(rank, "--rank", OptionBounds.bfmRank)
+        try OptionBounds.check(samples, "--samples", OptionBounds.gibbsSamples)
+        try OptionBounds.check(burnIn, "--burn-in", 0...max(0, samples - 1))
+        try OptionBounds.check(thinning, "--thinning", 1...max(1, samples))
+        try OptionBounds.check(zipPrefix, "--zip-prefix", OptionBounds.zipPrefix)
+        try OptionBounds.check(yearBucket, "--year-bucket", OptionBounds.yearBucket)
+        try OptionBounds.check(threads, "--threads", OptionBounds.threads)
+    }
+
     func run() async throws {
         let dataset = try data.load()
         var configuration = BayesianFactorizationMachine.Configuration.default

@@ -28,6 +28,11 @@ struct BenchLoadCommand: AsyncParsableCommand {
     @Option(help: "Threads (default: all cores; 1 = single-thread mode).")
     var threads: Int?
 
+    func validate() throws {
+        try OptionBounds.check(repeats, "--repeats", OptionBounds.repeats)
+        try OptionBounds.check(threads, "--threads", OptionBounds.threads)
+    }
+
     func run() async throws {
         let threads = self.threads ?? Parallelism.availableCores
         var best: (parse: Double, csr: Double, total: Double, cpu: Double)? = nil

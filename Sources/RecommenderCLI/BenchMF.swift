@@ -13,6 +13,12 @@ struct BenchMFCommand: AsyncParsableCommand {
     @Option(help: "Threads (default: all cores; every thread count gives the same numbers).") var threads: Int = Parallelism.availableCores
     @Option(help: "Random seed of the split and initialisation.") var seed: UInt64 = 0
 
+    func validate() throws {
+        try OptionBounds.check(iterations, "--iterations", OptionBounds.benchIterations)
+        try OptionBounds.check(repeats, "--repeats", OptionBounds.repeats)
+        try OptionBounds.check(threads, "--threads", OptionBounds.threads)
+    }
+
     func run() async throws {
         let dataset = try data.load()
         let split = Splitter.randomHoldout(dataset.interactions, testFraction: 0.1, seed: seed)

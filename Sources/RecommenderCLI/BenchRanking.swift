@@ -30,6 +30,16 @@ struct BenchIALSCommand: AsyncParsableCommand {
     @Option(help: "Solver: cg or cholesky.") var solver: ImplicitALS.Solver = .conjugateGradient
     @Option(help: "Random seed.") var seed: UInt64 = 42
 
+    func validate() throws {
+        try OptionBounds.check(users, "--users", OptionBounds.generatedUsers)
+        try OptionBounds.check(items, "--items", OptionBounds.generatedItems)
+        try OptionBounds.check(interactions, "--interactions", OptionBounds.generatedInteractions)
+        try OptionBounds.check(exponent, "--exponent", OptionBounds.popularityExponent)
+        try OptionBounds.check(factors, "--factors", OptionBounds.factors)
+        try OptionBounds.check(iterations, "--iterations", OptionBounds.alsIterations)
+        try OptionBounds.check(threads, "--threads", OptionBounds.threads)
+    }
+
     func run() async throws {
         guard users > 0, items > 1, interactions > 0, factors > 0, iterations > 0 else {
             throw ValidationError("users, items, interactions, factors and iterations must be positive")
@@ -98,6 +108,11 @@ struct BenchRankingCommand: AsyncParsableCommand {
     @Option(help: "Comma-separated ranking models.") var algorithms: String = "popularity,item-knn,ials,bpr,ease"
     @Option(help: "Repetitions of the recommend-all timing (best is reported).") var repeats: Int = 5
     @Option(name: .customShort("k"), help: "List length.") var k: Int = 10
+
+    func validate() throws {
+        try OptionBounds.check(repeats, "--repeats", OptionBounds.repeats)
+        try OptionBounds.check(k, "-k", OptionBounds.k)
+    }
 
     func run() async throws {
         let dataset = try data.load()

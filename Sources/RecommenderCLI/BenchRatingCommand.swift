@@ -17,6 +17,11 @@ struct BenchRatingCommand: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Also run on ML-1M when it is in --data-dir (skipped with a message when absent).")
     var ml1m: Bool = true
 
+    func validate() throws {
+        try OptionBounds.check(folds, "--folds", OptionBounds.folds)
+        try OptionBounds.check(threads, "--threads", OptionBounds.threads)
+    }
+
     func run() async throws {
         let dataset = try data.load()
         try bench(dataset)

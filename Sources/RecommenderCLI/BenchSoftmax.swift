@@ -14,6 +14,11 @@ struct BenchSoftmaxCommand: AsyncParsableCommand {
     @Option(help: "Threads (results are identical; default 1).") var threads: Int = 1
     @Option(help: "Repetitions (the best time is reported).") var repeats: Int = 1
 
+    func validate() throws {
+        try OptionBounds.check(threads, "--threads", OptionBounds.threads)
+        try OptionBounds.check(repeats, "--repeats", OptionBounds.repeats)
+    }
+
     func run() async throws {
         let dataset = try data.load()
         let trainer = Softmax()
@@ -43,6 +48,11 @@ struct BenchGemmCommand: AsyncParsableCommand {
     @Option(help: "Repetitions per shape.") var repeats: Int = 200
     @Option(help: "Threads (swift backend only).") var threads: Int = 1
     @Option(help: "swift or openblas.") var backend: Gemm.Backend = .swift
+
+    func validate() throws {
+        try OptionBounds.check(repeats, "--repeats", OptionBounds.repeats)
+        try OptionBounds.check(threads, "--threads", OptionBounds.threads)
+    }
 
     func run() async throws {
         if backend == .openBLAS { print("OpenBLAS core: \((Gemm.installedBLAS?.name ?? "not installed"))") }

@@ -16,6 +16,13 @@ struct BenchTSNECommand: AsyncParsableCommand {
     @Option(help: "Random seed of the points.") var seed: UInt64 = 0
     @Flag(help: "Print the KL divergence and gradient norm every 50 iterations.") var verbose = false
 
+    func validate() throws {
+        try OptionBounds.check(points, "--points", OptionBounds.tsnePoints)
+        try OptionBounds.check(dimension, "--dimension", OptionBounds.dimension)
+        try OptionBounds.check(repeats, "--repeats", OptionBounds.repeats)
+        try OptionBounds.check(threads, "--threads", OptionBounds.threads)
+    }
+
     func run() async throws {
         guard points >= 2, dimension >= 1, repeats >= 1 else { throw ValidationError("--points must be at least 2, --dimension and --repeats at least 1") }
         var generator = SeededGenerator(seed: seed)

@@ -37,6 +37,10 @@ struct DataFetchCommand: ParsableCommand {
     @Option(name: .long, help: "Seconds without progress before a download is abandoned.")
     var timeout: Double = 20
 
+    func validate() throws {
+        try OptionBounds.check(timeout, "--timeout", OptionBounds.timeoutSeconds)
+    }
+
     func run() throws {
         let directory = dataDir.map { URL(fileURLWithPath: $0) } ?? DatasetLocator.defaultDataDirectory
         do {

@@ -92,8 +92,8 @@ struct MapCommand: AsyncParsableCommand {
     var iterations: Int = 400
 
     func validate() throws {
-        guard perplexity > 0 else { throw ValidationError("--perplexity must be positive") }
-        guard iterations >= 1 else { throw ValidationError("--iterations must be at least 1") }
+        try OptionBounds.check(perplexity, "--perplexity", OptionBounds.perplexity)
+        try OptionBounds.check(iterations, "--iterations", OptionBounds.mapIterations)
     }
 
     func run() async throws {

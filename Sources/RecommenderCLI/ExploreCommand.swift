@@ -35,8 +35,8 @@ struct ExploreCommand: AsyncParsableCommand {
     var format: OutputFormat = .table
 
     func validate() throws {
-        guard top >= 1 else { throw ValidationError("--top must be at least 1") }
-        guard minRatings >= 0 else { throw ValidationError("--min-ratings must be 0 or more") }
+        try OptionBounds.check(top, "--top", OptionBounds.top)
+        try OptionBounds.check(minRatings, "--min-ratings", OptionBounds.minRatings)
     }
 
     func run() async throws {

@@ -41,9 +41,9 @@ struct IndexBuildCommand: AsyncParsableCommand {
     var threads: Int?
 
     func validate() throws {
-        guard m >= 2, m <= 256 else { throw ValidationError("--m must be in 2...256") }
-        guard efConstruction >= 1 else { throw ValidationError("--ef-construction must be positive") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be positive") }
+        try OptionBounds.check(m, "--m", OptionBounds.hnswM)
+        try OptionBounds.check(efConstruction, "--ef-construction", OptionBounds.efConstruction)
+        try OptionBounds.check(threads, "--threads", OptionBounds.threads)
     }
 
     func run() async throws {

@@ -57,6 +57,7 @@ struct SimilarCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard count > 0 else { throw ValidationError("-k must be positive, got \(count)") }
+        try OptionBounds.check(ef, "--ef", OptionBounds.ef)
     }
 
     func run() async throws {
@@ -141,6 +142,7 @@ struct RecommendCommand: AsyncParsableCommand {
         if explain && format != .table { throw ValidationError("--explain writes sentences for people; use it with --format table") }
         if explain && allUsers { throw ValidationError("--explain explains one user's list; it does not apply to --all-users") }
         if threads != nil && !allUsers { throw ValidationError("--threads applies to --all-users only") }
+        try OptionBounds.check(ef, "--ef", OptionBounds.ef)
     }
 
     func run() async throws {

@@ -10,6 +10,10 @@ enum BinaryRunner {
         var status: Int32
         var stdout: String
         var stderr: String
+        /// Whether the process was ended by a signal (a crash, or the timeout's kill).
+        var signalled = false
+        /// Whether the timeout ran out and the process was killed.
+        var timedOut = false
         var stdoutLines: [String] { stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
     }
 
@@ -29,7 +33,8 @@ enum BinaryRunner {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
     }
 
-    static func run(_ arguments: [String], environment: [String: String]? = nil, input: Data? = nil) throws -> Result {
+    static func run(_ arguments: [String], environment: [String: String]? = nil, input: Data? = nil,
+                    timeout: TimeInterval? = nil) throws -> Result {
         guard let binary = binaryURL else {
             throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "recommender binary not found next to the test bundle"])
         }
@@ -48,6 +53,15 @@ enum BinaryRunner {
             let writer = stdin.fileHandleForWriting
             DispatchQueue.global().async { writer.write(input); try? writer.close() }
         }
+        let timer = TimeoutFlag()
+        if let timeout {
+            let pid = process.processIdentifier
+            DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { [weak process] in
+                guard let process, process.isRunning, process.processIdentifier == pid else { return }
+                timer.fired = true
+                kill(pid, SIGKILL)
+            }
+        }
         // Drain stderr on another thread while reading stdout, so neither pipe can fill up and
         // block the child.
         let errBox = DataBox()
@@ -62,8 +76,14 @@ enum BinaryRunner {
         process.waitUntilExit()
         return Result(status: process.terminationStatus,
                       stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+                      stderr: String(decoding: errData, as: UTF8.self),
+                      signalled: process.terminationReason == .uncaughtSignal, timedOut: timer.fired)
     }
+}
+
+/// Set when a run's timeout killed it.
+private final class TimeoutFlag: @unchecked Sendable {
+    var fired = false
 }
 
 /// Holds the bytes read on the stderr thread (written once before the semaphore is signalled).
