@@ -115,6 +115,52 @@ public enum SymmetricPositiveDefinite {
         return p.array
     }
 
+    /// Solves `A x = b` like ``solveInPlace(_:_:n:)``, factoring `A = UᵀU` row by row so that
+    /// every inner loop is a contiguous `y ← y − α·x` over a row (which the compiler
+    /// vectorises) rather than a dot-product reduction (which it may not reorder): the
+    /// factorisation runs at the multiply-add units' throughput instead of one addition's
+    /// latency per term. Same result up to the order of the additions.
+    ///
+    /// Used by the iALS exact solves, one `f × f` system per user and item per half-step.
+    /// - Parameters:
+    ///   - a: `n × n` row-major, symmetric (both triangles set); overwritten (its upper
+    ///     triangle by `U`).
+    ///   - b: the right-hand side; overwritten with the solution.
+    /// - Returns: `false` when `A` is not positive definite.
+    @discardableResult
+    public static func solveInPlaceRowOriented(_ a: UnsafeMutablePointer<Double>, _ b: UnsafeMutablePointer<Double>, n: Int) -> Bool {
+        for j in 0..<n {
+            let rowJ = a + j * n
+            let d = rowJ[j]
+            guard d > 0 else { return false }
+            let ujj = d.squareRoot()
+            rowJ[j] = ujj
+            let inverse = 1 / ujj
+            for k in (j + 1)..<max(j + 1, n) { rowJ[k] *= inverse }
+            // A[i][i..<n] −= U[j][i]·U[j][i..<n] for every later row i (the trailing update).
+            for i in (j + 1)..<max(j + 1, n) {
+                let u = rowJ[i]
+                let rowI = a + i * n
+                for k in i..<n { rowI[k] -= u * rowJ[k] }
+            }
+        }
+        // Uᵀ y = b, column by column of Uᵀ (rows of U).
+        for k in 0..<n {
+            let rowK = a + k * n
+            let y = b[k] / rowK[k]
+            b[k] = y
+            for i in (k + 1)..<max(k + 1, n) { b[i] -= rowK[i] * y }
+        }
+        // U x = y.
+        for i in stride(from: n - 1, through: 0, by: -1) {
+            let rowI = a + i * n
+            var s = b[i]
+            for k in (i + 1)..<max(i + 1, n) { s -= rowI[k] * b[k] }
+            b[i] = s / rowI[i]
+        }
+        return true
+    }
+
     /// Solves `A x = b` for a small SPD matrix in Double precision (factoring a copy).
     ///
     /// Used for the exact per-user solves of iALS and for explanations, where `n` is the

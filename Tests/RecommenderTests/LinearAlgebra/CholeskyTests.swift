@@ -35,4 +35,19 @@ import RecommenderTestSupport
             #expect(abs(r) < 1e-9)
         }
     }
+
+    @Test(arguments: [1, 5, 37, 64]) func rowOrientedSolveAgreesWithTheReference(n: Int) throws {
+        var g = SeededGenerator(seed: UInt64(n))
+        let m = (0..<(n * n)).map { _ in Double(g.nextNormal()) }
+        var a = [Double](repeating: 0, count: n * n)
+        for i in 0..<n { for j in 0..<n { a[i * n + j] = (0..<n).reduce(0.0) { $0 + m[i * n + $1] * m[j * n + $1] } + (i == j ? 0.5 : 0) } }
+        let b = (0..<n).map { _ in Double(g.nextNormal()) }
+        let reference = try Cholesky(a, order: n).solve(b)
+        var work = a, x = b
+        #expect(SymmetricPositiveDefinite.solveInPlaceRowOriented(&work, &x, n: n))
+        for i in 0..<n { #expect(abs(x[i] - reference[i]) < 1e-8 * max(1, abs(reference[i])), "n \(n) entry \(i)") }
+        // Not positive definite: refused.
+        var bad: [Double] = [1, 2, 2, 1], rhs: [Double] = [1, 1]
+        #expect(!SymmetricPositiveDefinite.solveInPlaceRowOriented(&bad, &rhs, n: 2))
+    }
 }

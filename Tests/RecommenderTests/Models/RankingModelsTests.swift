@@ -232,6 +232,41 @@ extension Double { var float: Float { Float(self) } }
         for k in 0..<f { #expect(abs(cg.pointer[k] - exact.pointer[k]) < 1e-3, "factor \(k): cg \(cg.pointer[k]) exact \(exact.pointer[k])") }
     }
 
+    @Test(arguments: [(1, 3), (6, 1), (37, 50), (64, 200)]) func ialsExactSolveMatchesADoubleReference(f: Int, count: Int) throws {
+        // The panel product on the micro-kernel's tiles (edges included) and the row-oriented
+        // factorisation against A and b formed term by term in Double and solved by Cholesky.
+        let n = 300
+        var g = SeededGenerator(seed: UInt64(f * 1000 + count))
+        let y = AlignedBuffer<Float>((0..<(n * f)).map { _ in g.nextNormal() * 0.4 })
+        let solver = ALSSolver(factors: f, regularization: 0.7, alpha: 3, solver: .cholesky, steps: 0, threads: 1)
+        let yty = solver.gram(y.pointer, count: n)
+        var picked = Array(0..<n)
+        for i in stride(from: n - 1, to: 0, by: -1) { picked.swapAt(i, Int(g.next() % UInt64(i + 1))) }
+        let cols = picked.prefix(count).map(Int32.init)
+        let vals = (0..<count).map { _ in Float(1 + g.next() % 5) }
+        var scratch = SolveScratch(factors: f)
+        let exact = AlignedBuffer<Float>(count: f)
+        let extra: Float = 0.25
+        yty.withUnsafeBufferPointer { a in cols.withUnsafeBufferPointer { c in vals.withUnsafeBufferPointer { v in
+            solver.solveExact(x: exact.pointer, yty: a.baseAddress!, fixed: y.pointer, columns: c.baseAddress!, values: v.baseAddress!,
+                              count: count, extraPenalty: extra, scratch: &scratch)
+        } } }
+        var a = yty.map(Double.init), b = [Double](repeating: 0, count: f)
+        for k in 0..<f { a[k * f + k] += Double(extra) }
+        for (col, value) in zip(cols, vals) {
+            let w = 3 * Double(value)
+            for r in 0..<f {
+                let yr = Double(y.pointer[Int(col) * f + r])
+                b[r] += (1 + w) * yr
+                for c in 0..<f { a[r * f + c] += w * yr * Double(y.pointer[Int(col) * f + c]) }
+            }
+        }
+        let reference = try Cholesky(a, order: f).solve(b)
+        for k in 0..<f {
+            #expect(abs(Double(exact.pointer[k]) - reference[k]) < 2e-4 * max(1, abs(reference[k])), "f \(f) count \(count) factor \(k)")
+        }
+    }
+
     @Test(arguments: [6, 64]) func ialsBatchedLongRowsMatchPerRowSolves(f: Int) {
         // The lockstep, tiled CG for long rows does the same arithmetic in the same order.
         let x = ImplicitFeedback(weighting: .rating).matrix(data.interactions)
