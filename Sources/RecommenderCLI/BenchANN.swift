@@ -156,8 +156,8 @@ struct BenchANNCommand: AsyncParsableCommand {
         let fq = min(filterQueries, queries)
         let filters = FilterCases(items: items, queries: fq, seed: seed, vectors: queryVectors, exact: exact)
         var filterRows: [[String: Any]] = []
-        for (label, make) in [("exclude-rated-100", filters.excludeRated), ("category-50%", filters.category(percent: 50)),
-                              ("category-1%", filters.category(percent: 1))] {
+        for (label, make) in [("exclude-rated-100", filters.excludeRated)]
+                + [50.0, 30, 20, 10, 5, 2, 1].map({ ("category-\(formatNumber($0))%", filters.category(percent: $0)) }) {
             let measured = measureFiltered(index: index, exact: exact, queries: queryVectors, count: fq, ef: chosenEf, k: k,
                                            filter: make, fallback: index.exactFallbackFraction)
             var row = measured

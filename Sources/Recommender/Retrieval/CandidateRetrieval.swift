@@ -258,14 +258,28 @@ public struct ExactScan: CandidateRetriever {
             selector.offer(index: Int32(i), score: s)
         }
         if let allowed {
-            allowed.words.withUnsafeBufferPointer { words in
-                for w in 0..<words.count {
-                    var bits = words[w]
-                    while bits != 0 {
-                        let i = w * 64 + bits.trailingZeroBitCount
-                        bits &= bits - 1
-                        if i < n { consider(i) }
+            // The qualifying rows are scattered, and the hardware prefetcher does not follow
+            // them: each row's vector is prefetched a few qualifying rows before it is scored.
+            let lookahead = 8
+            var ring = [Int](repeating: 0, count: lookahead)
+            var seen = 0
+            let stride = store.stride
+            ring.withUnsafeMutableBufferPointer { slots in
+                allowed.words.withUnsafeBufferPointer { words in
+                    for w in 0..<words.count {
+                        var bits = words[w]
+                        while bits != 0 {
+                            let i = w * 64 + bits.trailingZeroBitCount
+                            bits &= bits - 1
+                            guard i < n else { continue }
+                            RetrievalKernels.prefetch(store.vectors + i * stride, stride)
+                            let slot = seen % lookahead
+                            if seen >= lookahead { consider(slots[slot]) }
+                            slots[slot] = i
+                            seen += 1
+                        }
                     }
+                    for j in max(0, seen - lookahead)..<seen { consider(slots[j % lookahead]) }
                 }
             }
         } else {

@@ -82,7 +82,10 @@ public final class HNSWIndex: CandidateRetriever, @unchecked Sendable {
         set { efState.withLock { $0 = max(1, newValue) } }
     }
     /// Below this fraction of qualifying items a filtered query scans the qualifying items
-    /// exactly (measured crossover; see the README).
+    /// exactly (measured crossover; see the README). Above it, a filtered query widens its
+    /// candidate list to `1.5·ef / p` for a filter keeping a fraction `p` of the items, and
+    /// still scans exactly when that search would cost more (about `8·M` distances per
+    /// candidate) than the scan. `0` turns the exact scan off (the graph is always searched).
     public var exactFallbackFraction: Double {
         get { fallbackState.withLock { $0 } }
         set { fallbackState.withLock { $0 = newValue } }
@@ -143,7 +146,14 @@ public final class HNSWIndex: CandidateRetriever, @unchecked Sendable {
         precondition(k >= 0, "k must be non-negative")
         let n = store.count
         guard k > 0, n > 0 else { return [] }
-        scratch.prepare(count: n, stride: store.stride, ef: max(ef, k))
+        // A filter keeping a fraction p of the items leaves about p·ef admitted items in a
+        // search of ef candidates: the candidate list grows to 1.5·ef / p so that at least ef
+        // admitted items compete (the admitted items' neighbourhoods are sparser than the
+        // graph's, hence the margin; measured: recall@10 ≥ 0.95 from 30% to 50% kept).
+        let allowedCount = filter.allowed.map { min($0.count, n) } ?? n
+        let searchEf = allowedCount < n && allowedCount > 0
+            ? min(n, Int((1.5 * Double(max(ef, k)) * Double(n) / Double(allowedCount)).rounded(.up))) : max(ef, k)
+        scratch.prepare(count: n, stride: store.stride, ef: searchEf)
         let q = scratch.query
         for i in 0..<store.stride { q[i] = i < query.count ? query[i] : 0 }
         // Mark the excluded items and count the qualifying ones.
@@ -156,19 +166,27 @@ public final class HNSWIndex: CandidateRetriever, @unchecked Sendable {
             }
         }
         let hasExclusions = !filter.excluded.isEmpty
-        let qualifying = (filter.allowed.map { min($0.count, n) } ?? n) - excludedQualifying
+        let qualifying = allowedCount - excludedQualifying
         if qualifying <= 0 { return [] }
         let marks = scratch.marks, epoch = scratch.markEpoch
         let exact = { () -> [ScoredIndex] in
             ExactScan.scan(store: self.store, query: UnsafePointer(q), k: k, allowed: filter.allowed,
                            isExcluded: hasExclusions ? { marks[Int($0)] == epoch } : nil)
         }
-        if qualifying <= k || Double(qualifying) < exactFallbackFraction * Double(n) { return exact() }
+        // The exact scan of the qualifying items when there are few of them, or when it costs
+        // less than the graph search would: about searchEf expanded nodes of 2·M links each,
+        // a filtered search visiting ~4× more nodes than it keeps (measured crossover: the scan
+        // wins at 20% kept, the graph at 50%, on 59,047 items).
+        let fallback = exactFallbackFraction
+        if qualifying <= k || Double(qualifying) < fallback * Double(n)
+            || (fallback > 0 && searchEf > max(ef, k) && qualifying <= searchEf * 8 * parameters.m) {
+            return exact()
+        }
         let found = filter.allowed.map { allowed in
             allowed.words.withUnsafeBufferPointer { words in
-                graphSearch(q, ef: max(ef, k), scratch: scratch, allowed: words.baseAddress, excluded: hasExclusions)
+                graphSearch(q, ef: searchEf, scratch: scratch, allowed: words.baseAddress, excluded: hasExclusions)
             }
-        } ?? graphSearch(q, ef: max(ef, k), scratch: scratch, allowed: nil, excluded: hasExclusions)
+        } ?? graphSearch(q, ef: searchEf, scratch: scratch, allowed: nil, excluded: hasExclusions)
         if found < k { return exact() }
         return scratch.takeResults(k: k, cosineQuery: store.metric == .cosine ? query : nil)
     }

@@ -127,6 +127,32 @@ enum ANNFixtures {
         }
     }
 
+    /// One index for the filter-recall cases (built once; searched with an explicit ef).
+    static let filterIndex = HNSWIndex.build(vectors: vectors, metric: .dot, parameters: HNSWParameters(m: 12, efConstruction: 80, seed: 2))
+
+    @Test(arguments: [50, 30, 10, 2])
+    func categoryFiltersKeepTheirRecall(percentKept: Int) {
+        // A filter keeping p of the items: the candidate list widens to 1.5·ef/p, or the kept
+        // items are scanned exactly when that costs less; either way recall@10 stays ≥ 0.95.
+        let exact = ExactScan(vectors: Self.vectors, metric: .dot)
+        let n = Self.vectors.rows
+        var hits = 0, total = 0
+        for (qi, q) in Self.queries.prefix(30).enumerated() {
+            let filter = RetrievalFilter(allowed: ItemBitset(capacity: n) { Int(($0 &* 31 &+ Int32(qi)) % 100) < percentKept })
+            let truth = Set(exact.search(q, k: 10, filter: filter).map(\.index))
+            hits += Self.filterIndex.search(q, k: 10, ef: 16, filter: filter).filter { truth.contains($0.index) }.count
+            total += truth.count
+        }
+        #expect(Double(hits) / Double(total) >= 0.95, "recall@10 with \(percentKept)% kept: \(hits)/\(total)")
+        // The exact scan of scattered kept items (prefetched a few rows ahead) is the full scan's answer.
+        for q in Self.queries.prefix(3) {
+            let kept = ItemBitset(capacity: n) { Int($0 % 100) < percentKept }
+            let scanned = exact.search(q, k: 10, filter: RetrievalFilter(allowed: kept))
+            let full = exact.search(q, k: n, filter: .none).filter { kept.contains($0.index) }.prefix(10)
+            #expect(scanned.map(\.index) == full.map(\.index))
+        }
+    }
+
     @Test func fewerQualifyingItemsThanKReturnsThemAll() {
         let index = HNSWIndex.build(vectors: Self.vectors, metric: .dot, parameters: HNSWParameters(m: 8, efConstruction: 40))
         let allowed = ItemBitset(capacity: Self.vectors.rows, items: [5, 17, 2999])
