@@ -62,6 +62,9 @@ def arguments(argv):
                    help="reliable folder (HDFS/S3) for checkpoints: cuts the lineage of long runs")
     p.add_argument("--checkpoint-interval", type=bounded(int, 1, 10000), default=10,
                    help="checkpoint every N iterations when --checkpoint-dir is set (default 10)")
+    p.add_argument("--driver-memory", default=None,
+                   help="spark.driver.memory when run with python3 directly (local mode: the driver does all the work); "
+                        "with spark-submit use its --driver-memory")
     p.add_argument("--nonnegative", action="store_true", help="non-negative least squares")
     p.add_argument("--measure-setup", action="store_true",
                    help="also fit one iteration first, so that the time per iteration excludes the fixed setup cost")
@@ -111,6 +114,8 @@ def main(argv):
 
     # No progress bars on standard error (spark-submit --conf overrides any of these).
     builder = SparkSession.builder.appName("swift-recommender ALS").config("spark.ui.showConsoleProgress", "false")
+    if args.driver_memory:
+        builder = builder.config("spark.driver.memory", args.driver_memory)
     if args.master:
         builder = builder.master(args.master)
         if args.master.startswith("local"):
