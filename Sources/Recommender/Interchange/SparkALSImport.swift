@@ -160,6 +160,8 @@ public enum SparkALSImport {
         let file = TextFile(path: url.path, bytes: bytes)
         try TextFile.checkLineEnds(bytes, path: url.path)
         var ids: [Int32] = [], lines: [Int] = [], values: [Float] = []
+        // About 10 bytes per factor as Spark prints them: reserve once (never per line).
+        values.reserveCapacity(bytes.count / 10 + rank)
         var header = true
         let expectedHeader = (["id"] + (0..<rank).map { "f\($0)" }).joined(separator: ",")
         try bytes.withUnsafeBufferPointer { buffer in
@@ -180,7 +182,6 @@ public enum SparkALSImport {
                 var fieldStart = range.lowerBound, field = 0
                 var id = -1
                 let base = values.count
-                values.reserveCapacity(base + rank)
                 var k = range.lowerBound
                 while true {
                     if k == range.upperBound || p[k] == 44 {

@@ -472,19 +472,22 @@ extension SparkExport {
                     header = false
                     return
                 }
-                var cut: [Int] = []
-                for k in range where p[k] == 44 { cut.append(k) }
-                guard cut.count == 2 else {
-                    throw DataError.malformedLine(file: file.path, line: number, reason: "expected 3 fields (user,item,rating), found \(cut.count + 1)")
+                var cut = (0, 0), commas = 0
+                for k in range where p[k] == 44 {
+                    if commas == 0 { cut.0 = k } else if commas == 1 { cut.1 = k }
+                    commas += 1
                 }
-                guard let user = SparkFactorParsing.integer(p + range.lowerBound, cut[0] - range.lowerBound), user >= 0, user < users else {
-                    throw DataError.malformedLine(file: file.path, line: number, reason: "user '\(file.preview(range.lowerBound..<cut[0]))' is not a dense id in 0..<\(users)")
+                guard commas == 2 else {
+                    throw DataError.malformedLine(file: file.path, line: number, reason: "expected 3 fields (user,item,rating), found \(commas + 1)")
                 }
-                guard let item = SparkFactorParsing.integer(p + cut[0] + 1, cut[1] - cut[0] - 1), item >= 0, item < items else {
-                    throw DataError.malformedLine(file: file.path, line: number, reason: "item '\(file.preview((cut[0] + 1)..<cut[1]))' is not a dense id in 0..<\(items)")
+                guard let user = SparkFactorParsing.integer(p + range.lowerBound, cut.0 - range.lowerBound), user >= 0, user < users else {
+                    throw DataError.malformedLine(file: file.path, line: number, reason: "user '\(file.preview(range.lowerBound..<cut.0))' is not a dense id in 0..<\(users)")
                 }
-                guard let rating = NumberParsing.decimal(p + cut[1] + 1, range.upperBound - cut[1] - 1) else {
-                    throw DataError.malformedLine(file: file.path, line: number, reason: "rating '\(file.preview((cut[1] + 1)..<range.upperBound))' is not a finite number")
+                guard let item = SparkFactorParsing.integer(p + cut.0 + 1, cut.1 - cut.0 - 1), item >= 0, item < items else {
+                    throw DataError.malformedLine(file: file.path, line: number, reason: "item '\(file.preview((cut.0 + 1)..<cut.1))' is not a dense id in 0..<\(items)")
+                }
+                guard let rating = NumberParsing.decimal(p + cut.1 + 1, range.upperBound - cut.1 - 1) else {
+                    throw DataError.malformedLine(file: file.path, line: number, reason: "rating '\(file.preview((cut.1 + 1)..<range.upperBound))' is not a finite number")
                 }
                 u.append(UserIndex(user)); i.append(ItemIndex(item)); r.append(rating)
             }
