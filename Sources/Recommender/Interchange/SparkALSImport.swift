@@ -48,11 +48,10 @@ public enum SparkALSImport {
     /// - Throws: ``DataError/malformedLine(file:line:reason:)`` for a bad factor line,
     ///   ``DataError/invalidInput(_:)`` for factors of another export, a rank mismatch, or cold rows
     ///   refused by the policy; ``DataError/missingFile(path:)``.
-    public static func run(factors: URL, export: URL, cold: ColdPolicy = .zero,
-                           threads: Int = Parallelism.availableCores) throws -> Result {
+    public static func run(factors: URL, export: URL, cold: ColdPolicy = .zero) throws -> Result {
         let start = Date()
         let record = try readRecord(factors.appendingPathComponent(recordName))
-        let contents = try SparkExport.read(from: export, threads: threads)
+        let contents = try SparkExport.read(from: export)
         if let fingerprint = record.exportFingerprint, fingerprint != contents.manifest.fingerprint {
             throw DataError.invalidInput("\(factors.path) was trained on the export with fingerprint \(fingerprint), but \(export.path) has \(contents.manifest.fingerprint): give the export Spark read")
         }

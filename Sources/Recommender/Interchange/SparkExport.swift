@@ -329,11 +329,12 @@ public struct SparkExportContents: Sendable {
 }
 
 extension SparkExport {
-    /// Reads an export folder, checking every file's size and CRC-32 against the manifest.
+    /// Reads an export folder, checking every file's size and CRC-32 against the manifest (the
+    /// interaction part files are read in parallel).
     /// - Throws: ``DataError/malformedLine(file:line:reason:)`` for a bad line,
     ///   ``DataError/invalidInput(_:)`` for a manifest that does not match its files,
     ///   ``DataError/missingFile(path:)``.
-    public static func read(from folder: URL, threads: Int = Parallelism.availableCores) throws -> SparkExportContents {
+    public static func read(from folder: URL) throws -> SparkExportContents {
         let manifest = try readManifest(from: folder)
         let userText = try checkedFile(folder, manifest.usersFile)
         let itemText = try checkedFile(folder, manifest.itemsFile)
