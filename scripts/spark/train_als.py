@@ -21,8 +21,11 @@ lambda of Hu et al. or of `recommender train --algorithm ials` (docs/spark.md, "
 hyper-parameters").
 """
 import argparse
+import atexit
 import json
+import shutil
 import sys
+import tempfile
 import time
 
 FORMAT = "swift-recommender-spark-factors"
@@ -59,7 +62,8 @@ def arguments(argv):
                    help="numUserBlocks (default: Spark's 10); ~ executors x cores on a cluster")
     p.add_argument("--item-blocks", type=bounded(int, 1, 100000), default=None, help="numItemBlocks (default: Spark's 10)")
     p.add_argument("--checkpoint-dir", default=None,
-                   help="reliable folder (HDFS/S3) for checkpoints: cuts the lineage of long runs")
+                   help="reliable folder (HDFS/S3) for checkpoints: cuts the lineage of long runs "
+                        "(default with a local master: a temporary folder, removed at the end)")
     p.add_argument("--checkpoint-interval", type=bounded(int, 1, 10000), default=10,
                    help="checkpoint every N iterations when --checkpoint-dir is set (default 10)")
     p.add_argument("--driver-memory", default=None,
@@ -116,11 +120,14 @@ def main(argv):
     builder = SparkSession.builder.appName("swift-recommender ALS").config("spark.ui.showConsoleProgress", "false")
     if args.driver_memory:
         builder = builder.config("spark.driver.memory", args.driver_memory)
+    local = args.master is not None and args.master.startswith("local")
     if args.master:
         builder = builder.master(args.master)
-        if args.master.startswith("local"):
-            # One machine: a few shuffle partitions, not the 200 meant for a cluster.
-            builder = builder.config("spark.sql.shuffle.partitions", "8")
+    if local:
+        # One machine: a few shuffle partitions, not the 200 meant for a cluster; and a larger
+        # thread stack for the driver, which serialises the tasks of ALS's long lineage (a
+        # StackOverflowError in ObjectOutputStream otherwise, seen on a busy machine).
+        builder = builder.config("spark.sql.shuffle.partitions", "8").config("spark.driver.extraJavaOptions", "-Xss16m")
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("WARN")
     session_seconds = time.perf_counter() - started
@@ -143,8 +150,19 @@ def main(argv):
     t0 = time.perf_counter()
     ratings = (spark.read.option("header", True).option("mode", "FAILFAST")
                .schema("user INT, item INT, rating FLOAT").csv(files))
-    if args.checkpoint_dir:
-        spark.sparkContext.setCheckpointDir(args.checkpoint_dir)
+    # ALS checkpoints every --checkpoint-interval iterations only when a checkpoint folder is set;
+    # without one the lineage grows with every iteration. Locally a temporary folder is used.
+    checkpoint_dir = args.checkpoint_dir
+    temporary_checkpoints = None
+    if checkpoint_dir is None and spark.sparkContext.master.startswith("local"):
+        temporary_checkpoints = tempfile.mkdtemp(prefix="als-checkpoints-")
+        atexit.register(shutil.rmtree, temporary_checkpoints, True)
+        checkpoint_dir = temporary_checkpoints
+    if checkpoint_dir:
+        spark.sparkContext.setCheckpointDir(checkpoint_dir)
+    elif args.iterations > 20:
+        print(f"warning: {args.iterations} iterations without --checkpoint-dir: the lineage grows with every iteration "
+              "(a StackOverflowError or slow recovery); give a reliable folder (HDFS/S3)", file=sys.stderr)
     ratings = ratings.cache()
     rows = ratings.count()
     read_seconds = time.perf_counter() - t0
@@ -201,7 +219,7 @@ def main(argv):
         "nonnegative": bool(args.nonnegative),
         "num_user_blocks": args.user_blocks or 10,  # Spark's default is 10
         "num_item_blocks": args.item_blocks or 10,
-        "checkpoint_interval": args.checkpoint_interval if args.checkpoint_dir else None,
+        "checkpoint_interval": args.checkpoint_interval if checkpoint_dir else None,
         "spark_version": spark.version,
         "master": spark.sparkContext.master,
         "default_parallelism": spark.sparkContext.defaultParallelism,
