@@ -25,15 +25,14 @@ struct ExportSparkCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "spark",
         abstract: "Write interactions with dense integer ids, the id maps and the catalog as partitioned CSV for Spark's ALS (docs/spark.md).",
-        discussion: """
-        Writes DIR/manifest.json, DIR/interactions/part-NNNNN.csv (user,item,rating; dense ids), DIR/users.csv and
-        DIR/items.csv. With --split, only the training part is exported, and both parts are written with raw ids as
-        DIR/split/train.csv and DIR/split/test.csv, so that an imported model is evaluated on the rows it never saw:
-          recommender export spark --dataset ml-100k --split user-stratified --test-fraction 0.25 --seed 42 --output export
-          python3 scripts/spark/train_als.py --input export --output factors --implicit --rank 64
-          recommender import spark-als --factors factors --export export --output spark-model
-          recommender evaluate --task ranking --model spark-model --test export/split/test.csv
-        """)
+        discussion: "Writes DIR/manifest.json, DIR/interactions/part-NNNNN.csv (user,item,rating; dense ids), DIR/users.csv and "
+            + "DIR/items.csv. With --split, only the training part is exported, and both parts are written with raw ids as "
+            + "DIR/split/train.csv and DIR/split/test.csv, so that an imported model is evaluated on the rows it never saw.\n\n"
+            + "Example (one command per line):\n"
+            + "recommender export spark --dataset ml-100k --split user-stratified --seed 42 --output export\n"
+            + "python3 scripts/spark/train_als.py --input export --output factors --implicit --rank 64\n"
+            + "recommender import spark-als --factors factors --export export --output spark-model\n"
+            + "recommender evaluate --task ranking --model spark-model --test export/split/test.csv")
 
     @OptionGroup var data: DataOptions
 
