@@ -9,11 +9,15 @@ CPU_FLAGS := $(shell grep -q -w avx2 /proc/cpuinfo 2>/dev/null && grep -q -w fma
 BUILD_FLAGS := -c release -Xswiftc -enable-testing $(CPU_FLAGS)
 BIN = $(shell $(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/recommender
 
-.PHONY: deps demo test tsan build data example bench bench-load fuzz clean
+.PHONY: deps spark-deps demo test tsan build data example bench bench-load bench-spark fuzz clean
 
 ## deps: system packages the build needs (OpenBLAS), installed with apt-get when missing.
 deps:
 	@bash scripts/install-deps.sh
+
+## spark-deps: Java 17 and pyspark + numpy for the Spark round trip (docs/spark.md); .ci/run installs them.
+spark-deps:
+	@bash scripts/spark/install-deps.sh
 
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS) --product recommender
@@ -45,6 +49,12 @@ bench: build
 ## bench-load: loading speed on a generated 25M-line ML-25M-like ratings.csv, side by side with pandas.
 bench-load:
 	bash scripts/bench-load.sh
+
+## bench-spark: export, Spark ALS fit (local[2]), import and model size beside our iALS on the
+## ML-25M-shaped file (SCALE=0.1 for a tenth of it; scripts/spark/bench_roundtrip.sh).
+SCALE ?= 1
+bench-spark: spark-deps
+	bash scripts/spark/bench_roundtrip.sh --scale $(SCALE)
 
 ## fuzz: libFuzzer on the ratings, items/users and fold-in readers and the model-file reader,
 ## FUZZ_SECONDS (default 60) per target, from the seed corpora in Fuzz/Corpus.

@@ -28,8 +28,11 @@ struct EvaluateCommand: AsyncParsableCommand {
     @Option(help: "rating (RMSE/MAE) or ranking (precision/recall/NDCG/MAP@k).")
     var task: AlgorithmTask = .rating
 
-    @Option(help: "Comma-separated algorithm names.")
-    var algorithms: String = "baseline,svd"
+    @Option(help: "Comma-separated algorithm names (default: baseline,svd).")
+    var algorithms: String?
+
+    @Option(name: .customLong("model"), help: "Score a fitted model file (or the folder holding it) on --test instead of fitting algorithms (repeatable; ranking task).")
+    var models: [String] = []
 
     @Option(name: .customLong("protocol"), help: "kfold, holdout, canonical (ML-100K u1..u5), user-stratified, leave-last-out.")
     var evaluationProtocol: EvaluationProtocol = .kfold
@@ -74,6 +77,8 @@ struct EvaluateCommand: AsyncParsableCommand {
     var output: String = "output/evaluate"
 
     func run() async throws {
+        if !models.isEmpty { return try runModels() }
+        let algorithms = self.algorithms ?? "baseline,svd"
         let catalog = AlgorithmCatalog.standard
         let names = algorithms.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         guard !names.isEmpty else { throw CLIError("--algorithms is empty") }

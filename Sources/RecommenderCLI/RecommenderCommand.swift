@@ -23,6 +23,8 @@ struct RecommenderCommand: AsyncParsableCommand {
             NormsCommand.self,
             AlgorithmsCommand.self,
             IndexCommand.self,
+            ExportCommand.self,
+            ImportCommand.self,
         ]
     )
 

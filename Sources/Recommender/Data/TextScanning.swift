@@ -125,7 +125,7 @@ struct TextFile {
         try TextFile.checkLineEnds(bytes, path: path)
     }
 
-    private init(path: String, bytes: [UInt8]) {
+    init(path: String, bytes: [UInt8]) {
         self.path = path
         self.bytes = bytes
     }

@@ -85,6 +85,9 @@ public struct AlgorithmCatalog: Sendable {
     public private(set) var algorithms: [any Algorithm]
     /// Names that stand for an algorithm per task (`best`: the most accurate of each task).
     public private(set) var aliases: [String: [AlgorithmTask: String]]
+    /// Model types the catalog reads although none of its algorithms fits them: models
+    /// trained elsewhere and imported (``SparkALSModel``).
+    public private(set) var importedModelTypes: [any PersistableModel.Type] = []
 
     /// A catalog of `algorithms` (names must be unique).
     public init(_ algorithms: [any Algorithm] = [], aliases: [String: [AlgorithmTask: String]] = [:]) {
@@ -97,6 +100,13 @@ public struct AlgorithmCatalog: Sendable {
     public mutating func register(_ algorithm: any Algorithm) {
         precondition(!algorithms.contains { $0.name == algorithm.name }, "an algorithm named '\(algorithm.name)' is already registered")
         algorithms.append(algorithm)
+    }
+
+    /// Makes ``loadModel(from:)`` read files of `type`, a model that no algorithm of the catalog
+    /// fits (one imported from another engine); its kind must be new.
+    public mutating func registerImported(_ type: any PersistableModel.Type) {
+        precondition(!modelTypes.contains { $0.kind == type.kind }, "a model kind '\(type.kind)' is already registered")
+        importedModelTypes.append(type)
     }
 
     /// Makes `alias` stand for `name` in `task`.
@@ -129,10 +139,11 @@ public struct AlgorithmCatalog: Sendable {
         throw TrainingError.invalidInput("unknown algorithm '\(HyperparameterSpec.printable(name))'; known: \(known.joined(separator: ", "))")
     }
 
-    /// Every model type the catalog's algorithms produce.
+    /// Every model type the catalog's algorithms produce, then the imported ones.
     public var modelTypes: [any PersistableModel.Type] {
         var seen = Set<String>(), types: [any PersistableModel.Type] = []
         for a in algorithms { for t in a.modelTypes where seen.insert(t.kind).inserted { types.append(t) } }
+        for t in importedModelTypes where seen.insert(t.kind).inserted { types.append(t) }
         return types
     }
 

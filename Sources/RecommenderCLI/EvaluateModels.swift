@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import Recommender
+import RecommenderCharts
+
+extension EvaluateCommand {
+    /// `evaluate --task ranking --model FILE [--model FILE2] --test test.csv`: scores fitted models
+    /// (trained here or imported, e.g. from Spark) on held-out rows with raw ids, through the
+    /// same ranking and metrics as an evaluation that fits (each model's training items excluded).
+    func runModels() throws {
+        guard task == .ranking else { throw ValidationError("--model scores ranking lists: give --task ranking") }
+        guard let test else { throw ValidationError("--model needs --test FILE: the held-out rows (raw ids), e.g. DIR/split/test.csv of `export spark --split`") }
+        guard train == nil else { throw ValidationError("--train fits algorithms; --model scores models already fitted on their own training data") }
+        let refused: [(String, Bool)] = [("--algorithms", algorithms != nil), ("--param", !params.isEmpty), ("--save-splits", saveSplits != nil),
+                                         ("--protocol", evaluationProtocol != .kfold), ("--folds", folds != "5"), ("--test-fraction", testFraction != "0.25"),
+                                         ("--dataset", data.dataset != nil), ("--ratings", data.ratings != nil), ("--data-dir", data.dataDir != nil)]
+        if let used = refused.first(where: { $0.1 }) {
+            throw ValidationError("\(used.0) does not apply to --model: the models are fitted, and --test gives the held-out rows")
+        }
+        let k = try parseBounded(k, "-k", Int.self, 1...10_000)
+        let threads = try threads.map { try parseBounded($0, "--threads", Int.self, 1...1024) } ?? Parallelism.availableCores
+        var threshold: Float? = nil
+        if let text = self.threshold {
+            guard let t = Float(text), t.isFinite else { throw CLIError("--threshold must be a finite number, got '\(text)'") }
+            threshold = t
+        }
+        let say = noteWriter(onStandardOutput: format == .table)
+        var rows: [(result: RankingEvaluationResult, algorithm: String, hyperparameters: [(name: String, value: HyperparameterValue)])] = []
+        var datasetName = ""
+        for path in models {
+            let url = try ModelFile.url(at: path)
+            let loaded = try AlgorithmCatalog.standard.loadModel(from: url)
+            let kind = type(of: loaded).kind
+            guard let scorer = loaded as? any ItemScorer else { throw DataError.invalidInput("a '\(kind)' model cannot rank items") }
+            let held = try GivenSplit.loadTest(URL(fileURLWithPath: test), for: loaded.metadata, options: data.fileOptions, threads: threads)
+            var notes: [String] = []
+            if held.unknownUsers > 0 { notes.append("\(held.unknownUsers) test user(s) unknown to the model (empty lists)") }
+            if held.unknownItems > 0 { notes.append("\(held.unknownItems) test item(s) unknown to the model (never recommended)") }
+            if held.rowsSeenInTraining > 0 {
+                notes.append("\(held.rowsSeenInTraining) test row(s) are among the model's training interactions: is --test the held-out part of this model's split?")
+            }
+            for note in notes { printError("\(path): \(note)") }
+            let record = (try? ModelArchive(contentsOf: url))?.trainingRecord()
+            if datasetName.isEmpty { datasetName = record?.dataset ?? "" }
+            let result = try RankingEvaluation.run(model: scorer, metadata: loaded.metadata, label: path, test: held, k: k,
+                                                   relevanceThreshold: threshold, threads: threads)
+            printError(String(format: "  %@ (%@): NDCG@%d %.4f, recommend %.4f s", path, kind, k, result.report.ndcg, result.recommendSeconds))
+            let settings = (record?.hyperparameters ?? [:]).sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
+            rows.append((result, record?.algorithm ?? kind, settings))
+        }
+        let description = "fitted model(s) on the held-out rows of \(test)"
+        let metricNames = rows.first?.result.report.named.map(\.name) ?? []
+        var table = "| model | algorithm | " + metricNames.joined(separator: " | ") + " | recommend s |\n"
+        table += "|---|---|" + String(repeating: "---:|", count: metricNames.count + 1) + "\n"
+        for r in rows {
+            table += "| \(r.result.model) | \(r.algorithm) | " + r.result.report.named.map { String(format: "%.4f", $0.value) }.joined(separator: " | ")
+            table += String(format: " | %.4f |\n", r.result.recommendSeconds)
+        }
+        say("Ranking evaluation of \(description), k = \(k), \(rows.first?.result.report.userCount ?? 0) users, full ranking, training items excluded\n")
+        say(table)
+        let document = EvaluationDocument(ranking: rows, dataset: datasetName, protocolDescription: description, seed: nil, k: k,
+                                          relevanceThreshold: threshold)
+        switch format {
+        case .table: break
+        case .json: print(try AnswerEncoding.json(document))
+        case .csv: print(([document.csvHeader] + document.csvLines()).joined(separator: "\n"))
+        }
+        if let json {
+            let url = URL(fileURLWithPath: json)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(try document.json().utf8).write(to: url)
+            printError("wrote \(json)")
+        }
+    }
+}
