@@ -37,6 +37,8 @@ enum OptionBounds {
     static let ef = 1...100_000
     static let bfmRank = 1...256
     static let gibbsSamples = 1...100_000
+    static let gibbsBurnIn = 0...100_000
+    static let gibbsThinning = 1...100_000
     static let zipPrefix = 0...5
     static let yearBucket = 1...100
 

@@ -61,10 +61,10 @@ struct EmbeddingCommandErrorTests {
     @Test func badOptionsAreRejectedBeforeLoading() throws {
         let p = try runRecommender(["map", "--model", "x", "--perplexity", "0"])
         #expect(p.status == 64)
-        #expect(p.stderr.hasPrefix("Error: --perplexity must be positive\n"))
+        #expect(p.stderr.hasPrefix("Error: --perplexity must be a number in 1...10000, got 0.0\n"), "\(p.stderr)")
         let i = try runRecommender(["map", "--model", "x", "--iterations", "0"])
         #expect(i.status == 64)
-        #expect(i.stderr.hasPrefix("Error: --iterations must be at least 1\n"))
+        #expect(i.stderr.hasPrefix("Error: --iterations must be in 1...100000, got 0\n"), "\(i.stderr)")
         let n = try runRecommender(["norms"])
         #expect(n.status == 64)
         #expect(n.stderr.hasPrefix("Error: give at least one --model\n"))

@@ -18,13 +18,14 @@ import RecommenderTestSupport
         "hidden-dims", "activation", "label-mode", "gemm", "param", "output", "add-ratings", "index", "task", "protocol",
         "json", "format", "train", "test", "save-splits", "grid", "occupation", "genre", "model", "measure", "user",
         "pairs", "metric", "inner-product", "efs", "vectors-out", "index-path", "name", "backend", "user-side",
-        "item-side", "user-implicit", "item-implicit", "implicit-normalization", "implicit-source",
+        "item-side", "user-implicit", "item-implicit", "implicit-normalization", "implicit-source", "split", "factors",
+        "export", "cold",
     ]
     /// Numeric options without a default value (the others are recognised by their numeric default).
     static let numericWithoutDefault: Set<String> = [
         "threads", "seed", "test-fraction", "patience", "ef", "threshold", "embedding-dim", "init-stddev",
         "learning-rate", "iterations", "epochs", "regularization", "gravity", "alpha", "neighbours", "batch-size",
-        "random", "timeout",
+        "random", "timeout", "partitions",
     ]
     static let values = ["0", "-1", "9223372036854775807", "1e300", "nan", "inf"]
 
@@ -111,6 +112,7 @@ import RecommenderTestSupport
             case "predict": return ["predict", "--model", model, "--pairs", pairs]
             case "map": return ["map", "--model", model, "--output", out + ".svg", "--iterations", "10", "--perplexity", "5"]
             case "norms": return ["norms", "--model", model, "--output", out + ".svg"]
+            case "export spark": return ["export", "spark", "--ratings", ratings, "--output", out]
             case "index build": return ["index", "build", "--model", model, "--ef-construction", "20"]
             default: return nil
             }
