@@ -202,8 +202,9 @@ struct ExploreReport {
         if let users = exploration.userSummary {
             if users.age != nil {
                 let selectedAges = selectedUserAges()
-                charts.append(Chart(file: "user-age.svg", heading: "Age of the users",
-                                    svg: Histogram(title: "Age of the users", xLabel: "age (years)", values: selectedAges, bins: 20).svg()))
+                var ages = Histogram(title: "Age of the users", xLabel: "age (years)", values: selectedAges, bins: 20)
+                ages.yLabel = "users"
+                charts.append(Chart(file: "user-age.svg", heading: "Age of the users", svg: ages.svg()))
             }
             charts.append(Chart(file: "user-sex.svg", heading: "Sex of the users",
                                 svg: BarChart(title: "Users by sex", xLabel: "sex", yLabel: "users",
