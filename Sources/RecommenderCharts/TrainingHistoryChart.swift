@@ -16,7 +16,16 @@ extension TrainingHistory {
         let panels = groups.compactMap { names -> String? in
             let series = names.filter { metricNames.contains($0) }.map { ChartSeries(name: $0, points: self.series($0)) }
             guard !series.isEmpty else { return nil }
-            let panelTitle = names.allSatisfy { $0.hasSuffix("_loss") } ? "loss components" : "errors"
+            let present = series.map(\.name)
+            let panelTitle: String
+            if present.allSatisfy({ $0.hasSuffix("_loss") }) {
+                // train/test losses are one loss on two sets; other *_loss names are its components.
+                panelTitle = Set(present).isSubset(of: ["train_loss", "test_loss"]) ? "loss" : "loss components"
+            } else if present.allSatisfy({ $0.contains("_at_") }) {
+                panelTitle = "ranking metrics"
+            } else {
+                panelTitle = "errors"
+            }
             var chart = LineChart(title: panelTitle, xLabel: "iteration", yLabel: "value", series: series)
             chart.yRangeSkipsFirst = skippingFirst > 0 ? skippingFirst : nil
             chart.logY = logY
