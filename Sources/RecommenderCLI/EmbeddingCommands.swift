@@ -72,7 +72,8 @@ struct MapCommand: AsyncParsableCommand {
         discussion: """
         t-SNE uses the notebook's settings: cosine distance, PCA initialisation, early exaggeration 10 \
         for 250 iterations, learning rate max(N/40, 50). Each movie is coloured by one of its genres, \
-        chosen at random (seeded), as in the notebook.
+        chosen at random (seeded), as in the notebook. Only 10 colours can be told apart: the 9 largest \
+        genres are coloured and the rest are grey, or give --highlight to colour chosen genres only.
         """
     )
 
@@ -85,6 +86,10 @@ struct MapCommand: AsyncParsableCommand {
     @Option(help: "Random seed (t-SNE and the genre each movie is coloured by).")
     var seed: UInt64 = 0
 
+    @Option(parsing: .unconditionalSingleValue,
+            help: "A genre to colour (repeatable, at most 10); every other movie is grey. A movie with a highlighted genre takes it.")
+    var highlight: [String] = []
+
     @Option(help: "t-SNE perplexity (must be smaller than the number of movies).")
     var perplexity: Double = 40
 
@@ -92,6 +97,7 @@ struct MapCommand: AsyncParsableCommand {
     var iterations: Int = 400
 
     func validate() throws {
+        if highlight.count > 10 { throw ValidationError("--highlight: at most 10 genres can be told apart by colour, got \(highlight.count)") }
         try OptionBounds.check(perplexity, "--perplexity", OptionBounds.perplexity)
         try OptionBounds.check(iterations, "--iterations", OptionBounds.mapIterations)
     }
@@ -99,14 +105,22 @@ struct MapCommand: AsyncParsableCommand {
     func run() async throws {
         let loaded = try LoadedEmbeddingModel.load(path: model, command: "map")
         let destination = chartDestination(output: output, besides: loaded.file, name: "map.svg")
-        let outcome = try Self.drawMap(loaded, seed: seed, perplexity: perplexity, iterations: iterations)
+        let genreNames = loaded.metadata.catalog.genreNames
+        let highlighted = try highlight.map { wanted in
+            guard let name = genreNames.first(where: { $0.lowercased() == wanted.lowercased() }) else {
+                throw EmbeddingCommandError(description: "--highlight: no genre '\(wanted)' in the model's catalog (genres: \(genreNames.isEmpty ? "none" : genreNames.joined(separator: ", ")))")
+            }
+            return name
+        }
+        let outcome = try Self.drawMap(loaded, seed: seed, perplexity: perplexity, iterations: iterations, highlighted: highlighted)
         try writeChart(outcome.svg, to: destination)
         print("wrote \(destination.path): t-SNE map of \(outcome.map.points.count) movies, \(Set(outcome.map.points.map(\.genre)).count) genres")
         print("t-SNE: \(outcome.map.tsne.iterations) iterations in \(String(format: "%.2f", outcome.seconds)) s, KL divergence \(String(format: "%.4f", outcome.map.tsne.klDivergence))")
     }
 
     /// Runs t-SNE on the item embeddings and draws the scatter chart.
-    static func drawMap(_ loaded: LoadedEmbeddingModel, seed: UInt64, perplexity: Double, iterations: Int) throws
+    static func drawMap(_ loaded: LoadedEmbeddingModel, seed: UInt64, perplexity: Double, iterations: Int,
+                        highlighted: [String] = []) throws
         -> (svg: String, map: EmbeddingInspection.ItemMap, seconds: Double) {
         var configuration = TSNE.Configuration.default
         configuration.seed = seed
@@ -115,22 +129,16 @@ struct MapCommand: AsyncParsableCommand {
         let start = DispatchTime.now()
         let map = try EmbeddingInspection.itemMap(embeddings: loaded.embeddings, catalog: loaded.metadata.catalog, configuration: configuration)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-        // The chart's legend lists categories in order of first appearance: draw one movie of
-        // each genre first, alphabetically ("unknown" last), then the rest in item order.
-        let genres = Set(map.points.map(\.genre)).sorted { a, b in
-            (a == EmbeddingInspection.unknownGenre ? 1 : 0, a) < (b == EmbeddingInspection.unknownGenre ? 1 : 0, b)
+        // The chart colours the largest genres (or the highlighted ones; a movie with one of those
+        // takes it instead of its random genre) and greys the rest.
+        let points = map.points.map { p in
+            let genre = highlighted.first { p.genres.contains($0) } ?? p.genre
+            return ScatterPoint(x: Double(p.x), y: Double(p.y), category: genre,
+                                label: "\(p.title) — \(p.genres.isEmpty ? EmbeddingInspection.unknownGenre : p.genres.joined(separator: ", "))")
         }
-        var first: [String: Int] = [:]
-        for (k, p) in map.points.enumerated() where first[p.genre] == nil { first[p.genre] = k }
-        let leaders = genres.compactMap { first[$0] }
-        let leaderSet = Set(leaders)
-        let order = leaders + map.points.indices.filter { !leaderSet.contains($0) }
-        let points = order.map { map.points[$0] }.map { p in
-            ScatterPoint(x: Double(p.x), y: Double(p.y), category: p.genre,
-                         label: "\(p.title) — \(p.genres.isEmpty ? EmbeddingInspection.unknownGenre : p.genres.joined(separator: ", "))")
-        }
-        let chart = ScatterChart(title: "Movie embeddings (t-SNE, perplexity \(formatNumber(perplexity))) — \(loaded.displayName)",
+        var chart = ScatterChart(title: "Movie embeddings (t-SNE, perplexity \(formatNumber(perplexity))) — \(loaded.displayName)",
                                  xLabel: "t-SNE 1", yLabel: "t-SNE 2", points: points)
+        chart.highlighted = highlighted
         return (chart.svg(width: 900, height: 700), map, seconds)
     }
 }

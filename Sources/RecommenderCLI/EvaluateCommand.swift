@@ -164,8 +164,11 @@ struct EvaluateCommand: AsyncParsableCommand {
             say("Rating prediction on \(dataset.name), \(description) (mean ± std over folds)\n")
             say(RatingEvaluation.markdownTable(rows.map(\.result)))
             document = EvaluationDocument(rating: rows, dataset: dataset.name, protocolDescription: description, seed: seed)
-            chart = BarChart(title: "Rating prediction on \(dataset.name): mean RMSE (\(description))", xLabel: "model",
-                             yLabel: "RMSE (lower is better)", labels: rows.map(\.result.model), values: rows.map(\.result.rmse))
+            // Mean over folds with the min–max spread of the folds; the axis starts near the values
+            // when starting at 0 would make the bars look equal (BarChart.ValueAxisStart.automatic).
+            chart = BarChart(title: "Rating prediction on \(dataset.name): mean RMSE over folds (\(description))", xLabel: "model",
+                             yLabel: "RMSE (lower is better)", labels: rows.map(\.result.model),
+                             foldValues: rows.map { $0.result.folds.map(\.rmse) }, spread: .minMax)
         case .ranking:
             let (split, description) = try evaluation.rankingSplit()
             if let saveSplits { try Self.save([split], dataset: dataset, folder: saveSplits) }
@@ -189,8 +192,9 @@ struct EvaluateCommand: AsyncParsableCommand {
             say(table)
             document = EvaluationDocument(ranking: rows, dataset: dataset.name, protocolDescription: description, seed: seed, k: k,
                                           relevanceThreshold: threshold)
-            chart = BarChart(title: "NDCG@\(k) on \(dataset.name) (\(evaluationProtocol.rawValue))", xLabel: "model", yLabel: "NDCG@\(k)",
-                             labels: rows.map(\.result.model), values: rows.map(\.result.report.ndcg))
+            // One split: no folds, so no error bars (the title says so).
+            chart = BarChart(title: "Ranking on \(dataset.name): NDCG@\(k) (\(description); one split, no error bars)", xLabel: "model",
+                             yLabel: "NDCG@\(k) (higher is better)", labels: rows.map(\.result.model), values: rows.map(\.result.report.ndcg))
         }
         switch format {
         case .table: break
@@ -206,7 +210,9 @@ struct EvaluateCommand: AsyncParsableCommand {
         let folder = URL(fileURLWithPath: output)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let chartURL = folder.appendingPathComponent(task == .rating ? "rating-rmse.svg" : "ranking-ndcg.svg")
-        try chart.svg().write(to: chartURL, atomically: true, encoding: .utf8)
+        var drawn = chart
+        drawn.showsValues = true
+        try drawn.svg(width: max(640, 110 * chart.labels.count), height: 420).write(to: chartURL, atomically: true, encoding: .utf8)
         printError("wrote \(chartURL.path)")
     }
 }

@@ -10,7 +10,11 @@ struct ExploreCommand: AsyncParsableCommand {
         abstract: "Describe a data set: user table, top movies, rating distributions; write SVG charts and an HTML page.",
         discussion: """
         Prints aligned tables and writes one SVG file per chart plus a self-contained index.html \
-        into --output. --occupation keeps the users of one occupation, --genre the movies of one genre.
+        into --output. --occupation keeps the users of one occupation, --genre the movies of one genre. \
+        Long-tailed counts (ratings per user and per item) are drawn on a logarithmic axis. Data without \
+        rating values (implicit feedback) gets no rating charts or tables (means, rating values, top by \
+        mean rating), and the text output says so. --highlight picks the genres coloured in the \
+        count-vs-mean chart (otherwise the 9 largest, the rest grey).
         """
     )
 
@@ -25,6 +29,10 @@ struct ExploreCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Keep only movies of this genre (e.g. Comedy).")
     var genre: String?
 
+    @Option(name: .long, parsing: .unconditionalSingleValue,
+            help: "A genre to colour in the count-vs-mean chart (repeatable, at most 10); the others are grey.")
+    var highlight: [String] = []
+
     @Option(name: .long, help: "How many movies (and zip codes) the top lists show.")
     var top: Int = 10
 
@@ -35,6 +43,7 @@ struct ExploreCommand: AsyncParsableCommand {
     var format: OutputFormat = .table
 
     func validate() throws {
+        if highlight.count > 10 { throw ValidationError("--highlight: at most 10 genres can be told apart by colour, got \(highlight.count)") }
         try OptionBounds.check(top, "--top", OptionBounds.top)
         try OptionBounds.check(minRatings, "--min-ratings", OptionBounds.minRatings)
     }
@@ -43,7 +52,15 @@ struct ExploreCommand: AsyncParsableCommand {
         let dataset = try data.load()
         let exploration = try DatasetExploration(dataset: dataset,
                                                  filter: ExplorationFilter(occupation: occupation, genre: genre))
-        let report = ExploreReport(dataset: dataset, exploration: exploration, top: top, minRatings: minRatings)
+        let genreNames = dataset.catalog.genreNames
+        let highlighted = try highlight.map { wanted in
+            guard let name = genreNames.first(where: { $0.lowercased() == wanted.lowercased() }) else {
+                throw CLIError("--highlight: no genre '\(wanted)' in \(dataset.name) (genres: \(genreNames.isEmpty ? "none" : genreNames.joined(separator: ", ")))")
+            }
+            return name
+        }
+        var report = ExploreReport(dataset: dataset, exploration: exploration, top: top, minRatings: minRatings)
+        report.highlighted = highlighted
         let say = noteWriter(onStandardOutput: format == .table)
         switch format {
         case .table: for line in report.textLines() { print(line) }
@@ -80,6 +97,14 @@ struct ExploreReport {
     let exploration: DatasetExploration
     let top: Int
     let minRatings: Int
+    /// Genres coloured in the count-vs-mean chart (empty: the largest ones).
+    var highlighted: [String] = []
+    /// Whether the data has rating values; without them (implicit feedback) the rating charts
+    /// and tables would describe a column of ones, and are left out.
+    var hasRatings: Bool { dataset.hasExplicitRatings }
+
+    /// What the text output says instead of the rating tables and charts, for implicit data.
+    static let implicitNote = "No rating values (implicit feedback): mean ratings, rating values, top by mean rating and count vs mean are not shown."
 
     struct Chart {
         var file: String
@@ -103,10 +128,12 @@ struct ExploreReport {
         "Data set \(dataset.name): \(Format.grouped(exploration.userCount)) users, \(Format.grouped(exploration.itemCount)) \(noun)s, \(Format.grouped(exploration.ratingCount)) ratings"
     }
 
+    /// The top list as a table; without rating values (implicit data) the mean column is left out.
     func movieTable(_ list: [ItemRatingStatistics]) -> ConsoleTable {
-        ConsoleTable(headers: ["#", "\(noun)", "ratings", "mean"],
+        ConsoleTable(headers: ["#", "\(noun)", "ratings"] + (hasRatings ? ["mean"] : []),
                      rows: list.enumerated().map { k, s in
-                         [String(k + 1), exploration.displayName(of: s.item), Format.grouped(s.count), Format.fixed(s.mean)]
+                         [String(k + 1), exploration.displayName(of: s.item), Format.grouped(s.count)]
+                             + (hasRatings ? [Format.fixed(s.mean)] : [])
                      })
     }
 
@@ -129,12 +156,16 @@ struct ExploreReport {
                                   table: counts(zips, header: "zip code")))
         }
         result.append(Section(title: "Top \(top) \(noun)s by number of ratings", table: movieTable(exploration.topByCount(top))))
-        result.append(Section(title: "Top \(top) \(noun)s by mean rating (more than \(minRatings) rating\(minRatings == 1 ? "" : "s"))",
-                              table: movieTable(exploration.topByMean(top, minimumRatings: minRatings))))
+        if hasRatings {
+            result.append(Section(title: "Top \(top) \(noun)s by mean rating (more than \(minRatings) rating\(minRatings == 1 ? "" : "s"))",
+                                  table: movieTable(exploration.topByMean(top, minimumRatings: minRatings))))
+        }
         let h = exploration.histograms
-        let rows: [(String, [Double])] = [("ratings per user", h.ratingsPerUser), ("mean user rating", h.meanUserRating),
-                                          ("ratings per \(noun)", h.ratingsPerItem), ("mean \(noun) rating", h.meanItemRating),
-                                          ("rating value", h.ratingValues)]
+        let rows: [(String, [Double])] = hasRatings
+            ? [("ratings per user", h.ratingsPerUser), ("mean user rating", h.meanUserRating),
+               ("ratings per \(noun)", h.ratingsPerItem), ("mean \(noun) rating", h.meanItemRating),
+               ("rating value", h.ratingValues)]
+            : [("ratings per user", h.ratingsPerUser), ("ratings per \(noun)", h.ratingsPerItem)]
         result.append(Section(title: "Distributions", table: ConsoleTable(
             headers: ["", "count", "mean", "std", "min", "25%", "50%", "75%", "max"],
             rows: rows.map { name, values in
@@ -156,6 +187,7 @@ struct ExploreReport {
         var lines = [headline]
         if let filterDescription { lines.append("Filter: \(filterDescription)") }
         if exploration.userSummary == nil { lines.append("(no user table in this data set)") }
+        if !hasRatings { lines.append(Self.implicitNote) }
         for section in sections() {
             lines.append("")
             lines.append(section.title)
@@ -170,8 +202,9 @@ struct ExploreReport {
         if let users = exploration.userSummary {
             if users.age != nil {
                 let selectedAges = selectedUserAges()
-                charts.append(Chart(file: "user-age.svg", heading: "Age of the users",
-                                    svg: Histogram(title: "Age of the users", xLabel: "age (years)", values: selectedAges, bins: 20).svg()))
+                var ages = Histogram(title: "Age of the users", xLabel: "age (years)", values: selectedAges, bins: 20)
+                ages.yLabel = "users"
+                charts.append(Chart(file: "user-age.svg", heading: "Age of the users", svg: ages.svg()))
             }
             charts.append(Chart(file: "user-sex.svg", heading: "Sex of the users",
                                 svg: BarChart(title: "Users by sex", xLabel: "sex", yLabel: "users",
@@ -182,22 +215,33 @@ struct ExploreReport {
                                               labels: users.occupations.map(\.name),
                                               values: users.occupations.map { Double($0.count) }).svg(width: 720, height: 420)))
         }
-        charts.append(Chart(file: "ratings-per-user.svg", heading: "Ratings per user",
-                            svg: Histogram(title: "Number of ratings per user", xLabel: "ratings", values: h.ratingsPerUser).svg()))
-        charts.append(Chart(file: "mean-user-rating.svg", heading: "Mean rating per user",
-                            svg: Histogram(title: "Mean rating per user", xLabel: "mean rating", values: h.meanUserRating).svg()))
-        charts.append(Chart(file: "ratings-per-movie.svg", heading: "Ratings per \(noun)",
-                            svg: Histogram(title: "Number of ratings per \(noun)", xLabel: "ratings", values: h.ratingsPerItem).svg()))
-        charts.append(Chart(file: "mean-movie-rating.svg", heading: "Mean rating per \(noun)",
-                            svg: Histogram(title: "Mean rating per \(noun)", xLabel: "mean rating", values: h.meanItemRating).svg()))
-        // Ratings take few distinct values (1...5 stars): one bar per value reads better than bins.
-        let ratingCounts = CategoryCount.counts(of: h.ratingValues.map { Format.number($0) })
-            .sorted { (Double($0.name) ?? 0) < (Double($1.name) ?? 0) }
-        let ratingChart = ratingCounts.count <= 20
-            ? BarChart(title: "Rating values", xLabel: "rating", yLabel: "ratings",
-                       labels: ratingCounts.map(\.name), values: ratingCounts.map { Double($0.count) }).svg()
-            : Histogram(title: "Rating values", xLabel: "rating", values: h.ratingValues).svg()
-        charts.append(Chart(file: "rating-values.svg", heading: "Rating values", svg: ratingChart))
+        // Counts per user and per item are long-tailed: Histogram picks a logarithmic axis for them.
+        var perUser = Histogram(title: "Number of ratings per user", xLabel: "ratings", values: h.ratingsPerUser)
+        perUser.yLabel = "users"
+        charts.append(Chart(file: "ratings-per-user.svg", heading: "Ratings per user", svg: perUser.svg()))
+        if hasRatings {
+            var meanUser = Histogram(title: "Mean rating per user", xLabel: "mean rating", values: h.meanUserRating)
+            meanUser.yLabel = "users"
+            charts.append(Chart(file: "mean-user-rating.svg", heading: "Mean rating per user", svg: meanUser.svg()))
+        }
+        var perItem = Histogram(title: "Number of ratings per \(noun)", xLabel: "ratings", values: h.ratingsPerItem)
+        perItem.yLabel = "\(noun)s"
+        charts.append(Chart(file: "ratings-per-movie.svg", heading: "Ratings per \(noun)", svg: perItem.svg()))
+        if hasRatings {
+            var meanItem = Histogram(title: "Mean rating per \(noun)", xLabel: "mean rating", values: h.meanItemRating)
+            meanItem.yLabel = "\(noun)s"
+            charts.append(Chart(file: "mean-movie-rating.svg", heading: "Mean rating per \(noun)", svg: meanItem.svg()))
+            // Ratings take few distinct values (1...5 stars): one bar per value reads better than bins.
+            let ratingCounts = CategoryCount.counts(of: h.ratingValues.map { Format.number($0) })
+                .sorted { (Double($0.name) ?? 0) < (Double($1.name) ?? 0) }
+            var ratingBars = BarChart(title: "Rating values", xLabel: "rating", yLabel: "ratings",
+                                      labels: ratingCounts.map(\.name), values: ratingCounts.map { Double($0.count) })
+            ratingBars.valueAxisStart = .zero
+            let ratingChart = ratingCounts.count <= 20
+                ? ratingBars.svg()
+                : Histogram(title: "Rating values", xLabel: "rating", values: h.ratingValues).svg()
+            charts.append(Chart(file: "rating-values.svg", heading: "Rating values", svg: ratingChart))
+        }
 
         let popular = exploration.topByCount(top)
         var byCount = BarChart(title: "Top \(top) \(noun)s by number of ratings", xLabel: "", yLabel: "ratings",
@@ -205,8 +249,11 @@ struct ExploreReport {
                                values: popular.map { Double($0.count) })
         byCount.orientation = .horizontal
         byCount.showsValues = true
+        byCount.valueAxisStart = .zero
         charts.append(Chart(file: "top-by-count.svg", heading: "Top \(noun)s by number of ratings",
                             svg: byCount.svg(width: 720, height: max(240, 80 + 26 * top))))
+        guard hasRatings else { return charts }
+        // Means of the best items differ by hundredths: a dot plot on an axis that starts near them.
         let best = exploration.topByMean(top, minimumRatings: minRatings)
         var byMean = BarChart(title: "Top \(top) \(noun)s by mean rating (more than \(minRatings) rating\(minRatings == 1 ? "" : "s"))", xLabel: "",
                               yLabel: "mean rating", labels: best.map { exploration.displayName(of: $0.item) },
@@ -218,14 +265,18 @@ struct ExploreReport {
 
         let catalog = dataset.catalog
         let hasGenres = !catalog.genreNames.isEmpty
+        // Each item takes its first genre, or with --highlight the first highlighted genre it has.
         let points = exploration.items.map { s -> ScatterPoint in
-            ScatterPoint(x: Double(s.count), y: s.mean,
-                         category: hasGenres ? catalog.genreNames(of: s.item).first ?? "none" : nil,
+            let genres = catalog.genreNames(of: s.item)
+            let category = highlighted.first { genres.contains($0) } ?? genres.first ?? "none"
+            return ScatterPoint(x: Double(s.count), y: s.mean, category: hasGenres ? category : nil,
                          label: "\(exploration.displayName(of: s.item)): \(s.count) ratings, mean \(Format.fixed(s.mean))")
         }
-        var scatter = ScatterChart(title: "\(Noun)s: number of ratings vs mean rating" + (hasGenres ? " (colour: first genre)" : ""),
+        let colouring = !hasGenres ? "" : highlighted.isEmpty ? " (colour: first genre)" : " (colour: first genre, highlighted)"
+        var scatter = ScatterChart(title: "\(Noun)s: number of ratings vs mean rating" + colouring,
                                    xLabel: "number of ratings (log scale)", yLabel: "mean rating", points: points, logX: true)
         scatter.pointRadius = 3
+        scatter.highlighted = highlighted
         charts.append(Chart(file: "movies-count-vs-mean.svg", heading: "Number of ratings vs mean rating, per \(noun)",
                             svg: scatter.svg(width: 760, height: 520)))
         return charts
@@ -243,6 +294,7 @@ struct ExploreReport {
     func html(charts: [Chart]) -> String {
         var blocks: [HTMLReport.Block] = [.paragraph(headline)]
         if let filterDescription { blocks.append(.paragraph("Filter: \(filterDescription)")) }
+        if !hasRatings { blocks.append(.paragraph(Self.implicitNote)) }
         for section in sections() {
             blocks.append(.table(HTMLTable(headers: section.table.headers.map { $0.isEmpty ? " " : $0 },
                                            rows: section.table.rows, caption: section.title)))

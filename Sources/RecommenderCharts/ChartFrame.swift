@@ -33,7 +33,21 @@ enum ChartFrame {
     static let gridColor = "#e6e6e6"
     static let legendRowHeight = 18.0
 
-    static func topMargin(title: String) -> Double { title.isEmpty ? 16 : 40 }
+    /// The space above the plot: room for the title's one or two lines (see ``titleLines(_:width:)``).
+    static func topMargin(title: String, width: Double, subtitle: String? = nil) -> Double {
+        let base: Double = title.isEmpty ? 16 : titleLines(title, width: width).count > 1 ? 58 : 40
+        guard let subtitle, !subtitle.isEmpty else { return base }
+        return base + (title.isEmpty ? 8 : 0) + subtitleSize + 8
+    }
+
+    static let subtitleSize = 11.0
+
+    /// The title as drawn in a chart `width` wide: one line when it fits, else wrapped at spaces
+    /// into two, the second shortened with "…" when even two lines are too short (the full title
+    /// is then in the line's hover text).
+    static func titleLines(_ title: String, width: Double) -> [String] {
+        TextMetrics.wrap(title, toWidth: width - 24, size: titleSize, bold: true, maxLines: 2)
+    }
 
     static func bottomMargin(xLabel: String) -> Double { 10 + tickSize + 8 + (xLabel.isEmpty ? 0 : labelSize + 10) }
 
@@ -42,14 +56,21 @@ enum ChartFrame {
         return 10 + (yLabel.isEmpty ? 0 : labelSize + 10) + widest + 8
     }
 
-    static func drawTitle(_ w: inout SVGWriter, _ title: String) {
+    /// The title, and under it a one-line note in grey (shortened with "…" and a tooltip when too long).
+    static func drawTitle(_ w: inout SVGWriter, _ title: String, subtitle: String? = nil) {
+        if let subtitle, !subtitle.isEmpty {
+            let y = topMargin(title: title, width: Double(w.width)) + subtitleSize - 4
+            let shown = TextMetrics.truncate(subtitle, toWidth: Double(w.width) - 24, size: subtitleSize)
+            w.text(shown, x: Double(w.width) / 2, y: y, size: subtitleSize, anchor: .middle, fill: "#555555",
+                   cssClass: "chart-subtitle", title: shown == subtitle ? nil : subtitle)
+        }
         guard !title.isEmpty else { return }
-        var size = titleSize
-        let available = Double(w.width) - 20
-        while size > 11 && TextMetrics.width(title, size: size) * 0.92 > available { size -= 1 }
-        let shown = TextMetrics.truncate(title, toWidth: available / 0.92, size: size)
-        w.text(shown, x: Double(w.width) / 2, y: 26, size: size, anchor: .middle, bold: true, cssClass: "chart-title",
-               title: shown == title ? nil : title)
+        let lines = titleLines(title, width: Double(w.width))
+        let abbreviated = lines.joined(separator: " ") != title
+        for (k, line) in lines.enumerated() {
+            w.text(line, x: Double(w.width) / 2, y: 26 + Double(k) * (titleSize + 3), size: titleSize, anchor: .middle,
+                   bold: true, cssClass: "chart-title", title: abbreviated ? title : nil)
+        }
     }
 
     static func drawFrame(_ w: inout SVGWriter, _ plot: PlotArea) {
@@ -118,6 +139,21 @@ enum ChartFrame {
         w.close()
     }
 
+    /// A zig-zag across an axis line at (x, y), marking that the axis does not start at zero.
+    static func drawAxisBreak(_ w: inout SVGWriter, x: Double, y: Double, vertical: Bool) {
+        w.open(group: "axis-break")
+        if vertical {
+            w.rect(x: x - 6, y: y - 4, width: 12, height: 8, fill: "#ffffff")
+            w.polyline([(x - 6, y + 1), (x + 6, y - 3)], stroke: axisColor, strokeWidth: 1.2)
+            w.polyline([(x - 6, y + 4), (x + 6, y)], stroke: axisColor, strokeWidth: 1.2)
+        } else {
+            w.rect(x: x - 4, y: y - 6, width: 8, height: 12, fill: "#ffffff")
+            w.polyline([(x - 4, y + 6), (x, y - 6)], stroke: axisColor, strokeWidth: 1.2)
+            w.polyline([(x, y + 6), (x + 4, y - 6)], stroke: axisColor, strokeWidth: 1.2)
+        }
+        w.close()
+    }
+
     static func drawNoData(_ w: inout SVGWriter, _ plot: PlotArea) {
         w.rect(x: plot.left, y: plot.top, width: plot.width, height: plot.height, fill: "#fafafa",
                stroke: gridColor, cssClass: "empty-plot")
@@ -176,7 +212,7 @@ struct NumericChartLayout {
          xRange: (Double, Double), yRange: (Double, Double), logX: Bool, logY: Bool,
          includeZeroY: Bool = false, wholeStepsY: Bool = false) {
         let w = Double(width), h = Double(height)
-        let top = ChartFrame.topMargin(title: title)
+        let top = ChartFrame.topMargin(title: title, width: w)
         let bottom = h - ChartFrame.bottomMargin(xLabel: xLabel)
         let plotHeight = max(bottom - top, 10)
         let y = logY ? Axis.logarithmic(minimum: yRange.0, maximum: yRange.1, maxTicks: max(2, Int(plotHeight / 30)))

@@ -71,6 +71,78 @@ public struct HistogramBins: Sendable, Equatable {
     public var total: Int { counts.reduce(0, +) }
 }
 
+extension HistogramBins {
+    /// Equal-width bins of a "nice" width (1, 2 or 5 × 10ⁿ, at least `(max − min) / bins`) whose
+    /// edges are multiples of that width, so that the axis reads in round numbers.
+    ///
+    /// For whole numbers (counts) the width is a whole number too, and every bin
+    /// `[a, a + width)` holds exactly `width` possible values; the largest value lies inside the
+    /// last bin, not on its upper edge.
+    /// - Parameters:
+    ///   - values: The values; NaN and infinities are skipped.
+    ///   - bins: About how many bins (the nice width may give somewhat fewer).
+    /// - Complexity: O(values.count × log(bins)).
+    public static func nice(values: [Double], bins: Int) -> HistogramBins {
+        let finite = values.filter(\.isFinite)
+        guard let lo = finite.min(), let hi = finite.max() else { return HistogramBins(values: values, bins: bins) }
+        let integers = finite.allSatisfy { $0 == $0.rounded() }
+        var width = Axis.niceNumber(max(hi - lo, integers ? 1 : abs(hi) * 0.1 + 1e-9) / Double(max(bins, 1)), round: false)
+        if integers { width = max(width, 1) }
+        let first = (lo / width).rounded(.down)
+        var last = (hi / width).rounded(.up)
+        if integers || last == first { last = (hi / width).rounded(.down) + 1 }
+        let edges = stride(from: first, through: last, by: 1).map { $0 * width }
+        return HistogramBins(values: values, edges: edges)
+    }
+
+    /// Bins of equal width on a logarithmic axis, for long-tailed positive values: 10, 5 or 2.5
+    /// bins per power of ten (fewer when the values span many decades), at the preferred numbers
+    /// 1, 1.25, 1.6, 2, 2.5, 3.15, 4, 5, 6.3, 8 × 10ⁿ (Renard's series).
+    ///
+    /// For whole numbers the edges are rounded up to whole numbers (and merged when equal), so
+    /// every bin `[a, b)` holds the integers a…b−1.
+    /// - Parameters:
+    ///   - values: The values; non-positive and non-finite ones are skipped.
+    ///   - bins: About how many bins in all.
+    /// - Returns: The bins, or `nil` when no value is positive.
+    public static func logarithmic(values: [Double], bins: Int) -> HistogramBins? {
+        let positive = values.filter { $0.isFinite && $0 > 0 }
+        guard let lo = positive.min(), let hi = positive.max() else { return nil }
+        let integers = positive.allSatisfy { $0 == $0.rounded() }
+        let series: [Double] = [1, 1.25, 1.6, 2, 2.5, 3.15, 4, 5, 6.3, 8]
+        let decades = max(log10(hi) - log10(lo), 0.3)
+        let perDecade = Double(bins) / decades
+        let stride = perDecade >= 8 ? 1 : perDecade >= 4 ? 2 : 4
+        let steps = Swift.stride(from: 0, to: 10, by: stride).map { series[$0] }
+        var edges: [Double] = []
+        var exponent = floor(log10(lo) + 1e-9)
+        outer: while true {
+            for m in steps {
+                var edge = m * pow(10, exponent)
+                if integers { edge = edge.rounded(.up) }
+                if edge > hi {
+                    if edges.isEmpty || edges.last! < edge { edges.append(edge) }
+                    break outer
+                }
+                if edge <= lo { edges = [edge]; continue }
+                if edges.last.map({ $0 < edge }) ?? true { edges.append(edge) }
+            }
+            exponent += 1
+        }
+        return HistogramBins(values: values, edges: edges)
+    }
+
+    /// Whether `values` look long-tailed enough for a logarithmic axis: all positive, spanning
+    /// more than a factor of 20, with the largest at least 5 times the median (ratings per
+    /// user or per item are; ages and mean ratings are not).
+    public static func isLongTailed(_ values: [Double]) -> Bool {
+        let finite = values.filter(\.isFinite).sorted()
+        guard finite.count >= 10, let lo = finite.first, let hi = finite.last, lo > 0 else { return false }
+        let median = finite[finite.count / 2]
+        return hi / lo > 20 && hi / median >= 5
+    }
+}
+
 /// A histogram: the distribution of one variable as adjacent bars, bin edges on the axis.
 public struct Histogram: Sendable {
     /// The title above the chart.
@@ -90,6 +162,29 @@ public struct Histogram: Sendable {
     /// When every value is a whole number and they span at most ``bins`` integers, draw one
     /// bar per integer (edges at ±0.5, labels at the centres) instead of fractional bins.
     public var unitBinsForIntegers = true
+    /// The horizontal axis: linear, logarithmic, or (the default) logarithmic when the values
+    /// are long-tailed (``HistogramBins/isLongTailed(_:)``) and no ``binEdges`` are given.
+    public var scale = Scale.automatic
+
+    /// How the horizontal axis of a histogram maps values.
+    public enum Scale: String, Sendable, CaseIterable {
+        /// Equal-width bins of a nice width on a linear axis.
+        case linear
+        /// Bins of equal width on a base-10 logarithmic axis (non-positive values are left out).
+        case logarithmic
+        /// ``logarithmic`` for long-tailed positive values, else ``linear``.
+        case automatic
+    }
+
+    /// Whether the chart uses a logarithmic axis.
+    public var isLogarithmic: Bool {
+        guard binEdges == nil, unitEdges == nil else { return false }
+        switch scale {
+        case .linear: return false
+        case .logarithmic: return values.contains { $0.isFinite && $0 > 0 }
+        case .automatic: return HistogramBins.isLongTailed(values)
+        }
+    }
 
     /// Creates a histogram with `bins` equal-width bins from the smallest to the largest value.
     /// - Parameters:
@@ -116,7 +211,8 @@ public struct Histogram: Sendable {
     public var binned: HistogramBins {
         if let binEdges { return HistogramBins(values: values, edges: binEdges) }
         if let edges = unitEdges { return HistogramBins(values: values, edges: edges) }
-        return HistogramBins(values: values, bins: bins)
+        if isLogarithmic, let log = HistogramBins.logarithmic(values: values, bins: bins) { return log }
+        return HistogramBins.nice(values: values, bins: bins)
     }
 
     /// Edges at n ± 0.5 when ``unitBinsForIntegers`` applies, else `nil`.
@@ -129,7 +225,8 @@ public struct Histogram: Sendable {
     }
 
     /// The chart as a standalone SVG document: one `rect` per bin (hover text gives the range
-    /// and count), ticks at the bin edges (labels thinned so they never overlap).
+    /// and count), "nice" ticks (1, 2, 5 × 10ⁿ) on both axes, labels thinned so they never overlap;
+    /// on a logarithmic axis the axis label says so.
     /// - Parameters:
     ///   - width: The width in pixels.
     ///   - height: The height in pixels.
@@ -138,8 +235,10 @@ public struct Histogram: Sendable {
     public func svg(width: Int = 640, height: Int = 400) -> String {
         var w = SVGWriter(width: width, height: height)
         let data = binned
+        let log = isLogarithmic
+        let shownXLabel = log && !xLabel.isEmpty ? xLabel + " (log scale)" : xLabel
         let maxCount = Double(data.counts.max() ?? 0)
-        let layout = NumericChartLayout(width: width, height: height, title: title, xLabel: xLabel, yLabel: yLabel,
+        let layout = NumericChartLayout(width: width, height: height, title: title, xLabel: shownXLabel, yLabel: yLabel,
                                         legend: [], xRange: (data.edges.first ?? 0, data.edges.last ?? 1),
                                         yRange: (0, max(maxCount, 1)), logX: false, logY: false, includeZeroY: true,
                                         wholeStepsY: true)
@@ -151,21 +250,42 @@ public struct Histogram: Sendable {
         }
         let spacing = (hi - lo) / Double(data.counts.count)
         let unit = binEdges == nil && unitEdges != nil
-        let xAxis = unit
-            ? Axis(lower: lo, upper: hi, isLog: false, ticks: data.edges.dropLast().map { $0 + 0.5 },
-                   labels: data.edges.dropLast().map { String(Int(($0 + 0.5).rounded())) })
-            : Axis(lower: lo, upper: hi, isLog: false, ticks: data.edges,
-                   labels: Axis.edgeLabels(data.edges, spacing: spacing))
+        let xAxis: Axis
+        if unit {
+            xAxis = Axis(lower: lo, upper: hi, isLog: false, ticks: data.edges.dropLast().map { $0 + 0.5 },
+                         labels: data.edges.dropLast().map { String(Int(($0 + 0.5).rounded())) })
+        } else if binEdges != nil {
+            xAxis = Axis(lower: lo, upper: hi, isLog: false, ticks: data.edges,
+                         labels: Axis.edgeLabels(data.edges, spacing: spacing))
+        } else if log {
+            let full = Axis.logarithmic(minimum: lo, maximum: hi, maxTicks: max(2, Int(plot.width / 40)))
+            let kept = full.ticks.indices.filter { full.ticks[$0] >= lo * (1 - 1e-9) && full.ticks[$0] <= hi * (1 + 1e-9) }
+            xAxis = Axis(lower: lo, upper: hi, isLog: true, ticks: kept.map { full.ticks[$0] }, labels: kept.map { full.labels[$0] })
+        } else {
+            let full = Axis.fittedLinear(minimum: lo, maximum: hi, length: plot.width, fontSize: ChartFrame.tickSize)
+            let kept = full.ticks.indices.filter { full.ticks[$0] >= lo - 1e-9 * spacing && full.ticks[$0] <= hi + 1e-9 * spacing }
+            xAxis = Axis(lower: lo, upper: hi, isLog: false, ticks: kept.map { full.ticks[$0] }, labels: kept.map { full.labels[$0] })
+        }
         ChartFrame.drawYAxis(&w, layout.yAxis, plot, label: yLabel)
-        ChartFrame.drawXAxis(&w, xAxis, plot, label: xLabel, grid: false)
+        ChartFrame.drawXAxis(&w, xAxis, plot, label: shownXLabel, grid: false)
         w.open(group: "bars")
+        let integers = data.edges.allSatisfy { $0 == $0.rounded() } && values.allSatisfy { !$0.isFinite || $0 == $0.rounded() }
         let edgeLabels = Axis.edgeLabels(data.edges, spacing: spacing)
         for (k, count) in data.counts.enumerated() {
             let x0 = plot.x(xAxis, data.edges[k]), x1 = plot.x(xAxis, data.edges[k + 1])
             let top = plot.y(layout.yAxis, Double(count))
             let closing = k == data.counts.count - 1 ? "]" : ")"
-            let hover = unit ? "\(xAxis.labels[k]): \(count)" : "[\(edgeLabels[k]), \(edgeLabels[k + 1])\(closing): \(count)"
-            w.rect(x: x0 + 0.5, y: top, width: x1 - x0 - 1, height: plot.bottom - top, fill: color, cssClass: "bar",
+            let hover: String
+            if unit {
+                hover = "\(xAxis.labels[k]): \(count)"
+            } else if integers && binEdges == nil {
+                // Whole-number bins [a, b) hold a…b−1.
+                let a = Int(data.edges[k]), b = Int(data.edges[k + 1]) - 1
+                hover = (a == b ? "\(a)" : "\(a)–\(b)") + ": \(count)"
+            } else {
+                hover = "[\(edgeLabels[k]), \(edgeLabels[k + 1])\(closing): \(count)"
+            }
+            w.rect(x: x0 + 0.5, y: top, width: max(x1 - x0 - 1, 0.5), height: plot.bottom - top, fill: color, cssClass: "bar",
                    title: hover)
         }
         w.close()

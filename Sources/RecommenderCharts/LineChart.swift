@@ -1,4 +1,5 @@
 import Recommender
+import Foundation
 /// One named line of a ``LineChart``: points joined in the given order.
 public struct ChartSeries: Sendable {
     /// The name shown in the legend.
@@ -57,6 +58,11 @@ public struct LineChart: Sendable {
     public var showsMarkers: Bool? = nil
     /// Whether to show the legend; `nil` shows it when there is more than one series or the only one is named.
     public var showsLegend: Bool? = nil
+    /// Fits the vertical axis to the points past this share of the horizontal range, e.g. 0.05
+    /// for training curves whose first iterations dwarf the rest. Earlier points off that scale
+    /// are clipped at the plot's edge; the clipped stretch is shaded and labelled with how far
+    /// it goes. `nil` (the default) fits every point.
+    public var yRangeSkipsFirst: Double? = nil
 
     /// Creates a line chart.
     /// - Parameters:
@@ -100,7 +106,13 @@ public struct LineChart: Sendable {
         let entries = legendShown ? series.enumerated().map {
             LegendEntry(name: $0.element.name, color: colors[$0.offset], swatch: .line(dashed: $0.element.dashed))
         } : []
-        let xs = all.map(\.0), ys = all.map(\.1)
+        let xs = all.map(\.0)
+        var ys = all.map(\.1)
+        if let share = yRangeSkipsFirst, share > 0, let lo = xs.min(), let hi = xs.max(), hi > lo {
+            let cut = logX ? pow(10, log10(lo) + share * (log10(hi) - log10(lo))) : lo + share * (hi - lo)
+            let later = all.filter { $0.0 >= cut }.map(\.1)
+            if !later.isEmpty { ys = later }
+        }
         let layout = NumericChartLayout(width: width, height: height, title: title, xLabel: xLabel, yLabel: yLabel,
                                         legend: entries, xRange: (xs.min() ?? 0, xs.max() ?? 1),
                                         yRange: (ys.min() ?? 0, ys.max() ?? 1), logX: logX, logY: logY)
@@ -114,15 +126,31 @@ public struct LineChart: Sendable {
         ChartFrame.drawXAxis(&w, layout.xAxis, plot, label: xLabel)
         ChartFrame.drawFrame(&w, plot)
         let markers = showsMarkers ?? series.allSatisfy { $0.points.count <= 30 }
+        // Points off the vertical scale (only when yRangeSkipsFirst narrowed it): the largest x
+        // among them and the most extreme value, for the shaded note.
+        let offScale = all.filter { !(layout.yAxis.lower...layout.yAxis.upper).contains($0.1) }
+        if let lastX = offScale.map(\.0).max() {
+            let right = plot.x(layout.xAxis, lastX)
+            let high = offScale.map(\.1).max()!, low = offScale.map(\.1).min()!
+            let note = high > layout.yAxis.upper ? "start off scale, up to \(shortNumber(high))"
+                                                  : "start off scale, down to \(shortNumber(low))"
+            w.open(group: "clipped-start")
+            w.rect(x: plot.left, y: plot.top, width: max(right - plot.left, 2), height: plot.height, fill: "#f2f2f2",
+                   cssClass: "clipped-band", title: note)
+            w.text((high > layout.yAxis.upper ? "↑ " : "↓ ") + note, x: plot.left + 6,
+                   y: high > layout.yAxis.upper ? plot.top + 14 : plot.bottom - 6, size: 10, fill: "#666666",
+                   cssClass: "clipped-note")
+            w.close()
+        }
         for (k, s) in series.enumerated() {
             w.open(group: "series")
             for segment in segments[k] {
                 let points = segment.map { (plot.x(layout.xAxis, $0.0), plot.y(layout.yAxis, $0.1)) }
-                if points.count > 1 {
-                    w.polyline(points, stroke: colors[k], strokeWidth: 2, dashed: s.dashed, cssClass: "series-line", title: s.name)
+                for piece in Self.clip(points, top: plot.top, bottom: plot.bottom) where piece.count > 1 {
+                    w.polyline(piece, stroke: colors[k], strokeWidth: 2, dashed: s.dashed, cssClass: "series-line", title: s.name)
                 }
                 if markers || points.count == 1 {
-                    for (p, (px, py)) in zip(segment, points) {
+                    for (p, (px, py)) in zip(segment, points) where py >= plot.top - 0.5 && py <= plot.bottom + 0.5 {
                         w.circle(cx: px, cy: py, r: 3, fill: colors[k], cssClass: "marker",
                                  title: "\(s.name.isEmpty ? "" : s.name + ": ")(\(shortNumber(p.0)), \(shortNumber(p.1)))")
                     }
@@ -132,6 +160,45 @@ public struct LineChart: Sendable {
         }
         layout.drawLegend(&w, entries)
         return w.document(description: title)
+    }
+}
+
+extension LineChart {
+    /// The parts of a polyline (in SVG coordinates) between `top` and `bottom`, cut where it
+    /// crosses them.
+    static func clip(_ points: [(Double, Double)], top: Double, bottom: Double) -> [[(Double, Double)]] {
+        func inside(_ p: (Double, Double)) -> Bool { p.1 >= top - 1e-9 && p.1 <= bottom + 1e-9 }
+        func crossing(_ a: (Double, Double), _ b: (Double, Double), _ y: Double) -> (Double, Double) {
+            let t = (y - a.1) / (b.1 - a.1)
+            return (a.0 + t * (b.0 - a.0), y)
+        }
+        var pieces: [[(Double, Double)]] = []
+        var current: [(Double, Double)] = []
+        for (k, p) in points.enumerated() {
+            if k > 0 {
+                let a = points[k - 1]
+                // The stretch from a to p inside [top, bottom], if any.
+                var enter = a, leave = p
+                var visible = true
+                for (edge, isTop) in [(top, true), (bottom, false)] {
+                    let aOut = isTop ? enter.1 < edge : enter.1 > edge
+                    let pOut = isTop ? leave.1 < edge : leave.1 > edge
+                    if aOut && pOut { visible = false; break }
+                    if aOut { enter = crossing(enter, leave, edge) }
+                    if pOut { leave = crossing(enter, leave, edge) }
+                }
+                if visible {
+                    // A non-empty piece ends at a, which is inside, so enter == a.
+                    if current.isEmpty { current.append(enter) }
+                    current.append(leave)
+                    if !inside(p) { pieces.append(current); current = [] }
+                }
+            } else if inside(p) {
+                current = [p]
+            }
+        }
+        if !current.isEmpty { pieces.append(current) }
+        return pieces
     }
 }
 

@@ -12,6 +12,17 @@ public enum ChartPalette {
         "#c49c94", "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5",
     ]
 
+    /// Ten colours that a reader can tell apart, and match to a legend, at a glance (the first ten
+    /// of ``categorical`` with its grey replaced by a dark indigo, since grey means "other").
+    /// Charts colour at most this many categories and draw the rest in ``other``.
+    public static let distinct: [String] = [
+        "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+        "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#393b79",
+    ]
+
+    /// The colour of points grouped as "other" (categories beyond the coloured ones).
+    public static let other = "#c4c4c4"
+
     /// The colour of the `index`-th series or category: the 20 ``categorical`` colours, then
     /// hues spaced by the golden angle so that further colours remain distinct.
     /// - Parameter index: 0-based position of the series or category.

@@ -21,13 +21,21 @@ public enum SVGLayout {
             columnWidths[k % columns] = max(columnWidths[k % columns], s.width)
             rowHeights[k / columns] = max(rowHeights[k / columns], s.height)
         }
-        let titleHeight: Double = (title?.isEmpty ?? true) ? 0 : 40
         let gap = 10.0
         let totalWidth = max(Int((columnWidths.reduce(0, +) + gap * Double(columnWidths.count + 1)).rounded(.up)), 100)
+        // A long title wraps onto a second line (shortened with "…" beyond; the full text is its hover text).
+        let titleSize = 17.0
+        let titleLines = (title?.isEmpty ?? true) ? []
+            : TextMetrics.wrap(title!, toWidth: Double(totalWidth) - 24, size: titleSize, bold: true, maxLines: 2)
+        let titleHeight: Double = titleLines.isEmpty ? 0 : 40 + Double(titleLines.count - 1) * (titleSize + 4)
         let totalHeight = max(Int((titleHeight + rowHeights.reduce(0, +) + gap * Double(rowCount + 1)).rounded(.up)), 60)
         var w = SVGWriter(width: totalWidth, height: totalHeight)
-        if let title, !title.isEmpty {
-            w.text(title, x: Double(totalWidth) / 2, y: 28, size: 18, anchor: .middle, bold: true, cssClass: "grid-title")
+        if let title, !titleLines.isEmpty {
+            let abbreviated = titleLines.joined(separator: " ") != title
+            for (k, line) in titleLines.enumerated() {
+                w.text(line, x: Double(totalWidth) / 2, y: 28 + Double(k) * (titleSize + 4), size: titleSize, anchor: .middle,
+                       bold: true, cssClass: "grid-title", title: abbreviated ? title : nil)
+            }
         }
         var y = titleHeight + gap
         for row in 0..<rowCount {

@@ -174,6 +174,35 @@ enum TextMetrics {
         return em * size
     }
 
+    /// `text` broken at spaces into lines at most `maxWidth` wide, at most `maxLines` of them; a
+    /// word longer than a line is cut, and the last line ends with "…" when text is left over.
+    /// Bold text is measured 8% wider.
+    static func wrap(_ text: String, toWidth maxWidth: Double, size: Double, bold: Bool = false,
+                     maxLines: Int = 2) -> [String] {
+        let scale = bold ? 1.08 : 1.0
+        func fits(_ s: String) -> Bool { width(s, size: size) * scale <= maxWidth }
+        if fits(text) || maxLines <= 1 { return [truncate(text, toWidth: maxWidth / scale, size: size)] }
+        var lines: [String] = []
+        var current = ""
+        var words = text.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        while !words.isEmpty {
+            let word = words.removeFirst()
+            let candidate = current.isEmpty ? word : current + " " + word
+            if fits(candidate) {
+                current = candidate
+            } else if current.isEmpty {
+                current = truncate(word, toWidth: maxWidth / scale, size: size)
+            } else {
+                lines.append(current)
+                current = word
+                if lines.count == maxLines - 1 { break }
+            }
+        }
+        let rest = ([current] + words).joined(separator: " ")
+        if !rest.isEmpty { lines.append(truncate(rest, toWidth: maxWidth / scale, size: size)) }
+        return lines
+    }
+
     /// `text` shortened with an ellipsis so that it is at most `maxWidth` wide.
     static func truncate(_ text: String, toWidth maxWidth: Double, size: Double) -> String {
         if width(text, size: size) <= maxWidth { return text }

@@ -72,7 +72,7 @@ struct Axis {
         for e in stride(from: loExp, through: hiExp, by: every) {
             let base = pow(10, Double(e))
             ticks.append(base)
-            if decades <= 2 && e < hiExp {
+            if decades <= 3 && e < hiExp {
                 ticks.append(2 * base)
                 ticks.append(5 * base)
             }

@@ -24,9 +24,12 @@ public struct ScatterPoint: Sendable {
     }
 }
 
-/// A scatter plot whose points are coloured by category, with a legend of the categories
-/// (in order of first appearance; distinct colours for 20 categories and more), optional
-/// hover labels and optional logarithmic axes.
+/// A scatter plot whose points are coloured by category, with a legend of the categories,
+/// optional hover labels and optional logarithmic axes.
+///
+/// At most ``maxColors`` categories get a colour of ``ChartPalette/distinct`` (more cannot be
+/// told apart): the largest ones, or the ``highlighted`` ones when given. The others are drawn
+/// in grey, underneath, as one legend entry "other". The legend gives each entry's point count.
 public struct ScatterChart: Sendable {
     /// The title above the chart.
     public var title: String
@@ -44,6 +47,12 @@ public struct ScatterChart: Sendable {
     public var pointRadius: Double? = nil
     /// The name given in the legend to points without a category, when others have one.
     public var uncategorizedName = "other"
+    /// The most categories drawn in colour (at most 10, the size of ``ChartPalette/distinct``);
+    /// when there are more, the largest `maxColors − 1` keep a colour and the rest are "other".
+    public var maxColors = 10
+    /// Categories to pick out: when not empty, only these (up to ``maxColors``) are coloured,
+    /// in this order, and every other point is grey.
+    public var highlighted: [String] = []
 
     /// Creates a scatter plot.
     /// - Parameters:
@@ -75,6 +84,24 @@ public struct ScatterChart: Sendable {
         return order
     }
 
+    /// The coloured categories, largest first (or the ``highlighted`` ones present, in their
+    /// order), and how many drawable points each has; points of other categories are "other".
+    public var coloredCategories: [(name: String, count: Int)] {
+        var counts: [String: Int] = [:]
+        for p in points where p.category != nil && isDrawable(p.x, log: logX) && isDrawable(p.y, log: logY) {
+            counts[p.category!, default: 0] += 1
+        }
+        let limit = max(1, min(maxColors, ChartPalette.distinct.count))
+        if !highlighted.isEmpty {
+            return highlighted.filter { counts[$0] != nil }.prefix(limit).map { ($0, counts[$0]!) }
+        }
+        let order = categories.filter { counts[$0] != nil }
+        let rank = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
+        let sorted = order.sorted { (counts[$0]!, -rank[$0]!) > (counts[$1]!, -rank[$1]!) }
+        let kept = sorted.count <= limit ? sorted : Array(sorted.prefix(limit - 1))
+        return kept.map { ($0, counts[$0]!) }
+    }
+
     /// The chart as a standalone SVG document: one `circle` per drawable point (non-finite
     /// coordinates, and non-positive ones on a log axis, are skipped).
     /// - Parameters:
@@ -85,13 +112,18 @@ public struct ScatterChart: Sendable {
     public func svg(width: Int = 640, height: Int = 480) -> String {
         var w = SVGWriter(width: width, height: height)
         let drawable = points.filter { isDrawable($0.x, log: logX) && isDrawable($0.y, log: logY) }
-        let names = categories
+        let colored = points.contains { $0.category != nil } ? coloredCategories : []
         var colorOf: [String: String] = [:]
-        for (k, name) in names.enumerated() {
-            colorOf[name] = name == uncategorizedName && k == names.count - 1 && !points.contains { $0.category == name }
-                ? "#999999" : ChartPalette.color(k)
+        for (k, entry) in colored.enumerated() { colorOf[entry.name] = ChartPalette.distinct[k] }
+        let otherCount = colored.isEmpty ? 0 : drawable.count - colored.map(\.count).reduce(0, +)
+        let otherGroups = Set(drawable.map { $0.category ?? uncategorizedName }).subtracting(colorOf.keys).count
+        var entries = colored.map { LegendEntry(name: "\($0.name) (\($0.count))", color: colorOf[$0.name]!, swatch: .dot) }
+        if otherCount > 0 {
+            let name = otherGroups == 1 && !colorOf.keys.contains(uncategorizedName)
+                ? (Set(drawable.map { $0.category ?? uncategorizedName }).subtracting(colorOf.keys).first ?? uncategorizedName)
+                : "\(uncategorizedName): \(otherGroups) more"
+            entries.append(LegendEntry(name: "\(name) (\(otherCount))", color: ChartPalette.other, swatch: .dot))
         }
-        let entries = names.map { LegendEntry(name: $0, color: colorOf[$0]!, swatch: .dot) }
         let xs = drawable.map(\.x), ys = drawable.map(\.y)
         let layout = NumericChartLayout(width: width, height: height, title: title, xLabel: xLabel, yLabel: yLabel,
                                         legend: entries, xRange: (xs.min() ?? 0, xs.max() ?? 1),
@@ -106,12 +138,15 @@ public struct ScatterChart: Sendable {
         ChartFrame.drawXAxis(&w, layout.xAxis, plot, label: xLabel)
         ChartFrame.drawFrame(&w, plot)
         let radius = pointRadius ?? (drawable.count <= 2000 ? 3.5 : 2)
-        let defaultColor = ChartPalette.color(0)
+        let defaultColor = colored.isEmpty ? ChartPalette.color(0) : ChartPalette.other
+        // Grey "other" points first, so that the coloured ones are drawn over them.
+        let ordered = drawable.filter { colorOf[$0.category ?? uncategorizedName] == nil }
+            + drawable.filter { colorOf[$0.category ?? uncategorizedName] != nil }
         w.open(group: "points")
-        for p in drawable {
-            let color = names.isEmpty ? defaultColor : colorOf[p.category ?? uncategorizedName] ?? defaultColor
+        for p in ordered {
+            let color = colorOf[p.category ?? uncategorizedName] ?? defaultColor
             w.circle(cx: plot.x(layout.xAxis, p.x), cy: plot.y(layout.yAxis, p.y), r: radius, fill: color,
-                     opacity: 0.75, cssClass: "point", title: p.label)
+                     opacity: color == ChartPalette.other ? 0.6 : 0.8, cssClass: "point", title: p.label)
         }
         w.close()
         layout.drawLegend(&w, entries)

@@ -37,8 +37,8 @@ struct EmbeddingChartsTests {
         // Hover titles are escaped and list every genre of the movie.
         #expect(svg.contains("<title>Film &amp; &lt;0&gt; (1999) — Western</title>"))
         #expect(svg.contains("<title>Film &amp; &lt;9&gt; (1999) — unknown</title>"))
-        // Legend: the genres alphabetically, "unknown" last.
-        let legend = ["Comedy", "Drama", "Western", "unknown"].map { svg.range(of: ">\($0)<")?.lowerBound }
+        // Legend: the genres by number of movies (ties in order of first appearance), with their counts.
+        let legend = ["Western (9)", "Comedy (9)", "Drama (9)", "unknown (3)"].map { svg.range(of: ">\($0)<")?.lowerBound }
         #expect(legend.allSatisfy { $0 != nil })
         #expect(zip(legend, legend.dropFirst()).allSatisfy { $0.0! < $0.1! })
         #expect(outcome.map.tsne.iterations == 100)
@@ -47,6 +47,14 @@ struct EmbeddingChartsTests {
         #expect(throws: TSNEError.perplexityTooLarge(perplexity: 40, pointCount: 30)) {
             try MapCommand.drawMap(loaded, seed: 1, perplexity: 40, iterations: 10)
         }
+    }
+
+    @Test func mapHighlightColoursChosenGenresOnly() throws {
+        let loaded = Self.model(name: "run-a")
+        let svg = try MapCommand.drawMap(loaded, seed: 1, perplexity: 5, iterations: 50, highlighted: ["Drama"]).svg
+        #expect(svg.contains(">Drama (9)<"))
+        #expect(svg.contains(">other: 3 more (21)<"))
+        #expect(Self.count("fill=\"#c4c4c4\"", in: svg) >= 21)   // ChartPalette.other
     }
 
     @Test func normsDrawsOnePanelPerModel() throws {

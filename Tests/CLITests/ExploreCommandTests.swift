@@ -121,6 +121,43 @@ struct ExploreCommandTests {
         #expect(top.components(separatedBy: "class=\"bar\"").count - 1 == 3)
     }
 
+    /// Clicks without rating values: no rating charts or tables, and the text output says so.
+    @Test func implicitDataWritesNoRatingCharts() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("explore-implicit-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let clicks = root.appendingPathComponent("clicks.csv")
+        var lines = ["reader,book"]
+        for u in 0..<30 { for i in 0..<(1 + u % 7) { lines.append("r\(u),b\((u * 3 + i * 5) % 40)") } }
+        try (lines.joined(separator: "\n") + "\n").write(to: clicks, atomically: true, encoding: .utf8)
+        let output = root.appendingPathComponent("out")
+        let result = try BinaryRunner.run(["explore", "--ratings", clicks.path, "--output", output.path])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        #expect(result.stdoutLines.contains { $0.hasPrefix("No rating values (implicit feedback)") })
+        #expect(!result.stdoutLines.contains { $0.hasPrefix("Top 10 items by mean rating") || $0.hasPrefix("  mean user rating")
+            || $0.hasPrefix("  rating value") })
+        #expect(result.stdoutLines.contains { $0.hasPrefix("  ratings per user") })
+        #expect(result.stdoutLines.contains("Top 10 items by number of ratings"))
+        let files = Set(try FileManager.default.contentsOfDirectory(atPath: output.path).filter { $0.hasSuffix(".svg") })
+        #expect(files == ["ratings-per-user.svg", "ratings-per-movie.svg", "top-by-count.svg"])
+        let html = try String(contentsOf: output.appendingPathComponent("index.html"), encoding: .utf8)
+        #expect(html.contains("No rating values (implicit feedback)"))
+    }
+
+    @Test func highlightNamesAKnownGenre() throws {
+        let root = try Self.writeFixture()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let output = root.appendingPathComponent("out")
+        let ok = try BinaryRunner.run(["explore", "--data-dir", root.path, "--dataset", "tiny", "--min-ratings", "1",
+                                       "--highlight", "drama", "--output", output.path])
+        #expect(ok.status == 0, "stderr: \(ok.stderr)")
+        let scatter = try String(contentsOf: output.appendingPathComponent("movies-count-vs-mean.svg"), encoding: .utf8)
+        #expect(scatter.contains(">Drama (2)<"))   // movies 20 and 30 have Drama; 10 (Comedy) is grey
+        let bad = try BinaryRunner.run(["explore", "--data-dir", root.path, "--dataset", "tiny", "--highlight", "Jazz"])
+        #expect(bad.status != 0)
+        #expect(bad.stderr.contains("no genre 'Jazz'"))
+    }
+
     @Test func filtersByOccupationAndGenre() throws {
         let root = try Self.writeFixture()
         defer { try? FileManager.default.removeItem(at: root) }
