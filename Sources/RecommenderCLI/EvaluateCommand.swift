@@ -196,17 +196,7 @@ struct EvaluateCommand: AsyncParsableCommand {
             chart = BarChart(title: "Ranking on \(dataset.name): NDCG@\(k) (\(description); one split, no error bars)", xLabel: "model",
                              yLabel: "NDCG@\(k) (higher is better)", labels: rows.map(\.result.model), values: rows.map(\.result.report.ndcg))
         }
-        switch format {
-        case .table: break
-        case .json: print(try AnswerEncoding.json(document))
-        case .csv: print(([document.csvHeader] + document.csvLines()).joined(separator: "\n"))
-        }
-        if let json {
-            let url = URL(fileURLWithPath: json)
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try Data(try document.json().utf8).write(to: url)
-            printError("wrote \(json)")
-        }
+        try emit(document)
         let folder = URL(fileURLWithPath: output)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let chartURL = folder.appendingPathComponent(task == .rating ? "rating-rmse.svg" : "ranking-ndcg.svg")

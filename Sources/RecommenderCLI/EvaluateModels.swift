@@ -60,6 +60,13 @@ extension EvaluateCommand {
         say(table)
         let document = EvaluationDocument(ranking: rows, dataset: datasetName, protocolDescription: description, seed: nil, k: k,
                                           relevanceThreshold: threshold)
+        try emit(document)
+    }
+}
+
+extension EvaluateCommand {
+    /// Prints `document` in `--format` (nothing more for a table) and writes it to `--json`.
+    func emit(_ document: EvaluationDocument) throws {
         switch format {
         case .table: break
         case .json: print(try AnswerEncoding.json(document))
