@@ -23,6 +23,7 @@ struct RecommenderCommand: AsyncParsableCommand {
             NormsCommand.self,
             AlgorithmsCommand.self,
             IndexCommand.self,
+            ServeCommand.self, StoreCommand.self,
         ]
     )
 
