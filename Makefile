@@ -34,10 +34,13 @@ example: data
 	$(SWIFT) build $(BUILD_FLAGS) --product recommender-example
 	RECOMMENDER_DATA_DIR=$(DATA_DIR) $(dir $(BIN))recommender-example
 
-## test: the whole test suite (what CI runs).
+## test: the whole test suite (what CI runs): `swift test`, then the checks of `recommender serve`
+## against a real server on 127.0.0.1 (scripts/serve-checks.sh: schemathesis, the page in headless
+## Chromium through Selenium, the SIGKILL durability storm; each skipped, saying why, when its tool is missing).
 test: deps
 	$(SWIFT) build $(BUILD_FLAGS) --product recommender
 	RECOMMENDER_DATA_DIR=$(DATA_DIR) $(SWIFT) test $(BUILD_FLAGS)
+	BIN=$(BIN) bash scripts/serve-checks.sh
 
 ## tsan: the parallel test suites under ThreadSanitizer (scripts/tsan.sh; build in .build-tsan).
 tsan: deps

@@ -22,6 +22,11 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        // The HTTP service and its ratings store (RecommenderServer only; the core stays free of them).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // Already a dependency of Hummingbird; named here for ServerTests' graceful stop.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // MARK: implementation
@@ -41,10 +46,22 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"])]
         ),
         .target(name: "RecommenderOpenBLAS", dependencies: ["Recommender", "COpenBLAS"]),
+        // `recommender serve`: the JSON API, the ratings store (SQLite through GRDB), the page.
+        .target(
+            name: "RecommenderServer",
+            dependencies: [
+                "Recommender",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            resources: [.copy("Resources")]
+        ),
         .executableTarget(
             name: "RecommenderCLI",
             dependencies: [
                 "Recommender", "RecommenderCharts", "RecommenderFetch", "RecommenderOpenBLAS",
+                "RecommenderServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -58,5 +75,15 @@ let package = Package(
                     dependencies: ["Recommender", "RecommenderCharts", "RecommenderFetch", "RecommenderTestSupport"]),
         .testTarget(name: "OpenBLASTests", dependencies: ["Recommender", "RecommenderOpenBLAS"]),
         .testTarget(name: "CLITests", dependencies: ["RecommenderCLI", "RecommenderTestSupport"]),
+        // Against the real server on 127.0.0.1 with a small HTTP client of their own (LiveServer.swift):
+        // HummingbirdTesting would add AsyncHTTPClient and swift-nio-ssl to every cold build.
+        .testTarget(
+            name: "ServerTests",
+            dependencies: [
+                "Recommender", "RecommenderServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
     ]
 )

@@ -46,6 +46,9 @@ struct DataOptions: ParsableArguments {
     @Option(name: .long, help: "Declared rating scale of --ratings, e.g. 1...5 or 0.5...5; ratings outside are errors.")
     var ratingScale: String?
 
+    @Option(name: .long, help: "A ratings store (`recommender serve --store`): its ratings are merged into the data (a stored rating replaces the data's for the same user and item).")
+    var store: String?
+
     /// The data folder.
     var dataDirectory: URL {
         dataDir.map { URL(fileURLWithPath: $0) } ?? DatasetLocator.defaultDataDirectory
@@ -110,6 +113,11 @@ struct DataOptions: ParsableArguments {
     /// Loads the data set the options name.
     /// - Throws: ``DataError`` (printed by the commands as one line).
     func load(threads: Int = Parallelism.availableCores) throws -> Dataset {
+        try StoreDataSource.merge(loadWithoutStore(threads: threads), store: store)
+    }
+
+    /// Loads the data set the options name, without the store's ratings.
+    func loadWithoutStore(threads: Int = Parallelism.availableCores) throws -> Dataset {
         try checkFileOptions()
         let dataset: Dataset
         if let ratings = ratingsPath {

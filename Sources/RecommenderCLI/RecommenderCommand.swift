@@ -25,6 +25,7 @@ struct RecommenderCommand: AsyncParsableCommand {
             IndexCommand.self,
             ExportCommand.self,
             ImportCommand.self,
+            ServeCommand.self, StoreCommand.self,
         ]
     )
 

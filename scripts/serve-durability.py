@@ -5,15 +5,20 @@ the store: every rating acknowledged with 201 must be there (0 acknowledged rati
 
 usage: serve-durability.py BINARY MODEL_DIR ITEM_ID [seconds] [threads]
 Prints: acknowledged, stored, lost, durable writes/s."""
-import http.client, json, os, signal, socket, sqlite3, subprocess, sys, tempfile, threading, time
+import atexit, http.client, json, os, shutil, signal, socket, sqlite3, subprocess, sys, tempfile, threading, time
 
 binary, model, item = sys.argv[1], sys.argv[2], sys.argv[3]
 seconds = float(sys.argv[4]) if len(sys.argv) > 4 else 3.0
 threads = int(sys.argv[5]) if len(sys.argv) > 5 else 16
 folder = tempfile.mkdtemp(prefix="durability-")
+atexit.register(lambda: shutil.rmtree(folder, ignore_errors=True))
 store = os.path.join(folder, "ratings.sqlite")
 sock = socket.socket(); sock.bind(("127.0.0.1", 0)); port = sock.getsockname()[1]; sock.close()
-server = subprocess.Popen([binary, "serve", "--model", model, "--store", store, "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+server = subprocess.Popen([binary, "serve", "--model", model, "--store", store, "--host", "127.0.0.1", "--port", str(port)],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+# The server never outlives this script, whatever ends it.
+atexit.register(lambda: server.poll() is None and server.kill())
+signal.signal(signal.SIGTERM, lambda *_: sys.exit("terminated"))
 deadline = time.time() + 60
 while time.time() < deadline:
     try:
@@ -22,7 +27,7 @@ while time.time() < deadline:
     except OSError:
         time.sleep(0.1)
 else:
-    server.kill(); print(server.stdout.read()); sys.exit("server did not start")
+    sys.exit("the server did not become ready in 60 s")
 
 acknowledged = [0] * threads
 stop = threading.Event()

@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import HummingbirdTesting
 import NIOCore
 import Recommender
 import RecommenderServer
@@ -12,7 +11,7 @@ import Testing
 struct ServerStoreTests {
     @Test func postedRatingsChangeTheNextRecommendation() async throws {
         let s = try ServerUnderTest()
-        try await s.app.test(.live) { client in
+        try await s.live { client in
             // A new user: unknown until they rate.
             try await client.execute(uri: "/v1/users/newbie/recommendations", method: .get) { r in #expect(r.status == .notFound) }
             for item in ["121", "125", "133"] {

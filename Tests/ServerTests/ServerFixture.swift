@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import HummingbirdTesting
 import NIOCore
 import Recommender
 import RecommenderServer
@@ -66,11 +65,11 @@ func trainFixtureModel(_ algorithm: String, hyperparameters: Hyperparameters, in
 let ialsSettings: Hyperparameters = ["embedding-dim": .integer(8), "iterations": .integer(6)]
 let svdSettings: Hyperparameters = ["embedding-dim": .integer(4), "epochs": .integer(10)]
 
-/// A server over an ials model ("ials", default) and an svd model ("svd"), with a store.
+/// A server over an ials model ("ials", default) and an svd model ("svd"), with a store; ``live(_:)``
+/// runs it on 127.0.0.1.
 struct ServerUnderTest {
     let folder: TempFolder
     let state: ServerState
-    let app: any ApplicationProtocol
 
     init(store: Bool = true, retrain: Retrainer.Schedule? = nil) throws {
         folder = try TempFolder()
@@ -87,7 +86,6 @@ struct ServerUnderTest {
                                   schedule: retrain, store: db, threads: 1, seed: 3, loadBase: { serverFixtureDataset() })
         }
         state = ServerState(roster: ModelRoster([ials, svd]), store: db, retrainer: retrainer, configuration: ServerConfiguration(port: 0))
-        app = buildApplication(state: state)
     }
 }
 

@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import HummingbirdTesting
 import NIOCore
 import Recommender
 import RecommenderServer
@@ -11,7 +10,7 @@ import Testing
 struct ServerOperationsTests {
     @Test func metricsCountRequestsByRoute() async throws {
         let s = try ServerUnderTest()
-        try await s.app.test(.live) { client in
+        try await s.live { client in
             for _ in 0..<3 { try await client.execute(uri: "/v1/users/1/recommendations", method: .get) { r in #expect(r.status == .ok) } }
             try await client.execute(uri: "/v1/users/nobody/recommendations", method: .get) { r in #expect(r.status == .notFound) }
             try await client.execute(uri: "/metrics", method: .get) { r in
@@ -30,7 +29,7 @@ struct ServerOperationsTests {
         let slot = s.state.roster.slots[0]
         // A second model file, trained differently, to swap between.
         try trainFixtureModel("ials", hyperparameters: ["embedding-dim": .integer(6), "iterations": .integer(3)], into: s.folder.url, name: "ials")
-        try await s.app.test(.live) { client in
+        try await s.live { client in
             let failures = try await withThrowingTaskGroup(of: Int.self) { group in
                 group.addTask {
                     for _ in 0..<5 {
@@ -66,7 +65,7 @@ struct ServerOperationsTests {
         let s = try ServerUnderTest()
         let file = try ModelFile.url(at: s.state.roster.slots[1].path)
         try Data("not a model".utf8).write(to: file)
-        try await s.app.test(.live) { client in
+        try await s.live { client in
             try await client.execute(uri: "/v1/models/svd/reload", method: .post) { r in
                 #expect(r.status == .unprocessableContent)
                 #expect(errorCode(r.body) == "reload_failed")
@@ -84,7 +83,7 @@ struct ServerOperationsTests {
     @Test func retrainingFromBaseDataPlusStoreSwapsTheModel() async throws {
         let s = try ServerUnderTest(retrain: .ratings(1_000_000))
         let retrainer = try #require(s.state.retrainer)
-        try await s.app.test(.live) { client in
+        try await s.live { client in
             for item in ["121", "125", "133"] {
                 try await client.execute(uri: "/v1/users/brand-new/ratings", method: .post, headers: jsonHeaders,
                                          body: body(#"{"item": "\#(item)", "rating": 5}"#)) { r in #expect(r.status == .created) }

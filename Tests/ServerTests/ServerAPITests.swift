@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import HummingbirdTesting
 import NIOCore
 import Recommender
 import RecommenderServer
@@ -11,7 +10,7 @@ import Testing
 struct ServerAPITests {
     @Test func healthModelsAndOpenAPI() async throws {
         let s = try ServerUnderTest()
-        try await s.app.test(.live) { client in
+        try await s.live { client in
             try await client.execute(uri: "/healthz", method: .get) { r in
                 #expect(r.status == .ok)
                 let o = try json(r.body)
@@ -55,7 +54,7 @@ struct ServerAPITests {
     @Test func recommendationsForKnownUserFollowTheirGroup() async throws {
         let s = try ServerUnderTest()
         let model = s.state.roster.slots[0].current
-        try await s.app.test(.live) { client in
+        try await s.live { client in
             // User 1 (index 0) is in group A: likes the Comedy movies, ids 100..<120.
             try await client.execute(uri: "/v1/users/1/recommendations?k=5", method: .get) { r in
                 #expect(r.status == .ok)
@@ -101,7 +100,7 @@ struct ServerAPITests {
 
     @Test func adHocHistoryFoldsIn() async throws {
         let s = try ServerUnderTest()
-        try await s.app.test(.live) { client in
+        try await s.live { client in
             let history = #"{"ratings": [{"item": "125", "rating": 5}, {"item": 130, "rating": 5}, {"item": "131", "rating": 4}], "k": 5, "explain": true}"#
             try await client.execute(uri: "/v1/recommendations", method: .post, headers: jsonHeaders, body: body(history)) { r in
                 #expect(r.status == .ok)
@@ -144,7 +143,7 @@ struct ServerAPITests {
 
     @Test func similarItemsSearchAndPredict() async throws {
         let s = try ServerUnderTest()
-        try await s.app.test(.live) { client in
+        try await s.live { client in
             try await client.execute(uri: "/v1/items/105/similar?k=6&measure=cosine", method: .get) { r in
                 #expect(r.status == .ok)
                 let o = try json(r.body)
@@ -196,7 +195,7 @@ struct ServerAPITests {
 
     @Test func concurrentQueriesAgree() async throws {
         let s = try ServerUnderTest()
-        try await s.app.test(.live) { client in
+        try await s.live { client in
             var first: ByteBuffer?
             try await client.execute(uri: "/v1/users/3/recommendations?k=10", method: .get) { r in first = r.body }
             let expected = first
