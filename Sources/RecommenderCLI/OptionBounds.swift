@@ -41,6 +41,8 @@ enum OptionBounds {
     static let gibbsThinning = 1...100_000
     static let zipPrefix = 0...5
     static let yearBucket = 1...100
+    /// `serve --port` (0: any free port).
+    static let port = 0...65_535
 
     /// Refuses `value` outside `range`, naming `option`.
     static func check<T: Comparable>(_ value: T, _ option: String, _ range: ClosedRange<T>) throws {

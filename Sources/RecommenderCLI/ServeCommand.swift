@@ -33,7 +33,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard !models.isEmpty else { throw ValidationError("give at least one --model DIR") }
-        guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535") }
+        try OptionBounds.check(port, "--port", OptionBounds.port)
+        try OptionBounds.check(threads, "--threads", OptionBounds.threads)
         if let retrainEvery, Retrainer.Schedule(retrainEvery) == nil {
             throw ValidationError("--retrain-every must be a period (10m, 30s, 1h) or a count of ratings (5000-ratings)")
         }
