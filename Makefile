@@ -21,7 +21,8 @@ build: deps
 data: build
 	$(BIN) data fetch ml-100k --data-dir $(DATA_DIR)
 
-## demo: fetch MovieLens 100K if absent, build in release mode and run the pipeline end to end.
+## demo: fetch MovieLens 100K if absent, build in release mode, run the pipeline end to end, then
+## serve the models it trained (Ctrl-C stops; DEMO_SERVE=0 skips serving, DEMO_PORT=8080).
 demo: data
 	bash scripts/demo.sh "$(BIN)" "$(DATA_DIR)" "$(OUT)"
 
