@@ -7,6 +7,10 @@ DATA_DIR ?= $(HOME)/.cache/swift-recommender
 OUT ?= output
 CPU_FLAGS := $(shell grep -q -w avx2 /proc/cpuinfo 2>/dev/null && grep -q -w fma /proc/cpuinfo 2>/dev/null && echo "-Xswiftc -target-cpu -Xswiftc haswell")
 BUILD_FLAGS := -c release -Xswiftc -enable-testing $(CPU_FLAGS)
+# One build for every target: the binaries and the test bundle together. `swift build` of a product
+# and `swift test` in release differ in testability, so alternating them recompiles every module,
+# Hummingbird, NIO and GRDB included (SwiftPM issue 8031); `swift test --skip-build` runs this build.
+BUILD = $(SWIFT) build $(BUILD_FLAGS) --build-tests
 BIN = $(shell $(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/recommender
 
 .PHONY: deps spark-deps demo test tsan build data example bench bench-load bench-spark fuzz clean
@@ -20,26 +24,25 @@ spark-deps:
 	@bash scripts/spark/install-deps.sh
 
 build: deps
-	$(SWIFT) build $(BUILD_FLAGS) --product recommender
+	$(BUILD)
 
 data: build
 	$(BIN) data fetch ml-100k --data-dir $(DATA_DIR)
 
-## demo: fetch MovieLens 100K if absent, build in release mode and run the pipeline end to end.
+## demo: fetch MovieLens 100K if absent, build in release mode, run the pipeline end to end, then
+## serve the models it trained (Ctrl-C stops; DEMO_SERVE=0 skips serving, DEMO_PORT=8080).
 demo: data
 	bash scripts/demo.sh "$(BIN)" "$(DATA_DIR)" "$(OUT)"
 
 ## example: the README's Swift example (Sources/RecommenderExample/main.swift).
 example: data
-	$(SWIFT) build $(BUILD_FLAGS) --product recommender-example
 	RECOMMENDER_DATA_DIR=$(DATA_DIR) $(dir $(BIN))recommender-example
 
 ## test: the whole test suite (what CI runs): `swift test`, then the checks of `recommender serve`
 ## against a real server on 127.0.0.1 (scripts/serve-checks.sh: schemathesis, the page in headless
 ## Chromium through Selenium, the SIGKILL durability storm; each skipped, saying why, when its tool is missing).
-test: deps
-	$(SWIFT) build $(BUILD_FLAGS) --product recommender
-	RECOMMENDER_DATA_DIR=$(DATA_DIR) $(SWIFT) test $(BUILD_FLAGS)
+test: build
+	RECOMMENDER_DATA_DIR=$(DATA_DIR) $(SWIFT) test $(BUILD_FLAGS) --skip-build
 	BIN=$(BIN) bash scripts/serve-checks.sh
 
 ## tsan: the parallel test suites under ThreadSanitizer (scripts/tsan.sh; build in .build-tsan).

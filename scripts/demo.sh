@@ -47,3 +47,17 @@ echo
 "$BIN" recommend --model "$OUT/softmax" --user 42 -k 10
 echo
 echo "Charts and tables: $OUT/explore/index.html, $OUT/mf*/history.svg, $OUT/norms.svg, $OUT/mf*/map.svg, $OUT/softmax/history.svg"
+
+# The running system: the models just trained behind `recommender serve`, with the ratings store in
+# the data folder, plus an iALS model (about a second to train) so that the page's "You" panel can say
+# "because you liked ...". DEMO_SERVE=0 skips this (scripted runs; the default when CI is set).
+if [ "${DEMO_SERVE:-$([ -n "${CI:-}" ] && echo 0 || echo 1)}" = 0 ]; then
+    echo "(DEMO_SERVE=0: not serving; to serve: $BIN serve --model $OUT/mf-reg --store $DATA_DIR/ratings.sqlite)"
+    exit 0
+fi
+PORT="${DEMO_PORT:-8080}"
+echo
+echo "== The models as a service (recommender serve; Ctrl-C stops it) =="
+"$BIN" train --algorithm ials --data-dir "$DATA_DIR" --dataset ml-100k --seed 0 --output "$OUT/ials" 2>/dev/null | tail -n 2
+exec "$BIN" serve --model "ials=$OUT/ials" --model "mf-reg=$OUT/mf-reg" --model "mf=$OUT/mf" --model "softmax=$OUT/softmax" \
+    --store "$DATA_DIR/ratings.sqlite" --host 127.0.0.1 --port "$PORT"
