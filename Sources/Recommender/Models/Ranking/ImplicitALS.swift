@@ -465,7 +465,7 @@ struct ALSSolver: Sendable {
                 let a = aBuf.baseAddress!, b = bBuf.baseAddress!
                 for r in 0..<f {
                     for c in r..<f {
-                        let v = Double(yty[r * f + c]) + Double(count == 0 ? 0 : product[r * f + c])
+                        let v = Double(yty[r * f + c]) + Double(product[r * f + c])
                         a[r * f + c] = v
                         a[c * f + r] = v
                     }
