@@ -136,6 +136,11 @@ int ck_detected_level(void);
 /// The table of `level` (clamped to what this CPU supports, so it is always safe to call).
 const ck_kernels *ck_kernels_for_level(int level);
 
+/// The CRC-32 of zlib, PNG and ZIP (reflected polynomial 0xEDB88320) of `count` bytes, continuing
+/// from `crc` (0 to start): slicing by eight, about 8× a byte-at-a-time table. Portable C, the same
+/// on every CPU; the model and index files are checked with it.
+uint32_t ck_crc32(uint32_t crc, const uint8_t *_Nullable bytes, size_t count);
+
 #pragma clang assume_nonnull end
 
 #ifdef __cplusplus

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Errors raised while writing or reading a model file.
@@ -366,18 +367,14 @@ struct ByteReader {
 
 /// CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320), as used by zip and PNG.
 public enum CRC32 {
-    private static let table: [UInt32] = (0..<256).map { n -> UInt32 in
-        var c = UInt32(n)
-        for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
-        return c
+    /// The CRC-32 of `bytes` (zlib's; slicing by eight in `CKernels`).
+    public static func checksum<C: Collection>(_ bytes: C) -> UInt32 where C.Element == UInt8 {
+        if let crc = bytes.withContiguousStorageIfAvailable({ ck_crc32(0, $0.baseAddress, $0.count) }) { return crc }
+        return Array(bytes).withUnsafeBufferPointer { ck_crc32(0, $0.baseAddress, $0.count) }
     }
 
-    /// The CRC-32 of `bytes`.
-    public static func checksum<C: Collection>(_ bytes: C) -> UInt32 where C.Element == UInt8 {
-        var crc: UInt32 = 0xFFFF_FFFF
-        table.withUnsafeBufferPointer { t in
-            for b in bytes { crc = t[Int((crc ^ UInt32(b)) & 0xFF)] ^ (crc >> 8) }
-        }
-        return crc ^ 0xFFFF_FFFF
+    /// The CRC-32 of raw memory.
+    public static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        ck_crc32(0, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count)
     }
 }
