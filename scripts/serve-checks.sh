@@ -7,12 +7,18 @@
 # 127.0.0.1, each step under a time limit; the server is killed at the end (trap on exit).
 # Models: ials and svd trained on a small generated fixture into $OUT/models (quick even in debug),
 # or SERVE_MODELS_DIR with ials/ and svd/.
-# usage: scripts/serve-checks.sh   (env: BIN=path/to/recommender, OUT=folder, EXAMPLES=N, STORM_SECONDS=S)
+# usage: scripts/serve-checks.sh   (env: BIN=path/to/recommender, OUT=folder, EXAMPLES=N, STORM_SECONDS=S,
+#        CHECKS=schemathesis,page,durability (the default: all three), SCHEMATHESIS_CHECKS=list|all)
+# The longer schemathesis run is scripts/serve-schemathesis-long.sh.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+ROOT="$PWD"
 BIN="${BIN:-.build/debug/recommender}"
 OUT="${OUT:-.build/serve-checks}"
 EXAMPLES="${EXAMPLES:-25}"
+CHECKS=",${CHECKS:-schemathesis,page,durability},"
+SCHEMATHESIS_CHECKS="${SCHEMATHESIS_CHECKS:-not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance}"
+wanted() { [[ "$CHECKS" == *",$1,"* ]]; }
 mkdir -p "$OUT"
 [ -x "$BIN" ] || swift build --product recommender >/dev/null || { echo "serve-checks: cannot build $BIN"; exit 1; }
 command -v python3 >/dev/null 2>&1 || { echo "serve-checks: python3 is missing"; exit 1; }
@@ -50,11 +56,12 @@ if [ "$ready" != 1 ]; then
   exit 1
 fi
 
-if command -v schemathesis >/dev/null 2>&1; then
+if ! wanted schemathesis; then :
+elif command -v schemathesis >/dev/null 2>&1; then
   echo "== schemathesis ($EXAMPLES examples per operation) against $URL/v1/openapi.json"
   # reload/retrain change the served models; the hot-swap tests in ServerTests cover them.
-  if (cd "$OUT" && limit 600 schemathesis run "$URL/v1/openapi.json" \
-        --checks not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance \
+  if (cd "$OUT" && limit "${SCHEMATHESIS_SECONDS:-600}" schemathesis --config-file "$ROOT/scripts/schemathesis.toml" run "$URL/v1/openapi.json" \
+        --checks "$SCHEMATHESIS_CHECKS" --seed 1 \
         --max-examples "$EXAMPLES" --exclude-path-regex 'reload|retrain' --no-color) > "$OUT/schemathesis.log" 2>&1; then
     tail -n 8 "$OUT/schemathesis.log"; pass "schemathesis"
   else
@@ -62,7 +69,8 @@ if command -v schemathesis >/dev/null 2>&1; then
   fi
 else skip "schemathesis: not installed (pip install schemathesis)"; fi
 
-if ! command -v chromium >/dev/null 2>&1; then skip "page in Chromium: chromium is not installed (apt-get install chromium)"
+if ! wanted page; then :
+elif ! command -v chromium >/dev/null 2>&1; then skip "page in Chromium: chromium is not installed (apt-get install chromium)"
 elif ! command -v chromedriver >/dev/null 2>&1; then skip "page in Chromium: chromedriver is not installed (apt-get install chromium-driver)"
 elif ! python3 -c 'import selenium' 2>/dev/null; then skip "page in Chromium: selenium is not installed (pip install selenium)"
 else
@@ -72,8 +80,11 @@ fi
 
 stop_server; trap - EXIT
 
+if ! wanted durability; then :
+else
 echo "== SIGKILL durability (${STORM_SECONDS:-3} s write storm, 16 client threads)"
 if limit 120 python3 scripts/serve-durability.py "$BIN" "$MODELS/ials" 50 "${STORM_SECONDS:-3}" 16; then pass "SIGKILL durability"; else fail "SIGKILL durability"; fi
+fi
 
 echo "serve-checks: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" = 0 ]

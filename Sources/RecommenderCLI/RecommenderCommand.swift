@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Recommender
 import RecommenderOpenBLAS
+import RecommenderServer
 
 @main
 struct RecommenderCommand: AsyncParsableCommand {
@@ -31,6 +32,12 @@ struct RecommenderCommand: AsyncParsableCommand {
 
     /// Installs OpenBLAS as the dense-product backend, then parses and runs the command.
     static func main() async {
+        // `serve` runs Swift concurrency on NIO's event loops (fewer thread hops per request); this
+        // must happen before any task starts, so it is decided here from the subcommand's name.
+        // RECOMMENDER_SERVE_EXECUTOR=pool keeps Swift's own pool (scripts/bench-serve.sh compares both).
+        if CommandLine.arguments.dropFirst().first == "serve", ProcessInfo.processInfo.environment["RECOMMENDER_SERVE_EXECUTOR"] != "pool" {
+            ServerExecutor.useEventLoops()
+        }
         OpenBLAS.install()
         do {
             var command = try parseAsRoot()

@@ -85,6 +85,11 @@ enum JSONBody {
         return raw(data, status: status)
     }
 
+    /// A JSON response of bytes written by ``JSONWriter``.
+    static func response(_ buffer: ByteBuffer, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: buffer))
+    }
+
     /// A response with bytes that already are JSON.
     static func raw(_ data: some Collection<UInt8>, status: HTTPResponse.Status = .ok, contentType: String = "application/json") -> Response {
         var buffer = ByteBufferAllocator().buffer(capacity: data.count)

@@ -20,13 +20,12 @@ public final class ServerMetrics: Sendable {
     /// Records one request.
     func observe(route: String, method: String, status: Int, seconds: Double) {
         let slot = Self.buckets.firstIndex { seconds <= $0 }
+        let key = Key(route: route, method: method, status: status)
         series.withLock { s in
-            let key = Key(route: route, method: method, status: status)
-            var v = s[key] ?? Series()
-            v.count += 1
-            v.sum += seconds
-            if let slot { v.buckets[slot] += 1 }
-            s[key] = v
+            // In place: no copy of the bucket array per request.
+            s[key, default: Series()].count += 1
+            s[key, default: Series()].sum += seconds
+            if let slot { s[key, default: Series()].buckets[slot] += 1 }
         }
     }
 
@@ -35,7 +34,15 @@ public final class ServerMetrics: Sendable {
 
     /// The Prometheus text exposition.
     func render(models: [ServedModel], failures: [String: String?]) -> String {
-        let snapshot = series.withLock { $0 }
+        // Router patterns (`:id`) in the `{id}` form of the OpenAPI document.
+        var snapshot: [Key: Series] = [:]
+        for (key, value) in series.withLock({ $0 }) {
+            var k = key
+            k.route = MetricsMiddleware<BasicRequestContext>.pattern(key.route)
+            snapshot[k, default: Series()].count += value.count
+            snapshot[k, default: Series()].sum += value.sum
+            for i in value.buckets.indices { snapshot[k, default: Series()].buckets[i] += value.buckets[i] }
+        }
         let keys = snapshot.keys.sorted { ($0.route, $0.method, $0.status) < ($1.route, $1.method, $1.status) }
         var out = "# HELP recommender_http_requests_total HTTP requests by route, method and status.\n# TYPE recommender_http_requests_total counter\n"
         for k in keys {
@@ -86,8 +93,9 @@ struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         let response = try await next(request, context)
         let elapsed = ContinuousClock.now - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        let route = context.endpointPath.map(Self.pattern) ?? "unmatched"
-        metrics.observe(route: route, method: request.method.rawValue, status: response.status.code, seconds: seconds)
+        // The router's pattern (`/v1/users/:id/recommendations`) is kept as is here and rewritten
+        // to `{id}` form only when /metrics is rendered, so a request costs no string work.
+        metrics.observe(route: context.endpointPath ?? "unmatched", method: request.method.rawValue, status: response.status.code, seconds: seconds)
         return response
     }
 

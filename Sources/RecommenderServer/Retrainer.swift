@@ -167,7 +167,7 @@ public enum ModelFileWatcher {
                     seen[slot.name] = now
                     if slot.snapshot.retraining || now <= slot.current.loadedAt { continue }
                     do {
-                        let m = try slot.reload()
+                        let m = try await ServerExecutor.onOwnThread { try slot.reload() }
                         log("reloaded '\(slot.name)' (file changed): version \(m.version)")
                     } catch {
                         log("reloading '\(slot.name)' failed, the old model stays: \(error)")

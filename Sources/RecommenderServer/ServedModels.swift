@@ -27,6 +27,14 @@ public struct ServedModel: Sendable {
     let explainer: (any ExplainableScorer)?
     /// Training ratings per item (popularity).
     let itemRatings: [Int32]
+    /// The HNSW index beside the model file (inner product), used for the recommendations of known
+    /// users; `nil` when there is none or it does not match the model (then see ``retrieval``).
+    public let index: HNSWIndex?
+    /// The model as an inner-product scorer, when it is one (what the index answers for).
+    let innerProduct: (any InnerProductScorer)?
+    /// How known users' recommendations are retrieved: `hnsw`, `exact`, or `exact (...)` with the
+    /// reason an index beside the file was not used.
+    public let retrieval: String
 
     /// The model's kind (`ials`, `svd`, ...).
     public var kind: String { type(of: model).kind }
@@ -41,11 +49,28 @@ public struct ServedModel: Sendable {
             throw PersistenceError.wrongKind(path: url.path, found: archive.kind, expected: "one of " + types.map { $0.kind }.joined(separator: ", "))
         }
         let model = try type.serverDecode(archive, path: url.path)
-        self.init(name: name, url: url, model: model, record: archive.trainingRecord(), version: version)
+        // An index beside the file serves known users' recommendations; a stale or damaged one is
+        // not used (the exact scan answers, and /v1/models says why) rather than failing the load.
+        var index: HNSWIndex?
+        var retrieval = "exact"
+        if let ips = model as? any InnerProductScorer {
+            do {
+                index = try HNSWIndex.loadBeside(modelURL: url, vectors: ips.itemEmbeddings)
+                if let i = index, i.metric != .dot { index = nil; retrieval = "exact (the index beside the model is not an inner-product index)" }
+            } catch {
+                retrieval = "exact (index not used: \(error))"
+            }
+        }
+        if index != nil { retrieval = "hnsw" }
+        self.init(name: name, url: url, model: model, record: archive.trainingRecord(), version: version, index: index, retrieval: retrieval)
     }
 
     /// Wraps a model already in memory.
-    public init(name: String, url: URL, model: any PersistableModel, record: TrainingRecord?, version: Int) {
+    /// - Parameters:
+    ///   - index: an HNSW index over the model's item embeddings (inner product), or `nil`.
+    ///   - retrieval: how recommendations are retrieved, for `/v1/models`.
+    public init(name: String, url: URL, model: any PersistableModel, record: TrainingRecord?, version: Int,
+                index: HNSWIndex? = nil, retrieval: String? = nil) {
         self.name = name
         self.url = url
         self.model = model
@@ -58,6 +83,9 @@ public struct ServedModel: Sendable {
         embeddings = model as? any ItemEmbeddingModel
         predictor = model as? any RatingPredictor
         explainer = model as? any ExplainableScorer
+        innerProduct = model as? any InnerProductScorer
+        self.index = innerProduct == nil ? nil : index
+        self.retrieval = self.index != nil ? "hnsw" : (retrieval ?? "exact")
         var counts = [Int32](repeating: 0, count: metadata.itemIDs.count)
         for item in metadata.seen.columns where Int(item) < counts.count { counts[Int(item)] += 1 }
         itemRatings = counts
@@ -116,7 +144,8 @@ public final class ModelSlot: Sendable {
     @discardableResult
     public func swap(to model: ServedModel) -> ServedModel {
         state.withLock { s in
-            let next = ServedModel(name: name, url: model.url, model: model.model, record: model.record, version: s.current.version + 1)
+            let next = ServedModel(name: name, url: model.url, model: model.model, record: model.record, version: s.current.version + 1,
+                                   index: model.index, retrieval: model.retrieval)
             s.current = next
             s.lastFailure = nil
             return next

@@ -2,6 +2,8 @@ import Foundation
 import Hummingbird
 import HummingbirdCore
 import Logging
+import NIOCore
+import NIOPosix
 import Recommender
 
 /// What `recommender serve` was asked for.
@@ -65,6 +67,28 @@ public func buildApplication(state: ServerState, logger: Logger = Logger(label: 
                        logger: logger)
 }
 
+/// Where Swift concurrency runs in a serving process.
+public enum ServerExecutor {
+    /// Makes the NIO event loops (the threads that read and write the sockets) Swift concurrency's
+    /// global executor, so a request's handler runs on the thread that read it instead of hopping to
+    /// the cooperative pool and back. Call it first thing in a process that serves, before any task
+    /// starts, and only once. Long work must then run on threads of its own (training and model
+    /// reloads do), never in a task.
+    /// - Returns: whether the executor was installed.
+    @discardableResult
+    public static func useEventLoops() -> Bool {
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+    }
+
+    /// Runs `work` on a new thread of its own and returns its result, so a blocking job (reading a
+    /// model file) never holds an event loop or a cooperative thread.
+    static func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
+        }
+    }
+}
+
 /// A server ready to run (for programs that do not import Hummingbird themselves).
 public struct ServerApplication: Sendable {
     let state: ServerState
@@ -122,7 +146,29 @@ public func buildRouter(state: ServerState) -> Router<BasicRequestContext> {
         let id = try api.pathID(context, "id")
         return try await api.postRating(id, try await JSONBody.decode(PostRatingRequest.self, from: request))
     }
+    addMethodNotAllowed(to: router)
     return router
+}
+
+/// Answers 405 with an `Allow` header for a documented path asked with a method the OpenAPI
+/// document does not list for it (TRACE, PUT, ...), instead of the router's 404. The document is
+/// the list of routes, so a new route is covered once it is documented.
+func addMethodNotAllowed(to router: Router<BasicRequestContext>) {
+    let candidates: [HTTPRequest.Method] = [.get, .post, .put, .delete, .patch, .trace, .options]
+    for (path, allowed) in Assets.documentedRoutes() {
+        let allow = allowed.map(\.rawValue).sorted().joined(separator: ", ")
+        let routerPath = RouterPath(path.split(separator: "/", omittingEmptySubsequences: false).map { part in
+            part.hasPrefix("{") && part.hasSuffix("}") ? ":" + part.dropFirst().dropLast() : String(part)
+        }.joined(separator: "/"))
+        for method in candidates where !allowed.contains(method) {
+            router.on(routerPath, method: method) { request, _ in
+                var response = JSONBody.errorResponse(status: .methodNotAllowed, code: "method_not_allowed",
+                                                      message: "\(request.method) is not allowed on \(path); allowed: \(allow)")
+                response.headers[.allow] = allow
+                return response
+            }
+        }
+    }
 }
 
 /// The handlers, apart from routing so they read as plain functions.
@@ -140,7 +186,7 @@ struct API: Sendable {
     }
 
     static func checkID(_ id: String, name: String) throws {
-        guard !id.isEmpty, id.utf8.count <= 256, !id.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+        guard !id.isEmpty, id.unicodeScalars.count <= 256, !id.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             throw APIError.badParameter(name, "an id is 1 to 256 characters without control characters")
         }
     }
@@ -176,7 +222,7 @@ struct API: Sendable {
     func filter(_ genres: [String], model: ServedModel) throws -> ItemFilter {
         let names = genres.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty }
         do { return try ItemFilter.genres(named: names, in: model.metadata.catalog) } catch {
-            throw APIError(.badRequest, "unknown_genre", "\(error)".replacingOccurrences(of: "invalid input: ", with: ""))
+            throw APIError(.unprocessableContent, "unknown_genre", "\(error)".replacingOccurrences(of: "invalid input: ", with: ""))
         }
     }
 
@@ -188,6 +234,7 @@ struct API: Sendable {
         let options = RecommendationOptions(count: k, excludeRated: try Self.bool(query, "exclude_rated", default: true),
                                             filter: try filter(query[values: "genre"].map(String.init), model: model))
         let explain = try Self.bool(query, "explain", default: false)
+        let exact = try Self.bool(query, "exact", default: false)
         let stored = state.store?.history(of: user) ?? []
         let known = model.metadata.userIndex(of: UserID(user))
         let rows: [RecommendedItem]
@@ -196,7 +243,12 @@ struct API: Sendable {
         if stored.isEmpty {
             guard let index = known else { throw APIError.unknownUser(user) }
             guard let scorer = model.scorer else { throw APIError.unsupported("a '\(model.kind)' model cannot score items for a user") }
-            rows = Recommendations.forUser(index, scorer: scorer, metadata: model.metadata, options: options)
+            if let hnsw = model.index, let ips = model.innerProduct, !exact {
+                // The same exclusions and filter, applied inside the graph search (issue 13).
+                rows = Recommendations.forUser(index, model: ips, retriever: hnsw, metadata: model.metadata, options: options)
+            } else {
+                rows = Recommendations.forUser(index, scorer: scorer, metadata: model.metadata, options: options)
+            }
             if explain { history = model.metadata.history(of: index) }
         } else {
             guard let scorer = model.historyScorer else {
@@ -212,8 +264,8 @@ struct API: Sendable {
             rows = Recommendations.forHistory(history, scorer: scorer, metadata: model.metadata, options: options)
             foldIn = true
         }
-        return try JSONBody.response(RecommendationsResponse(model: model.name, modelVersion: model.version, user: user, foldIn: foldIn,
-                                                             recommendations: try wire(rows, model: model, history: history, explain: explain)))
+        return JSONBody.response(try RecommendationsResponse(model: model.name, modelVersion: model.version, user: user, foldIn: foldIn,
+                                                             recommendations: try wire(rows, model: model, history: history, explain: explain)).json())
     }
 
     func adHocRecommendations(_ body: AdHocRecommendationRequest) throws -> Response {
@@ -234,8 +286,8 @@ struct API: Sendable {
         }
         let options = RecommendationOptions(count: k, excludeRated: body.excludeRated ?? true, filter: try filter(body.genre ?? [], model: model))
         let rows = Recommendations.forHistory(history, scorer: scorer, metadata: model.metadata, options: options)
-        return try JSONBody.response(RecommendationsResponse(model: model.name, modelVersion: model.version, user: nil, foldIn: true,
-                                                             recommendations: try wire(rows, model: model, history: history, explain: body.explain ?? false)))
+        return JSONBody.response(try RecommendationsResponse(model: model.name, modelVersion: model.version, user: nil, foldIn: true,
+                                                             recommendations: try wire(rows, model: model, history: history, explain: body.explain ?? false)).json())
     }
 
     func checkRating(_ rating: Float, model: ServedModel, field: String) throws {
@@ -277,9 +329,9 @@ struct API: Sendable {
         guard let embeddings = model.embeddings else { throw APIError.unsupported("a '\(model.kind)' model has no item embeddings") }
         let options = RecommendationOptions(count: k, filter: try filter(query[values: "genre"].map(String.init), model: model))
         let rows = Recommendations.similarItems(to: item, model: embeddings, metadata: model.metadata, measure: measure, options: options)
-        return try JSONBody.response(SimilarResponse(model: model.name, modelVersion: model.version, item: itemID,
+        return JSONBody.response(try SimilarResponse(model: model.name, modelVersion: model.version, item: itemID,
                                                      title: model.metadata.catalog.displayTitle(item), measure: measure.rawValue,
-                                                     similar: try wire(rows, model: model, history: [], explain: false)))
+                                                     similar: try wire(rows, model: model, history: [], explain: false)).json())
     }
 
     func items(query: FlatDictionary<Substring, Substring>) throws -> Response {
@@ -371,7 +423,7 @@ struct API: Sendable {
     func reload(_ name: String) async throws -> Response {
         let slot = try roster.slot(name)
         do {
-            _ = try await Task.detached { try slot.reload() }.value
+            _ = try await ServerExecutor.onOwnThread { try slot.reload() }
         } catch {
             throw APIError(.unprocessableContent, "reload_failed", "the model was not reloaded (the old one is still served): \(error)")
         }
@@ -426,6 +478,20 @@ enum Assets {
         }
         return out
     }()
+
+    /// The paths of the OpenAPI document (`/v1/users/{id}/ratings`) with their methods, plus the page's files.
+    static func documentedRoutes() -> [(path: String, methods: Set<HTTPRequest.Method>)] {
+        var out: [(String, Set<HTTPRequest.Method>)] = ["/", "/app.js", "/app.css"].map { ($0, [.get]) }
+        guard let bytes = cache["openapi.json"],
+              let doc = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
+              let paths = doc["paths"] as? [String: Any] else { return out }
+        for (path, value) in paths.sorted(by: { $0.key < $1.key }) {
+            guard let operations = value as? [String: Any] else { continue }
+            let methods = Set(operations.keys.compactMap { HTTPRequest.Method($0.uppercased()) })
+            if !methods.isEmpty { out.append((path, methods)) }
+        }
+        return out
+    }
 
     static func response(named name: String, contentType: String) throws -> Response {
         guard let bytes = cache[name] else {

@@ -12,10 +12,30 @@ struct WireID: Decodable, Sendable {
     }
 }
 
+/// A rating in a request body: any JSON number, read as a double and rounded to `Float` (so a value
+/// such as 1e-300, valid JSON, is 0 rather than a decoding error); range checks come after.
+struct WireNumber: Decodable, Sendable {
+    var value: Float
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        let d = try c.decode(Double.self)
+        guard d.isFinite, abs(d) <= 3.0e38 else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "expected a finite number within ±3e38"))
+        }
+        value = Float(d)
+    }
+}
+
 /// `{"item": "50", "rating": 4}`.
 struct WireRating: Decodable, Sendable {
     var item: WireID
     var rating: Float
+    enum CodingKeys: String, CodingKey { case item, rating }
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        item = try c.decode(WireID.self, forKey: .item)
+        rating = try c.decode(WireNumber.self, forKey: .rating).value
+    }
 }
 
 /// The body of `POST /v1/recommendations`.
@@ -35,6 +55,14 @@ struct PostRatingRequest: Decodable, Sendable {
     var rating: Float
     var timestamp: Int64?
     var source: String?
+    enum CodingKeys: String, CodingKey { case item, rating, timestamp, source }
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        item = try c.decode(WireID.self, forKey: .item)
+        rating = try c.decode(WireNumber.self, forKey: .rating).value
+        timestamp = try c.decodeIfPresent(Int64.self, forKey: .timestamp)
+        source = try c.decodeIfPresent(String.self, forKey: .source)
+    }
 }
 
 /// The body of `POST /v1/predict`.
@@ -141,9 +169,10 @@ struct ModelInfo: Encodable, Sendable {
     var retraining: Bool
     var lastRetrainedAt: String?
     var lastFailure: Failure?
+    var retrieval: String
     enum CodingKeys: String, CodingKey {
         case name, kind, algorithm, version, path, loadedAt = "loaded_at", trainedAt = "trained_at", trainingSeconds = "training_seconds", seed
-        case capabilities, hyperparameters, data, metrics, genres, ratingScale = "rating_scale", retraining
+        case capabilities, hyperparameters, data, metrics, genres, ratingScale = "rating_scale", retraining, retrieval
         case lastRetrainedAt = "last_retrained_at", lastFailure = "last_failure"
     }
 
@@ -171,6 +200,7 @@ struct ModelInfo: Encodable, Sendable {
         retraining = state.retraining
         lastRetrainedAt = state.lastRetrainedAt.map { iso.string(from: $0) }
         lastFailure = state.lastFailure.map { Failure(message: $0.message, at: iso.string(from: $0.at)) }
+        retrieval = m.retrieval
     }
 }
 

@@ -86,13 +86,22 @@ struct ServerAPITests {
                                         ("/v1/users/1/recommendations?k=100000", 400, "invalid_parameter"),
                                         ("/v1/users/1/recommendations?k=abc", 400, "invalid_parameter"),
                                         ("/v1/users/1/recommendations?exclude_rated=maybe", 400, "invalid_parameter"),
-                                        ("/v1/users/1/recommendations?genre=Western", 400, "unknown_genre"),
+                                        ("/v1/users/1/recommendations?genre=Western", 422, "unknown_genre"),
                                         ("/v1/users/1/recommendations?model=x", 404, "unknown_model"),
                                         ("/v1/users/1/recommendations?model=svd&explain=true", 422, "not_supported"),
                                         ("/v1/nothing/here", 404, "not_found")] {
                 try await client.execute(uri: uri, method: .get) { r in
                     #expect(r.status.code == status, "\(uri)")
                     #expect(errorCode(r.body) == code, "\(uri)")
+                }
+            }
+            // A documented path asked with a method it does not have: 405 with Allow, not 404.
+            for (uri, method, allow) in [("/healthz", HTTPRequest.Method.trace, "GET"), ("/v1/users/1/recommendations", .delete, "GET"),
+                                         ("/v1/users/1/ratings", .put, "GET, POST"), ("/v1/predict", .get, "POST")] {
+                try await client.execute(uri: uri, method: method) { r in
+                    #expect(r.status.code == 405, "\(method) \(uri)")
+                    #expect(errorCode(r.body) == "method_not_allowed", "\(method) \(uri)")
+                    #expect(r.headers["allow"] == allow, "\(method) \(uri)")
                 }
             }
         }
@@ -123,6 +132,9 @@ struct ServerAPITests {
                 (#"{"ratings": [{"item": "125", "rating": "5"}]}"#, 400, "invalid_body"),
                 (#"{"ratings": [{"item": "nope", "rating": 5}]}"#, 422, "unknown_item"),
                 (#"{"ratings": [{"item": "125", "rating": 9}]}"#, 422, "rating_out_of_range"),
+                // Valid JSON numbers a Float cannot hold: 1e-300 rounds to 0 (then out of the 1...5 scale), 1e300 is refused.
+                (#"{"ratings": [{"item": "125", "rating": 1e-300}]}"#, 422, "rating_out_of_range"),
+                (#"{"ratings": [{"item": "125", "rating": 1e300}]}"#, 400, "invalid_body"),
                 (#"{"ratings": [], "k": 0}"#, 400, "invalid_parameter"),
                 (#"{"ratings": [], "k": 1001}"#, 400, "invalid_parameter"),
                 (#"{"ratings": [], "model": "svd", "explain": true}"#, 422, "not_supported"),

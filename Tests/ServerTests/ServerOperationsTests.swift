@@ -118,6 +118,45 @@ struct ServerOperationsTests {
         #expect(slot.snapshot.lastFailure?.message.contains("retraining failed") == true)
     }
 
+    /// A model with an HNSW index beside its file answers known users through the index (the same
+    /// items as the exact scan on this small catalogue), says so in /v1/models, and `exact=true`
+    /// scores every item; a stale index is not used, and the model still loads.
+    @Test func indexBesideTheModelServesKnownUsers() async throws {
+        let s = try ServerUnderTest()
+        let path = s.state.roster.slots[0].path
+        let exactModel = s.state.roster.slots[0].current
+        let ials = try #require(exactModel.model as? ImplicitALSModel)
+        try HNSWIndex.buildBeside(model: ials, modelURL: exactModel.url, parameters: HNSWParameters(m: 8, efConstruction: 64, seed: 1))
+        let slot = s.state.roster.slots[0]
+        try slot.reload()
+        #expect(slot.current.retrieval == "hnsw")
+        try await s.live { client in
+            try await client.execute(uri: "/v1/models/ials", method: .get) { r in
+                #expect(try json(r.body)["retrieval"] as? String == "hnsw")
+            }
+            for user in ["1", "7", "42"] {
+                var viaIndex: [String] = [], viaScan: [String] = []
+                try await client.execute(uri: "/v1/users/\(user)/recommendations?k=5", method: .get) { r in
+                    #expect(r.status == .ok)
+                    viaIndex = items(try json(r.body))
+                }
+                try await client.execute(uri: "/v1/users/\(user)/recommendations?k=5&exact=true", method: .get) { r in
+                    #expect(r.status == .ok)
+                    viaScan = items(try json(r.body))
+                }
+                #expect(viaIndex.count == 5 && viaIndex == viaScan, "user \(user)")
+            }
+            try await client.execute(uri: "/v1/users/1/recommendations?exact=maybe", method: .get) { r in
+                #expect(r.status.code == 400)
+            }
+        }
+        // Another model written over the file leaves the index stale: the exact scan answers.
+        try trainFixtureModel("ials", hyperparameters: ["embedding-dim": .integer(8), "iterations": .integer(3)],
+                              into: URL(fileURLWithPath: path).deletingLastPathComponent(), name: URL(fileURLWithPath: path).lastPathComponent)
+        let reloaded = try slot.reload()
+        #expect(reloaded.index == nil && reloaded.retrieval.hasPrefix("exact (index not used"))
+    }
+
     @Test func schedulesParse() {
         #expect(Retrainer.Schedule("10m") == .every(seconds: 600))
         #expect(Retrainer.Schedule("30s") == .every(seconds: 30))
