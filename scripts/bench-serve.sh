@@ -4,8 +4,14 @@
 # known users), POST ratings throughput (durable writes: each 201 is committed), and failed
 # requests while the model is reloaded every second under load. Prints the figures and the machine
 # load; asserts nothing about speed. Every run is bounded in time and the server is stopped at the end.
+# With PEER=1 (the default when python3 can import fastapi, uvicorn and implicit) the same GET run
+# is made against the Python peer, FastAPI + uvicorn + implicit 0.7.3 (scripts/serve-python-peer.py),
+# right after ours, and the ratio is printed.
 # usage: scripts/bench-serve.sh   (env: BIN=recommender binary (default: release build), DATA_DIR,
-#        OUT=folder, SECONDS_PER_RUN=10, SWAP_SECONDS=30)
+#        OUT=folder, SECONDS_PER_RUN=10, SWAP_SECONDS=30, PEER=0|1, LARGE_MODEL=DIR)
+# LARGE_MODEL (e.g. iALS trained on scripts/generate-ml25m-like.py's data) adds: its startup to ready,
+# the server's memory once ready and after the GET run (VmRSS, split into anonymous and file-backed),
+# the size of its factors, and the GET run over its users.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN="${BIN:-.build/release/recommender}"
@@ -59,6 +65,37 @@ start --model "ials=$MODEL"
 USERS=943 wrk -t1 -c32 -d2s -s scripts/wrk-random-users.lua "$URL" >/dev/null  # warm-up
 USERS=943 wrk -t1 -c32 -d"${DURATION}s" --latency -s scripts/wrk-random-users.lua "$URL" | tee "$OUT/wrk-get.txt" | figures
 echo "load after: $(uptime | sed 's/.*load average: //')"
+OURS_RPS=$(grep -oE 'Requests/sec: *[0-9.]+' "$OUT/wrk-get.txt" | grep -oE '[0-9.]+$')
+stop
+
+echo
+echo "== the same GET run with Swift's own concurrency pool (RECOMMENDER_SERVE_EXECUTOR=pool) instead of NIO's event loops"
+RECOMMENDER_SERVE_EXECUTOR=pool start --model "ials=$MODEL"
+USERS=943 wrk -t1 -c32 -d2s -s scripts/wrk-random-users.lua "$URL" >/dev/null  # warm-up
+USERS=943 wrk -t1 -c32 -d"${DURATION}s" --latency -s scripts/wrk-random-users.lua "$URL" | tee "$OUT/wrk-get-pool.txt" | figures
+stop
+
+if [ -z "${PEER:-}" ]; then
+  if python3 -c 'import fastapi, uvicorn, implicit' 2>/dev/null; then PEER=1; else PEER=0; echo; echo "(the Python peer is skipped: pip install fastapi uvicorn implicit==0.7.3)"; fi
+fi
+if [ "$PEER" = 1 ]; then
+  echo
+  echo "== the same GET run against FastAPI + uvicorn + implicit $(python3 -c 'import implicit; print(implicit.__version__)') (scripts/serve-python-peer.py, one worker)"
+  python3 scripts/serve-python-peer.py "$DATA_DIR" "$PORT" > "$OUT/peer.log" 2>&1 &
+  SERVER=$!
+  for _ in $(seq 1200); do
+    kill -0 "$SERVER" 2>/dev/null || { echo "bench-serve: the peer stopped; its log:" >&2; cat "$OUT/peer.log" >&2; exit 1; }
+    curl -fs --max-time 1 "$URL/readyz" >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  USERS=943 wrk -t1 -c32 -d2s -s scripts/wrk-random-users.lua "$URL" >/dev/null  # warm-up
+  USERS=943 wrk -t1 -c32 -d"${DURATION}s" --latency -s scripts/wrk-random-users.lua "$URL" | tee "$OUT/wrk-peer.txt" | figures
+  PEER_RPS=$(grep -oE 'Requests/sec: *[0-9.]+' "$OUT/wrk-peer.txt" | grep -oE '[0-9.]+$')
+  python3 -c "import sys; print(f'ours / peer: {float(sys.argv[1]) / float(sys.argv[2]):.1f}x the requests per second')" "$OURS_RPS" "$PEER_RPS"
+  stop
+fi
+
+start --model "ials=$MODEL"
 
 echo
 echo "== hot swap under load: POST /v1/models/ials/reload every second for ${SWAP_SECONDS} s during wrk -t1 -c32"
@@ -83,4 +120,18 @@ total = int(re.search(r"(\d+) requests in", text).group(1))
 bad = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", text)) else 0
 print(f"rows in the store after the run: {rows}; 2xx answers counted by wrk: {total - bad}")
 EOF
+if [ -n "${LARGE_MODEL:-}" ]; then
+  echo
+  echo "== the large model $LARGE_MODEL: startup, memory, GET"
+  start --model "large=$LARGE_MODEL"
+  echo "startup to ready: $READY s; the server's own line: $(grep -o 'ready in [0-9.]* s' "$OUT/serve.log")"
+  memory() { grep -E '^(VmRSS|RssAnon|RssFile):' "/proc/$SERVER/status" | tr -s ' \t' ' ' | tr '\n' ';'; echo; }
+  echo "memory when ready: $(memory)"
+  read -r LUSERS LITEMS LDIM < <(curl -fs "$URL/v1/models/large" | python3 -c 'import json,sys; m=json.load(sys.stdin); print(m["data"]["users"], m["data"]["items"], m["hyperparameters"].get("embedding-dim", 0))')
+  python3 -c "import sys; u,i,d=map(int,sys.argv[1:]); print(f'factors: ({u:,} users + {i:,} items) x {d} x 4 bytes = {(u+i)*d*4/2**20:.1f} MiB')" "$LUSERS" "$LITEMS" "$LDIM"
+  USERS="$LUSERS" wrk -t1 -c32 -d2s -s scripts/wrk-random-users.lua "$URL" >/dev/null  # warm-up
+  USERS="$LUSERS" wrk -t1 -c32 -d"${DURATION}s" --latency -s scripts/wrk-random-users.lua "$URL" | tee "$OUT/wrk-large.txt" | figures
+  echo "memory after the GET run: $(memory)"
+  stop
+fi
 echo "load at the end: $(uptime | sed 's/.*load average: //')"
