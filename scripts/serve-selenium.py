@@ -39,7 +39,12 @@ def css(selector): return driver.find_elements(By.CSS_SELECTOR, selector)
 def tab(name):
     driver.find_element(By.ID, "tab-" + name).click()
     wait.until(lambda d: d.find_element(By.ID, "panel-" + name).is_displayed())
-def shot(name): driver.save_screenshot(os.path.join(out, "panel-%s.png" % name))
+def shot(name):
+    # The whole panel, not only the window: grow the window to the page's height for the picture.
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    driver.set_window_size(1400, max(1000, min(int(height) + 40, 6000)))
+    driver.save_screenshot(os.path.join(out, "panel-%s.png" % name))
+    driver.set_window_size(1400, 1000)
 def step(name, body):
     try:
         body()

@@ -122,8 +122,9 @@ async function loadExplore() {
     table($("explore-top-count"), ["#", "title", "ratings", "mean"], d.top_by_count.map((r) => [r.rank, r.title, r.ratings, r.mean.toFixed(2)]));
     $("explore-min").textContent = `(more than ${d.min_ratings} ratings)`;
     table($("explore-top-mean"), ["#", "title", "ratings", "mean"], d.top_by_mean.map((r) => [r.rank, r.title, r.ratings, r.mean.toFixed(2)]));
-    table($("explore-genres"), ["genre", "ratings"], d.ratings_per_genre.map((r) => [r.name, r.count]), (row) => { $("explore-genre").value = row[0]; loadExplore(); }, d.genre);
+    table($("explore-genres"), ["genre", "ratings"], d.ratings_per_genre.filter((r) => r.count > 0).map((r) => [r.name, r.count]), (row) => { $("explore-genre").value = row[0]; loadExplore(); }, d.genre);
     table($("explore-occupations"), ["occupation", "users"], d.users_by_occupation.map((r) => [r.name, r.count]), (row) => { $("explore-occupation").value = row[0]; loadExplore(); }, d.occupation);
+    $("explore-occupations").parentElement.hidden = d.occupations.length === 0;
     $("explore-charts").replaceChildren(...d.charts.map((c) => {
       const figure = el("figure"); figure.dataset.chart = c.name;
       figure.innerHTML = c.svg;  // SVG produced by the server's RecommenderCharts (no script, escaped text)
