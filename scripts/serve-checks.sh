@@ -54,6 +54,10 @@ if [ "$ready" != 1 ]; then
   exit 1
 fi
 
+# The t-SNE maps are computed once per model version (seconds in a debug build): warm them here so
+# that neither schemathesis nor the page waits for the first computation.
+for model in ials svd; do curl -fs --max-time 240 "$URL/v1/models/$model/map" >/dev/null || echo "serve-checks: warming the map of $model failed"; done
+
 if command -v schemathesis >/dev/null 2>&1; then
   echo "== schemathesis ($EXAMPLES examples per operation) against $URL/v1/openapi.json"
   # reload/retrain change the served models; the hot-swap tests in ServerTests cover them.
@@ -62,7 +66,7 @@ if command -v schemathesis >/dev/null 2>&1; then
   # so they are left out here and covered by ServerTests (PageRoutesTests) and the Selenium Train check.
   if (cd "$OUT" && limit 600 schemathesis run "$URL/v1/openapi.json" \
         --checks not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance \
-        --max-examples "$EXAMPLES" --exclude-path-regex 'reload|retrain|/events$' --exclude-operation-id startTraining --no-color) > "$OUT/schemathesis.log" 2>&1; then
+        --max-examples "$EXAMPLES" --request-timeout 60 --exclude-path-regex 'reload|retrain|/events$' --exclude-operation-id startTraining --no-color) > "$OUT/schemathesis.log" 2>&1; then
     tail -n 8 "$OUT/schemathesis.log"; pass "schemathesis"
   else
     tail -n 40 "$OUT/schemathesis.log"; fail "schemathesis (full log: $OUT/schemathesis.log)"
