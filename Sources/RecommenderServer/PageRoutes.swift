@@ -84,10 +84,16 @@ enum PageAPI {
                                users: exploration.userCount, items: exploration.itemCount, ratings: exploration.ratingCount,
                                explicitRatings: dataset.hasExplicitRatings, minRatings: 20,
                                topByCount: [], topByMean: [], ratingsPerGenre: [], usersByOccupation: [], charts: [])
-        return try JSONBody.response(fill(response, exploration: exploration, dataset: dataset, top: top))
+        // As an Altair selection: the genre table and chart keep every genre (under the occupation
+        // filter only) so another can be picked, and the occupation table keeps every occupation.
+        let genreBase: DatasetExploration? = genre == nil ? exploration : try? DatasetExploration(dataset: dataset, filter: ExplorationFilter(occupation: occupation))
+        let occupationBase: DatasetExploration? = occupation == nil ? exploration : try? DatasetExploration(dataset: dataset, filter: ExplorationFilter(genre: genre))
+        return try JSONBody.response(fill(response, exploration: exploration, genreBase: genreBase ?? exploration,
+                                          occupationBase: occupationBase ?? exploration, dataset: dataset, top: top))
     }
 
-    static func fill(_ base: Explore, exploration: DatasetExploration, dataset: Dataset, top: Int) -> Explore {
+    static func fill(_ base: Explore, exploration: DatasetExploration, genreBase: DatasetExploration, occupationBase: DatasetExploration,
+                     dataset: Dataset, top: Int) -> Explore {
         var out = base
         let ranked = { (list: [ItemRatingStatistics]) in
             list.enumerated().map { k, s in
@@ -98,15 +104,15 @@ enum PageAPI {
         out.topByCount = ranked(popular)
         let best = dataset.hasExplicitRatings ? exploration.topByMean(top, minimumRatings: out.minRatings) : []
         out.topByMean = ranked(best)
-        // Ratings per genre within the selection (an item counts once per genre it has).
+        // Ratings per genre (an item counts once per genre it has).
         let catalog = dataset.catalog
         var perGenre = [Int](repeating: 0, count: catalog.genreNames.count)
-        for s in exploration.items {
+        for s in genreBase.items {
             for g in catalog.genres[Int(s.item)].indices where g < perGenre.count { perGenre[g] += s.count }
         }
         out.ratingsPerGenre = catalog.genreNames.indices.map { Count(name: catalog.genreNames[$0], count: perGenre[$0]) }
             .sorted { $0.count != $1.count ? $0.count > $1.count : $0.name < $1.name }
-        if let users = exploration.userSummary { out.usersByOccupation = users.occupations.map { Count(name: $0.name, count: $0.count) } }
+        if let users = occupationBase.userSummary { out.usersByOccupation = users.occupations.map { Count(name: $0.name, count: $0.count) } }
 
         let noun = dataset.itemNoun
         let subset = [base.genre, base.occupation].compactMap { $0 }.joined(separator: ", ")
@@ -127,16 +133,18 @@ enum PageAPI {
                                     svg: Histogram(title: "Rating values" + suffix, xLabel: "rating", values: h.ratingValues).svg(width: 480, height: 320)))
             }
         }
-        if !out.ratingsPerGenre.isEmpty {
-            var bars = BarChart(title: "Ratings per genre" + suffix, xLabel: "", yLabel: "ratings",
-                                labels: out.ratingsPerGenre.map(\.name), values: out.ratingsPerGenre.map { Double($0.count) })
+        let rated = out.ratingsPerGenre.filter { $0.count > 0 }
+        if !rated.isEmpty {
+            let scope = base.occupation.map { " — \($0)" } ?? ""
+            var bars = BarChart(title: "Ratings per genre" + scope, xLabel: "", yLabel: "ratings",
+                                labels: rated.map(\.name), values: rated.map { Double($0.count) })
             bars.orientation = .horizontal
             bars.valueAxisStart = .zero
             charts.append(Chart(name: "ratings-per-genre", title: "Ratings per genre",
-                                svg: bars.svg(width: 560, height: max(240, 70 + 22 * out.ratingsPerGenre.count))))
+                                svg: bars.svg(width: 560, height: max(240, 70 + 22 * rated.count))))
         }
         if !out.usersByOccupation.isEmpty {
-            var bars = BarChart(title: "Users by occupation" + suffix, xLabel: "", yLabel: "users",
+            var bars = BarChart(title: "Users by occupation", xLabel: "", yLabel: "users",
                                 labels: out.usersByOccupation.map(\.name), values: out.usersByOccupation.map { Double($0.count) })
             bars.orientation = .horizontal
             bars.valueAxisStart = .zero

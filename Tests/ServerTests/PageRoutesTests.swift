@@ -65,6 +65,9 @@ struct PageRoutesTests {
             let comedyCount = try #require(comedy["ratings"] as? Int)
             #expect(comedyCount > 0 && comedyCount < all)
             #expect(perGenre.first { $0["name"] as? String == "Comedy" }?["count"] as? Int == comedyCount)
+            // The genre table keeps the other genres (an Altair selection highlights, it does not hide).
+            let comedyPerGenre = try #require(comedy["ratings_per_genre"] as? [[String: Any]])
+            #expect(comedyPerGenre.first { $0["name"] as? String == "Drama" }?["count"] as? Int == all - comedyCount)
             let top = try #require(comedy["top_by_count"] as? [[String: Any]])
             #expect(top.count == 5)
             #expect(top.allSatisfy { ($0["title"] as? String)?.hasPrefix("Comedy") == true })
