@@ -53,7 +53,7 @@ let package = Package(
         .target(
             name: "RecommenderServer",
             dependencies: [
-                "Recommender",
+                "Recommender", "RecommenderCharts",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),

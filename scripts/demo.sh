@@ -50,7 +50,7 @@ echo "Charts and tables: $OUT/explore/index.html, $OUT/mf*/history.svg, $OUT/nor
 
 # The running system: the models just trained behind `recommender serve`, with the ratings store in
 # the data folder, plus an iALS model (about a second to train) so that the page's "You" panel can say
-# "because you liked ...". DEMO_SERVE=0 skips this (scripted runs; the default when CI is set).
+# "because you liked ...", and ML-100K as the data of the page's Explore and Train panels. DEMO_SERVE=0 skips this (scripted runs; the default when CI is set).
 if [ "${DEMO_SERVE:-$([ -n "${CI:-}" ] && echo 0 || echo 1)}" = 0 ]; then
     echo "(DEMO_SERVE=0: not serving; to serve: $BIN serve --model $OUT/mf-reg --store $DATA_DIR/ratings.sqlite)"
     exit 0
@@ -60,4 +60,5 @@ echo
 echo "== The models as a service (recommender serve; Ctrl-C stops it) =="
 "$BIN" train --algorithm ials --data-dir "$DATA_DIR" --dataset ml-100k --seed 0 --output "$OUT/ials" 2>/dev/null | tail -n 2
 exec "$BIN" serve --model "ials=$OUT/ials" --model "mf-reg=$OUT/mf-reg" --model "mf=$OUT/mf" --model "softmax=$OUT/softmax" \
-    --store "$DATA_DIR/ratings.sqlite" --host 127.0.0.1 --port "$PORT"
+    --store "$DATA_DIR/ratings.sqlite" --data-dir "$DATA_DIR" --dataset ml-100k --page-models "$OUT/page-models" \
+    --host 127.0.0.1 --port "$PORT"

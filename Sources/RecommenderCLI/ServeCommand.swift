@@ -28,6 +28,8 @@ struct ServeCommand: AsyncParsableCommand {
     var threads: Int?
     @Flag(help: "Reload a model when its file changes (a model trained elsewhere).")
     var watch = false
+    @Option(help: "Folder for models trained from the page's Train panel (default: a folder in the temporary directory).")
+    var pageModels: String?
     @OptionGroup(title: "The ratings store (--store) and the base data of background retraining")
     var data: DataOptions
 
@@ -85,8 +87,16 @@ struct ServeCommand: AsyncParsableCommand {
                                   loadBase: { try data.loadWithoutStore(threads: threads ?? Parallelism.availableCores) },
                                   log: { line in FileHandle.standardError.write(Data((line + "\n").utf8)) })
         }
+        // The page's Explore and Train panels work on the data set named by --dataset/--data-dir or --ratings.
+        var page = PageServices()
+        if data.dataset != nil || data.ratings != nil || data.dataDir != nil {
+            let data = self.data
+            let description = data.ratings.map { "--ratings \($0)" } ?? "\(data.datasetName) in \(data.dataDirectory.path)"
+            page = PageServices(loadData: { try data.loadWithoutStore(threads: Parallelism.availableCores) }, dataDescription: description,
+                                modelFolder: pageModels.map { URL(fileURLWithPath: $0) })
+        }
         let state = ServerState(roster: ModelRoster(slots), store: store, retrainer: retrainer,
-                                configuration: ServerConfiguration(host: host, port: port))
+                                configuration: ServerConfiguration(host: host, port: port), page: page)
         let host = self.host
         let names = slots.map { "\($0.name) (\($0.current.kind), \($0.current.metadata.userIDs.count) users × \($0.current.metadata.itemIDs.count) items)" }
         let app = ServerApplication(state: state) { bound in

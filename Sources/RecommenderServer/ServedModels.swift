@@ -184,17 +184,25 @@ public final class ModelRoster: Sendable {
     /// The slots, in command-line order.
     public let slots: [ModelSlot]
 
+    /// Models added while serving (trained from the page), after ``slots``; looked up only for
+    /// names not in ``slots``, so the command-line models' path takes no lock.
+    let added = Mutex<[ModelSlot]>([])
+
     /// Serves `slots` (at least one; names unique).
     public init(_ slots: [ModelSlot]) {
         precondition(!slots.isEmpty, "a server needs at least one model")
         self.slots = slots
     }
 
+    /// Every slot: the command-line ones, then those added while serving.
+    public var allSlots: [ModelSlot] { slots + added.withLock { $0 } }
+
     /// The slot named `name`, or the default one for `nil`.
     /// - Throws: ``APIError`` 404 for an unknown name.
     func slot(_ name: String?) throws -> ModelSlot {
         guard let name, !name.isEmpty else { return slots[0] }
-        guard let slot = slots.first(where: { $0.name == name }) else { throw APIError.unknownModel(name, known: slots.map(\.name)) }
+        if let slot = slots.first(where: { $0.name == name }) { return slot }
+        guard let slot = added.withLock({ $0.first { $0.name == name } }) else { throw APIError.unknownModel(name, known: allSlots.map(\.name)) }
         return slot
     }
 

@@ -39,9 +39,13 @@ public final class ServerState: Sendable {
     public let retrainer: Retrainer?
     /// Limits.
     public let configuration: ServerConfiguration
+    /// The page's services: the data set, training runs, t-SNE maps (PageServices.swift).
+    public let page: PageServices
 
     /// Creates the state.
-    public init(roster: ModelRoster, store: RatingsStore?, retrainer: Retrainer? = nil, configuration: ServerConfiguration = ServerConfiguration()) {
+    public init(roster: ModelRoster, store: RatingsStore?, retrainer: Retrainer? = nil, configuration: ServerConfiguration = ServerConfiguration(),
+                page: PageServices = PageServices()) {
+        self.page = page
         self.roster = roster
         self.store = store
         self.metrics = ServerMetrics()
@@ -125,7 +129,7 @@ public func buildRouter(state: ServerState) -> Router<BasicRequestContext> {
 
     let v1 = router.group("v1")
     v1.get("openapi.json") { _, _ in try Assets.response(named: "openapi.json", contentType: "application/json") }
-    v1.get("models") { _, _ in try JSONBody.response(ModelsResponse(models: state.roster.slots.map(ModelInfo.init), default: state.roster.slots[0].name)) }
+    v1.get("models") { _, _ in try JSONBody.response(ModelsResponse(models: state.roster.allSlots.map(ModelInfo.init), default: state.roster.slots[0].name)) }
     v1.get("models/:name") { _, context in
         try JSONBody.response(ModelInfo(try state.roster.slot(context.parameters.get("name") ?? "")))
     }
@@ -146,6 +150,7 @@ public func buildRouter(state: ServerState) -> Router<BasicRequestContext> {
         let id = try api.pathID(context, "id")
         return try await api.postRating(id, try await JSONBody.decode(PostRatingRequest.self, from: request))
     }
+    registerPageRoutes(v1, state: state)  // Explore, Train, Map (PageRoutes.swift)
     addMethodNotAllowed(to: router)
     return router
 }

@@ -71,7 +71,7 @@ struct ServerUnderTest {
     let folder: TempFolder
     let state: ServerState
 
-    init(store: Bool = true, retrain: Retrainer.Schedule? = nil) throws {
+    init(store: Bool = true, retrain: Retrainer.Schedule? = nil, page: PageServices? = nil) throws {
         folder = try TempFolder()
         try trainFixtureModel("ials", hyperparameters: ialsSettings, into: folder.url, name: "ials")
         try trainFixtureModel("svd", hyperparameters: svdSettings, into: folder.url, name: "svd")
@@ -85,7 +85,8 @@ struct ServerUnderTest {
             retrainer = Retrainer(slot: ials, algorithm: try AlgorithmCatalog.standard.algorithm(named: "ials"), hyperparameters: ialsSettings,
                                   schedule: retrain, store: db, threads: 1, seed: 3, loadBase: { serverFixtureDataset() })
         }
-        state = ServerState(roster: ModelRoster([ials, svd]), store: db, retrainer: retrainer, configuration: ServerConfiguration(port: 0))
+        state = ServerState(roster: ModelRoster([ials, svd]), store: db, retrainer: retrainer, configuration: ServerConfiguration(port: 0),
+                            page: page ?? PageServices())
     }
 }
 
