@@ -88,11 +88,13 @@ public final class PageServices: Sendable {
         guard let loadData else { throw APIError(.notFound, "no_data", Self.noDataMessage) }
         if let known = data.withLock({ $0 }) { return try known.get() }
         let description = dataDescription ?? "the data set"
-        let loaded: Result<Dataset, APIError> = await Task.detached {
-            do { return .success(try loadData()) } catch {
-                return .failure(APIError(.serviceUnavailable, "data_unavailable", "\(description) could not be read: \(error)"))
-            }
-        }.value
+        // On a thread of its own: `serve` runs tasks on the event loops, which must not block.
+        let loaded: Result<Dataset, APIError>
+        do {
+            loaded = .success(try await ServerExecutor.onOwnThread { try loadData() })
+        } catch {
+            loaded = .failure(APIError(.serviceUnavailable, "data_unavailable", "\(description) could not be read: \(error)"))
+        }
         data.withLock { if $0 == nil { $0 = loaded } }
         return try loaded.get()
     }
@@ -106,7 +108,9 @@ public final class PageServices: Sendable {
         let key = "\(model.name)#\(model.version)#\(model.url.path)"
         let (task, cached) = maps.withLock { tasks -> (Task<ItemMapResponse, any Error>, Bool) in
             if let task = tasks[key] { return (task, true) }
-            let task = Task.detached(priority: .utility) { try Self.computeMap(model, embeddings: embeddings.itemEmbeddings) }
+            let task = Task.detached(priority: .utility) {
+                try await ServerExecutor.onOwnThread { try Self.computeMap(model, embeddings: embeddings.itemEmbeddings) }
+            }
             tasks[key] = task
             return (task, false)
         }
