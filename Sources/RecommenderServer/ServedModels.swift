@@ -27,6 +27,10 @@ public struct ServedModel: Sendable {
     let explainer: (any ExplainableScorer)?
     /// Training ratings per item (popularity).
     let itemRatings: [Int32]
+    /// The ratings a client may store or send for this model: the data set's declared scale, or,
+    /// for data without one, the range of the training ratings (so a stray 400000 cannot reach
+    /// the store and a retraining); `nil` only for a model without training ratings.
+    let acceptedRatings: ClosedRange<Float>?
     /// The HNSW index beside the model file (inner product), used for the recommendations of known
     /// users; `nil` when there is none or it does not match the model (then see ``retrieval``).
     public let index: HNSWIndex?
@@ -89,6 +93,13 @@ public struct ServedModel: Sendable {
         var counts = [Int32](repeating: 0, count: metadata.itemIDs.count)
         for item in metadata.seen.columns where Int(item) < counts.count { counts[Int(item)] += 1 }
         itemRatings = counts
+        if let scale = metadata.ratingScale {
+            acceptedRatings = scale
+        } else if let low = metadata.seen.values.min(), let high = metadata.seen.values.max(), low.isFinite, high.isFinite {
+            acceptedRatings = low...high
+        } else {
+            acceptedRatings = nil
+        }
     }
 
     /// The capabilities, for `/v1/models`.

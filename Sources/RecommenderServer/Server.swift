@@ -297,10 +297,11 @@ struct API: Sendable {
 
     func checkRating(_ rating: Float, model: ServedModel, field: String) throws {
         guard rating.isFinite else { throw APIError.badParameter(field, "must be a finite number") }
-        if let scale = model.metadata.ratingScale, !scale.contains(rating) {
-            throw APIError(.unprocessableContent, "rating_out_of_range", "\(field): \(rating) is outside the rating scale \(scale.lowerBound)...\(scale.upperBound)")
+        if let scale = model.acceptedRatings, !scale.contains(rating) {
+            let what = model.metadata.ratingScale != nil ? "the rating scale" : "the range of the model's training ratings"
+            throw APIError(.unprocessableContent, "rating_out_of_range", "\(field): \(rating) is outside \(what) \(scale.lowerBound)...\(scale.upperBound)")
         }
-        if model.metadata.ratingScale == nil, abs(rating) > 1e6 { throw APIError.badParameter(field, "must be within ±1e6") }
+        if model.acceptedRatings == nil, abs(rating) > 1e6 { throw APIError.badParameter(field, "must be within ±1e6") }
     }
 
     func wire(_ rows: [RecommendedItem], model: ServedModel, history: [(item: ItemIndex, rating: Float)], explain: Bool) throws -> [WireItem] {

@@ -166,11 +166,45 @@ struct ServerOperationsTests {
         #expect(reloaded.index == nil && reloaded.retrieval.hasPrefix("exact (index not used"))
     }
 
+    /// Data without a declared rating scale: the server accepts only ratings within the range of
+    /// the model's training ratings, so a stray value cannot reach the store and the next training.
+    @Test func ratingsWithoutADeclaredScaleAreBoundedByTheTrainingRatings() async throws {
+        let folder = try TempFolder()
+        var data = serverFixtureDataset()
+        data.ratingScale = nil
+        try trainFixtureModel("ials", hyperparameters: ialsSettings, into: folder.url, name: "m", dataset: data)
+        let path = folder.url.appendingPathComponent("m").path
+        let model = try ServedModel(name: "m", path: path)
+        #expect(model.metadata.ratingScale == nil)
+        let values = model.metadata.seen.values
+        let range = try #require(values.min())...(try #require(values.max()))
+        let store = try RatingsStore(path: folder.url.appendingPathComponent("r.sqlite").path)
+        let state = ServerState(roster: ModelRoster([ModelSlot(model: model, path: path)]), store: store, configuration: ServerConfiguration(port: 0))
+        try await ServerUnderTest(folder: folder, state: state).live { client in
+            for (rating, status) in [(range.upperBound, 201), (range.lowerBound, 201), (range.upperBound + 1, 422), (-403845.7, 422), (271261, 422)] {
+                try await client.execute(uri: "/v1/users/someone/ratings", method: .post, headers: jsonHeaders,
+                                         body: body(#"{"item": "121", "rating": \#(rating)}"#)) { r in
+                    #expect(r.status.code == status, "rating \(rating)")
+                    if status == 422 { #expect(errorCode(r.body) == "rating_out_of_range") }
+                }
+            }
+        }
+        #expect(try store.storedRatings(of: "someone").count == 2)
+    }
+
     @Test func schedulesParse() {
         #expect(Retrainer.Schedule("10m") == .every(seconds: 600))
         #expect(Retrainer.Schedule("30s") == .every(seconds: 30))
         #expect(Retrainer.Schedule("5000-ratings") == .ratings(5000))
         #expect(Retrainer.Schedule("soon") == nil)
         #expect(Retrainer.Schedule("-3m") == nil)
+    }
+}
+
+extension ServerUnderTest {
+    /// A server over `state` (models and store the test made itself).
+    init(folder: TempFolder, state: ServerState) {
+        self.folder = folder
+        self.state = state
     }
 }
