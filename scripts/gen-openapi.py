@@ -13,7 +13,7 @@ P = {
  "userId": {"name": "id", "in": "path", "required": True, "description": "A raw user id.", "schema": {"type": "string", "minLength": 1, "maxLength": 256, "pattern": NOCTRL}, "example": "1"},
  "itemId": {"name": "id", "in": "path", "required": True, "description": "A raw item id.", "schema": {"type": "string", "minLength": 1, "maxLength": 256, "pattern": NOCTRL}, "example": "50"},
  "modelName": {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}},
- "runId": {"name": "id", "in": "path", "required": True, "description": "A training run's id (from POST /v1/training).", "schema": {"type": "string", "minLength": 1, "maxLength": 256}},
+ "runId": {"name": "id", "in": "path", "required": True, "description": "A training run's id (from POST /v1/training).", "schema": {"type": "string", "minLength": 1, "maxLength": 256, "pattern": NOCTRL}},
 }
 bad = {"400": err("Bad request (malformed JSON, wrong types, parameter out of range)."),
        "404": err("Unknown model, user or item."), "413": err("Body too large."), "422": err("Not applicable to this model, or an unknown id or genre in the body or query, or a rating outside the model's scale.")}

@@ -47,6 +47,16 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as APIError {
             return JSONBody.errorResponse(status: error.status, code: error.code, message: error.message)
+        } catch let error as HTTPError where error.status == .notFound && error.body == nil {
+            // No route: a documented path asked with another method (TRACE, PUT, QUERY, ...) is a 405.
+            let path = request.uri.path
+            if let allow = DocumentedRoutes.allowedMethods(for: path) {
+                var response = JSONBody.errorResponse(status: .methodNotAllowed, code: "method_not_allowed",
+                                                      message: "\(request.method) is not allowed on \(path); allowed: \(allow)")
+                response.headers[.allow] = allow
+                return response
+            }
+            return JSONBody.errorResponse(status: .notFound, code: "not_found", message: "no route for \(request.method) \(path)")
         } catch let error as HTTPError {
             let code: String
             switch error.status {

@@ -151,28 +151,25 @@ public func buildRouter(state: ServerState) -> Router<BasicRequestContext> {
         return try await api.postRating(id, try await JSONBody.decode(PostRatingRequest.self, from: request))
     }
     registerPageRoutes(v1, state: state)  // Explore, Train, Map (PageRoutes.swift)
-    addMethodNotAllowed(to: router)
     return router
 }
 
-/// Answers 405 with an `Allow` header for a documented path asked with a method the OpenAPI
-/// document does not list for it (TRACE, PUT, ...), instead of the router's 404. The document is
-/// the list of routes, so a new route is covered once it is documented.
-func addMethodNotAllowed(to router: Router<BasicRequestContext>) {
-    let candidates: [HTTPRequest.Method] = [.get, .post, .put, .delete, .patch, .trace, .options]
-    for (path, allowed) in Assets.documentedRoutes() {
-        let allow = allowed.map(\.rawValue).sorted().joined(separator: ", ")
-        let routerPath = RouterPath(path.split(separator: "/", omittingEmptySubsequences: false).map { part in
-            part.hasPrefix("{") && part.hasSuffix("}") ? ":" + part.dropFirst().dropLast() : String(part)
-        }.joined(separator: "/"))
-        for method in candidates where !allowed.contains(method) {
-            router.on(routerPath, method: method) { request, _ in
-                var response = JSONBody.errorResponse(status: .methodNotAllowed, code: "method_not_allowed",
-                                                      message: "\(request.method) is not allowed on \(path); allowed: \(allow)")
-                response.headers[.allow] = allow
-                return response
+/// The documented routes (the OpenAPI document's paths and the page's files) as segment patterns,
+/// to tell "no such path" (404) from "no such method on this path" (405 with `Allow`).
+enum DocumentedRoutes {
+    static let all: [(segments: [Substring], allow: String)] = Assets.documentedRoutes().map { route in
+        (route.path.split(separator: "/", omittingEmptySubsequences: false), route.methods.map(\.rawValue).sorted().joined(separator: ", "))
+    }
+
+    /// The methods documented for `path` (`"GET, POST"`), or `nil` when no documented path matches.
+    static func allowedMethods(for path: String) -> String? {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        let match = all.first { route in
+            route.segments.count == parts.count && zip(route.segments, parts).allSatisfy { pattern, part in
+                pattern.hasPrefix("{") && pattern.hasSuffix("}") ? !part.isEmpty : pattern == part
             }
         }
+        return match?.allow
     }
 }
 

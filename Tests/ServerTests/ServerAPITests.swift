@@ -97,7 +97,7 @@ struct ServerAPITests {
             }
             // A documented path asked with a method it does not have: 405 with Allow, not 404.
             for (uri, method, allow) in [("/healthz", HTTPRequest.Method.trace, "GET"), ("/v1/users/1/recommendations", .delete, "GET"),
-                                         ("/v1/users/1/ratings", .put, "GET, POST"), ("/v1/predict", .get, "POST")] {
+                                         ("/v1/users/1/ratings", .put, "GET, POST"), ("/v1/predict", .get, "POST"), ("/v1/items/50/similar", HTTPRequest.Method("QUERY")!, "GET")] {
                 try await client.execute(uri: uri, method: method) { r in
                     #expect(r.status.code == 405, "\(method) \(uri)")
                     #expect(errorCode(r.body) == "method_not_allowed", "\(method) \(uri)")
