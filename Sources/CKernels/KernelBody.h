@@ -308,13 +308,14 @@ CK_INLINE v8 CK_FN(exp8)(v8 v) {
     v8 n = t - magic;
     v8 r = x - n * SPLAT8(0.693359375f) + n * SPLAT8(2.1219444e-4f);
     v8 z = r * r;
+    // Horner steps as fused multiply-adds where the CPU has them (half the operations).
     v8 p = SPLAT8(1.98756915e-4f);
-    p = p * r + SPLAT8(1.3981999507e-3f);
-    p = p * r + SPLAT8(8.3334519073e-3f);
-    p = p * r + SPLAT8(4.1665795894e-2f);
-    p = p * r + SPLAT8(1.6666665459e-1f);
-    p = p * r + SPLAT8(5.0000001201e-1f);
-    p = p * z + r + SPLAT8(1.0f);
+    p = FMA(p, r, SPLAT8(1.3981999507e-3f));
+    p = FMA(p, r, SPLAT8(8.3334519073e-3f));
+    p = FMA(p, r, SPLAT8(4.1665795894e-2f));
+    p = FMA(p, r, SPLAT8(1.6666665459e-1f));
+    p = FMA(p, r, SPLAT8(5.0000001201e-1f));
+    p = FMA(p, z, r) + SPLAT8(1.0f);
     i8 ti;
     memcpy(&ti, &t, sizeof ti);
     i8 bits = (ti - 0x4B400000 + 127) << 23;
@@ -333,6 +334,18 @@ float CK_FN(softmax_xent)(float *row, ptrdiff_t count, ptrdiff_t label, float sc
     float labelLogit = row[label];
     v8 m8 = SPLAT8(-INFINITY);
     ptrdiff_t i = 0;
+    // Four running maxima (independent chains); NaN lanes never win (as `v > m ? v : m`).
+    v8 m8b = m8, m8c = m8, m8d = m8;
+    for (; i + 32 <= count; i += 32) {
+        v8 v0 = L8(row + i), v1 = L8(row + i + 8), v2 = L8(row + i + 16), v3 = L8(row + i + 24);
+        m8 = CK_FN(select8)((i8)(v0 > m8), v0, m8);
+        m8b = CK_FN(select8)((i8)(v1 > m8b), v1, m8b);
+        m8c = CK_FN(select8)((i8)(v2 > m8c), v2, m8c);
+        m8d = CK_FN(select8)((i8)(v3 > m8d), v3, m8d);
+    }
+    m8 = CK_FN(select8)((i8)(m8b > m8), m8b, m8);
+    m8c = CK_FN(select8)((i8)(m8d > m8c), m8d, m8c);
+    m8 = CK_FN(select8)((i8)(m8c > m8), m8c, m8);
     for (; i + 8 <= count; i += 8) {
         v8 v = L8(row + i);
         m8 = CK_FN(select8)((i8)(v > m8), v, m8);
@@ -359,6 +372,96 @@ float CK_FN(softmax_xent)(float *row, ptrdiff_t count, ptrdiff_t label, float sc
     for (; i < count; i++) row[i] *= factor;
     row[label] -= scale;
     return m + (float)log((double)sum) - labelLogit;
+}
+
+// MARK: the softmax model's products (fused, no packing of the large operands)
+
+/// out[i·ldo + c] = Σ_p a[i·ars + p·acs] · b[p·ldb + c] for i < rows (1 or 2) and c < ncols
+/// (at most 8·NV); reads 8·NV floats of each row of b. Accumulates each output in p order.
+/// Two rows keep the 2·NV accumulators, the broadcasts and a row of b in the 16 AVX registers.
+CK_INLINE void CK_FN(rows_by_matrix_nv)(ptrdiff_t k, const float *a, ptrdiff_t ars, ptrdiff_t acs, const float *b, ptrdiff_t ldb,
+                                        float *out, ptrdiff_t ldo, ptrdiff_t rows, ptrdiff_t ncols, const int NV) {
+    v8 c0[5], c1[5];
+    for (int j = 0; j < NV; j++) { c0[j] = SPLAT8(0.0f); c1[j] = SPLAT8(0.0f); }
+    const float *a0 = a, *a1 = a + (rows > 1 ? ars : 0);
+    ptrdiff_t q = 0;
+    for (ptrdiff_t p = 0; p < k; p++) {
+        const float *br = b + p * ldb;
+        v8 x0 = SPLAT8(a0[q]), x1 = SPLAT8(a1[q]);
+        for (int j = 0; j < NV; j++) {
+            v8 bv = L8(br + 8 * j);
+            c0[j] = FMA(x0, bv, c0[j]);
+            c1[j] = FMA(x1, bv, c1[j]);
+        }
+        q += acs;
+    }
+    float tmp[40];
+    for (int j = 0; j < NV; j++) S8(tmp + 8 * j, c0[j]);
+    memcpy(out, tmp, (size_t)ncols * sizeof(float));
+    if (rows > 1) {
+        for (int j = 0; j < NV; j++) S8(tmp + 8 * j, c1[j]);
+        memcpy(out + ldo, tmp, (size_t)ncols * sizeof(float));
+    }
+}
+
+void CK_FN(rows_by_matrix)(ptrdiff_t m, ptrdiff_t ncols, ptrdiff_t k, const float *a, ptrdiff_t ars, ptrdiff_t acs,
+                           const float *b, ptrdiff_t ldb, float *out, ptrdiff_t ldo) {
+    for (ptrdiff_t c0 = 0; c0 < ncols; c0 += 40) {
+        ptrdiff_t nc = ncols - c0 < 40 ? ncols - c0 : 40;
+        for (ptrdiff_t i = 0; i < m; i += 2) {
+            ptrdiff_t rows = m - i < 2 ? m - i : 2;
+            const float *ai = a + i * ars;
+            float *oi = out + i * ldo + c0;
+            switch ((nc + 7) / 8) {
+            case 1: CK_FN(rows_by_matrix_nv)(k, ai, ars, acs, b + c0, ldb, oi, ldo, rows, nc, 1); break;
+            case 2: CK_FN(rows_by_matrix_nv)(k, ai, ars, acs, b + c0, ldb, oi, ldo, rows, nc, 2); break;
+            case 3: CK_FN(rows_by_matrix_nv)(k, ai, ars, acs, b + c0, ldb, oi, ldo, rows, nc, 3); break;
+            case 4: CK_FN(rows_by_matrix_nv)(k, ai, ars, acs, b + c0, ldb, oi, ldo, rows, nc, 4); break;
+            default: CK_FN(rows_by_matrix_nv)(k, ai, ars, acs, b + c0, ldb, oi, ldo, rows, nc, 5); break;
+            }
+        }
+    }
+}
+
+void CK_FN(pack_panels)(const float *v, ptrdiff_t ld, ptrdiff_t begin, ptrdiff_t end, ptrdiff_t dim, float *panels) {
+    for (ptrdiff_t m = begin; m < end; m++) {
+        float *dst = panels + (m / 16) * dim * 16 + (m % 16);
+        const float *src = v + m * ld;
+        for (ptrdiff_t p = 0; p < dim; p++) dst[p * 16] = src[p];
+    }
+}
+
+void CK_FN(panel_logits)(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda, const float *panels, float *c, ptrdiff_t ldc) {
+    float tmp[6 * 64];
+    for (ptrdiff_t i = 0; i < m; i += 6) {
+        ptrdiff_t rows = m - i < 6 ? m - i : 6;
+        const float *ai = a + i * lda;
+        ptrdiff_t rs = lda;
+        if (rows < 6) {
+            // A partial block: its rows copied into a zero-padded 6-row block (never read past A).
+            memset(tmp, 0, sizeof tmp);
+            for (ptrdiff_t r = 0; r < rows; r++) memcpy(tmp + r * k, ai + r * lda, (size_t)k * sizeof(float));
+            ai = tmp;
+            rs = k;
+        }
+        for (ptrdiff_t q = 0; q * 16 < n; q++) {
+            ptrdiff_t cols = n - q * 16 < 16 ? n - q * 16 : 16;
+            CK_FN(gemm_tile)(k, ai, rs, 1, panels + q * k * 16, 16, c + i * ldc + q * 16, ldc, rows, cols, 1.0f, 0.0f);
+        }
+    }
+}
+
+double CK_FN(softmax_rows)(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *u, const float *panels, const float *v, ptrdiff_t ldv,
+                           const int32_t *labels, float scale, float *logits, float *du) {
+    double loss = 0;
+    for (ptrdiff_t i = 0; i < m; i += 6) {
+        ptrdiff_t rows = m - i < 6 ? m - i : 6;
+        float *z = logits + i * n;
+        CK_FN(panel_logits)(rows, n, k, u + i * k, k, panels, z, n);
+        for (ptrdiff_t r = 0; r < rows; r++) loss += (double)CK_FN(softmax_xent)(z + r * n, n, labels[i + r], scale);
+        CK_FN(rows_by_matrix)(rows, k, n, z, n, 1, v, ldv, du + i * k, k);
+    }
+    return loss;
 }
 
 // MARK: full-batch matrix factorization (the two phases of one step)
@@ -390,8 +493,10 @@ CK_INLINE void CK_FN(mf_users_w)(ck_mf_phase *A, const int W) {
         }
         // Residuals 8 ratings at a time: each dot product is kept as 8 partial sums and the 8
         // are reduced together by a transpose-add.
-        v8 x8[16], g8[16];
-        for (int c = 0; c < 2 * W; c++) { x8[c] = L8(row + 8 * c); g8[c] = SPLAT8(0.0f); }
+        // Two sets of gradient accumulators (even and odd ratings of a block), so that twice as
+        // many independent FMA chains hide the FMA latency; summed once per user.
+        v8 x8[16], g8[16], h8[16];
+        for (int c = 0; c < 2 * W; c++) { x8[c] = L8(row + 8 * c); g8[c] = SPLAT8(0.0f); h8[c] = SPLAT8(0.0f); }
         const ptrdiff_t start = A->offsets[i], end = A->offsets[i + 1];
         v8 sq8 = SPLAT8(0.0f);
         for (ptrdiff_t p = start; p < end; p += 8) {
@@ -407,12 +512,17 @@ CK_INLINE void CK_FN(mf_users_w)(ck_mf_phase *A, const int W) {
             S8(A->residuals + p, e8);
             sq8 = FMA(e8, e8, sq8);
             // The data gradient while the block's 8 rows of V are still in L1.
-            for (int k = 0; k < 8; k++) {
+            for (int k = 0; k < 8; k += 2) {
                 const float *vr = V + (ptrdiff_t)A->index[p + k] * w;
-                v8 ev = SPLAT8(e8[k]);
-                for (int c = 0; c < 2 * W; c++) g8[c] = FMA(ev, L8(vr + 8 * c), g8[c]);
+                const float *vs = V + (ptrdiff_t)A->index[p + k + 1] * w;
+                v8 ev = SPLAT8(e8[k]), fv = SPLAT8(e8[k + 1]);
+                for (int c = 0; c < 2 * W; c++) {
+                    g8[c] = FMA(ev, L8(vr + 8 * c), g8[c]);
+                    h8[c] = FMA(fv, L8(vs + 8 * c), h8[c]);
+                }
             }
         }
+        for (int c = 0; c < 2 * W; c++) g8[c] = g8[c] + h8[c];
         train_sum += (double)CK_FN(sum8)(sq8);
         v16 x[8], g[8];
         for (int c = 0; c < W; c++) {
@@ -458,13 +568,25 @@ CK_INLINE void CK_FN(mf_items_w)(ck_mf_phase *A, const int W) {
     float *buffer = A->grad;
     for (ptrdiff_t j = A->begin; j < A->end; j++) {
         float *row = A->rows + j * w;
-        v16 g[8];
-        for (int c = 0; c < W; c++) g[c] = SPLAT16(0.0f);
-        for (ptrdiff_t q = A->offsets[j]; q < A->offsets[j + 1]; q++) {
+        // Two sets of accumulators (even and odd ratings) for twice the independent FMA chains.
+        v16 g[8], h[8];
+        for (int c = 0; c < W; c++) { g[c] = SPLAT16(0.0f); h[c] = SPLAT16(0.0f); }
+        ptrdiff_t q = A->offsets[j];
+        const ptrdiff_t qend = A->offsets[j + 1];
+        for (; q + 2 <= qend; q += 2) {
+            v16 e = SPLAT16(A->residuals[A->positions[q]]), f = SPLAT16(A->residuals[A->positions[q + 1]]);
+            const float *ur = U + (ptrdiff_t)A->index[q] * w, *us = U + (ptrdiff_t)A->index[q + 1] * w;
+            for (int c = 0; c < W; c++) {
+                g[c] = FMA(e, L16(ur + 16 * c), g[c]);
+                h[c] = FMA(f, L16(us + 16 * c), h[c]);
+            }
+        }
+        if (q < qend) {
             v16 e = SPLAT16(A->residuals[A->positions[q]]);
             const float *ur = U + (ptrdiff_t)A->index[q] * w;
             for (int c = 0; c < W; c++) g[c] = FMA(e, L16(ur + 16 * c), g[c]);
         }
+        for (int c = 0; c < W; c++) g[c] = g[c] + h[c];
         for (int c = 0; c < W; c++) g[c] = g[c] * data_scale;
         if (A->use_reg) { for (int c = 0; c < W; c++) g[c] = FMA(reg_scale, L16(row + 16 * c), g[c]); }
         if (A->use_gravity) {
@@ -511,6 +633,10 @@ const ck_kernels CK_CAT(ck_table, CK_SUFFIX) = {
     .softmax_xent = CK_FN(softmax_xent),
     .mf_users = CK_FN(mf_users),
     .mf_items = CK_FN(mf_items),
+    .rows_by_matrix = CK_FN(rows_by_matrix),
+    .pack_panels = CK_FN(pack_panels),
+    .panel_logits = CK_FN(panel_logits),
+    .softmax_rows = CK_FN(softmax_rows),
 };
 
 #undef v16

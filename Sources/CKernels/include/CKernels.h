@@ -114,6 +114,24 @@ typedef struct ck_kernels {
     void (*mf_users)(ck_mf_phase *args);
     /// The items phase of a full-batch MF step (see ck_mf_phase).
     void (*mf_items)(ck_mf_phase *args);
+    /// out[i·ldo + c] = Σ_p a[i·ars + p·acs]·b[p·ldb + c] for i < m, c < ncols: a product whose
+    /// right operand has few columns (the softmax model's dU = dZ·V and dV = dZᵀ·U), read in place
+    /// (A through strides, so Aᵀ needs no copy). Reads up to 7 floats past the ncols of a row
+    /// of b (the next row, or slack after the last). Each output sums over p in order.
+    void (*rows_by_matrix)(ptrdiff_t m, ptrdiff_t ncols, ptrdiff_t k, const float *a, ptrdiff_t ars, ptrdiff_t acs,
+                           const float *b, ptrdiff_t ldb, float *out, ptrdiff_t ldo);
+    /// Copies rows [begin, end) of V (dim columns, leading dimension ld) into Vᵀ panels of 16 rows:
+    /// V[m][p] goes to panels[(m / 16)·dim·16 + p·16 + m % 16] (the layout ``panel_logits`` reads).
+    void (*pack_panels)(const float *v, ptrdiff_t ld, ptrdiff_t begin, ptrdiff_t end, ptrdiff_t dim, float *panels);
+    /// C[m × n] = A[m × k]·Vᵀ with Vᵀ in the panels of ``pack_panels`` (k at most 64).
+    void (*panel_logits)(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda, const float *panels, float *c, ptrdiff_t ldc);
+    /// The softmax model's output layer for m rows, six rows at a time while they are in cache:
+    /// logits = U·Vᵀ (``panel_logits``), then each row becomes scale·(softmax − onehot(label))
+    /// (``softmax_xent``), then dU = that·V (``rows_by_matrix``, V read in place with leading
+    /// dimension ldv). U is m × k (k at most 40 and 64), logits m × n, dU m × k. Returns the sum of
+    /// the rows' cross-entropies.
+    double (*softmax_rows)(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *u, const float *panels, const float *v, ptrdiff_t ldv,
+                           const int32_t *labels, float scale, float *logits, float *du);
 } ck_kernels;
 
 /// The table in use (the best one for this CPU unless `RECOMMENDER_KERNELS` lowers it),

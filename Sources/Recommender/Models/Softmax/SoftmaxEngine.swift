@@ -72,6 +72,13 @@ final class SoftmaxEngine {
     let movieGradT: UnsafeMutablePointer<Float>              // movieDim × itemCount
     let movieT: UnsafeMutablePointer<Float>                  // Vᵀ: movieDim × itemCount (for the logits)
     var movieTIsFresh = false
+    /// Whether the output layer runs in the fused C kernels (``Kernels`` `softmax_rows`,
+    /// `panel_logits`, `rows_by_matrix`): the `.swift` backend with a movie dimension up to 64.
+    let fused: Bool
+    /// Vᵀ in panels of 16 movies (`pack_panels`), refreshed with each update (fused path).
+    let panels: UnsafeMutablePointer<Float>
+    /// The label of each row of a batch (fused path).
+    let labelBuffer: UnsafeMutablePointer<Int32>
 
     let genreOffsets: [Int32], genreTokens: [Int32], yearTokens: [Int32]
 
@@ -134,6 +141,10 @@ final class SoftmaxEngine {
         movieGenreCounts = (0..<network.itemCount).map { Float(features.genreOffsets[$0 + 1] - features.genreOffsets[$0]) }
         movieGradT = buffer(network.movieDim * network.itemCount)
         movieT = buffer(network.movieDim * network.itemCount)
+        fused = backend == .swift && network.movieDim <= 64
+        panels = buffer(fused ? (network.itemCount + 15) / 16 * 16 * network.movieDim : 0)
+        labelBuffer = UnsafeMutablePointer<Int32>.allocate(capacity: max(maxRows, 1))
+        labelBuffer.initialize(repeating: 0, count: max(maxRows, 1))
         buffers = storage
 
         // Copy the network's parameters in.
@@ -150,6 +161,7 @@ final class SoftmaxEngine {
 
     deinit {
         team?.shutDown()
+        labelBuffer.deallocate()
     }
 
     /// The first flat index of the hidden-layer parameters.
@@ -193,8 +205,12 @@ final class SoftmaxEngine {
 
     // MARK: forward
 
-    /// Copies movie rows `range` of V into Vᵀ.
+    /// Copies movie rows `range` of V into Vᵀ (or into its panels on the fused path).
     func transposeMovies(_ range: Range<Int>) {
+        if fused {
+            Kernels.Table.active.table.pointee.pack_panels(params, movieLD, range.lowerBound, range.upperBound, movieDim, panels)
+            return
+        }
         for m in range {
             let row = params + m * movieLD
             for c in 0..<movieDim { movieT[c * itemCount + m] = row[c] }
@@ -281,6 +297,25 @@ final class SoftmaxEngine {
     func forwardRows(_ range: Range<Int>) {
         let rows = range.count
         guard rows > 0 else { return }
+        forwardHidden(range)
+        let u = activations[dims.count - 1] + range.lowerBound * movieDim
+        if fused {
+            Kernels.Table.active.table.pointee.panel_logits(rows, itemCount, movieDim, u, movieDim, panels,
+                                                            logits + range.lowerBound * itemCount, itemCount)
+        } else if backend == .swift {
+            // The Swift kernel reads row-major operands in place: use the refreshed Vᵀ.
+            Gemm.sgemm(.none, .none, m: rows, n: itemCount, k: movieDim, a: u, lda: movieDim,
+                       b: movieT, ldb: itemCount, c: logits + range.lowerBound * itemCount, ldc: itemCount, backend: backend)
+        } else {
+            Gemm.sgemm(.none, .transpose, m: rows, n: itemCount, k: movieDim, a: u, lda: movieDim,
+                       b: params, ldb: movieLD, c: logits + range.lowerBound * itemCount, ldc: itemCount, backend: backend)
+        }
+    }
+
+    /// The hidden layers for rows `range` (inputs already gathered).
+    func forwardHidden(_ range: Range<Int>) {
+        let rows = range.count
+        guard rows > 0 else { return }
         for l in 0..<(dims.count - 1) {
             let nIn = dims[l], nOut = dims[l + 1]
             let input = activations[l] + range.lowerBound * nIn
@@ -291,15 +326,6 @@ final class SoftmaxEngine {
             Gemm.sgemm(.none, .none, m: rows, n: nOut, k: nIn, alpha: scale, a: input, lda: nIn,
                        b: params + weightOffsets[l], ldb: nOut, beta: useBias ? 1 : 0, c: output, ldc: nOut, backend: self.backend)
             if relu { for i in 0..<(rows * nOut) where output[i] < 0 { output[i] = 0 } }
-        }
-        let u = activations[dims.count - 1] + range.lowerBound * movieDim
-        if backend == .swift {
-            // The Swift kernel reads row-major operands in place: use the refreshed Vᵀ.
-            Gemm.sgemm(.none, .none, m: rows, n: itemCount, k: movieDim, a: u, lda: movieDim,
-                       b: movieT, ldb: itemCount, c: logits + range.lowerBound * itemCount, ldc: itemCount, backend: backend)
-        } else {
-            Gemm.sgemm(.none, .transpose, m: rows, n: itemCount, k: movieDim, a: u, lda: movieDim,
-                       b: params, ldb: movieLD, c: logits + range.lowerBound * itemCount, ldc: itemCount, backend: backend)
         }
     }
 
@@ -336,19 +362,30 @@ final class SoftmaxEngine {
                 let range = self.rowRange(c, of: count)
                 let examples = box.value
                 self.gatherInputs(examples, range, chunk: c)
-                self.forwardRows(range)
                 let rows = range.count
                 guard rows > 0 else { return }
-                var loss = 0.0
-                for b in range {
-                    loss += Double(Kernels.softmaxCrossEntropy(self.logits + b * self.itemCount, count: self.itemCount,
-                                                                      label: Int(examples[b].label), scale: invBatch))
+                if self.fused {
+                    // Hidden layers, then logits, softmax and dU = dZ · V six rows at a time (C).
+                    self.forwardHidden(range)
+                    for b in range { self.labelBuffer[b] = examples[b].label }
+                    let lo = range.lowerBound
+                    losses.value[c] = Kernels.Table.active.table.pointee.softmax_rows(
+                        rows, self.itemCount, self.movieDim, self.activations[last] + lo * self.movieDim, self.panels,
+                        self.params, self.movieLD, self.labelBuffer + lo, invBatch, self.logits + lo * self.itemCount,
+                        self.backGrads[last] + lo * self.movieDim)
+                } else {
+                    self.forwardRows(range)
+                    var loss = 0.0
+                    for b in range {
+                        loss += Double(Kernels.softmaxCrossEntropy(self.logits + b * self.itemCount, count: self.itemCount,
+                                                                          label: Int(examples[b].label), scale: invBatch))
+                    }
+                    losses.value[c] = loss
+                    // dU = dZ · V (both read in place).
+                    Gemm.sgemm(.none, .none, m: rows, n: self.movieDim, k: self.itemCount, a: self.logits + range.lowerBound * self.itemCount,
+                               lda: self.itemCount, b: self.params, ldb: self.movieLD,
+                               c: self.backGrads[last] + range.lowerBound * self.movieDim, ldc: self.movieDim, backend: self.backend)
                 }
-                losses.value[c] = loss
-                // dU = dZ · V (both read in place).
-                Gemm.sgemm(.none, .none, m: rows, n: self.movieDim, k: self.itemCount, a: self.logits + range.lowerBound * self.itemCount,
-                           lda: self.itemCount, b: self.params, ldb: self.movieLD,
-                           c: self.backGrads[last] + range.lowerBound * self.movieDim, ldc: self.movieDim, backend: self.backend)
                 // Hidden layers, backwards; weight gradients into this chunk's partial buffer.
                 let partial = self.partialWeightGrads[c]
                 for l in stride(from: last - 1, through: 0, by: -1) {
@@ -385,7 +422,12 @@ final class SoftmaxEngine {
                 let movieRange = self.rowRange(c, of: self.itemCount)
                 guard !movieRange.isEmpty else { return }
                 let lo = movieRange.lowerBound, hi = movieRange.upperBound
-                if self.backend == .swift {
+                if self.fused {
+                    // dV[lo..<hi] = dZ[:, lo..<hi]ᵀ · U straight into the gradient rows (dZ read through strides).
+                    Kernels.Table.active.table.pointee.rows_by_matrix(hi - lo, self.movieDim, count, self.logits + lo, 1, self.itemCount,
+                                                                      self.activations[last], self.movieDim,
+                                                                      self.grads + lo * self.movieLD, self.movieLD)
+                } else if self.backend == .swift {
                     // dV[lo..<hi] = dZ[:, lo..<hi]ᵀ · U, as dVᵀ = Uᵀ · dZ (d × movies: the kernel's wide side is
                     // the movies), then transposed in.
                     let dVt = self.movieGradT
@@ -430,7 +472,7 @@ final class SoftmaxEngine {
                 }
                 if let optimizer {
                     self.apply(optimizer, learningRate: learningRate, range: (lo * self.movieLD)..<(hi * self.movieLD), step: self.step + 1)
-                    if self.backend == .swift { self.transposeMovies(lo..<hi) }
+                    if self.backend == .swift || self.fused { self.transposeMovies(lo..<hi) }
                 }
             }
         }

@@ -130,12 +130,13 @@ public struct SoftmaxModel: ItemScorer, ItemEmbeddingModel, HistoryScorer, Persi
         /// Results do not depend on it: a step is cut into two fixed chunks, so more than two
         /// threads do not help.
         public var threads = Parallelism.availableCores
-        /// The matrix-multiply implementation of the dense products, or `nil` (default):
-        /// OpenBLAS when one is installed (``Gemm/installBLAS(_:)``, about twice as fast per
-        /// product as the pure-Swift kernel here), else the Swift kernel. The choice never depends
-        /// on the thread count, so neither do the results; the two backends add in different
-        /// orders and give slightly different models. Debian's OpenBLAS serialises calls made from
-        /// two threads at once, so with two threads `.swift` can be faster. See ``Gemm/Backend``.
+        /// The matrix-multiply implementation of the dense products, or `nil` (default): `.swift`,
+        /// whose output layer (logits, softmax, dU and dV) runs fused in the C kernels chosen at
+        /// run time (no BLAS needed, full speed in a plain build); `.openBLAS` routes the products
+        /// to an installed BLAS (``Gemm/installBLAS(_:)``). The choice never depends on the thread
+        /// count, so neither do the results; the backends add in different orders and give
+        /// slightly different models. Debian's OpenBLAS serialises calls made from two threads at
+        /// once, so with two threads `.swift` is faster. See ``Gemm/Backend``.
         public var gemmBackend: Gemm.Backend? = nil
 
         /// Creates a configuration; every argument defaults to the notebook's run.

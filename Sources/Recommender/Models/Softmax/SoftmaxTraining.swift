@@ -88,7 +88,7 @@ extension SoftmaxModel {
         let rowWidth = widths.reduce(Double(itemCount)) { $0 + Double($1) }
         try checkMemoryBudget(floats: 3 * weights + 3 * Double(maxRows) * rowWidth, what: "softmax batches (batch size × layer widths)")
         let threads = max(1, min(SoftmaxEngine.chunks, c.threads))
-        let backend = c.gemmBackend ?? .openBLAS  // the Swift kernel when no BLAS is installed
+        let backend = c.gemmBackend ?? .swift  // the fused C kernels (no BLAS needed)
         let engine = SoftmaxEngine(network: initial, features: features, maxRows: maxRows, backend: backend)
         engine.resetOptimizer(c.optimizer)
 
