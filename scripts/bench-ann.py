@@ -114,6 +114,7 @@ def main():
             print(f"hnswlib build {build:.1f} s on {args.build_threads} threads, RSS +{memory:.0f} MB, "
                   f"graph {(size - vector_bytes) / 1e6:.1f} MB; load {load} -> {load_average()}", flush=True)
             indexes["hnswlib"] = index
+            json.dump(builds, open(builds_file, "w"), indent=2, sort_keys=True)
         if "faiss" not in skip:
             faiss.omp_set_num_threads(args.build_threads)
             before, load = rss_mb(), load_average()

@@ -74,7 +74,7 @@ struct BenchANNCommand: AsyncParsableCommand {
         report["items"] = self.items; report["queries"] = self.queries; report["dimension"] = dimension
         report["command"] = CommandLine.arguments.joined(separator: " ")
         report["machine"] = machineDescription()
-        log("case \(caseName): \(vectorsIn ?? "generated vectors"); \(report["machine"]!)")
+        log("case \(caseName): \(vectorsIn ?? model.map { "model \($0)" } ?? "generated vectors"); \(report["machine"]!)")
 
         // Vectors.
         var t = DispatchTime.now()
