@@ -46,6 +46,16 @@ struct BenchANNCommand: AsyncParsableCommand {
     var indexPath: String?
     @Option(help: "A name for this case in the JSON.")
     var name: String?
+    @Option(help: "Read items.f32, queries.f32, truth.i32 and meta.json from this folder (written by --vectors-out) instead of generating them.")
+    var vectorsIn: String?
+    @Option(help: "Take the item vectors from this fitted model (e.g. iALS on the ML-25M-shaped data of scripts/generate-ml25m-like.py), the queries from its user vectors (--queries users drawn with --seed) and the exclude-rated filter from those users' training items.")
+    var model: String?
+    @Option(help: "Load this index file (saved by an earlier run with --index-path) instead of building one.")
+    var loadIndex: String?
+    @Flag(help: "Only the ef sweep (no filters, crossover or save/load); the exact scan's speed comes from --vectors-in's meta.json when present.")
+    var sweepOnly = false
+    @Flag(help: "Skip the filter crossover measurements (graph vs exact scan at each kept fraction).")
+    var skipCrossover = false
 
     func validate() throws {
         try OptionBounds.check(items, "--items", OptionBounds.annItems)
@@ -59,17 +69,26 @@ struct BenchANNCommand: AsyncParsableCommand {
 
     func run() async throws {
         var report: [String: Any] = [:]
-        let caseName = name ?? "\(items)-items-\(dimension)d"
+        let caseName = name ?? "\(self.items)-items-\(dimension)d"
         report["case"] = caseName
-        report["items"] = items; report["queries"] = queries; report["dimension"] = dimension
+        report["items"] = self.items; report["queries"] = self.queries; report["dimension"] = dimension
         report["command"] = CommandLine.arguments.joined(separator: " ")
         report["machine"] = machineDescription()
-        log("case \(caseName): \(items) items × \(dimension) d, \(queries) queries; \(report["machine"]!)")
+        log("case \(caseName): \(vectorsIn ?? model.map { "model \($0)" } ?? "generated vectors"); \(report["machine"]!)")
 
         // Vectors.
         var t = DispatchTime.now()
-        let generated = ItemVectorGenerator(items: items, queries: queries, dimension: dimension, seed: seed)
-        let vectors = generated.items, queryVectors = generated.queries
+        let fromModel = try model.map { try ModelVectors(path: $0, queries: self.queries, seed: seed) }
+        let loaded = try vectorsIn.map { try StoredVectors(folder: $0) } ?? fromModel?.stored
+        let generated = loaded == nil ? ItemVectorGenerator(items: self.items, queries: self.queries, dimension: dimension, seed: seed) : nil
+        let vectors = loaded?.items ?? generated?.items ?? Matrix(rows: 0, columns: dimension)
+        let queryVectors = loaded?.queries ?? generated?.queries ?? []
+        let items = vectors.rows, queries = queryVectors.count
+        if let loaded {
+            report["items"] = items; report["queries"] = queries; report["dimension"] = vectors.columns
+            report["vectors_from"] = loaded.folder
+            if let fromModel { report["model_users"] = fromModel.userCount; report["rated_items_per_query_mean"] = fromModel.meanRated }
+        }
         let norms = (0..<items).map { i in vectors.row(i).reduce(Float(0)) { $0 + $1 * $1 }.squareRoot() }.sorted()
         func quantile(_ q: Double) -> Float { norms[min(norms.count - 1, Int(q * Double(norms.count)))] }
         report["item_norm_quantiles"] = ["p01": quantile(0.01), "p50": quantile(0.5), "p99": quantile(0.99), "max": norms.last ?? 0]
@@ -81,14 +100,21 @@ struct BenchANNCommand: AsyncParsableCommand {
         let store = EmbeddingStore(vectors, metric: .dot)
         let exact = ExactScan(store: store)
         t = DispatchTime.now()
-        let truth = parallelMap(queries) { exact.search(queryVectors[$0], k: k, filter: .none).map(\.index) }
-        log(String(format: "ground truth (exact top-%d, all cores) in %.1f s", k, elapsed(t)))
-        let exactSample = min(queries, max(50, min(filterQueries, 2_000_000_000 / max(1, items * dimension))))
-        t = DispatchTime.now()
-        for q in 0..<exactSample { _ = exact.search(queryVectors[q], k: k, filter: .none) }
-        let exactQPS = Double(exactSample) / elapsed(t)
-        report["exact_scan"] = ["queries_per_second": exactQPS, "queries_timed": exactSample, "recall_at_10": 1.0, "speedup_over_exact": 1.0]
-        log(String(format: "exact scan: %.1f queries/s (one thread, %d queries)", exactQPS, exactSample))
+        let truth = loaded?.truth ?? parallelMap(queries) { exact.search(queryVectors[$0], k: k, filter: .none).map(\.index) }
+        log(String(format: "ground truth (exact top-%d, all cores) in %.1f s%@", k, elapsed(t), loaded?.truth == nil ? "" : " (read from --vectors-in)"))
+        let exactSample = min(queries, max(50, min(filterQueries, 2_000_000_000 / max(1, items * vectors.columns))))
+        let exactQPS: Double
+        if sweepOnly, let stored = loaded?.exactQueriesPerSecond {
+            exactQPS = stored
+            report["exact_scan"] = ["queries_per_second": exactQPS, "from": "meta.json", "recall_at_10": 1.0, "speedup_over_exact": 1.0]
+        } else {
+            t = DispatchTime.now()
+            for q in 0..<exactSample { _ = exact.search(queryVectors[q], k: k, filter: .none) }
+            exactQPS = Double(exactSample) / elapsed(t)
+            report["exact_scan"] = ["queries_per_second": exactQPS, "queries_timed": exactSample, "recall_at_10": 1.0, "speedup_over_exact": 1.0]
+        }
+        log(String(format: "exact scan: %.1f queries/s (one thread)", exactQPS))
+        report["load_average_before"] = loadAverage()
 
         if let vectorsOut { try writeVectors(folder: vectorsOut, vectors: vectors, queries: queryVectors, truth: truth, exactQPS: exactQPS) }
 
@@ -96,14 +122,22 @@ struct BenchANNCommand: AsyncParsableCommand {
         let parameters = HNSWParameters(m: m, efConstruction: efConstruction, seed: seed, innerProduct: innerProduct, threads: threads)
         let before = residentMegabytes()
         t = DispatchTime.now()
-        let index = HNSWIndex.build(store: store, parameters: parameters)
+        let index: HNSWIndex
+        if let loadIndex {
+            index = try HNSWIndex.load(from: URL(fileURLWithPath: loadIndex)).index
+            guard index.itemCount == items, index.dimension == vectors.columns else {
+                throw ValidationError("\(loadIndex): the index holds \(index.itemCount) × \(index.dimension) vectors, the data \(items) × \(vectors.columns)")
+            }
+        } else {
+            index = HNSWIndex.build(store: store, parameters: parameters)
+        }
         let buildSeconds = elapsed(t)
         let threadCount = threads ?? Parallelism.availableCores
-        report["build"] = ["seconds": buildSeconds, "inner_product": innerProduct.rawValue, "threads": threadCount, "m": m, "ef_construction": efConstruction,
+        report[loadIndex == nil ? "build" : "loaded_index"] = ["seconds": buildSeconds, "load_average_after": loadAverage(), "inner_product": innerProduct.rawValue, "threads": threadCount, "m": m, "ef_construction": efConstruction,
                            "graph_megabytes": Double(index.graphBytes) / 1e6, "vector_megabytes": Double(index.vectorBytes) / 1e6,
                            "rss_increase_megabytes": residentMegabytes() - before, "max_level": index.maxLevel]
-        log(String(format: "build: %.1f s on %d threads (M %d, efConstruction %d); graph %.1f MB + vectors %.1f MB",
-                   buildSeconds, threadCount, m, efConstruction, Double(index.graphBytes) / 1e6, Double(index.vectorBytes) / 1e6))
+        log(String(format: "%@: %.1f s on %d threads (M %d, efConstruction %d); graph %.1f MB + vectors %.1f MB",
+                   loadIndex == nil ? "build" : "load", buildSeconds, threadCount, index.parameters.m, index.parameters.efConstruction, Double(index.graphBytes) / 1e6, Double(index.vectorBytes) / 1e6))
 
         // Sweep ef.
         let efValues = efs.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.filter { $0 > 0 }
@@ -126,6 +160,11 @@ struct BenchANNCommand: AsyncParsableCommand {
         }
         report["hnsw"] = rows
         report["ef_at_recall_0_95"] = chosenEf
+        report["load_average_after_sweep"] = loadAverage()
+        if sweepOnly {
+            try writeReport(report)
+            return
+        }
 
         // The other inner-product handling, for the documentation of the choice.
         if compareInnerProduct {
@@ -154,9 +193,9 @@ struct BenchANNCommand: AsyncParsableCommand {
 
         // Filters, measured on a prefix of the queries at the chosen ef.
         let fq = min(filterQueries, queries)
-        let filters = FilterCases(items: items, queries: fq, seed: seed, vectors: queryVectors, exact: exact)
+        let filters = FilterCases(items: items, queries: fq, seed: seed, vectors: queryVectors, exact: exact, rated: fromModel?.rated)
         var filterRows: [[String: Any]] = []
-        for (label, make) in [("exclude-rated-100", filters.excludeRated)]
+        for (label, make) in [(fromModel == nil ? "exclude-rated-100" : "exclude-rated", filters.excludeRated)]
                 + [50.0, 30, 20, 10, 5, 2, 1].map({ ("category-\(formatNumber($0))%", filters.category(percent: $0)) }) {
             let measured = measureFiltered(index: index, exact: exact, queries: queryVectors, count: fq, ef: chosenEf, k: k,
                                            filter: make, fallback: index.exactFallbackFraction)
@@ -173,7 +212,7 @@ struct BenchANNCommand: AsyncParsableCommand {
         // Crossover: graph search versus the exact scan of the qualifying items, by selectivity.
         var crossover: [[String: Any]] = []
         let crossQueries = min(fq, 500)
-        for percent in [50.0, 20.0, 10.0, 5.0, 2.0, 1.0, 0.5] {
+        for percent in skipCrossover ? [] : [50.0, 20.0, 10.0, 5.0, 2.0, 1.0, 0.5] {
             let make = filters.category(percent: percent)
             let graph = measureFiltered(index: index, exact: exact, queries: queryVectors, count: crossQueries, ef: chosenEf, k: k, filter: make, fallback: 0)
             let scan = measureFiltered(index: index, exact: exact, queries: queryVectors, count: crossQueries, ef: chosenEf, k: k, filter: make, fallback: 2)
@@ -208,12 +247,21 @@ struct BenchANNCommand: AsyncParsableCommand {
                    Double(fileBytes) / 1e6, writeSeconds, loadSeconds, loadUnverified, same ? "yes" : "NO"))
         if indexPath == nil { try? FileManager.default.removeItem(at: folder) }
         report["peak_rss_megabytes"] = PeakMemory.megabytes()
+        report["load_average_after"] = loadAverage()
+        try writeReport(report)
+    }
 
-        if let json {
-            let data = try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys])
-            try data.write(to: URL(fileURLWithPath: json))
-            log("wrote \(json)")
-        }
+    func writeReport(_ report: [String: Any]) throws {
+        guard let json else { return }
+        let data = try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys])
+        try data.write(to: URL(fileURLWithPath: json))
+        log("wrote \(json)")
+    }
+
+    /// The 1-, 5- and 15-minute load averages (/proc/loadavg): the machine is shared, so each figure carries its load.
+    func loadAverage() -> [Double] {
+        guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return [] }
+        return text.split(separator: " ").prefix(3).compactMap { Double($0) }
     }
 
     func log(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
@@ -284,6 +332,81 @@ struct BenchANNCommand: AsyncParsableCommand {
     }
 }
 
+/// A fitted model's item vectors, the user vectors of `queries` users drawn with `seed` (among
+/// those with training items) and those users' training items.
+struct ModelVectors {
+    let stored: StoredVectors
+    let rated: [[ItemIndex]]
+    let userCount: Int
+    let meanRated: Double
+
+    init(path: String, queries: Int, seed: UInt64) throws {
+        let url = try ModelFile.url(at: path)
+        let loaded = try AlgorithmCatalog.standard.loadModel(from: url)
+        guard let scorer = loaded as? any InnerProductScorer else {
+            throw ValidationError("\(path): a '\(type(of: loaded).kind)' model does not score by inner products of user and item vectors")
+        }
+        let metadata = loaded.metadata
+        let seen = metadata.seen
+        var g = SeededGenerator(seed: seed ^ 0x0DE1)
+        let candidates = g.permutation(seen.rowCount).filter { seen.count(ofRow: $0) > 0 }
+        let users = Array(candidates.prefix(queries))
+        guard !users.isEmpty else { throw ValidationError("\(path): the model has no user with training items") }
+        func vectors(_ m: some InnerProductScorer) -> (Matrix, [[Float]]) {
+            (m.itemEmbeddings, users.map { m.queryVector(forUser: UserIndex($0)) })
+        }
+        let (items, queryVectors) = vectors(scorer)
+        rated = users.map { Array(seen.columns[seen.range(ofRow: $0)]) }
+        userCount = seen.rowCount
+        meanRated = Double(rated.map(\.count).reduce(0, +)) / Double(rated.count)
+        stored = StoredVectors(folder: path, items: items, queries: queryVectors, truth: nil)
+    }
+}
+
+/// Vectors written by `bench ann --vectors-out`: items.f32 and queries.f32 (row-major Float32),
+/// truth.i32 (10 indices per query, −1 padded) and meta.json (shape, the exact scan's speed).
+struct StoredVectors {
+    let folder: String
+    let items: Matrix
+    let queries: [[Float]]
+    let truth: [[Int32]]?
+    let exactQueriesPerSecond: Double?
+
+    init(folder: String, items: Matrix, queries: [[Float]], truth: [[Int32]]?) {
+        self.folder = folder
+        self.items = items
+        self.queries = queries
+        self.truth = truth
+        exactQueriesPerSecond = nil
+    }
+
+    init(folder: String) throws {
+        let url = URL(fileURLWithPath: folder)
+        func read(_ name: String) throws -> Data {
+            do { return try Data(contentsOf: url.appendingPathComponent(name), options: .alwaysMapped) } catch {
+                throw ValidationError("\(folder)/\(name): cannot read (\(error.localizedDescription)); write the folder with bench ann --vectors-out")
+            }
+        }
+        guard let meta = try JSONSerialization.jsonObject(with: try read("meta.json")) as? [String: Any],
+              let n = meta["items"] as? Int, let nq = meta["queries"] as? Int, let d = meta["dimension"] as? Int,
+              let k = meta["k"] as? Int, n > 0, nq > 0, d > 0, k == 10 else {
+            throw ValidationError("\(folder)/meta.json: needs items, queries, dimension and k = 10")
+        }
+        let itemData = try read("items.f32"), queryData = try read("queries.f32"), truthData = try read("truth.i32")
+        guard itemData.count == n * d * 4, queryData.count == nq * d * 4, truthData.count == nq * k * 4 else {
+            throw ValidationError("\(folder): file sizes do not match meta.json (\(n) items, \(nq) queries, \(d) dimensions)")
+        }
+        let itemValues = itemData.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        let queryValues = queryData.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        let truthValues = truthData.withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) }
+        self.folder = folder
+        items = Matrix(rows: n, columns: d, storage: itemValues)
+        queries = (0..<nq).map { Array(queryValues[($0 * d)..<(($0 + 1) * d)]) }
+        truth = (0..<nq).map { q in truthValues[(q * k)..<((q + 1) * k)].filter { $0 >= 0 } }
+        exactQueriesPerSecond = meta["exact_queries_per_second"] as? Double
+    }
+}
+
 /// Item and query vectors shaped like a factor model of a power-law interaction matrix.
 ///
 /// Items get popularity counts from a Zipf law (exponent 1, as ``SyntheticInteractions``), in a
@@ -346,9 +469,15 @@ struct FilterCases {
     let excludedSets: [[ItemIndex]]
     let categoryOf: [UInt16]
 
-    init(items: Int, queries: Int, seed: UInt64, vectors: [[Float]], exact: ExactScan) {
+    init(items: Int, queries: Int, seed: UInt64, vectors: [[Float]], exact: ExactScan, rated: [[ItemIndex]]? = nil) {
         self.items = items
         var g = SeededGenerator(seed: seed ^ 0xF117E5)
+        if let rated {
+            // The users' own training items (a model's queries).
+            excludedSets = Array(rated.prefix(queries))
+            categoryOf = (0..<items).map { _ in UInt16(g.nextInt(below: 10_000)) }
+            return
+        }
         // A user's ~100 rated items: half among the query's own exact top 200 (users rate what they like),
         // half drawn by popularity (Zipf over a random permutation).
         var sets: [[ItemIndex]] = []

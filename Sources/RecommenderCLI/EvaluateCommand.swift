@@ -76,8 +76,21 @@ struct EvaluateCommand: AsyncParsableCommand {
     @Option(help: "Folder for the comparison chart.")
     var output: String = "output/evaluate"
 
+    @Option(help: "Ranking task: also rank through an approximate index and report the NDCG it loses against the exact scan: hnsw (built after each fit for models whose scores are inner products; with --model, the model.hnsw beside the model is used, and is built in memory when absent).")
+    var index: TrainIndexKind?
+
+    @Option(help: "The index's query-time candidate-list size (default 64; with --index, or a --model that has a model.hnsw).")
+    var ef: Int?
+
+    @Flag(help: "With --model: ignore a model.hnsw beside the model (exact lists only).")
+    var exact = false
+
     func run() async throws {
+        try OptionBounds.check(ef, "--ef", OptionBounds.ef)
+        if index != nil || ef != nil, task != .ranking { throw ValidationError("--index and --ef apply to --task ranking") }
+        if index != nil, exact { throw ValidationError("--index asks for the approximate lists, --exact for none: give one") }
         if !models.isEmpty { return try runModels() }
+        if exact { throw ValidationError("--exact applies to --model (a fitted model with a model.hnsw beside it)") }
         let algorithms = self.algorithms ?? "baseline,svd"
         let catalog = AlgorithmCatalog.standard
         let names = algorithms.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
@@ -176,9 +189,13 @@ struct EvaluateCommand: AsyncParsableCommand {
             for (index, entry) in chosen.enumerated() {
                 let label = entry.label == entry.algorithm.name ? entry.label : "\(entry.label) (\(entry.algorithm.name))"
                 let result = try RankingEvaluation.run(entry.algorithm, hyperparameters: hyperparameters[index], label: label, dataset: dataset,
-                                                       split: split, k: k, relevanceThreshold: threshold, context: context)
+                                                       split: split, k: k, relevanceThreshold: threshold, context: context,
+                                                       index: self.index == nil ? nil : HNSWParameters(seed: seed, threads: threads), ef: ef)
                 printError(String(format: "  %@: NDCG@%d %.4f, fit %.3f s, recommend %.4f s", label, k, result.report.ndcg, result.fitSeconds,
                                   result.recommendSeconds))
+                if self.index != nil, result.retrieval == nil {
+                    printError("  \(label): --index hnsw skipped: its scores are not inner products of user and item embeddings")
+                }
                 rows.append((result, entry.algorithm.name, try entry.algorithm.reader(hyperparameters[index]).effective))
             }
             let metricNames = rows.first?.result.report.named.map(\.name) ?? []
@@ -190,6 +207,7 @@ struct EvaluateCommand: AsyncParsableCommand {
             }
             say("Ranking evaluation on \(dataset.name): \(description), k = \(k), \(rows.first?.result.report.userCount ?? 0) users, full ranking over \(dataset.itemCount) items, training items excluded\n")
             say(table)
+            say(Self.retrievalTable(rows.map(\.result), k: k))
             document = EvaluationDocument(ranking: rows, dataset: dataset.name, protocolDescription: description, seed: seed, k: k,
                                           relevanceThreshold: threshold)
             // One split: no folds, so no error bars (the title says so).
@@ -208,6 +226,22 @@ struct EvaluateCommand: AsyncParsableCommand {
 }
 
 extension EvaluateCommand {
+    /// The table of the NDCG lost by approximate retrieval (empty when no row has a comparison).
+    static func retrievalTable(_ results: [RankingEvaluationResult], k: Int) -> String {
+        let compared = results.compactMap { r in r.retrieval.map { (r.model, $0) } }
+        guard !compared.isEmpty else { return "" }
+        var table = "\nNDCG lost by approximate retrieval (the same lists, training items excluded, from the exact scan and from the index)\n\n"
+        table += "| model | index | ndcg@\(k) exact | ndcg@\(k) index | NDCG lost | recall@\(k) exact | recall@\(k) index | list recall@\(k) | short lists | exact s | index s |\n"
+        table += "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+        for (model, c) in compared {
+            let name = c.ef.map { "\(c.retriever), ef \($0)" } ?? c.retriever
+            table += String(format: "| %@ | %@ | %.4f | %.4f | %.4f | %.4f | %.4f | %.4f | %d | %.3f | %.3f |\n", model, name,
+                            c.exact.ndcg, c.approximate.ndcg, c.ndcgLost, c.exact.recall, c.approximate.recall, c.listRecall,
+                            c.shortLists, c.exactSeconds, c.approximateSeconds)
+        }
+        return table
+    }
+
     /// Writes `splits` as `split-N-train.csv` / `split-N-test.csv` in `folder` (N from 1).
     static func save(_ splits: [Split], dataset: Dataset, folder: String) throws {
         let url = URL(fileURLWithPath: folder)

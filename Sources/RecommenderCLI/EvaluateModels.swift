@@ -42,9 +42,15 @@ extension EvaluateCommand {
             for note in notes { printError("\(path): \(note)") }
             let record = (try? ModelArchive(contentsOf: url))?.trainingRecord()
             if datasetName.isEmpty { datasetName = record?.dataset ?? "" }
-            let result = try RankingEvaluation.run(model: scorer, metadata: loaded.metadata, label: path, test: held, k: k,
+            var result = try RankingEvaluation.run(model: scorer, metadata: loaded.metadata, label: path, test: held, k: k,
                                                    relevanceThreshold: threshold, threads: threads)
             printError(String(format: "  %@ (%@): NDCG@%d %.4f, recommend %.4f s", path, kind, k, result.report.ndcg, result.recommendSeconds))
+            if !exact, let inner = loaded as? any InnerProductScorer {
+                result.retrieval = try compareThroughIndex(inner, modelURL: url, metadata: loaded.metadata, held: held, k: k,
+                                                           threshold: threshold, threads: threads, path: path)
+            } else if index != nil {
+                printError("  \(path): --index hnsw skipped: a '\(kind)' model's scores are not inner products of user and item embeddings")
+            }
             let settings = (record?.hyperparameters ?? [:]).sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
             rows.append((result, record?.algorithm ?? kind, settings))
         }
@@ -58,6 +64,7 @@ extension EvaluateCommand {
         }
         say("Ranking evaluation of \(description), k = \(k), \(rows.first?.result.report.userCount ?? 0) users, full ranking, training items excluded\n")
         say(table)
+        say(Self.retrievalTable(rows.map(\.result), k: k))
         let document = EvaluationDocument(ranking: rows, dataset: datasetName, protocolDescription: description, seed: nil, k: k,
                                           relevanceThreshold: threshold)
         try emit(document)
@@ -65,6 +72,29 @@ extension EvaluateCommand {
 }
 
 extension EvaluateCommand {
+    /// The lists of a fitted model through its index (model.hnsw beside it, or one built in
+    /// memory with `--index hnsw`) against the exact scan; `nil` when it has no index and none was asked for.
+    func compareThroughIndex(_ model: some InnerProductScorer, modelURL: URL, metadata: ModelMetadata, held: HeldOutTest, k: Int,
+                             threshold: Float?, threads: Int, path: String) throws -> RetrievalComparison? {
+        var hnsw = try HNSWIndex.loadBeside(modelURL: modelURL, vectors: model.itemEmbeddings)
+        if let found = hnsw, found.metric != .dot {
+            printError("  \(path): its model.hnsw answers \(found.metric.rawValue), not the inner product of recommendations")
+            hnsw = nil
+        }
+        if hnsw == nil, index != nil {
+            hnsw = HNSWIndex.build(vectors: model.itemEmbeddings, metric: .dot, parameters: HNSWParameters(threads: threads))
+            printError("  \(path): no model.hnsw beside the model: built an HNSW index in memory (M 16, efConstruction 200)")
+        }
+        guard let hnsw else { return nil }
+        if let ef { hnsw.defaultEf = ef }
+        let comparison = try RankingEvaluation.compareRetrieval(model: model, metadata: metadata, retriever: hnsw, name: "hnsw", ef: hnsw.defaultEf,
+                                                                test: held.interactions, knownUsers: held.knownUsers, k: k,
+                                                                relevanceThreshold: threshold, threads: threads)
+        printError(String(format: "  %@ through the index (ef %d): NDCG@%d %.4f (exact %.4f, lost %.4f), list recall@%d %.4f", path, hnsw.defaultEf, k,
+                          comparison.approximate.ndcg, comparison.exact.ndcg, comparison.ndcgLost, k, comparison.listRecall))
+        return comparison
+    }
+
     /// Prints `document` in `--format` (nothing more for a table) and writes it to `--json`.
     func emit(_ document: EvaluationDocument) throws {
         switch format {

@@ -17,7 +17,7 @@ import RecommenderTestSupport
         "timestamp-column", "rating-scale", "algorithm", "algorithms", "optimizer", "weighting", "similarity", "solver",
         "hidden-dims", "activation", "label-mode", "gemm", "param", "output", "add-ratings", "index", "task", "protocol",
         "json", "format", "train", "test", "save-splits", "grid", "occupation", "genre", "highlight", "model", "measure", "user",
-        "pairs", "metric", "inner-product", "efs", "vectors-out", "index-path", "name", "backend", "user-side",
+        "pairs", "metric", "inner-product", "efs", "vectors-out", "vectors-in", "load-index", "index-path", "name", "backend", "user-side",
         "item-side", "user-implicit", "item-implicit", "implicit-normalization", "implicit-source", "split", "factors",
         "export", "cold", "host", "retrain-every", "store", "source", "page-models",
     ]

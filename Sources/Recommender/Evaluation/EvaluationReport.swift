@@ -10,6 +10,8 @@ public struct RankingEvaluationResult: Sendable, Equatable {
     public var fitSeconds: Double
     /// Wall-clock seconds to recommend top k for every test user.
     public var recommendSeconds: Double
+    /// The same metrics through an approximate index, when asked for (``RetrievalComparison``).
+    public var retrieval: RetrievalComparison? = nil
 }
 
 extension RankingEvaluation {
@@ -24,10 +26,15 @@ extension RankingEvaluation {
     ///   - k: the cut-off.
     ///   - relevanceThreshold: test ratings at or above it are relevant; `nil`: all.
     ///   - context: seed, threads, observer of the fit.
+    ///   - index: when set and the model's scores are inner products (``InnerProductScorer``),
+    ///     an HNSW index of its item embeddings is built with these parameters and the lists are
+    ///     evaluated through it too (``RankingEvaluationResult/retrieval``); `nil`: exact only.
+    ///   - ef: the index's query-time candidate-list size (`nil`: ``HNSWIndex/defaultEf``).
     /// - Throws: ``TrainingError``.
     public static func run(_ algorithm: any Algorithm, hyperparameters: Hyperparameters = [:], label: String? = nil,
                            dataset: Dataset, split: Split, k: Int, relevanceThreshold: Float? = nil,
-                           context: FitContext = FitContext()) throws -> RankingEvaluationResult {
+                           context: FitContext = FitContext(), index: HNSWParameters? = nil,
+                           ef: Int? = nil) throws -> RankingEvaluationResult {
         guard k > 0 else { throw TrainingError.invalidInput("the cut-off k must be positive, got \(k)") }
         let start = monotonicSeconds()
         let model = try algorithm.fit(TrainingData(dataset, training: split.train), hyperparameters: hyperparameters, context: context)
@@ -40,8 +47,22 @@ extension RankingEvaluation {
             recommendSeconds = monotonicSeconds() - t0
             return lists
         }
+        var retrieval: RetrievalComparison? = nil
+        if var parameters = index, let scorer = model as? any InnerProductScorer {
+            parameters.threads = parameters.threads ?? context.threads
+            retrieval = try compareRetrieval(scorer, metadata: metadata, parameters: parameters, ef: ef, test: split.test, k: k,
+                                             relevanceThreshold: relevanceThreshold, threads: context.resolvedThreads)
+        }
         return RankingEvaluationResult(model: label ?? algorithm.name, report: report, fitSeconds: fitted - start,
-                                       recommendSeconds: recommendSeconds)
+                                       recommendSeconds: recommendSeconds, retrieval: retrieval)
+    }
+
+    private static func compareRetrieval(_ scorer: some InnerProductScorer, metadata: ModelMetadata, parameters: HNSWParameters, ef: Int?,
+                                         test: Interactions, k: Int, relevanceThreshold: Float?, threads: Int) throws -> RetrievalComparison {
+        let hnsw = HNSWIndex.build(vectors: scorer.itemEmbeddings, metric: .dot, parameters: parameters)
+        if let ef { hnsw.defaultEf = ef }
+        return try compareRetrieval(model: scorer, metadata: metadata, retriever: hnsw, name: "hnsw", ef: hnsw.defaultEf, test: test,
+                                    k: k, relevanceThreshold: relevanceThreshold, threads: threads)
     }
 }
 
@@ -145,6 +166,7 @@ public struct EvaluationDocument: Sendable, Codable, Equatable {
         self.results = results.map { r, algorithm, settings in
             var metrics: [String: MetricValue] = [:]
             for (name, value) in r.report.named { metrics[name] = .value(value); metrics[name + "_per_fold"] = .folds([value]) }
+            for (name, value) in r.retrieval?.named ?? [] { metrics[name] = .value(value) }
             return Entry(model: r.model, algorithm: algorithm, hyperparameters: Dictionary(settings.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a }),
                          metrics: metrics, fit_seconds_per_fold: r.fitSeconds, predict_seconds_per_fold: r.recommendSeconds,
                          fit_seconds_folds: [r.fitSeconds], predict_seconds_folds: [r.recommendSeconds], test_count_folds: [r.report.userCount])
