@@ -128,4 +128,15 @@ doc = {
   "Models": {"type": "object", "required": ["models", "default"], "properties": {"models": {"type": "array", "items": ref("Model")}, "default": {"type": "string"}}},
  }},
 }
+# The server reads an optional body field sent as null as absent: say so, or the document would be
+# looser in one direction and stricter in the other than the server.
+for name in ["AdHocRequest", "PredictRequest", "PostRating", "TrainingStart"]:
+    schema = doc["components"]["schemas"][name]
+    for field, prop in schema["properties"].items():
+        if field in schema.get("required", []):
+            continue
+        if isinstance(prop.get("type"), str):
+            prop["type"] = [prop["type"], "null"]
+        else:
+            schema["properties"][field] = {"anyOf": [prop, {"type": "null"}]}
 print(json.dumps(doc, indent=1))

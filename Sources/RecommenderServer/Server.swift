@@ -208,7 +208,7 @@ struct API: Sendable {
     static func bool(_ query: FlatDictionary<Substring, Substring>, _ name: String, default value: Bool) throws -> Bool {
         guard let text = query[Substring(name)] else { return value }
         switch text.lowercased() {
-        case "true", "1", "yes", "": return true
+        case "true", "1", "yes": return true
         case "false", "0", "no": return false
         default: throw APIError.badParameter(name, "expected true or false, got '\(JSONBody.printable(String(text)))'")
         }

@@ -86,6 +86,7 @@ struct ServerAPITests {
                                         ("/v1/users/1/recommendations?k=100000", 400, "invalid_parameter"),
                                         ("/v1/users/1/recommendations?k=abc", 400, "invalid_parameter"),
                                         ("/v1/users/1/recommendations?exclude_rated=maybe", 400, "invalid_parameter"),
+                                        ("/v1/users/1/recommendations?explain=", 400, "invalid_parameter"),
                                         ("/v1/users/1/recommendations?genre=Western", 422, "unknown_genre"),
                                         ("/v1/users/1/recommendations?model=x", 404, "unknown_model"),
                                         ("/v1/users/1/recommendations?model=svd&explain=true", 422, "not_supported"),
