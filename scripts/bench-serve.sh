@@ -128,7 +128,23 @@ if [ -n "${LARGE_MODEL:-}" ]; then
   memory() { grep -E '^(VmRSS|RssAnon|RssFile):' "/proc/$SERVER/status" | tr -s ' \t' ' ' | tr '\n' ';'; echo; }
   echo "memory when ready: $(memory)"
   read -r LUSERS LITEMS LDIM < <(curl -fs "$URL/v1/models/large" | python3 -c 'import json,sys; m=json.load(sys.stdin); print(m["data"]["users"], m["data"]["items"], m["hyperparameters"].get("embedding-dim", 0))')
-  python3 -c "import sys; u,i,d=map(int,sys.argv[1:]); print(f'factors: ({u:,} users + {i:,} items) x {d} x 4 bytes = {(u+i)*d*4/2**20:.1f} MiB')" "$LUSERS" "$LITEMS" "$LDIM"
+  echo "training history kept in: $(curl -fs "$URL/v1/models/large" | python3 -c 'import json,sys; print(json.load(sys.stdin)["history"])')"
+  # The target (issue 12): memory <= 1.2 x (factors + id maps). The id maps' size is estimated from
+  # Swift's layout: one 16-byte String per id (ids of up to 15 UTF-8 bytes are stored inline) in the
+  # id array, plus a Dictionary of 16-byte keys and 4-byte values at most 3/4 full (power-of-two buckets).
+  python3 - "$LUSERS" "$LITEMS" "$LDIM" "$(grep -E '^RssAnon:' "/proc/$SERVER/status" | awk '{print $2}')" <<'PY'
+import sys
+u, i, d, anon_kb = map(int, sys.argv[1:])
+def buckets(n):
+    b = 1
+    while b * 3 < n * 4: b *= 2
+    return b
+factors = (u + i) * d * 4
+idmaps = (u + i) * 16 + 20 * (buckets(u) + buckets(i))
+anon = anon_kb * 1024
+print(f"factors: ({u:,} users + {i:,} items) x {d} x 4 bytes = {factors/2**20:.1f} MiB; id maps (estimated) {idmaps/2**20:.1f} MiB")
+print(f"anonymous memory when ready: {anon/2**20:.1f} MiB = {anon/(factors+idmaps):.2f} x (factors + id maps); target <= 1.2 x = {1.2*(factors+idmaps)/2**20:.1f} MiB")
+PY
   USERS="$LUSERS" wrk -t1 -c32 -d2s -s scripts/wrk-random-users.lua "$URL" >/dev/null  # warm-up
   USERS="$LUSERS" wrk -t1 -c32 -d"${DURATION}s" --latency -s scripts/wrk-random-users.lua "$URL" | tee "$OUT/wrk-large.txt" | figures
   echo "memory after the GET run: $(memory)"

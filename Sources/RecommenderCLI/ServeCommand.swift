@@ -26,6 +26,11 @@ struct ServeCommand: AsyncParsableCommand {
     var seed: UInt64?
     @Option(help: "Threads of background retraining (default: all cores).")
     var threads: Int?
+    /// Where a served model's training ratings (for exclude_rated, explanations, counts) live.
+    enum HistoryPlace: String, ExpressibleByArgument, CaseIterable { case auto, memory, file }
+    @Option(help: "Where factor models keep their users' training ratings: memory, file (read a user's row from the model file per request), or auto (file for model files over 64 MiB).")
+    var history: HistoryPlace = .auto
+
     @Flag(help: "Reload a model when its file changes (a model trained elsewhere).")
     var watch = false
     @Option(help: "Folder for models trained from the page's Train panel (default: a folder in the temporary directory).")
@@ -61,7 +66,12 @@ struct ServeCommand: AsyncParsableCommand {
         for text in models {
             let (name, path) = Self.parseModel(text)
             guard !slots.contains(where: { $0.name == name }) else { throw ValidationError("two models are named '\(name)'; name them NAME=DIR") }
-            slots.append(ModelSlot(model: try ServedModel(name: name, path: path), path: path))
+            let limit = switch history {
+            case .auto: ServedModel.defaultHistoryInMemoryLimit
+            case .memory: Int.max
+            case .file: 0
+            }
+            slots.append(ModelSlot(model: try ServedModel(name: name, path: path, historyInMemoryUpTo: limit), path: path, historyInMemoryUpTo: limit))
         }
         // --store (in DataOptions): the ratings store, created if missing; POST /v1/users/{id}/ratings writes
         // to it, recommendations fold it in, retraining merges it into the base data.

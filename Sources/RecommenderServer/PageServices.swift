@@ -146,7 +146,7 @@ public final class PageServices: Sendable {
         let started = Date()
         let map = try EmbeddingInspection.itemMap(embeddings: embeddings, catalog: meta.catalog, configuration: configuration)
         let seconds = Date().timeIntervalSince(started)
-        let norms = try EmbeddingInspection.norms(embeddings: embeddings, seen: meta.seen)
+        let norms = try EmbeddingInspection.norms(embeddings: embeddings, metadata: meta)
         let points = map.points.enumerated().map { k, p in
             ItemMapResponse.Point(item: meta.itemIDs.id(at: p.item).rawValue, title: p.title, genre: p.genre, genres: p.genres,
                                   x: p.x.isFinite ? p.x : 0, y: p.y.isFinite ? p.y : 0,

@@ -40,15 +40,34 @@ public struct ServedModel: Sendable {
     /// reason an index beside the file was not used.
     public let retrieval: String
 
+    /// Model files up to this size keep their training history in memory (64 MiB: ML-100K's
+    /// models are under 3 MB, the ML-25M-shaped iALS model is 261 MB).
+    public static let defaultHistoryInMemoryLimit = 64 << 20
+
+    /// Where the training history is: `memory`, or `model file` when it was left there.
+    public var history: String { metadata.keepsHistoryOnDisk ? "model file" : "memory" }
+
     /// The model's kind (`ials`, `svd`, ...).
     public var kind: String { type(of: model).kind }
 
     /// Reads the model file at `path` (or `model.recmodel` inside the folder `path`).
     /// - Throws: ``DataError`` or ``PersistenceError``.
-    public init(name: String, path: String, version: Int = 1, catalog: AlgorithmCatalog = .standard) throws {
+    /// - Parameter historyInMemoryUpTo: a model file larger than this many bytes, of a kind that
+    ///   scores without its training history (``PersistableModel/scoresWithoutTrainingHistory``),
+    ///   leaves that history in the file (``ModelMetadata/seenOnDisk``): the 25M-rating model
+    ///   then holds its factors and id maps in memory and reads a user's rated items when a
+    ///   query needs them. `0` always leaves it on disk, `Int.max` never.
+    public init(name: String, path: String, version: Int = 1, catalog: AlgorithmCatalog = .standard,
+                historyInMemoryUpTo: Int = ServedModel.defaultHistoryInMemoryLimit) throws {
         let url = try ModelFile.url(at: path)
-        let archive = try ModelArchive(contentsOf: url)
         let types = catalog.modelTypes
+        let fileSize = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
+        let archive = try ModelArchive(contentsOf: url, expectedKind: nil, leavingOnDisk: { kind in
+            guard fileSize > historyInMemoryUpTo,
+                  let type = types.first(where: { $0.kind == kind || $0.formerKinds.contains(kind) }),
+                  type.scoresWithoutTrainingHistory else { return [] }
+            return ModelMetadata.historySections
+        })
         guard let type = types.first(where: { $0.kind == archive.kind || $0.formerKinds.contains(archive.kind) }) else {
             throw PersistenceError.wrongKind(path: url.path, found: archive.kind, expected: "one of " + types.map { $0.kind }.joined(separator: ", "))
         }
@@ -90,13 +109,11 @@ public struct ServedModel: Sendable {
         innerProduct = model as? any InnerProductScorer
         self.index = innerProduct == nil ? nil : index
         self.retrieval = self.index != nil ? "hnsw" : (retrieval ?? "exact")
-        var counts = [Int32](repeating: 0, count: metadata.itemIDs.count)
-        for item in metadata.seen.columns where Int(item) < counts.count { counts[Int(item)] += 1 }
-        itemRatings = counts
+        itemRatings = metadata.seenItemCounts()
         if let scale = metadata.ratingScale {
             acceptedRatings = scale
-        } else if let low = metadata.seen.values.min(), let high = metadata.seen.values.max(), low.isFinite, high.isFinite {
-            acceptedRatings = low...high
+        } else if let summary = metadata.seenRatingSummary(), summary.min.isFinite, summary.max.isFinite {
+            acceptedRatings = summary.min...summary.max
         } else {
             acceptedRatings = nil
         }
@@ -136,12 +153,16 @@ public final class ModelSlot: Sendable {
     public let name: String
     /// The path given on the command line (a file or a folder).
     public let path: String
+    /// What reloads pass to ``ServedModel/init(name:path:version:catalog:historyInMemoryUpTo:)``.
+    public let historyInMemoryUpTo: Int
     private let state: Mutex<State>
 
     /// A slot serving `model`, loaded from `path`.
-    public init(model: ServedModel, path: String) {
+    /// - Parameter historyInMemoryUpTo: the same setting for reloads of `path`.
+    public init(model: ServedModel, path: String, historyInMemoryUpTo: Int = ServedModel.defaultHistoryInMemoryLimit) {
         self.name = model.name
         self.path = path
+        self.historyInMemoryUpTo = historyInMemoryUpTo
         self.state = Mutex(State(current: model, lastFailure: nil))
     }
 
@@ -168,7 +189,7 @@ public final class ModelSlot: Sendable {
     @discardableResult
     public func reload(catalog: AlgorithmCatalog = .standard) throws -> ServedModel {
         do {
-            let fresh = try ServedModel(name: name, path: path, catalog: catalog)
+            let fresh = try ServedModel(name: name, path: path, catalog: catalog, historyInMemoryUpTo: historyInMemoryUpTo)
             return swap(to: fresh)
         } catch {
             recordFailure("reload failed: \(error)")

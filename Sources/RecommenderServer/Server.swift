@@ -396,7 +396,7 @@ struct API: Sendable {
         let stored = try store.storedRatings(of: user)
         guard index != nil || !stored.isEmpty else { throw APIError.unknownUser(user) }
         return try JSONBody.response(UserRatingsResponse(user: user, knownToModel: index != nil,
-                                                         trainingRatings: index.map { model.metadata.seen.count(ofRow: Int($0)) } ?? 0,
+                                                         trainingRatings: index.map { model.metadata.seenCount(ofUser: Int($0)) } ?? 0,
                                                          ratings: stored.map(WireStoredRating.init)))
     }
 
@@ -444,13 +444,16 @@ struct API: Sendable {
 
     func ready() throws -> Response {
         struct Ready: Encodable { var status: String; var models: [String: Int]; var store: Bool }
-        return try JSONBody.response(Ready(status: "ready", models: Dictionary(uniqueKeysWithValues: roster.slots.map { ($0.name, $0.current.version) }),
+        // Every served model, those trained from the page included (names are unique).
+        let slots = roster.allSlots
+        return try JSONBody.response(Ready(status: "ready", models: Dictionary(slots.map { ($0.name, $0.current.version) }, uniquingKeysWith: { a, _ in a }),
                                            store: state.store != nil))
     }
 
     func metricsText() -> Response {
-        let text = state.metrics.render(models: roster.slots.map(\.current),
-                                        failures: Dictionary(uniqueKeysWithValues: roster.slots.map { ($0.name, $0.snapshot.lastFailure?.message) }))
+        let slots = roster.allSlots
+        let text = state.metrics.render(models: slots.map(\.current),
+                                        failures: Dictionary(slots.map { ($0.name, $0.snapshot.lastFailure?.message) }, uniquingKeysWith: { a, _ in a }))
         return JSONBody.raw(Array(text.utf8), contentType: "text/plain; version=0.0.4; charset=utf-8")
     }
 }

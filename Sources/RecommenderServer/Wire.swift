@@ -170,9 +170,10 @@ struct ModelInfo: Encodable, Sendable {
     var lastRetrainedAt: String?
     var lastFailure: Failure?
     var retrieval: String
+    var history: String
     enum CodingKeys: String, CodingKey {
         case name, kind, algorithm, version, path, loadedAt = "loaded_at", trainedAt = "trained_at", trainingSeconds = "training_seconds", seed
-        case capabilities, hyperparameters, data, metrics, genres, ratingScale = "rating_scale", retraining, retrieval
+        case capabilities, hyperparameters, data, metrics, genres, ratingScale = "rating_scale", retraining, retrieval, history
         case lastRetrainedAt = "last_retrained_at", lastFailure = "last_failure"
     }
 
@@ -192,7 +193,7 @@ struct ModelInfo: Encodable, Sendable {
         capabilities = m.capabilities
         hyperparameters = m.record?.hyperparameters ?? [:]
         data = DataSummary(dataset: m.record?.dataset, users: m.metadata.userIDs.count, items: m.metadata.itemIDs.count,
-                           interactions: m.record?.interactions ?? m.metadata.seen.columns.count,
+                           interactions: m.record?.interactions ?? m.metadata.seenEntryCount,
                            validationInteractions: m.record?.validationInteractions)
         metrics = m.record?.finalMetrics ?? [:]
         genres = m.metadata.catalog.genreNames
@@ -201,6 +202,7 @@ struct ModelInfo: Encodable, Sendable {
         lastRetrainedAt = state.lastRetrainedAt.map { iso.string(from: $0) }
         lastFailure = state.lastFailure.map { Failure(message: $0.message, at: iso.string(from: $0.at)) }
         retrieval = m.retrieval
+        history = m.history
     }
 }
 

@@ -139,6 +139,14 @@ struct PageRoutesTests {
                 #expect(models.map { $0["name"] as? String } == ["ials", "svd", "page-svd"])
                 #expect((models[2]["hyperparameters"] as? [String: Any])?["epochs"] as? Int == 5)
             }
+            // Readiness and the metrics list the page's model too.
+            try await client.execute(uri: "/readyz", method: .get) { r in
+                let models = try json(r.body)["models"] as? [String: Int]
+                #expect(models?["page-svd"] == 1)
+            }
+            try await client.execute(uri: "/metrics", method: .get) { r in
+                #expect(String(buffer: r.body).contains(#"recommender_model_version{model="page-svd",kind="svd"} 1"#))
+            }
             try await client.execute(uri: "/v1/items/100/similar?model=page-svd&k=3", method: .get) { r in
                 #expect(r.status == .ok)
                 let o = try json(r.body)

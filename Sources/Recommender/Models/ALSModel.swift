@@ -186,6 +186,8 @@ public struct ALSModel: RatingModel, ItemEmbeddingModel, Equatable {
     }
 
     public static var kind: String { "als" }
+    /// Scores from its factors alone: a server may leave the training history in the file.
+    public static var scoresWithoutTrainingHistory: Bool { true }
     public func archive() -> ModelArchive {
         var a = ModelArchive(kind: Self.kind)
         core.store(into: &a)

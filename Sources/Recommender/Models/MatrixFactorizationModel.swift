@@ -5,6 +5,8 @@ import Foundation
 public struct MatrixFactorizationModel: RatingPredictor, ItemScorer, ItemEmbeddingModel, HistoryScorer, PersistableModel {
     /// The algorithm name in model files.
     public static let kind = "mf"
+    /// Scores from its factors alone: a server may leave the training history in the file.
+    public static var scoresWithoutTrainingHistory: Bool { true }
     /// The hyperparameters the model was trained with.
     public let configuration: MatrixFactorization.Configuration
     /// User embeddings, one row per user index.

@@ -40,6 +40,9 @@ public protocol PersistableModel: Sendable {
     static var formerKinds: [String] { get }
     /// The id maps, catalog and seen items of the training data.
     var metadata: ModelMetadata { get }
+    /// Whether the model scores from its parameters alone (its training history only filters
+    /// and explains results), so a server may leave that history in the model file.
+    static var scoresWithoutTrainingHistory: Bool { get }
     /// The model as an archive (parameters + metadata).
     func archive() -> ModelArchive
     /// Rebuilds the model from an archive, checking every section.
@@ -49,6 +52,11 @@ public protocol PersistableModel: Sendable {
 
 extension PersistableModel {
     public static var formerKinds: [String] { [] }
+
+    /// Whether the model scores from its parameters alone, so that its training history
+    /// (``ModelMetadata/seen``) serves only to filter and explain results and may stay in the
+    /// model file (``ModelMetadata/seenOnDisk``). `false` unless a model type says otherwise.
+    public static var scoresWithoutTrainingHistory: Bool { false }
 
     /// Writes the model file atomically.
     public func save(to url: URL) throws { try archive().write(to: url) }

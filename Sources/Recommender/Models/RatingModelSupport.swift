@@ -194,11 +194,8 @@ extension ModelArchive {
 extension ModelMetadata {
     /// Training ratings per user and per item, from the seen matrix.
     func ratingCounts() -> (users: [Int32], items: [Int32]) {
-        var users = [Int32](repeating: 0, count: seen.rowCount)
-        var items = [Int32](repeating: 0, count: seen.columnCount)
-        for u in 0..<seen.rowCount { users[u] = Int32(seen.count(ofRow: u)) }
-        for i in seen.columns { items[Int(i)] += 1 }
-        return (users, items)
+        let users = (0..<userIDs.count).map { Int32(seenCount(ofUser: $0)) }
+        return (users, seenItemCounts())
     }
 }
 

@@ -208,6 +208,8 @@ public struct SVDModel: RatingModel, ItemEmbeddingModel, Equatable {
     }
 
     public static var kind: String { "svd" }
+    /// Scores from its factors alone: a server may leave the training history in the file.
+    public static var scoresWithoutTrainingHistory: Bool { true }
     public func archive() -> ModelArchive {
         var a = ModelArchive(kind: Self.kind)
         core.store(into: &a)

@@ -112,6 +112,19 @@ public struct ModelArchive: Sendable {
     /// The sections, in the order they were added.
     public private(set) var sections: [(name: String, value: Section)] = []
 
+    /// Where an array section left on disk lies in its file (see
+    /// ``init(contentsOf:expectedKind:leavingOnDisk:)``).
+    public struct OnDiskArray: Sendable, Equatable {
+        /// The number of 4-byte elements.
+        public let count: Int
+        /// The byte offset of the first element in the file.
+        public let offset: Int
+    }
+    /// The array sections that were checked but left in the file rather than read into memory.
+    public private(set) var onDisk: [String: OnDiskArray] = [:]
+    /// The file those sections are read from (held open), when any were left on disk.
+    public private(set) var file: OpenModelFile?
+
     /// Creates an empty archive for a model of the given kind.
     public init(kind: String) { self.kind = kind }
 
@@ -195,7 +208,10 @@ public struct ModelArchive: Sendable {
 
     /// Decodes an archive, checking magic, version and checksum.
     /// - Parameter path: used in error messages only.
-    public init(decoding bytes: [UInt8], path: String = "model") throws {
+    /// - Parameter leavingOnDisk: given the model's kind, the names of `Float` or `Int32` array
+    ///   sections to check (length; finiteness for floats) but not copy into memory; they are
+    ///   listed in ``onDisk`` with their offset in `bytes`.
+    public init(decoding bytes: [UInt8], path: String = "model", leavingOnDisk: (String) -> Set<String> = { _ in [] }) throws {
         guard bytes.count >= Self.magic.count, Array(bytes[0..<Self.magic.count]) == Self.magic else {
             throw PersistenceError.notAModelFile(path: path)
         }
@@ -208,12 +224,17 @@ public struct ModelArchive: Sendable {
         let stored = bytes[(bytes.count - 4)...].withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) }.littleEndian
         guard CRC32.checksum(bytes[0..<(bytes.count - 4)]) == stored else { throw PersistenceError.checksumMismatch(path: path) }
         kind = try reader.string()
+        let deferred = leavingOnDisk(kind)
         let count = try reader.u32()
         for _ in 0..<count {
             let name = try reader.string()
             let type = try reader.u8()
             let length = try reader.count(of: 1, "section '\(name)'")
             var payload = try reader.sub(length)
+            if (type == 1 || type == 2) && deferred.contains(name) {
+                onDisk[name] = try payload.skipArray(of: 4, floats: type == 1, section: name)
+                continue
+            }
             let value: Section
             switch type {
             case 1:
@@ -283,16 +304,28 @@ public struct ModelArchive: Sendable {
     /// - Throws: ``DataError/missingFile(path:)``, ``DataError/unreadableFile(path:reason:)``, or a
     ///   ``PersistenceError`` for a file that is not a sound model file.
     public init(contentsOf url: URL, expectedKind: String? = nil) throws {
+        try self.init(contentsOf: url, expectedKind: expectedKind, leavingOnDisk: { _ in [] })
+    }
+
+    /// Reads and checks an archive from a file, leaving some array sections in the file.
+    ///
+    /// The sections `leavingOnDisk(kind)` names are checked as usual (the checksum covers them;
+    /// float sections must be finite) but not copied into memory: ``onDisk`` says where they
+    /// are and ``file`` keeps the file open to read them (``TrainingRowsOnDisk``). With an
+    /// empty set this is ``init(contentsOf:expectedKind:)``.
+    /// - Throws: as ``init(contentsOf:expectedKind:)``.
+    public init(contentsOf url: URL, expectedKind: String?, leavingOnDisk: (String) -> Set<String>) throws {
         switch FileKind.of(url.path) {
         case .regular: break
         case .missing: throw DataError.missingFile(path: url.path)
         case .stream(let what): throw DataError.unreadableFile(path: url.path, reason: "is \(what), not a model file")
         case .unreadable(let reason): throw DataError.unreadableFile(path: url.path, reason: reason)
         }
-        guard let bytes = TextFile.readAll(url.path) else {
+        guard let (opened, bytes) = OpenModelFile.openAndRead(url.path) else {
             throw DataError.unreadableFile(path: url.path, reason: "could not be read")
         }
-        try self.init(decoding: bytes, path: url.path)
+        try self.init(decoding: bytes, path: url.path, leavingOnDisk: leavingOnDisk)
+        if !onDisk.isEmpty { file = opened }
         if let expectedKind, kind != expectedKind {
             throw PersistenceError.wrongKind(path: url.path, found: kind, expected: expectedKind)
         }
@@ -349,6 +382,23 @@ struct ByteReader {
     mutating func sub(_ n: Int) throws -> ByteReader {
         let r = try take(n)
         return ByteReader(bytes: bytes, position: r.lowerBound, end: r.upperBound, path: path)
+    }
+    /// Checks an array of `size`-byte elements (floats: all finite) without copying it.
+    mutating func skipArray(of size: Int, floats: Bool, section: String) throws -> ModelArchive.OnDiskArray {
+        let raw = try u64()
+        guard let n = Int(exactly: raw), n <= (end - position) / size else {
+            throw PersistenceError.truncated(path: path, reason: "array of \(raw) elements does not fit")
+        }
+        let r = try take(n * size)
+        if floats {
+            let bad = bytes[r].withUnsafeBytes { raw in
+                var bad = 0
+                for k in 0..<n where !raw.loadUnaligned(fromByteOffset: k * 4, as: Float.self).isFinite { bad += 1 }
+                return bad
+            }
+            guard bad == 0 else { throw PersistenceError.nonFiniteValues(path: path, section: section, count: bad) }
+        }
+        return ModelArchive.OnDiskArray(count: n, offset: r.lowerBound)
     }
     mutating func array<T>(_: T.Type) throws -> [T] {
         let raw = try u64()

@@ -102,9 +102,12 @@ public struct RetrievalFilter: Sendable, Equatable {
     /// item include filter), over `metadata`'s items.
     public init(options: RecommendationOptions, metadata: ModelMetadata, user: UserIndex?) {
         var excluded = [ItemIndex](options.excluded)
-        if options.excludeRated, let user, Int(user) >= 0, Int(user) < metadata.seen.rowCount {
-            let range = metadata.seen.range(ofRow: Int(user))
-            excluded.append(contentsOf: metadata.seen.columns[range])
+        if options.excludeRated, let user {
+            if metadata.keepsHistoryOnDisk {
+                excluded.append(contentsOf: metadata.seenRow(ofUser: Int(user)).items)
+            } else if Int(user) >= 0, Int(user) < metadata.seen.rowCount {
+                excluded.append(contentsOf: metadata.seen.columns[metadata.seen.range(ofRow: Int(user))])
+            }
         }
         var allowed: ItemBitset? = nil
         if options.filter != .all {

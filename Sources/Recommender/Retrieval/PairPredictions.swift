@@ -59,17 +59,15 @@ public enum PairPredictions {
     public static func predict(_ pairs: [(user: UserID, item: ItemID)], model: any RatingPredictor & PersistableModel,
                                threads: Int = Parallelism.availableCores) -> [PredictedPair] {
         let metadata = model.metadata
-        let seen = metadata.seen
-        var itemRated = [Bool](repeating: false, count: metadata.itemIDs.count)
-        for item in seen.columns { itemRated[Int(item)] = true }
+        let itemRated = metadata.seenItemCounts().map { $0 > 0 }
         let ownFallback = model is any RatingModel || model is BayesianFactorizationMachineModel
-        let mean: Float = seen.values.isEmpty ? 0 : Float(seen.values.reduce(0.0) { $0 + Double($1) } / Double(seen.values.count))
+        let mean: Float = metadata.seenRatingSummary()?.mean ?? 0
         let out = SharedSlots<PredictedPair>(count: pairs.count, initial: PredictedPair(user: "", item: "", score: 0, fallback: .none))
         ComputePool.forEachChunk(count: pairs.count, chunks: pairs.count < 10_000 ? 1 : threads) { _, range in
             for k in range {
                 let (userID, itemID) = pairs[k]
                 let u = metadata.userIDs.index(of: userID), i = metadata.itemIDs.index(of: itemID)
-                let userKnown = u.map { seen.count(ofRow: Int($0)) > 0 } ?? false
+                let userKnown = u.map { metadata.seenCount(ofUser: Int($0)) > 0 } ?? false
                 let itemKnown = i.map { itemRated[Int($0)] } ?? false
                 let score: Float
                 if let u, let i, userKnown && itemKnown {

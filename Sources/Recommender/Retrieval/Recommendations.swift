@@ -94,17 +94,28 @@ public enum Recommendations {
     public static func rankIndices(scores: [Float], metadata: ModelMetadata, user: UserIndex? = nil,
                                    options: RecommendationOptions) -> [ScoredIndex] {
         precondition(scores.count == metadata.itemIDs.count, "one score per item expected")
-        let seen = metadata.seen
-        let seenRange = options.excludeRated && user != nil ? seen.range(ofRow: Int(user!)) : 0..<0
+        // The user's training items, sorted: a slice of the in-memory matrix, or the row read
+        // from the model file when the history was left there.
+        let rated: ArraySlice<Int32>
+        if options.excludeRated, let user {
+            if metadata.keepsHistoryOnDisk {
+                rated = ArraySlice(metadata.seenRow(ofUser: Int(user)).items)
+            } else {
+                let seen = metadata.seen
+                rated = Int(user) >= 0 && Int(user) < seen.rowCount ? seen.columns[seen.range(ofRow: Int(user))] : []
+            }
+        } else {
+            rated = []
+        }
         let skip = options.excluded
         let catalog = metadata.catalog
         let filter = options.filter
-        let needsCheck = !skip.isEmpty || filter != .all || !seenRange.isEmpty
+        let needsCheck = !skip.isEmpty || filter != .all || !rated.isEmpty
         return topK(scores, k: options.count, excluding: needsCheck ? { item in
-            if !seenRange.isEmpty {
-                var lo = seenRange.lowerBound, hi = seenRange.upperBound
-                while lo < hi { let mid = (lo + hi) / 2; if seen.columns[mid] < item { lo = mid + 1 } else { hi = mid } }
-                if lo < seenRange.upperBound && seen.columns[lo] == item { return true }
+            if !rated.isEmpty {
+                var lo = rated.startIndex, hi = rated.endIndex
+                while lo < hi { let mid = (lo + hi) / 2; if rated[mid] < item { lo = mid + 1 } else { hi = mid } }
+                if lo < rated.endIndex && rated[lo] == item { return true }
             }
             return skip.contains(item) || !filter.includes(item, catalog: catalog)
         } : nil)

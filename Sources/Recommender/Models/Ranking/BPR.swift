@@ -310,6 +310,8 @@ public struct BPRModel: ItemScorer, HistoryScorer, ItemEmbeddingModel, Persistab
     }
 
     public static let kind = "bpr"
+    /// Scores from its factors alone: a server may leave the training history in the file.
+    public static var scoresWithoutTrainingHistory: Bool { true }
     public var itemCount: Int { itemFactors.rows }
     /// The item factors.
     public var itemEmbeddings: Matrix { itemFactors }

@@ -548,6 +548,8 @@ public struct ImplicitALSModel: ItemScorer, HistoryScorer, ItemEmbeddingModel, E
     }
 
     public static let kind = "ials"
+    /// Scores from its factors alone: a server may leave the training history in the file.
+    public static var scoresWithoutTrainingHistory: Bool { true }
     public var itemCount: Int { itemFactors.rows }
     /// The item factors.
     public var itemEmbeddings: Matrix { itemFactors }

@@ -169,7 +169,7 @@ public protocol ExplainableScorer: Sendable {
 extension ModelMetadata {
     /// The training history of a known user as `(item, rating)` pairs.
     public func history(of user: UserIndex) -> [(item: ItemIndex, rating: Float)] {
-        let r = seen.range(ofRow: Int(user))
-        return r.map { (item: seen.columns[$0], rating: seen.values[$0]) }
+        let row = seenRow(ofUser: Int(user))
+        return zip(row.items, row.values).map { (item: $0, rating: $1) }
     }
 }

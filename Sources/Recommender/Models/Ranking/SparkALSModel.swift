@@ -111,6 +111,8 @@ public struct SparkALSModel: ItemScorer, HistoryScorer, ItemEmbeddingModel, Expl
     }
 
     public static let kind = "spark-als"
+    /// Scores from its factors alone: a server may leave the training history in the file.
+    public static var scoresWithoutTrainingHistory: Bool { true }
     public var itemCount: Int { itemFactors.rows }
     /// The item factors.
     public var itemEmbeddings: Matrix { itemFactors }
