@@ -146,7 +146,7 @@ extension ModelMetadata {
         var counts = [Int32](repeating: 0, count: itemIDs.count)
         let n = counts.count
         if let seenOnDisk {
-            seenOnDisk.forEachChunk { items, _ in for i in items where i >= 0 && Int(i) < n { counts[Int(i)] += 1 } }
+            seenOnDisk.forEachItemChunk { items in for i in items where i >= 0 && Int(i) < n { counts[Int(i)] += 1 } }
         } else {
             for i in seen.columns where i >= 0 && Int(i) < n { counts[Int(i)] += 1 }
         }
@@ -160,7 +160,7 @@ extension ModelMetadata {
             for v in values { low = Swift.min(low, v); high = Swift.max(high, v); sum += Double(v) }
             count += values.count
         }
-        if let seenOnDisk { seenOnDisk.forEachChunk { _, values in add(values) } } else { seen.values.withUnsafeBufferPointer { add($0) } }
+        if let seenOnDisk { seenOnDisk.forEachValueChunk { add($0) } } else { seen.values.withUnsafeBufferPointer { add($0) } }
         return count == 0 ? nil : (low, high, Float(sum / Double(count)))
     }
 }

@@ -113,21 +113,30 @@ public final class TrainingRowsOnDisk: Sendable, Equatable {
         return (items, values)
     }
 
-    /// Calls `body` with consecutive runs of the stored items and ratings (all rows in order),
-    /// reading `chunk` entries at a time into two reused buffers.
+    /// Calls `body` with consecutive runs of the stored item indices (all rows in order),
+    /// reading `chunk` entries at a time into one reused buffer.
     /// - Returns: `false` when the file could not be read to the end.
     @discardableResult
-    public func forEachChunk(entries chunk: Int = 1 << 16, _ body: (UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Float>) -> Void) -> Bool {
+    public func forEachItemChunk(entries chunk: Int = 1 << 16, _ body: (UnsafeBufferPointer<Int32>) -> Void) -> Bool {
+        forEachChunk(of: Int32.self, at: itemsAt, entries: chunk, body)
+    }
+
+    /// Calls `body` with consecutive runs of the stored ratings (all rows in order).
+    /// - Returns: `false` when the file could not be read to the end.
+    @discardableResult
+    public func forEachValueChunk(entries chunk: Int = 1 << 16, _ body: (UnsafeBufferPointer<Float>) -> Void) -> Bool {
+        forEachChunk(of: Float.self, at: valuesAt, entries: chunk, body)
+    }
+
+    private func forEachChunk<T>(of _: T.Type, at offset: Int, entries chunk: Int, _ body: (UnsafeBufferPointer<T>) -> Void) -> Bool {
         let size = max(1, chunk)
-        let items = UnsafeMutableBufferPointer<Int32>.allocate(capacity: size)
-        let values = UnsafeMutableBufferPointer<Float>.allocate(capacity: size)
-        defer { items.deallocate(); values.deallocate() }
+        let buffer = UnsafeMutableBufferPointer<T>.allocate(capacity: size)
+        defer { buffer.deallocate() }
         var start = 0
         while start < entryCount {
             let n = min(size, entryCount - start)
-            guard file.read(into: items.baseAddress, count: n * 4, at: itemsAt + start * 4),
-                  file.read(into: values.baseAddress, count: n * 4, at: valuesAt + start * 4) else { return false }
-            body(UnsafeBufferPointer(rebasing: items[0..<n]), UnsafeBufferPointer(rebasing: values[0..<n]))
+            guard file.read(into: buffer.baseAddress, count: n * 4, at: offset + start * 4) else { return false }
+            body(UnsafeBufferPointer(rebasing: buffer[0..<n]))
             start += n
         }
         return true
