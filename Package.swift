@@ -16,6 +16,8 @@ let package = Package(
         .library(name: "RecommenderFetch", targets: ["RecommenderFetch"]),
         // OpenBLAS as the dense-product backend (Linux: libopenblas-dev).
         .library(name: "RecommenderOpenBLAS", targets: ["RecommenderOpenBLAS"]),
+        // The performance benchmarks behind `recommender bench` (each checks its own result).
+        .library(name: "RecommenderBench", targets: ["RecommenderBench"]),
         .executable(name: "recommender", targets: ["RecommenderCLI"]),
         .executable(name: "recommender-example", targets: ["RecommenderExample"]),
     ],
@@ -49,6 +51,8 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"])]
         ),
         .target(name: "RecommenderOpenBLAS", dependencies: ["Recommender", "COpenBLAS"]),
+        // `recommender bench`: the benchmarks; the CLI only parses their options and prints.
+        .target(name: "RecommenderBench", dependencies: ["Recommender"]),
         // `recommender serve`: the JSON API, the ratings store (SQLite through GRDB), the page.
         .target(
             name: "RecommenderServer",
@@ -64,7 +68,7 @@ let package = Package(
         .executableTarget(
             name: "RecommenderCLI",
             dependencies: [
-                "Recommender", "RecommenderCharts", "RecommenderFetch", "RecommenderOpenBLAS",
+                "Recommender", "RecommenderBench", "RecommenderCharts", "RecommenderFetch", "RecommenderOpenBLAS",
                 "RecommenderServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

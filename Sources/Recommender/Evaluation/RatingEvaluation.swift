@@ -149,7 +149,7 @@ public enum RatingEvaluation {
 }
 
 /// CPU seconds used by the process so far (all threads).
-func processCPUSeconds() -> Double {
+package func processCPUSeconds() -> Double {
     var t = timespec()
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
     return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9

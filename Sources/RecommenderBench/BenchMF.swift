@@ -1,29 +1,29 @@
-import ArgumentParser
 import Foundation
 import Recommender
 
 /// `recommender bench mf`: milliseconds per full-batch iteration of the notebook's matrix factorization.
-struct BenchMFCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "mf",
-        abstract: "Time full-batch matrix-factorization iterations (plain and regularized) on a 90/10 split of ML-100K.")
-    @OptionGroup var data: DataOptions
-    @Option(help: "Iterations per run.") var iterations: Int = 200
-    @Option(help: "Runs per variant (the best run is reported too).") var repeats: Int = 3
-    @Option(help: "Threads (default: all cores; every thread count gives the same numbers).") var threads: Int = Parallelism.availableCores
-    @Option(help: "Random seed of the split and initialisation.") var seed: UInt64 = 0
+public struct MFBenchmark: Sendable {
+    /// Iterations per run.
+    public var iterations = 200
+    /// Runs per variant (the best run is reported too).
+    public var repeats = 3
+    /// Threads (every thread count gives the same numbers).
+    public var threads = Parallelism.availableCores
+    /// Random seed of the split and initialisation.
+    public var seed: UInt64 = 0
 
-    func validate() throws {
-        try OptionBounds.check(iterations, "--iterations", OptionBounds.benchIterations)
-        try OptionBounds.check(repeats, "--repeats", OptionBounds.repeats)
-        try OptionBounds.check(threads, "--threads", OptionBounds.threads)
-    }
+    /// The benchmark with its default settings.
+    public init() {}
 
-    func run() async throws {
-        let dataset = try data.load()
+    /// Times plain, regularized and Adam variants on a 90/10 split of `dataset`.
+    /// - Parameters:
+    ///   - dataset: the ratings (ML-100K in the README's figures).
+    ///   - output: receives each line of the report.
+    /// - Throws: a training error, or ``BenchmarkError`` when a variant's loss does not decrease.
+    public func run(_ dataset: Dataset, output: (String) -> Void) throws {
         let split = Splitter.randomHoldout(dataset.interactions, testFraction: 0.1, seed: seed)
         let metadata = ModelMetadata(dataset: dataset, training: split.train)
-        print("data: \(dataset.userCount) users × \(dataset.itemCount) items, \(split.train.count) training / \(split.test.count) test ratings; threads \(threads)")
+        output("data: \(dataset.userCount) users × \(dataset.itemCount) items, \(split.train.count) training / \(split.test.count) test ratings; threads \(threads)")
         let variants: [(String, MatrixFactorization.Configuration)] = [
             ("plain d=30 gd lr=10", .init(embeddingDim: 30, initStddev: 0.5, iterations: iterations, learningRate: 10, seed: seed, threads: threads)),
             ("regularized d=35 gd lr=20 reg=0.1 gravity=1", .init(embeddingDim: 35, initStddev: 0.05, iterations: iterations, learningRate: 20,
@@ -53,19 +53,12 @@ struct BenchMFCommand: AsyncParsableCommand {
                 last = model.history.rows.last?.values[key] ?? .nan
             }
             guard last < first else {
-                throw ValidationError("\(name): the training loss did not decrease (\(first) -> \(last))")
+                throw BenchmarkError("\(name): the training loss did not decrease (\(first) -> \(last))")
             }
             let mean = times.reduce(0, +) / Double(times.count)
-            print(String(format: "%@: %.3f ms/iteration mean, %.3f best (wall clock); CPU %.3f ms/iteration best (all threads); %d runs of %d iterations; train MSE %.4f -> %.4f",
-                         name, mean, times.min()!, cpuTimes.min()!, times.count, config.iterations, first, last))
+            output(String(format: "%@: %.3f ms/iteration mean, %.3f best (wall clock); CPU %.3f ms/iteration best (all threads); %d runs of %d iterations; train MSE %.4f -> %.4f",
+                         name, mean, times.min() ?? .nan, cpuTimes.min() ?? .nan, times.count, config.iterations, first, last))
         }
-        print("peak RSS \(PeakMemory.megabytes()) MB")
+        output("peak RSS \(PeakMemory.megabytes()) MB")
     }
-}
-
-/// CPU time used by the whole process so far, in seconds (all threads; includes spin-waiting).
-func processCPUSeconds() -> Double {
-    var t = timespec()
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
-    return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
 }

@@ -1,48 +1,45 @@
-import ArgumentParser
 import Foundation
 import Synchronization
 import Recommender
 
-extension ImplicitALS.Solver: ExpressibleByArgument {}
-
 /// `recommender bench ials`: seconds per iALS iteration and peak memory on a generated matrix
-/// shaped like MovieLens 25M (or any shape).
-struct BenchIALSCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "ials",
-        abstract: "Time iALS iterations on a generated power-law interaction matrix (ML-25M shape by default) or on a ratings file.",
-        discussion: """
-            Without --ratings the matrix is generated in memory (seeded). With --ratings FILE \
-            (e.g. the ML-25M-shaped ratings.csv of scripts/generate-ml25m-like.py) the file is loaded with the fast loader, every rating counts as a positive, the loaded columns are \
-            released and the peak-memory counter is reset before training, so the fit's peak is reported \
-            apart from the loader's.
-            """)
+/// shaped like MovieLens 25M (or any shape), or on a ratings file.
+///
+/// Without ``ratings`` the matrix is generated in memory (seeded). With a ratings file (e.g. the
+/// ML-25M-shaped ratings.csv of scripts/generate-ml25m-like.py) the file is loaded with the fast
+/// loader, every rating counts as a positive, the loaded columns are released and the
+/// peak-memory counter is reset before training, so the fit's peak is reported apart from the loader's.
+public struct IALSBenchmark: Sendable {
+    /// A ratings file to load instead of generating the matrix.
+    public var ratings: String?
+    /// Users of the generated matrix.
+    public var users = 162_541
+    /// Items of the generated matrix.
+    public var items = 59_047
+    /// Interactions of the generated matrix.
+    public var interactions = 25_000_000
+    /// Power-law exponent of item popularity.
+    public var exponent = 1.0
+    /// Latent factors.
+    public var factors = 64
+    /// Iterations to time.
+    public var iterations = 3
+    /// Worker threads (nil: all cores).
+    public var threads: Int?
+    /// The linear solver.
+    public var solver: ImplicitALS.Solver = .conjugateGradient
+    /// Random seed.
+    public var seed: UInt64 = 42
 
-    @Option(help: "A ratings file to load instead of generating the matrix (e.g. the ML-25M-shaped ratings.csv).") var ratings: String?
+    /// The benchmark with its default settings.
+    public init() {}
 
-    @Option(help: "Users of the generated matrix.") var users: Int = 162_541
-    @Option(help: "Items of the generated matrix.") var items: Int = 59_047
-    @Option(help: "Interactions of the generated matrix.") var interactions: Int = 25_000_000
-    @Option(help: "Power-law exponent of item popularity.") var exponent: Double = 1.0
-    @Option(help: "Latent factors.") var factors: Int = 64
-    @Option(help: "Iterations to time.") var iterations: Int = 3
-    @Option(help: "Worker threads (default: all cores).") var threads: Int?
-    @Option(help: "Solver: cg or cholesky.") var solver: ImplicitALS.Solver = .conjugateGradient
-    @Option(help: "Random seed.") var seed: UInt64 = 42
-
-    func validate() throws {
-        try OptionBounds.check(users, "--users", OptionBounds.generatedUsers)
-        try OptionBounds.check(items, "--items", OptionBounds.generatedItems)
-        try OptionBounds.check(interactions, "--interactions", OptionBounds.generatedInteractions)
-        try OptionBounds.check(exponent, "--exponent", OptionBounds.popularityExponent)
-        try OptionBounds.check(factors, "--factors", OptionBounds.factors)
-        try OptionBounds.check(iterations, "--iterations", OptionBounds.alsIterations)
-        try OptionBounds.check(threads, "--threads", OptionBounds.threads)
-    }
-
-    func run() async throws {
+    /// Builds or loads the matrix, times each iteration and checks the model by a sampled AUC.
+    /// - Parameter output: receives each line of the report.
+    /// - Throws: ``BenchmarkError`` for a non-positive shape; a loading or training error.
+    public func run(output: @escaping @Sendable (String) -> Void) throws {
         guard users > 0, items > 1, interactions > 0, factors > 0, iterations > 0 else {
-            throw ValidationError("users, items, interactions, factors and iterations must be positive")
+            throw BenchmarkError("users, items, interactions, factors and iterations must be positive")
         }
         let t0 = DispatchTime.now()
         let x: SparseMatrix
@@ -50,12 +47,12 @@ struct BenchIALSCommand: AsyncParsableCommand {
             let dataset = try DelimitedRatingsLoader.load(ratings: URL(fileURLWithPath: ratings), items: nil,
                                                           options: DelimitedFileOptions(), threads: Parallelism.availableCores)
             x = ImplicitFeedback.default.matrix(dataset.interactions)
-            print(String(format: "loaded %d × %d, %d interactions in %.2f s (loader peak RSS %d MB)", x.rowCount, x.columnCount, x.nonZeroCount,
+            output(String(format: "loaded %d × %d, %d interactions in %.2f s (loader peak RSS %d MB)", x.rowCount, x.columnCount, x.nonZeroCount,
                          seconds(since: t0), PeakMemory.megabytes()))
-            if PeakMemory.reset() { print("peak-memory counter reset: the figures below are the fit's") }
+            if PeakMemory.reset() { output("peak-memory counter reset: the figures below are the fit's") }
         } else {
             x = SyntheticInteractions.matrix(users: users, items: items, interactions: interactions, exponent: exponent, seed: seed)
-            print(String(format: "generated %d × %d, %d interactions in %.2f s (peak RSS %d MB)", x.rowCount, x.columnCount, x.nonZeroCount,
+            output(String(format: "generated %d × %d, %d interactions in %.2f s (peak RSS %d MB)", x.rowCount, x.columnCount, x.nonZeroCount,
                          seconds(since: t0), PeakMemory.megabytes()))
         }
         let users = x.rowCount, items = x.columnCount
@@ -74,7 +71,7 @@ struct BenchIALSCommand: AsyncParsableCommand {
         let threadCount = c.threads
         let model = try ImplicitALS(c).fit(matrix: x, metadata: metadata) { p in
             let (seconds, cpu) = timer.lap(elapsed: p.elapsedSeconds)
-            print(String(format: "iteration %d: %.3f s wall, %.3f CPU-s (%.0f%% of %d cores)", p.step, seconds, cpu,
+            output(String(format: "iteration %d: %.3f s wall, %.3f CPU-s (%.0f%% of %d cores)", p.step, seconds, cpu,
                          100 * cpu / max(seconds, 1e-9) / Double(threadCount), threadCount))
         }
         let (times, cpuTimes) = timer.laps
@@ -91,7 +88,7 @@ struct BenchIALSCommand: AsyncParsableCommand {
             trials += 1
             if scores[Int(pos)] > scores[neg] { better += 1 }
         }
-        print(String(format: "ials %d factors, %d threads: best %.3f s/iteration wall (mean %.3f s); best %.3f CPU-s/iteration (= %.3f s wall on %d idle cores); fit total %.2f s; peak RSS %d MB; sampled AUC %.3f",
+        output(String(format: "ials %d factors, %d threads: best %.3f s/iteration wall (mean %.3f s); best %.3f CPU-s/iteration (= %.3f s wall on %d idle cores); fit total %.2f s; peak RSS %d MB; sampled AUC %.3f",
                      factors, c.threads, times.min() ?? 0, times.reduce(0, +) / Double(max(times.count, 1)),
                      cpuTimes.min() ?? 0, (cpuTimes.min() ?? 0) / Double(c.threads), c.threads, total,
                      PeakMemory.megabytes(), Double(better) / Double(max(trials, 1))))
@@ -99,28 +96,29 @@ struct BenchIALSCommand: AsyncParsableCommand {
 }
 
 /// `recommender bench ranking`: fit time, recommend-all time and NDCG@10 per ranking model on ML-100K.
-struct BenchRankingCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "ranking",
-        abstract: "Fit time, top-10-for-every-user time and NDCG@10 of each ranking model (per-user stratified 75/25, seed 42).")
+public struct RankingBenchmark: Sendable {
+    /// Comma-separated ranking models.
+    public var algorithms = "popularity,item-knn,ials,bpr,ease"
+    /// Repetitions of the recommend-all timing (best is reported).
+    public var repeats = 5
+    /// List length.
+    public var k = 10
 
-    @OptionGroup var data: DataOptions
-    @Option(help: "Comma-separated ranking models.") var algorithms: String = "popularity,item-knn,ials,bpr,ease"
-    @Option(help: "Repetitions of the recommend-all timing (best is reported).") var repeats: Int = 5
-    @Option(name: .customShort("k"), help: "List length.") var k: Int = 10
+    /// The benchmark with its default settings.
+    public init() {}
 
-    func validate() throws {
-        try OptionBounds.check(repeats, "--repeats", OptionBounds.repeats)
-        try OptionBounds.check(k, "-k", OptionBounds.k)
-    }
-
-    func run() async throws {
-        let dataset = try data.load()
+    /// Fits each model on a per-user stratified 75/25 split (seed 42) of `dataset`, times top-k for
+    /// every user and reports NDCG@k.
+    /// - Parameters:
+    ///   - dataset: the ratings.
+    ///   - output: receives each line of the report.
+    /// - Throws: an unknown algorithm or a training error.
+    public func run(_ dataset: Dataset, output: (String) -> Void) throws {
         let split = Splitter.userStratified(dataset.interactions, testFraction: 0.25, seed: 42)
         let users = (0..<dataset.userCount).map { UserIndex($0) }
         let training = try TrainingData(dataset, training: split.train)
-        print("| model | fit s | recommend top-\(k) for all \(users.count) users (best of \(repeats)) ms | NDCG@\(k) |")
-        print("|---|---:|---:|---:|")
+        output("| model | fit s | recommend top-\(k) for all \(users.count) users (best of \(repeats)) ms | NDCG@\(k) |")
+        output("|---|---:|---:|---:|")
         for name in algorithms.split(separator: ",") {
             let algorithm = try AlgorithmCatalog.standard.algorithm(named: String(name), task: .ranking)
             let t0 = DispatchTime.now()
@@ -136,9 +134,9 @@ struct BenchRankingCommand: AsyncParsableCommand {
             }
             precondition(lists.count == users.count && lists.allSatisfy { $0.count == k })
             let report = RankingEvaluation.evaluate(test: split.test, k: k) { asked in asked.map { lists[Int($0)] } }
-            print(String(format: "| %@ | %.3f | %.1f | %.4f |", algorithm.name, fit, best * 1000, report.ndcg))
+            output(String(format: "| %@ | %.3f | %.1f | %.4f |", algorithm.name, fit, best * 1000, report.ndcg))
         }
-        print("peak RSS \(PeakMemory.megabytes()) MB")
+        output("peak RSS \(PeakMemory.megabytes()) MB")
     }
 }
 

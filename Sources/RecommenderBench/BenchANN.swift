@@ -1,73 +1,62 @@
-import ArgumentParser
 import Dispatch
 import Foundation
 import Recommender
 
 /// `recommender bench ann`: the HNSW index against the exact scan on factor-model-shaped vectors.
-struct BenchANNCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "ann",
-        abstract: "Benchmark the HNSW index (recall@10, queries/s, speedup over the exact scan, build, memory, load, filters).",
-        discussion: """
-        Vectors: item factors shaped like a factor model of a power-law interaction matrix (see
-        ItemVectorGenerator below), queries shaped like user factors. Ground truth: exact inner-product
-        top-10. Queries run on one thread; the build uses all cores (--threads).
-        Example: recommender bench ann --items 1000000 --queries 10000 --json bench-ann.json --vectors-out bench-ann-data
-        then: python3 scripts/bench-ann.py --data bench-ann-data --json bench-ann.json (hnswlib and faiss rows).
-        """)
+///
+/// Vectors: item factors shaped like a factor model of a power-law interaction matrix (see
+/// ItemVectorGenerator below), queries shaped like user factors. Ground truth: exact inner-product
+/// top-10. Queries run on one thread; the build uses all cores (``threads``).
+public struct ANNBenchmark: Sendable {
+    /// Item vectors (1,000,000 for the catalogue case, 59,047 for the ML-25M shape).
+    public var items: Int = 1_000_000
+    /// Query vectors.
+    public var queries: Int = 10_000
+    /// Dimensions.
+    public var dimension: Int = 64
+    /// HNSW M.
+    public var m: Int = 16
+    /// HNSW efConstruction.
+    public var efConstruction: Int = 200
+    /// Seed (vectors and index).
+    public var seed: UInt64 = 42
+    /// Query ef values to sweep (comma-separated).
+    public var efs: String = "10,16,24,32,48,64,96,128,192,256"
+    /// Build threads (nil: all cores).
+    public var threads: Int?
+    /// Inner products in the graph: native (default, as hnswlib) or norm-augmentation (Bachrach et al. 2014).
+    public var innerProduct: InnerProductHandling = .native
+    /// Also build with the other inner-product handling and report its recall (costs a second build).
+    public var compareInnerProduct = false
+    /// Queries used for the exact-scan speed and the filtered measurements (a prefix of the queries).
+    public var filterQueries: Int = 2000
+    /// Write the JSON report here.
+    public var json: String?
+    /// Write items.f32, queries.f32, truth.i32 and filters (for scripts/bench-ann.py) into this folder.
+    public var vectorsOut: String?
+    /// Where to save the index for the load (mmap) measurement (nil: a temporary folder).
+    public var indexPath: String?
+    /// A name for this case in the JSON.
+    public var name: String?
+    /// Read items.f32, queries.f32, truth.i32 and meta.json from this folder (written by ``vectorsOut``) instead of generating them.
+    public var vectorsIn: String?
+    /// Take the item vectors from this fitted model, the queries from its user vectors (``queries`` users
+    /// drawn with ``seed``) and the exclude-rated filter from those users' training items.
+    public var model: String?
+    /// Load this index file (saved by an earlier run with ``indexPath``) instead of building one.
+    public var loadIndex: String?
+    /// Only the ef sweep (no filters, crossover or save/load).
+    public var sweepOnly = false
+    /// Skip the filter crossover measurements (graph vs exact scan at each kept fraction).
+    public var skipCrossover = false
 
-    @Option(help: "Item vectors (1,000,000 for the catalogue case, 59,047 for the ML-25M shape).")
-    var items: Int = 1_000_000
-    @Option(help: "Query vectors.")
-    var queries: Int = 10_000
-    @Option(help: "Dimensions.")
-    var dimension: Int = 64
-    @Option(help: "HNSW M.")
-    var m: Int = 16
-    @Option(help: "HNSW efConstruction.")
-    var efConstruction: Int = 200
-    @Option(help: "Seed (vectors and index).")
-    var seed: UInt64 = 42
-    @Option(help: "Query ef values to sweep (comma-separated).")
-    var efs: String = "10,16,24,32,48,64,96,128,192,256"
-    @Option(help: "Build threads (default: all cores).")
-    var threads: Int?
-    @Option(help: "Inner products in the graph: native (default, as hnswlib) or norm-augmentation (Bachrach et al. 2014).")
-    var innerProduct: InnerProductHandling = .native
-    @Flag(help: "Also build with the other inner-product handling and report its recall (costs a second build).")
-    var compareInnerProduct = false
-    @Option(help: "Queries used for the exact-scan speed and the filtered measurements (a prefix of the queries).")
-    var filterQueries: Int = 2000
-    @Option(help: "Write the JSON report here.")
-    var json: String?
-    @Option(help: "Write items.f32, queries.f32, truth.i32 and filters (for scripts/bench-ann.py) into this folder.")
-    var vectorsOut: String?
-    @Option(help: "Where to save the index for the load (mmap) measurement (default: a temporary folder).")
-    var indexPath: String?
-    @Option(help: "A name for this case in the JSON.")
-    var name: String?
-    @Option(help: "Read items.f32, queries.f32, truth.i32 and meta.json from this folder (written by --vectors-out) instead of generating them.")
-    var vectorsIn: String?
-    @Option(help: "Take the item vectors from this fitted model (e.g. iALS on the ML-25M-shaped data of scripts/generate-ml25m-like.py), the queries from its user vectors (--queries users drawn with --seed) and the exclude-rated filter from those users' training items.")
-    var model: String?
-    @Option(help: "Load this index file (saved by an earlier run with --index-path) instead of building one.")
-    var loadIndex: String?
-    @Flag(help: "Only the ef sweep (no filters, crossover or save/load); the exact scan's speed comes from --vectors-in's meta.json when present.")
-    var sweepOnly = false
-    @Flag(help: "Skip the filter crossover measurements (graph vs exact scan at each kept fraction).")
-    var skipCrossover = false
+    /// The benchmark with its default settings.
+    public init() {}
 
-    func validate() throws {
-        try OptionBounds.check(items, "--items", OptionBounds.annItems)
-        try OptionBounds.check(queries, "--queries", OptionBounds.annQueries)
-        try OptionBounds.check(dimension, "--dimension", OptionBounds.dimension)
-        try OptionBounds.check(m, "--m", OptionBounds.hnswM)
-        try OptionBounds.check(efConstruction, "--ef-construction", OptionBounds.efConstruction)
-        try OptionBounds.check(filterQueries, "--filter-queries", OptionBounds.filterQueries)
-        try OptionBounds.check(threads, "--threads", OptionBounds.threads)
-    }
-
-    func run() async throws {
+    /// Runs the benchmark, reporting each measurement as a line and writing the JSON report when asked.
+    /// - Parameter output: receives each line of the report.
+    /// - Throws: ``BenchmarkError`` for unreadable or mismatched inputs; a file or model error.
+    public func run(output log: (String) -> Void) throws {
         var report: [String: Any] = [:]
         let caseName = name ?? "\(self.items)-items-\(dimension)d"
         report["case"] = caseName
@@ -116,7 +105,7 @@ struct BenchANNCommand: AsyncParsableCommand {
         log(String(format: "exact scan: %.1f queries/s (one thread)", exactQPS))
         report["load_average_before"] = loadAverage()
 
-        if let vectorsOut { try writeVectors(folder: vectorsOut, vectors: vectors, queries: queryVectors, truth: truth, exactQPS: exactQPS) }
+        if let vectorsOut { try writeVectors(folder: vectorsOut, vectors: vectors, queries: queryVectors, truth: truth, exactQPS: exactQPS, log: log) }
 
         // Build.
         let parameters = HNSWParameters(m: m, efConstruction: efConstruction, seed: seed, innerProduct: innerProduct, threads: threads)
@@ -126,7 +115,7 @@ struct BenchANNCommand: AsyncParsableCommand {
         if let loadIndex {
             index = try HNSWIndex.load(from: URL(fileURLWithPath: loadIndex)).index
             guard index.itemCount == items, index.dimension == vectors.columns else {
-                throw ValidationError("\(loadIndex): the index holds \(index.itemCount) × \(index.dimension) vectors, the data \(items) × \(vectors.columns)")
+                throw BenchmarkError("\(loadIndex): the index holds \(index.itemCount) × \(index.dimension) vectors, the data \(items) × \(vectors.columns)")
             }
         } else {
             index = HNSWIndex.build(store: store, parameters: parameters)
@@ -162,7 +151,7 @@ struct BenchANNCommand: AsyncParsableCommand {
         report["ef_at_recall_0_95"] = chosenEf
         report["load_average_after_sweep"] = loadAverage()
         if sweepOnly {
-            try writeReport(report)
+            try writeReport(report, log: log)
             return
         }
 
@@ -248,10 +237,10 @@ struct BenchANNCommand: AsyncParsableCommand {
         if indexPath == nil { try? FileManager.default.removeItem(at: folder) }
         report["peak_rss_megabytes"] = PeakMemory.megabytes()
         report["load_average_after"] = loadAverage()
-        try writeReport(report)
+        try writeReport(report, log: log)
     }
 
-    func writeReport(_ report: [String: Any]) throws {
+    func writeReport(_ report: [String: Any], log: (String) -> Void) throws {
         guard let json else { return }
         let data = try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys])
         try data.write(to: URL(fileURLWithPath: json))
@@ -263,8 +252,6 @@ struct BenchANNCommand: AsyncParsableCommand {
         guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return [] }
         return text.split(separator: " ").prefix(3).compactMap { Double($0) }
     }
-
-    func log(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
 
     func elapsed(_ start: DispatchTime) -> Double { Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9 }
 
@@ -318,7 +305,7 @@ struct BenchANNCommand: AsyncParsableCommand {
                 "always_k": alwaysK, "only_admitted_items": admitted, "queries": count, "ef": ef]
     }
 
-    func writeVectors(folder: String, vectors: Matrix, queries: [[Float]], truth: [[Int32]], exactQPS: Double) throws {
+    func writeVectors(folder: String, vectors: Matrix, queries: [[Float]], truth: [[Int32]], exactQPS: Double, log: (String) -> Void) throws {
         let url = URL(fileURLWithPath: folder)
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         try vectors.storage.withUnsafeBytes { try Data($0).write(to: url.appendingPathComponent("items.f32")) }
@@ -344,14 +331,14 @@ struct ModelVectors {
         let url = try ModelFile.url(at: path)
         let loaded = try AlgorithmCatalog.standard.loadModel(from: url)
         guard let scorer = loaded as? any InnerProductScorer else {
-            throw ValidationError("\(path): a '\(type(of: loaded).kind)' model does not score by inner products of user and item vectors")
+            throw BenchmarkError("\(path): a '\(type(of: loaded).kind)' model does not score by inner products of user and item vectors")
         }
         let metadata = loaded.metadata
         let seen = metadata.seen
         var g = SeededGenerator(seed: seed ^ 0x0DE1)
         let candidates = g.permutation(seen.rowCount).filter { seen.count(ofRow: $0) > 0 }
         let users = Array(candidates.prefix(queries))
-        guard !users.isEmpty else { throw ValidationError("\(path): the model has no user with training items") }
+        guard !users.isEmpty else { throw BenchmarkError("\(path): the model has no user with training items") }
         func vectors(_ m: some InnerProductScorer) -> (Matrix, [[Float]]) {
             (m.itemEmbeddings, users.map { m.queryVector(forUser: UserIndex($0)) })
         }
@@ -384,17 +371,17 @@ struct StoredVectors {
         let url = URL(fileURLWithPath: folder)
         func read(_ name: String) throws -> Data {
             do { return try Data(contentsOf: url.appendingPathComponent(name), options: .alwaysMapped) } catch {
-                throw ValidationError("\(folder)/\(name): cannot read (\(error.localizedDescription)); write the folder with bench ann --vectors-out")
+                throw BenchmarkError("\(folder)/\(name): cannot read (\(error.localizedDescription)); write the folder with bench ann --vectors-out")
             }
         }
         guard let meta = try JSONSerialization.jsonObject(with: try read("meta.json")) as? [String: Any],
               let n = meta["items"] as? Int, let nq = meta["queries"] as? Int, let d = meta["dimension"] as? Int,
               let k = meta["k"] as? Int, n > 0, nq > 0, d > 0, k == 10 else {
-            throw ValidationError("\(folder)/meta.json: needs items, queries, dimension and k = 10")
+            throw BenchmarkError("\(folder)/meta.json: needs items, queries, dimension and k = 10")
         }
         let itemData = try read("items.f32"), queryData = try read("queries.f32"), truthData = try read("truth.i32")
         guard itemData.count == n * d * 4, queryData.count == nq * d * 4, truthData.count == nq * k * 4 else {
-            throw ValidationError("\(folder): file sizes do not match meta.json (\(n) items, \(nq) queries, \(d) dimensions)")
+            throw BenchmarkError("\(folder): file sizes do not match meta.json (\(n) items, \(nq) queries, \(d) dimensions)")
         }
         let itemValues = itemData.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
         let queryValues = queryData.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
@@ -504,4 +491,9 @@ struct FilterCases {
         let allowed = ItemBitset(capacity: items) { categoryOf[Int($0)] < buckets }
         return { _ in RetrievalFilter(allowed: allowed) }
     }
+}
+
+/// A percentage as the filter labels show it: "50", "0.5".
+private func formatNumber(_ value: Double) -> String {
+    value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
 }

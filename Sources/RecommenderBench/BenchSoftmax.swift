@@ -1,28 +1,27 @@
-import ArgumentParser
 import Foundation
 import Recommender
 
 /// `recommender bench softmax`: times the notebook's softmax run on a data set.
-struct BenchSoftmaxCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "softmax",
-        abstract: "Time the notebook's softmax run (3,000 Adagrad iterations on ML-100K by default) and print time, ms/iteration, peak RSS and the final metrics."
-    )
-    @OptionGroup var data: DataOptions
-    @OptionGroup(title: "Hyper-parameters (see `recommender algorithms softmax`)") var options: AlgorithmOptions
-    @Option(help: "Random seed.") var seed: UInt64 = 0
-    @Option(help: "Threads (results are identical; default 1).") var threads: Int = 1
-    @Option(help: "Repetitions (the best time is reported).") var repeats: Int = 1
+public struct SoftmaxBenchmark: Sendable {
+    /// The model's hyper-parameters (the notebook's by default).
+    public var configuration: SoftmaxModel.Configuration
+    /// Random seed.
+    public var seed: UInt64 = 0
+    /// Threads (results are identical).
+    public var threads = 1
+    /// Repetitions (the best time is reported).
+    public var repeats = 1
 
-    func validate() throws {
-        try OptionBounds.check(threads, "--threads", OptionBounds.threads)
-        try OptionBounds.check(repeats, "--repeats", OptionBounds.repeats)
-    }
+    /// The benchmark of a configuration (its thread count is replaced by ``threads``).
+    public init(configuration: SoftmaxModel.Configuration) { self.configuration = configuration }
 
-    func run() async throws {
-        let dataset = try data.load()
-        let trainer = Softmax()
-        var configuration = try trainer.configured(trainer.reader(options.hyperparameters(for: trainer)))
+    /// Trains ``repeats`` times on the whole of `dataset` and reports time, ms/iteration and the final metrics.
+    /// - Parameters:
+    ///   - dataset: the ratings (ML-100K in the README's figures).
+    ///   - output: receives each line of the report.
+    /// - Throws: a training error, or ``BenchmarkError`` when a run ends without a finite loss.
+    public func run(_ dataset: Dataset, output: (String) -> Void) throws {
+        var configuration = self.configuration
         configuration.threads = threads
         let data = TrainingData(dataset)
         var best = Double.infinity
@@ -33,29 +32,31 @@ struct BenchSoftmaxCommand: AsyncParsableCommand {
             let cpu = processCPUSeconds() - cpuStart
             best = min(best, seconds)
             let updates = configuration.iterations + 1
-            guard let last = result.history.last, last.trainLoss.isFinite else { throw ValidationError("benchmark run produced no finite loss") }
-            print(String(format: "run %d: %.3f s total, %.3f ms/iteration (%d updates, %d threads, %@ gemm; CPU time %.3f s), %@",
+            guard let last = result.history.last, last.trainLoss.isFinite else { throw BenchmarkError("benchmark run produced no finite loss") }
+            output(String(format: "run %d: %.3f s total, %.3f ms/iteration (%d updates, %d threads, %@ gemm; CPU time %.3f s), %@",
                          run, seconds, seconds * 1000 / Double(updates), updates, configuration.threads, cpu,
                          (configuration.gemmBackend?.rawValue ?? "auto") as NSString, formatSoftmaxEntry(last) as NSString))
         }
-        print(String(format: "best: %.3f s; peak RSS %d MB", best, PeakMemory.megabytes()))
+        output(String(format: "best: %.3f s; peak RSS %d MB", best, PeakMemory.megabytes()))
     }
 }
 
-/// Bench: the SGEMM kernel on the softmax model's shapes.
-struct BenchGemmCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "gemm", abstract: "Measure the SGEMM kernel (GFLOP/s) on the softmax model's product shapes.")
-    @Option(help: "Repetitions per shape.") var repeats: Int = 200
-    @Option(help: "Threads (swift backend only).") var threads: Int = 1
-    @Option(help: "swift or openblas.") var backend: Gemm.Backend = .swift
+/// `recommender bench gemm`: the SGEMM kernel on the softmax model's shapes.
+public struct GemmBenchmark: Sendable {
+    /// Repetitions per shape.
+    public var repeats = 200
+    /// Threads (swift backend only).
+    public var threads = 1
+    /// The kernel: swift or openblas.
+    public var backend: Gemm.Backend = .swift
 
-    func validate() throws {
-        try OptionBounds.check(repeats, "--repeats", OptionBounds.repeats)
-        try OptionBounds.check(threads, "--threads", OptionBounds.threads)
-    }
+    /// The benchmark with its default settings.
+    public init() {}
 
-    func run() async throws {
-        if backend == .openBLAS { print("OpenBLAS core: \((Gemm.installedBLAS?.name ?? "not installed"))") }
+    /// Measures each shape (best of 3 rounds of ``repeats`` products) and reports µs and GFLOP/s.
+    /// - Parameter output: receives each line of the report.
+    public func run(output: (String) -> Void) {
+        if backend == .openBLAS { output("OpenBLAS core: \((Gemm.installedBLAS?.name ?? "not installed"))") }
         let shapes: [(String, Gemm.Transpose, Gemm.Transpose, Int, Int, Int)] = [
             ("logits  U·Vᵀ   200x1682x35 (NT)", .none, .transpose, 200, 1682, 35),
             ("dU      dZ·V   200x35x1682 (NN)", .none, .none, 200, 35, 1682),
@@ -85,7 +86,7 @@ struct BenchGemmCommand: AsyncParsableCommand {
                     bestCPU = min(bestCPU, (threadCPUSeconds() - cpuStart) / Double(repeats))
                 }
             } } }
-            print(String(format: "%@: %.1f µs wall (%.1f GFLOP/s); calling thread CPU %.1f µs (%.1f GFLOP/s)", name, best * 1e6,
+            output(String(format: "%@: %.1f µs wall (%.1f GFLOP/s); calling thread CPU %.1f µs (%.1f GFLOP/s)", name, best * 1e6,
                          2.0 * Double(m * n * k) / best / 1e9, bestCPU * 1e6, 2.0 * Double(m * n * k) / bestCPU / 1e9))
         }
     }
@@ -97,4 +98,10 @@ func threadCPUSeconds() -> Double {
     var t = timespec()
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
     return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+}
+
+/// One logged line of the softmax history, with the notebook's metric names.
+private func formatSoftmaxEntry(_ e: SoftmaxTrainingHistory.Entry) -> String {
+    String(format: "iteration %d: train_loss=%.4f test_loss=%.4f precision@10=%.4f recall@10=%.4f ndcg@10=%.4f",
+           e.iteration, e.trainLoss, e.testLoss, e.precisionAt10, e.recallAt10, e.ndcgAt10)
 }
