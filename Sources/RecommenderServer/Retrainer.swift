@@ -125,7 +125,13 @@ public final class Retrainer: Sendable {
                 throw TrainingError.invalidInput("the training diverged (\(name) = \(value))")
             }
             let url = try TrainingOutput.write(model: result.model, record: result.record, history: result.history, chart: nil, to: outputFolder)
-            let served = slot.swap(to: ServedModel(name: slot.name, url: url, model: result.model, record: result.record, version: 0))
+            // A large factor model is read back from its file so that, like the model it replaces,
+            // it leaves its training history there (``ServedModel/history``).
+            let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
+            let fresh = size > slot.historyInMemoryUpTo && type(of: result.model).scoresWithoutTrainingHistory
+                ? try ServedModel(name: slot.name, path: url.path, historyInMemoryUpTo: slot.historyInMemoryUpTo)
+                : ServedModel(name: slot.name, url: url, model: result.model, record: result.record, version: 0)
+            let served = slot.swap(to: fresh)
             log("retrained '\(slot.name)' with \(algorithm.name) on \(merged.interactions.count) ratings (\(merged.userCount) users) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s: version \(served.version), \(url.path)")
             return served
         } catch {

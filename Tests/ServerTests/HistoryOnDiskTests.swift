@@ -85,6 +85,20 @@ import Testing
         #expect((0..<fresh.metadata.userIDs.count).map { fresh.metadata.seenRow(ofUser: $0).items } != before)
     }
 
+    @Test func reloadsAndRetrainingsKeepTheSlotsSetting() throws {
+        let folder = try TempFolder()
+        try trainFixtureModel("ials", hyperparameters: ialsSettings, into: folder.url, name: "m")
+        let path = folder.url.appendingPathComponent("m").path
+        let slot = ModelSlot(model: try ServedModel(name: "m", path: path, historyInMemoryUpTo: 0), path: path, historyInMemoryUpTo: 0)
+        #expect(slot.current.metadata.keepsHistoryOnDisk)
+        #expect(try slot.reload().metadata.keepsHistoryOnDisk)
+        let retrainer = Retrainer(slot: slot, algorithm: try AlgorithmCatalog.standard.algorithm(named: "ials"), hyperparameters: ialsSettings,
+                                  schedule: .ratings(1), store: nil, threads: 1, seed: 3, loadBase: { serverFixtureDataset() })
+        let retrained = try retrainer.retrainNow()
+        #expect(retrained.metadata.keepsHistoryOnDisk && retrained.version == 3)
+        #expect(retrained.metadata.seenEntryCount == serverFixtureDataset().interactions.count)
+    }
+
     @Test func aModelThatScoresFromItsHistoryKeepsItInMemory() throws {
         let folder = try TempFolder()
         try trainFixtureModel("item-knn", hyperparameters: [:], into: folder.url, name: "m")
