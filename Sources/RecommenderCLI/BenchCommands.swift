@@ -30,6 +30,7 @@ struct BenchCommand: AsyncParsableCommand {
 
 /// Times loading a data set (parsing into columns and id maps) and building both CSR views.
 struct BenchLoadCommand: AsyncParsableCommand {
+    private static let defaults = LoadBenchmark()
     static let configuration = CommandConfiguration(
         commandName: "load",
         abstract: "Time loading a data set (parse + id maps) and building both CSR views; print the best run and peak memory.",
@@ -38,7 +39,7 @@ struct BenchLoadCommand: AsyncParsableCommand {
     @OptionGroup var data: DataOptions
 
     @Option(help: "Repetitions (the best is reported).")
-    var repeats: Int = 3
+    var repeats: Int = Self.defaults.repeats
 
     @Option(help: "Threads (default: all cores; 1 = single-thread mode).")
     var threads: Int?
@@ -62,14 +63,15 @@ struct BenchLoadCommand: AsyncParsableCommand {
 
 /// `recommender bench mf`: milliseconds per full-batch iteration of the notebook's matrix factorization.
 struct BenchMFCommand: AsyncParsableCommand {
+    private static let defaults = MFBenchmark()
     static let configuration = CommandConfiguration(
         commandName: "mf",
         abstract: "Time full-batch matrix-factorization iterations (plain and regularized) on a 90/10 split of ML-100K.")
     @OptionGroup var data: DataOptions
-    @Option(help: "Iterations per run.") var iterations: Int = 200
-    @Option(help: "Runs per variant (the best run is reported too).") var repeats: Int = 3
-    @Option(help: "Threads (default: all cores; every thread count gives the same numbers).") var threads: Int = Parallelism.availableCores
-    @Option(help: "Random seed of the split and initialisation.") var seed: UInt64 = 0
+    @Option(help: "Iterations per run.") var iterations: Int = Self.defaults.iterations
+    @Option(help: "Runs per variant (the best run is reported too).") var repeats: Int = Self.defaults.repeats
+    @Option(help: "Threads (default: all cores; every thread count gives the same numbers).") var threads: Int = Self.defaults.threads
+    @Option(help: "Random seed of the split and initialisation.") var seed: UInt64 = Self.defaults.seed
 
     func validate() throws {
         try OptionBounds.check(iterations, "--iterations", OptionBounds.benchIterations)
@@ -91,17 +93,18 @@ struct BenchMFCommand: AsyncParsableCommand {
 /// `recommender bench rating`: fit/predict time per fold and RMSE of every rating model on
 /// k-fold cross-validation (ML-100K 5-fold by default). Prints figures; asserts nothing on time.
 struct BenchRatingCommand: AsyncParsableCommand {
+    private static let defaults = RatingBenchmark()
     static let configuration = CommandConfiguration(
         commandName: "rating",
         abstract: "Time fit and predict per fold and report RMSE for the rating models (k-fold CV)."
     )
     @OptionGroup var data: DataOptions
-    @Option(help: "Comma-separated algorithms.") var algorithms: String = "baseline,svd,svdpp,als,knn-baseline"
-    @Option(help: "Number of folds.") var folds: Int = 5
-    @Option(help: "Random seed.") var seed: UInt64 = 0
+    @Option(help: "Comma-separated algorithms.") var algorithms: String = Self.defaults.algorithms
+    @Option(help: "Number of folds.") var folds: Int = Self.defaults.folds
+    @Option(help: "Random seed.") var seed: UInt64 = Self.defaults.seed
     @Option(help: "Threads for parallel fits (1 = deterministic single thread).") var threads: Int?
     @Flag(inversion: .prefixedNo, help: "Also run on ML-1M when it is in --data-dir (skipped with a message when absent).")
-    var ml1m: Bool = true
+    var ml1m: Bool = Self.defaults.ml1m
 
     func validate() throws {
         try OptionBounds.check(folds, "--folds", OptionBounds.folds)
@@ -122,28 +125,29 @@ struct BenchRatingCommand: AsyncParsableCommand {
 
 /// `recommender bench best`: k-fold cross-validation of the Bayesian factorization machine.
 struct BenchBestCommand: AsyncParsableCommand {
+    private static let defaults = BFMBenchmark()
     static let configuration = CommandConfiguration(
         commandName: "best",
         abstract: "Cross-validate the `best` model (Bayesian factorization machine, Gibbs sampling): per-fold RMSE/MAE, mean ± std, fit and predict seconds."
     )
     @OptionGroup var data: DataOptions
-    @Option(help: "Number of folds.") var folds: Int = 5
-    @Option(help: "Split seed (also the sampler seed).") var seed: UInt64 = 0
-    @Option(help: "Run only the first N folds (0 = all).") var onlyFolds: Int = 0
-    @Option(help: "Latent factors k.") var rank: Int = BayesianFactorizationMachine.Configuration.default.rank
-    @Option(help: "Gibbs sweeps in total.") var samples: Int = BayesianFactorizationMachine.Configuration.default.samples
-    @Option(help: "Sweeps discarded before averaging.") var burnIn: Int = BayesianFactorizationMachine.Configuration.default.burnIn
-    @Option(help: "Keep every N-th sweep in the model.") var thinning: Int = BayesianFactorizationMachine.Configuration.default.thinning
-    @Option(help: "Use user demographics (true/false).") var userSide: Bool = BayesianFactorizationMachine.Configuration.default.userSideFeatures
-    @Option(help: "Use item genres and years (true/false).") var itemSide: Bool = BayesianFactorizationMachine.Configuration.default.itemSideFeatures
-    @Option(help: "Bag of items each user rated (true/false).") var userImplicit: Bool = BayesianFactorizationMachine.Configuration.default.userImplicitFeedback
-    @Option(help: "Bag of users who rated each item (true/false).") var itemImplicit: Bool = BayesianFactorizationMachine.Configuration.default.itemImplicitFeedback
-    @Option(help: "Implicit bag normalisation: sqrt or count.") var implicitNormalization: BayesianFactorizationMachine.ImplicitNormalization = BayesianFactorizationMachine.Configuration.default.implicitNormalization
-    @Option(help: "Which pairs form the implicit bags: training (clean) or all.") var implicitSource: BayesianFactorizationMachine.ImplicitSource = .training
-    @Option(help: "Zip-code prefix length.") var zipPrefix: Int = BayesianFactorizationMachine.Configuration.default.zipPrefixLength
-    @Option(help: "Release-year bucket width.") var yearBucket: Int = BayesianFactorizationMachine.Configuration.default.yearBucketWidth
-    @Option(help: "Threads (default: all cores).") var threads: Int = Parallelism.availableCores
-    @Flag(help: "Print the validation RMSE every 10 sweeps.") var verbose = false
+    @Option(help: "Number of folds.") var folds: Int = Self.defaults.folds
+    @Option(help: "Split seed (also the sampler seed).") var seed: UInt64 = Self.defaults.seed
+    @Option(help: "Run only the first N folds (0 = all).") var onlyFolds: Int = Self.defaults.onlyFolds
+    @Option(help: "Latent factors k.") var rank: Int = Self.defaults.rank
+    @Option(help: "Gibbs sweeps in total.") var samples: Int = Self.defaults.samples
+    @Option(help: "Sweeps discarded before averaging.") var burnIn: Int = Self.defaults.burnIn
+    @Option(help: "Keep every N-th sweep in the model.") var thinning: Int = Self.defaults.thinning
+    @Option(help: "Use user demographics (true/false).") var userSide: Bool = Self.defaults.userSide
+    @Option(help: "Use item genres and years (true/false).") var itemSide: Bool = Self.defaults.itemSide
+    @Option(help: "Bag of items each user rated (true/false).") var userImplicit: Bool = Self.defaults.userImplicit
+    @Option(help: "Bag of users who rated each item (true/false).") var itemImplicit: Bool = Self.defaults.itemImplicit
+    @Option(help: "Implicit bag normalisation: sqrt or count.") var implicitNormalization: BayesianFactorizationMachine.ImplicitNormalization = Self.defaults.implicitNormalization
+    @Option(help: "Which pairs form the implicit bags: training (clean) or all.") var implicitSource: BayesianFactorizationMachine.ImplicitSource = Self.defaults.implicitSource
+    @Option(help: "Zip-code prefix length.") var zipPrefix: Int = Self.defaults.zipPrefix
+    @Option(help: "Release-year bucket width.") var yearBucket: Int = Self.defaults.yearBucket
+    @Option(help: "Threads (default: all cores).") var threads: Int = Self.defaults.threads
+    @Flag(help: "Print the validation RMSE every 10 sweeps.") var verbose = Self.defaults.verbose
 
     func validate() throws {
         try OptionBounds.check(folds, "--folds", OptionBounds.folds)
@@ -173,17 +177,18 @@ struct BenchBestCommand: AsyncParsableCommand {
 
 /// `recommender bench tsne`: times t-SNE with the notebook's settings on random points.
 struct BenchTSNECommand: AsyncParsableCommand {
+    private static let defaults = TSNEBenchmark()
     static let configuration = CommandConfiguration(
         commandName: "tsne",
         abstract: "Time t-SNE (the notebook's settings) on random Gaussian points; prints time and final KL divergence."
     )
 
-    @Option(help: "Number of points (ML-100K has 1,682 movies).") var points: Int = 1682
-    @Option(help: "Dimension of each point.") var dimension: Int = 30
-    @Option(help: "Repetitions; the best time is reported.") var repeats: Int = 3
+    @Option(help: "Number of points (ML-100K has 1,682 movies).") var points: Int = Self.defaults.points
+    @Option(help: "Dimension of each point.") var dimension: Int = Self.defaults.dimension
+    @Option(help: "Repetitions; the best time is reported.") var repeats: Int = Self.defaults.repeats
     @Option(help: "Threads (default: every core; 1 = single-thread mode).") var threads: Int?
-    @Option(help: "Random seed of the points.") var seed: UInt64 = 0
-    @Flag(help: "Print the KL divergence and gradient norm every 50 iterations.") var verbose = false
+    @Option(help: "Random seed of the points.") var seed: UInt64 = Self.defaults.seed
+    @Flag(help: "Print the KL divergence and gradient norm every 50 iterations.") var verbose = Self.defaults.verbose
 
     func validate() throws {
         try OptionBounds.check(points, "--points", OptionBounds.tsnePoints)
@@ -203,6 +208,7 @@ struct BenchTSNECommand: AsyncParsableCommand {
 /// `recommender bench ials`: seconds per iALS iteration and peak memory on a generated matrix
 /// shaped like MovieLens 25M (or any shape).
 struct BenchIALSCommand: AsyncParsableCommand {
+    private static let defaults = IALSBenchmark()
     static let configuration = CommandConfiguration(
         commandName: "ials",
         abstract: "Time iALS iterations on a generated power-law interaction matrix (ML-25M shape by default) or on a ratings file.",
@@ -215,15 +221,15 @@ struct BenchIALSCommand: AsyncParsableCommand {
 
     @Option(help: "A ratings file to load instead of generating the matrix (e.g. the ML-25M-shaped ratings.csv).") var ratings: String?
 
-    @Option(help: "Users of the generated matrix.") var users: Int = 162_541
-    @Option(help: "Items of the generated matrix.") var items: Int = 59_047
-    @Option(help: "Interactions of the generated matrix.") var interactions: Int = 25_000_000
-    @Option(help: "Power-law exponent of item popularity.") var exponent: Double = 1.0
-    @Option(help: "Latent factors.") var factors: Int = 64
-    @Option(help: "Iterations to time.") var iterations: Int = 3
+    @Option(help: "Users of the generated matrix.") var users: Int = Self.defaults.users
+    @Option(help: "Items of the generated matrix.") var items: Int = Self.defaults.items
+    @Option(help: "Interactions of the generated matrix.") var interactions: Int = Self.defaults.interactions
+    @Option(help: "Power-law exponent of item popularity.") var exponent: Double = Self.defaults.exponent
+    @Option(help: "Latent factors.") var factors: Int = Self.defaults.factors
+    @Option(help: "Iterations to time.") var iterations: Int = Self.defaults.iterations
     @Option(help: "Worker threads (default: all cores).") var threads: Int?
-    @Option(help: "Solver: cg or cholesky.") var solver: ImplicitALS.Solver = .conjugateGradient
-    @Option(help: "Random seed.") var seed: UInt64 = 42
+    @Option(help: "Solver: cg or cholesky.") var solver: ImplicitALS.Solver = Self.defaults.solver
+    @Option(help: "Random seed.") var seed: UInt64 = Self.defaults.seed
 
     func validate() throws {
         try OptionBounds.check(users, "--users", OptionBounds.generatedUsers)
@@ -247,14 +253,15 @@ struct BenchIALSCommand: AsyncParsableCommand {
 
 /// `recommender bench ranking`: fit time, recommend-all time and NDCG@10 per ranking model on ML-100K.
 struct BenchRankingCommand: AsyncParsableCommand {
+    private static let defaults = RankingBenchmark()
     static let configuration = CommandConfiguration(
         commandName: "ranking",
         abstract: "Fit time, top-10-for-every-user time and NDCG@10 of each ranking model (per-user stratified 75/25, seed 42).")
 
     @OptionGroup var data: DataOptions
-    @Option(help: "Comma-separated ranking models.") var algorithms: String = "popularity,item-knn,ials,bpr,ease"
-    @Option(help: "Repetitions of the recommend-all timing (best is reported).") var repeats: Int = 5
-    @Option(name: .customShort("k"), help: "List length.") var k: Int = 10
+    @Option(help: "Comma-separated ranking models.") var algorithms: String = Self.defaults.algorithms
+    @Option(help: "Repetitions of the recommend-all timing (best is reported).") var repeats: Int = Self.defaults.repeats
+    @Option(name: .customShort("k"), help: "List length.") var k: Int = Self.defaults.k
 
     func validate() throws {
         try OptionBounds.check(repeats, "--repeats", OptionBounds.repeats)
@@ -301,10 +308,11 @@ struct BenchSoftmaxCommand: AsyncParsableCommand {
 
 /// Bench: the SGEMM kernel on the softmax model's shapes.
 struct BenchGemmCommand: AsyncParsableCommand {
+    private static let defaults = GemmBenchmark()
     static let configuration = CommandConfiguration(commandName: "gemm", abstract: "Measure the SGEMM kernel (GFLOP/s) on the softmax model's product shapes.")
-    @Option(help: "Repetitions per shape.") var repeats: Int = 200
-    @Option(help: "Threads (swift backend only).") var threads: Int = 1
-    @Option(help: "swift or openblas.") var backend: Gemm.Backend = .swift
+    @Option(help: "Repetitions per shape.") var repeats: Int = Self.defaults.repeats
+    @Option(help: "Threads (swift backend only).") var threads: Int = Self.defaults.threads
+    @Option(help: "swift or openblas.") var backend: Gemm.Backend = Self.defaults.backend
 
     func validate() throws {
         try OptionBounds.check(repeats, "--repeats", OptionBounds.repeats)
@@ -322,6 +330,7 @@ struct BenchGemmCommand: AsyncParsableCommand {
 
 /// `recommender bench ann`: the HNSW index against the exact scan on factor-model-shaped vectors.
 struct BenchANNCommand: AsyncParsableCommand {
+    private static let defaults = ANNBenchmark()
     static let configuration = CommandConfiguration(
         commandName: "ann",
         abstract: "Benchmark the HNSW index (recall@10, queries/s, speedup over the exact scan, build, memory, load, filters).",
@@ -334,27 +343,27 @@ struct BenchANNCommand: AsyncParsableCommand {
         """)
 
     @Option(help: "Item vectors (1,000,000 for the catalogue case, 59,047 for the ML-25M shape).")
-    var items: Int = 1_000_000
+    var items: Int = Self.defaults.items
     @Option(help: "Query vectors.")
-    var queries: Int = 10_000
+    var queries: Int = Self.defaults.queries
     @Option(help: "Dimensions.")
-    var dimension: Int = 64
+    var dimension: Int = Self.defaults.dimension
     @Option(help: "HNSW M.")
-    var m: Int = 16
+    var m: Int = Self.defaults.m
     @Option(help: "HNSW efConstruction.")
-    var efConstruction: Int = 200
+    var efConstruction: Int = Self.defaults.efConstruction
     @Option(help: "Seed (vectors and index).")
-    var seed: UInt64 = 42
+    var seed: UInt64 = Self.defaults.seed
     @Option(help: "Query ef values to sweep (comma-separated).")
-    var efs: String = "10,16,24,32,48,64,96,128,192,256"
+    var efs: String = Self.defaults.efs
     @Option(help: "Build threads (default: all cores).")
     var threads: Int?
     @Option(help: "Inner products in the graph: native (default, as hnswlib) or norm-augmentation (Bachrach et al. 2014).")
-    var innerProduct: InnerProductHandling = .native
+    var innerProduct: InnerProductHandling = Self.defaults.innerProduct
     @Flag(help: "Also build with the other inner-product handling and report its recall (costs a second build).")
-    var compareInnerProduct = false
+    var compareInnerProduct = Self.defaults.compareInnerProduct
     @Option(help: "Queries used for the exact-scan speed and the filtered measurements (a prefix of the queries).")
-    var filterQueries: Int = 2000
+    var filterQueries: Int = Self.defaults.filterQueries
     @Option(help: "Write the JSON report here.")
     var json: String?
     @Option(help: "Write items.f32, queries.f32, truth.i32 and filters (for scripts/bench-ann.py) into this folder.")
@@ -370,9 +379,9 @@ struct BenchANNCommand: AsyncParsableCommand {
     @Option(help: "Load this index file (saved by an earlier run with --index-path) instead of building one.")
     var loadIndex: String?
     @Flag(help: "Only the ef sweep (no filters, crossover or save/load); the exact scan's speed comes from --vectors-in's meta.json when present.")
-    var sweepOnly = false
+    var sweepOnly = Self.defaults.sweepOnly
     @Flag(help: "Skip the filter crossover measurements (graph vs exact scan at each kept fraction).")
-    var skipCrossover = false
+    var skipCrossover = Self.defaults.skipCrossover
 
     func validate() throws {
         try OptionBounds.check(items, "--items", OptionBounds.annItems)

@@ -15,7 +15,8 @@ public enum DatasetLayout: String, Sendable, CaseIterable {
 /// Finds and loads data sets by name from a data folder (where `recommender data fetch` puts them).
 public enum DatasetLocator {
     /// The default data folder: `$RECOMMENDER_DATA_DIR`, else `$XDG_CACHE_HOME/swift-recommender`,
-    /// else `~/.cache/swift-recommender`.
+    /// else `~/.cache/swift-recommender` (on iOS, tvOS, watchOS and visionOS, which have no home
+    /// folder of the user: the app's caches folder).
     public static var defaultDataDirectory: URL {
         let environment = ProcessInfo.processInfo.environment
         if let dir = environment["RECOMMENDER_DATA_DIR"], !dir.isEmpty {
@@ -24,7 +25,14 @@ public enum DatasetLocator {
         if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty {
             return URL(fileURLWithPath: xdg).appendingPathComponent("swift-recommender")
         }
+        #if os(macOS) || os(Linux) || os(Windows) || os(FreeBSD) || os(OpenBSD) || os(Android)
         return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/swift-recommender")
+        #else
+        // `homeDirectoryForCurrentUser` is unavailable here.
+        let caches = FileManager.default.urls(for: .cachesDirectory, in: .userDomainMask).first
+            ?? URL(fileURLWithPath: NSTemporaryDirectory())
+        return caches.appendingPathComponent("swift-recommender")
+        #endif
     }
 
     /// Detects the layout of a data set folder. A folder holding nothing but one sub-folder

@@ -26,19 +26,10 @@ public struct Cholesky: Sendable {
     public init(_ a: [Double], order n: Int) throws {
         precondition(a.count == n * n, "Cholesky: matrix must be order × order")
         order = n
-        var l = [Double](repeating: 0, count: n * n)
-        for j in 0..<n {
-            var diagonal = a[j * n + j]
-            for k in 0..<j { diagonal -= l[j * n + k] * l[j * n + k] }
-            guard diagonal > 0, diagonal.isFinite else { throw LinearAlgebraError.notPositiveDefinite(pivot: j) }
-            let root = diagonal.squareRoot()
-            l[j * n + j] = root
-            for i in (j + 1)..<max(j + 1, n) {
-                var s = a[i * n + j]
-                for k in 0..<j { s -= l[i * n + k] * l[j * n + k] }
-                l[i * n + j] = s / root
-            }
-        }
+        var l = a
+        let failed = n == 0 ? nil : l.withUnsafeMutableBufferPointer { SymmetricPositiveDefinite.factorSmall($0.baseAddress!, n: n) }
+        if let pivot = failed { throw LinearAlgebraError.notPositiveDefinite(pivot: pivot) }
+        for i in 0..<n { for j in (i + 1)..<max(i + 1, n) { l[i * n + j] = 0 } }
         lower = l
     }
 
@@ -48,15 +39,9 @@ public struct Cholesky: Sendable {
         let n = order
         precondition(b.count == n, "Cholesky.solve: right-hand side has the wrong length")
         var y = b
-        for i in 0..<n {
-            var s = y[i]
-            for k in 0..<i { s -= lower[i * n + k] * y[k] }
-            y[i] = s / lower[i * n + i]
-        }
-        for i in stride(from: n - 1, through: 0, by: -1) {
-            var s = y[i]
-            for k in (i + 1)..<max(i + 1, n) { s -= lower[k * n + i] * y[k] }
-            y[i] = s / lower[i * n + i]
+        guard n > 0 else { return y }
+        lower.withUnsafeBufferPointer { l in
+            y.withUnsafeMutableBufferPointer { SymmetricPositiveDefinite.substituteSmall(l.baseAddress!, $0.baseAddress!, n: n) }
         }
         return y
     }

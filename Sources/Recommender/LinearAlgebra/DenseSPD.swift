@@ -171,28 +171,47 @@ public enum SymmetricPositiveDefinite {
     /// - Returns: `false` when `A` is not positive definite.
     @discardableResult
     public static func solveInPlace(_ a: UnsafeMutablePointer<Double>, _ b: UnsafeMutablePointer<Double>, n: Int) -> Bool {
+        guard factorSmall(a, n: n) == nil else { return false }
+        substituteSmall(a, b, n: n)
+        return true
+    }
+
+    /// Factors a small SPD matrix in place, in Double: on return the lower triangle (diagonal
+    /// included) holds `L` with `A = L Lᵀ`; the strict upper triangle is neither read nor written.
+    ///
+    /// Row by row, `L[i][j] = (A[i][j] − Σ_{k<j} L[i][k] L[j][k]) / L[j][j]`. The one small
+    /// Double factorisation: ``Cholesky`` and ``solveInPlace(_:_:n:)`` both use it.
+    /// - Returns: the first pivot that is not positive and finite (`A` is not positive definite), or nil.
+    /// - Complexity: n³/6 multiply-adds.
+    static func factorSmall(_ a: UnsafeMutablePointer<Double>, n: Int) -> Int? {
         for i in 0..<n {
             for j in 0...i {
                 var s = a[i * n + j]
                 for k in 0..<j { s -= a[i * n + k] * a[j * n + k] }
                 if i == j {
-                    guard s > 0 else { return false }
+                    guard s > 0, s.isFinite else { return i }
                     a[i * n + i] = s.squareRoot()
                 } else {
                     a[i * n + j] = s / a[j * n + j]
                 }
             }
         }
+        return nil
+    }
+
+    /// Solves `L Lᵀ x = b` in place by forward then backward substitution, `L` being the lower
+    /// triangle of `l` (`n × n`, row-major) as ``factorSmall(_:n:)`` leaves it.
+    /// - Complexity: O(n²).
+    static func substituteSmall(_ l: UnsafePointer<Double>, _ b: UnsafeMutablePointer<Double>, n: Int) {
         for i in 0..<n {
             var s = b[i]
-            for k in 0..<i { s -= a[i * n + k] * b[k] }
-            b[i] = s / a[i * n + i]
+            for k in 0..<i { s -= l[i * n + k] * b[k] }
+            b[i] = s / l[i * n + i]
         }
         for i in stride(from: n - 1, through: 0, by: -1) {
             var s = b[i]
-            for k in (i + 1)..<max(i + 1, n) { s -= a[k * n + i] * b[k] }
-            b[i] = s / a[i * n + i]
+            for k in (i + 1)..<max(i + 1, n) { s -= l[k * n + i] * b[k] }
+            b[i] = s / l[i * n + i]
         }
-        return true
     }
 }

@@ -231,9 +231,7 @@ public struct ALS: Trainer {
     }
 
     public func fit(_ data: TrainingData, context: FitContext) throws -> ALSModel {
-        var c = configuration
-        c.seed = context.resolvedSeed(default: c.seed)
-        if let threads = context.threads { c.threads = threads }
+        let c = configuration.adjusted(for: context)
         return try c.fit(data.interactions, options: RatingFitOptions(data, context))
     }
 }

@@ -122,9 +122,7 @@ public struct BPR: Trainer {
     ///   has a positive for every item (no negative can be sampled).
     /// - Complexity: O(epochs · positives · f).
     public func fit(_ data: TrainingData, context: FitContext) throws -> BPRModel {
-        var c = configuration
-        c.seed = context.resolvedSeed(default: c.seed)
-        if let threads = context.threads { c.threads = threads }
+        let c = configuration.adjusted(for: context)
         try c.feedback.checkPositives(data.interactions)
         return try BPR(c).fit(data.interactions, metadata: data.metadata, observer: context.observer)
     }

@@ -147,9 +147,7 @@ public struct ImplicitALS: Trainer {
     ///   ``TrainingError/invalidInput(_:)`` for a configuration out of bounds.
     /// - Complexity: O(iterations · (f²·(users + items) + f·positives·steps)) with CG.
     public func fit(_ data: TrainingData, context: FitContext) throws -> ImplicitALSModel {
-        var c = configuration
-        c.seed = context.resolvedSeed(default: c.seed)
-        if let threads = context.threads { c.threads = threads }
+        let c = configuration.adjusted(for: context)
         try c.feedback.checkPositives(data.interactions)
         return try ImplicitALS(c).fit(matrix: c.feedback.matrix(data.interactions), metadata: data.metadata, observer: context.observer)
     }
