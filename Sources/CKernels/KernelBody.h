@@ -245,7 +245,7 @@ void CK_FN(gemm_tile)(ptrdiff_t kc, const float *a, ptrdiff_t rs, ptrdiff_t cs, 
     }
 }
 
-void CK_FN(optimizer)(int kind, float lr, float step, float *w, const float *g, float *s0, float *s1, ptrdiff_t n) {
+CK_INLINE void CK_FN(optimizer_inline)(int kind, float lr, float step, float *w, const float *g, float *s0, float *s1, ptrdiff_t n) {
     ptrdiff_t i = 0;
     if (kind == 0) {
         v16 nlr = SPLAT16(-lr);
@@ -284,6 +284,10 @@ void CK_FN(optimizer)(int kind, float lr, float step, float *w, const float *g, 
             w[i] = w[i] - step * mv / (sqrtf(vv) + eps);
         }
     }
+}
+
+void CK_FN(optimizer)(int kind, float lr, float step, float *w, const float *g, float *s0, float *s1, ptrdiff_t n) {
+    CK_FN(optimizer_inline)(kind, lr, step, w, g, s0, s1, n);
 }
 
 /// Lane-wise `mask ? a : b` for a comparison mask (all ones or all zeros per lane).
@@ -478,6 +482,19 @@ CK_INLINE v8 CK_FN(pair_sum)(v8 a, v8 b) {
 }
 #define PAIR CK_FN(pair_sum)
 
+/// The data gradient of one block of 8 ratings: g8 += e_k·V_{item k} for even k, h8 for odd k.
+CK_INLINE void CK_FN(mf_grad_block)(const float *V, const int32_t *items, v8 e8, v8 *g8, v8 *h8, const int W) {
+    for (int k = 0; k < 8; k += 2) {
+        const float *vr = V + (ptrdiff_t)items[k] * (16 * W);
+        const float *vs = V + (ptrdiff_t)items[k + 1] * (16 * W);
+        v8 ev = SPLAT8(e8[k]), fv = SPLAT8(e8[k + 1]);
+        for (int c = 0; c < 2 * W; c++) {
+            g8[c] = FMA(ev, L8(vr + 8 * c), g8[c]);
+            h8[c] = FMA(fv, L8(vs + 8 * c), h8[c]);
+        }
+    }
+}
+
 /// The users phase with rows of 16·W floats (W a constant after inlining: loops unroll and the
 /// arrays below live in registers).
 CK_INLINE void CK_FN(mf_users_w)(ck_mf_phase *A, const int W) {
@@ -488,8 +505,8 @@ CK_INLINE void CK_FN(mf_users_w)(ck_mf_phase *A, const int W) {
     for (ptrdiff_t i = A->begin; i < A->end; i++) {
         float *row = A->rows + i * w;
         if (A->apply_update) {
-            CK_FN(optimizer)(A->optimizer, A->learning_rate, A->adam_step, row, A->grad + i * w,
-                             A->state0 ? A->state0 + i * w : row, A->state1 ? A->state1 + i * w : row, w);
+            CK_FN(optimizer_inline)(A->optimizer, A->learning_rate, A->adam_step, row, A->grad + i * w,
+                                    A->state0 ? A->state0 + i * w : row, A->state1 ? A->state1 + i * w : row, 16 * W);
         }
         // Residuals 8 ratings at a time: each dot product is kept as 8 partial sums and the 8
         // are reduced together by a transpose-add.
@@ -499,10 +516,15 @@ CK_INLINE void CK_FN(mf_users_w)(ck_mf_phase *A, const int W) {
         for (int c = 0; c < 2 * W; c++) { x8[c] = L8(row + 8 * c); g8[c] = SPLAT8(0.0f); h8[c] = SPLAT8(0.0f); }
         const ptrdiff_t start = A->offsets[i], end = A->offsets[i + 1];
         v8 sq8 = SPLAT8(0.0f);
+        // Software-pipelined: the gradient of block b − 1 is accumulated after the dot products of
+        // block b are issued, so the FMAs never wait for a block's residuals (same operations, same
+        // order as accumulating each block's gradient right after its residuals).
+        v8 eprev = SPLAT8(0.0f);
+        ptrdiff_t pprev = -1;
         for (ptrdiff_t p = start; p < end; p += 8) {
             v8 f[8];
             for (int k = 0; k < 8; k++) {
-                const float *vr = V + (ptrdiff_t)A->index[p + k] * w;
+                const float *vr = V + (ptrdiff_t)A->index[p + k] * (16 * W);
                 v8 acc = x8[0] * L8(vr);
                 for (int c = 1; c < 2 * W; c++) acc = FMA(x8[c], L8(vr + 8 * c), acc);
                 f[k] = acc;
@@ -511,17 +533,11 @@ CK_INLINE void CK_FN(mf_users_w)(ck_mf_phase *A, const int W) {
             v8 e8 = dots - L8(A->values + p);
             S8(A->residuals + p, e8);
             sq8 = FMA(e8, e8, sq8);
-            // The data gradient while the block's 8 rows of V are still in L1.
-            for (int k = 0; k < 8; k += 2) {
-                const float *vr = V + (ptrdiff_t)A->index[p + k] * w;
-                const float *vs = V + (ptrdiff_t)A->index[p + k + 1] * w;
-                v8 ev = SPLAT8(e8[k]), fv = SPLAT8(e8[k + 1]);
-                for (int c = 0; c < 2 * W; c++) {
-                    g8[c] = FMA(ev, L8(vr + 8 * c), g8[c]);
-                    h8[c] = FMA(fv, L8(vs + 8 * c), h8[c]);
-                }
-            }
+            if (pprev >= 0) CK_FN(mf_grad_block)(V, A->index + pprev, eprev, g8, h8, W);
+            pprev = p;
+            eprev = e8;
         }
+        if (pprev >= 0) CK_FN(mf_grad_block)(V, A->index + pprev, eprev, g8, h8, W);
         for (int c = 0; c < 2 * W; c++) g8[c] = g8[c] + h8[c];
         train_sum += (double)CK_FN(sum8)(sq8);
         v16 x[8], g[8];
@@ -599,8 +615,8 @@ CK_INLINE void CK_FN(mf_items_w)(ck_mf_phase *A, const int W) {
         for (int c = 0; c < W; c++) S16(buffer + 16 * c, g[c]);
         if (A->captured) memcpy(A->captured + j * w, buffer, (size_t)w * sizeof(float));
         if (!A->apply_update) continue;
-        CK_FN(optimizer)(A->optimizer, A->learning_rate, A->adam_step, row, buffer,
-                         A->state0 ? A->state0 + j * w : row, A->state1 ? A->state1 + j * w : row, w);
+        CK_FN(optimizer_inline)(A->optimizer, A->learning_rate, A->adam_step, row, buffer,
+                                A->state0 ? A->state0 + j * w : row, A->state1 ? A->state1 + j * w : row, 16 * W);
         if (A->use_gram) CK_FN(gram_rank_one)(A->gram_out, row, d, w);
     }
 }
