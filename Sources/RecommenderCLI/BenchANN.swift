@@ -32,8 +32,10 @@ struct BenchANNCommand: AsyncParsableCommand {
     var efs: String = "10,16,24,32,48,64,96,128,192,256"
     @Option(help: "Build threads (default: all cores).")
     var threads: Int?
-    @Option(help: "Inner products in the graph: native (default, as hnswlib) or norm-augmentation (Bachrach et al. 2014).")
+    @Option(help: "Inner products in the graph: native (default, as hnswlib), angularGraph (links chosen by direction, searched by inner product: when native recall stalls) or normAugmentation (Bachrach et al. 2014).")
     var innerProduct: InnerProductHandling = .native
+    @Flag(help: "Fill the link slots the selection heuristic leaves empty with the best pruned candidates (more in-links for items the inner-product heuristic cuts off).")
+    var keepPrunedLinks = false
     @Flag(help: "Also build with the other inner-product handling and report its recall (costs a second build).")
     var compareInnerProduct = false
     @Option(help: "Queries used for the exact-scan speed and the filtered measurements (a prefix of the queries).")
@@ -54,6 +56,8 @@ struct BenchANNCommand: AsyncParsableCommand {
     var loadIndex: String?
     @Flag(help: "Only the ef sweep (no filters, crossover or save/load); the exact scan's speed comes from --vectors-in's meta.json when present.")
     var sweepOnly = false
+    @Option(help: "The ef of the filter measurements (default: the first swept ef reaching recall@10 0.95 unfiltered, else the largest).")
+    var filterEf: Int?
     @Flag(help: "Skip the filter crossover measurements (graph vs exact scan at each kept fraction).")
     var skipCrossover = false
 
@@ -65,6 +69,7 @@ struct BenchANNCommand: AsyncParsableCommand {
         try OptionBounds.check(efConstruction, "--ef-construction", OptionBounds.efConstruction)
         try OptionBounds.check(filterQueries, "--filter-queries", OptionBounds.filterQueries)
         try OptionBounds.check(threads, "--threads", OptionBounds.threads)
+        if let filterEf, filterEf < 1 { throw ValidationError("--filter-ef must be at least 1, got \(filterEf)") }
     }
 
     func run() async throws {
@@ -119,7 +124,7 @@ struct BenchANNCommand: AsyncParsableCommand {
         if let vectorsOut { try writeVectors(folder: vectorsOut, vectors: vectors, queries: queryVectors, truth: truth, exactQPS: exactQPS) }
 
         // Build.
-        let parameters = HNSWParameters(m: m, efConstruction: efConstruction, seed: seed, innerProduct: innerProduct, threads: threads)
+        let parameters = HNSWParameters(m: m, efConstruction: efConstruction, seed: seed, innerProduct: innerProduct, threads: threads, keepPrunedLinks: keepPrunedLinks)
         let before = residentMegabytes()
         t = DispatchTime.now()
         let index: HNSWIndex
@@ -133,7 +138,7 @@ struct BenchANNCommand: AsyncParsableCommand {
         }
         let buildSeconds = elapsed(t)
         let threadCount = threads ?? Parallelism.availableCores
-        report[loadIndex == nil ? "build" : "loaded_index"] = ["seconds": buildSeconds, "load_average_after": loadAverage(), "inner_product": innerProduct.rawValue, "threads": threadCount, "m": m, "ef_construction": efConstruction,
+        report[loadIndex == nil ? "build" : "loaded_index"] = ["seconds": buildSeconds, "load_average_after": loadAverage(), "inner_product": innerProduct.rawValue, "keep_pruned_links": keepPrunedLinks, "threads": threadCount, "m": m, "ef_construction": efConstruction,
                            "graph_megabytes": Double(index.graphBytes) / 1e6, "vector_megabytes": Double(index.vectorBytes) / 1e6,
                            "rss_increase_megabytes": residentMegabytes() - before, "max_level": index.maxLevel]
         log(String(format: "%@: %.1f s on %d threads (M %d, efConstruction %d); graph %.1f MB + vectors %.1f MB",
@@ -192,6 +197,7 @@ struct BenchANNCommand: AsyncParsableCommand {
         }
 
         // Filters, measured on a prefix of the queries at the chosen ef.
+        if let filterEf { chosenEf = filterEf }
         let fq = min(filterQueries, queries)
         let filters = FilterCases(items: items, queries: fq, seed: seed, vectors: queryVectors, exact: exact, rated: fromModel?.rated)
         var filterRows: [[String: Any]] = []
