@@ -69,7 +69,7 @@ struct BenchANNCommand: AsyncParsableCommand {
         try OptionBounds.check(efConstruction, "--ef-construction", OptionBounds.efConstruction)
         try OptionBounds.check(filterQueries, "--filter-queries", OptionBounds.filterQueries)
         try OptionBounds.check(threads, "--threads", OptionBounds.threads)
-        if let filterEf, filterEf < 1 { throw ValidationError("--filter-ef must be at least 1, got \(filterEf)") }
+        try OptionBounds.check(filterEf, "--filter-ef", OptionBounds.ef)
     }
 
     func run() async throws {
