@@ -24,8 +24,13 @@ public struct ANNBenchmark: Sendable {
     public var efs: String = "10,16,24,32,48,64,96,128,192,256"
     /// Build threads (nil: all cores).
     public var threads: Int?
-    /// Inner products in the graph: native (default, as hnswlib) or norm-augmentation (Bachrach et al. 2014).
+    /// Inner products in the graph: native (default, as hnswlib), angularGraph (links chosen by direction,
+    /// searched by inner product) or norm-augmentation (Bachrach et al. 2014).
     public var innerProduct: InnerProductHandling = .native
+    /// Fill the link slots the selection heuristic leaves empty with the best pruned candidates.
+    public var keepPrunedLinks = false
+    /// The ef of the filter measurements (nil: the first swept ef reaching recall@10 0.95 unfiltered, else the largest).
+    public var filterEf: Int?
     /// Also build with the other inner-product handling and report its recall (costs a second build).
     public var compareInnerProduct = false
     /// Queries used for the exact-scan speed and the filtered measurements (a prefix of the queries).
@@ -108,7 +113,7 @@ public struct ANNBenchmark: Sendable {
         if let vectorsOut { try writeVectors(folder: vectorsOut, vectors: vectors, queries: queryVectors, truth: truth, exactQPS: exactQPS, log: log) }
 
         // Build.
-        let parameters = HNSWParameters(m: m, efConstruction: efConstruction, seed: seed, innerProduct: innerProduct, threads: threads)
+        let parameters = HNSWParameters(m: m, efConstruction: efConstruction, seed: seed, innerProduct: innerProduct, threads: threads, keepPrunedLinks: keepPrunedLinks)
         let before = residentMegabytes()
         t = DispatchTime.now()
         let index: HNSWIndex
@@ -122,7 +127,7 @@ public struct ANNBenchmark: Sendable {
         }
         let buildSeconds = elapsed(t)
         let threadCount = threads ?? Parallelism.availableCores
-        report[loadIndex == nil ? "build" : "loaded_index"] = ["seconds": buildSeconds, "load_average_after": loadAverage(), "inner_product": innerProduct.rawValue, "threads": threadCount, "m": m, "ef_construction": efConstruction,
+        report[loadIndex == nil ? "build" : "loaded_index"] = ["seconds": buildSeconds, "load_average_after": loadAverage(), "inner_product": innerProduct.rawValue, "keep_pruned_links": keepPrunedLinks, "threads": threadCount, "m": m, "ef_construction": efConstruction,
                            "graph_megabytes": Double(index.graphBytes) / 1e6, "vector_megabytes": Double(index.vectorBytes) / 1e6,
                            "rss_increase_megabytes": residentMegabytes() - before, "max_level": index.maxLevel]
         log(String(format: "%@: %.1f s on %d threads (M %d, efConstruction %d); graph %.1f MB + vectors %.1f MB",
@@ -181,6 +186,7 @@ public struct ANNBenchmark: Sendable {
         }
 
         // Filters, measured on a prefix of the queries at the chosen ef.
+        if let filterEf { chosenEf = filterEf }
         let fq = min(filterQueries, queries)
         let filters = FilterCases(items: items, queries: fq, seed: seed, vectors: queryVectors, exact: exact, rated: fromModel?.rated)
         var filterRows: [[String: Any]] = []

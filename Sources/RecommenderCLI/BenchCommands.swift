@@ -358,8 +358,10 @@ struct BenchANNCommand: AsyncParsableCommand {
     var efs: String = Self.defaults.efs
     @Option(help: "Build threads (default: all cores).")
     var threads: Int?
-    @Option(help: "Inner products in the graph: native (default, as hnswlib) or norm-augmentation (Bachrach et al. 2014).")
+    @Option(help: "Inner products in the graph: native (default, as hnswlib), angularGraph (links chosen by direction, searched by inner product: when native recall stalls) or normAugmentation (Bachrach et al. 2014).")
     var innerProduct: InnerProductHandling = Self.defaults.innerProduct
+    @Flag(help: "Fill the link slots the selection heuristic leaves empty with the best pruned candidates (more in-links for items the inner-product heuristic cuts off).")
+    var keepPrunedLinks = Self.defaults.keepPrunedLinks
     @Flag(help: "Also build with the other inner-product handling and report its recall (costs a second build).")
     var compareInnerProduct = Self.defaults.compareInnerProduct
     @Option(help: "Queries used for the exact-scan speed and the filtered measurements (a prefix of the queries).")
@@ -380,6 +382,8 @@ struct BenchANNCommand: AsyncParsableCommand {
     var loadIndex: String?
     @Flag(help: "Only the ef sweep (no filters, crossover or save/load); the exact scan's speed comes from --vectors-in's meta.json when present.")
     var sweepOnly = Self.defaults.sweepOnly
+    @Option(help: "The ef of the filter measurements (default: the first swept ef reaching recall@10 0.95 unfiltered, else the largest).")
+    var filterEf: Int?
     @Flag(help: "Skip the filter crossover measurements (graph vs exact scan at each kept fraction).")
     var skipCrossover = Self.defaults.skipCrossover
 
@@ -391,6 +395,7 @@ struct BenchANNCommand: AsyncParsableCommand {
         try OptionBounds.check(efConstruction, "--ef-construction", OptionBounds.efConstruction)
         try OptionBounds.check(filterQueries, "--filter-queries", OptionBounds.filterQueries)
         try OptionBounds.check(threads, "--threads", OptionBounds.threads)
+        try OptionBounds.check(filterEf, "--filter-ef", OptionBounds.ef)
     }
 
     func run() async throws {
@@ -401,6 +406,7 @@ struct BenchANNCommand: AsyncParsableCommand {
         benchmark.filterQueries = filterQueries; benchmark.json = json; benchmark.vectorsOut = vectorsOut
         benchmark.indexPath = indexPath; benchmark.name = name; benchmark.vectorsIn = vectorsIn; benchmark.model = model
         benchmark.loadIndex = loadIndex; benchmark.sweepOnly = sweepOnly; benchmark.skipCrossover = skipCrossover
+        benchmark.keepPrunedLinks = keepPrunedLinks; benchmark.filterEf = filterEf
         // Unbuffered, as the lines of a long run should appear as they are measured.
         try reportingFailures { try benchmark.run(output: { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) }) }
     }

@@ -35,8 +35,10 @@ struct IndexBuildCommand: AsyncParsableCommand {
     var seed: UInt64 = HNSWParameters.default.seed
     @Option(help: "Similarity the index answers: dot (recommendations, similar --measure dot) or cosine.")
     var metric: RetrievalMetric = .dot
-    @Option(help: "Inner products: native (default, as hnswlib's ip space) or norm-augmentation (Bachrach et al. 2014).")
+    @Option(help: "Inner products: native (default, as hnswlib's ip space), angularGraph (links chosen by direction, searched by inner product: when native recall stalls) or normAugmentation (Bachrach et al. 2014).")
     var innerProduct: InnerProductHandling = .native
+    @Flag(help: "Fill the link slots the selection heuristic leaves empty with the best pruned candidates (more in-links for items the inner-product heuristic cuts off).")
+    var keepPrunedLinks = false
     @Option(help: "Threads (default: all cores; the index does not depend on it).")
     var threads: Int?
 
@@ -53,7 +55,7 @@ struct IndexBuildCommand: AsyncParsableCommand {
             throw DataError.invalidInput("a '\(type(of: loaded).kind)' model has no item embeddings to index")
         }
         let start = DispatchTime.now()
-        let parameters = HNSWParameters(m: m, efConstruction: efConstruction, seed: seed, innerProduct: innerProduct, threads: threads)
+        let parameters = HNSWParameters(m: m, efConstruction: efConstruction, seed: seed, innerProduct: innerProduct, threads: threads, keepPrunedLinks: keepPrunedLinks)
         let (index, indexURL) = try HNSWIndex.buildBeside(model: embedded, modelURL: url, metric: metric, parameters: parameters)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
         print(String(format: "indexed %d items × %d dimensions (%@, M %d, efConstruction %d, seed %llu) in %.2f s; graph %.1f MB, vectors %.1f MB",

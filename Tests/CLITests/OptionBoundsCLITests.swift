@@ -23,7 +23,7 @@ import RecommenderTestSupport
     ]
     /// Numeric options without a default value (the others are recognised by their numeric default).
     static let numericWithoutDefault: Set<String> = [
-        "threads", "seed", "test-fraction", "patience", "ef", "threshold", "embedding-dim", "init-stddev",
+        "threads", "seed", "test-fraction", "patience", "ef", "filter-ef", "threshold", "embedding-dim", "init-stddev",
         "learning-rate", "iterations", "epochs", "regularization", "gravity", "alpha", "neighbours", "batch-size",
         "random", "timeout", "partitions",
     ]

@@ -182,6 +182,21 @@ public final class EmbeddingStore: @unchecked Sendable {
         self.init(vectors: UnsafePointer(buffer.pointer), count: vectors.rows, dimension: d, stride: stride, metric: metric, owner: buffer)
     }
 
+    /// A copy whose rows are the unit directions v/‖v‖ (zero rows stay zero), with the cosine metric.
+    /// - Returns: a new store of the same shape.
+    public func directions() -> EmbeddingStore {
+        let buffer = AlignedBuffer<Float>(count: count * stride)
+        for r in 0..<count {
+            let src = vectors + r * stride, row = buffer.pointer + r * stride
+            var norm: Float = 0
+            for c in 0..<stride { norm += src[c] * src[c] }
+            let inv: Float = norm > 0 ? 1 / norm.squareRoot() : 0
+            for c in 0..<stride { row[c] = src[c] * inv }
+        }
+        return EmbeddingStore(vectors: UnsafePointer(buffer.pointer), count: count, dimension: dimension, stride: stride,
+                              metric: .cosine, owner: buffer)
+    }
+
     /// Row `i` as an array of ``dimension`` values (unit length for cosine).
     public func row(_ i: Int) -> [Float] {
         precondition(i >= 0 && i < count, "EmbeddingStore: row \(i) outside 0..<\(count)")

@@ -35,6 +35,8 @@ extension HNSWIndex {
 
 /// The batch-parallel, deterministic HNSW construction.
 struct HNSWBuilder {
+    /// The vectors the links are chosen with: the index's own, or their directions
+    /// (``InnerProductHandling/angularGraph``).
     let store: EmbeddingStore
     let parameters: HNSWParameters
     let n: Int
@@ -47,7 +49,7 @@ struct HNSWBuilder {
     static let levelCap = 16
 
     init(store: EmbeddingStore, parameters: HNSWParameters) {
-        self.store = store
+        self.store = store.metric == .dot && parameters.innerProduct == .angularGraph ? store.directions() : store
         self.parameters = parameters
         n = store.count
         m = parameters.m
@@ -113,6 +115,8 @@ struct HNSWBuilder {
     /// and keep a candidate only if it is not farther from the new node than from every neighbour
     /// kept so far, and is not an exact duplicate of a kept neighbour (so a group of identical
     /// vectors links to one of its members and still to the rest of the catalogue).
+    /// With ``HNSWParameters/keepPrunedLinks`` the slots left are then filled with the pruned
+    /// candidates in order (still skipping exact duplicates of a kept neighbour).
     /// Writes up to `limit` ids into `out`; returns how many.
     func selectNeighbours(_ sorted: UnsafeMutableBufferPointer<Candidate>, limit: Int, out: UnsafeMutablePointer<Int32>) -> Int {
         if sorted.count <= limit {
@@ -125,6 +129,14 @@ struct HNSWBuilder {
             var good = true
             for s in 0..<kept where distance(c.id, out[s]) < c.distance || identical(c.id, out[s]) { good = false; break }
             if good { out[kept] = c.id; kept += 1 }
+        }
+        guard parameters.keepPrunedLinks, kept < limit else { return kept }
+        let firstKept = kept
+        for c in sorted {
+            if kept >= limit { break }
+            var fresh = true
+            for s in 0..<kept where c.id == out[s] || (s < firstKept && identical(c.id, out[s])) { fresh = false; break }
+            if fresh { out[kept] = c.id; kept += 1 }
         }
         return kept
     }

@@ -48,7 +48,7 @@ public enum IndexFileError: Error, Equatable, Sendable, CustomStringConvertible 
 ///   0      8    magic "RECHNSW\u{1}"
 ///   8      4    version (UInt32, currently 1)
 ///  12      4    metric (0 = dot, 1 = cosine)
-///  16      4    inner-product handling (0 = norm augmentation, 1 = native)
+///  16      4    inner-product handling (0 = norm augmentation, 1 = native, 2 = angular graph)
 ///  20      4    dimension d
 ///  24      4    stride (floats per row: d rounded up to 16)
 ///  28      4    M
@@ -57,7 +57,7 @@ public enum IndexFileError: Error, Equatable, Sendable, CustomStringConvertible 
 ///  44      4    top level (Int32, −1 when empty)
 ///  48      8    seed
 ///  56      4    entry node (Int32, −1 when empty)
-///  60      4    reserved (0)
+///  60      4    flags (bit 0: keepPrunedLinks; other bits 0)
 ///  64      8    upper blocks B
 ///  72      8    payload length P (bytes after the header; the file is 128 + P bytes)
 ///  80      8    payload checksum (Fletcher-64 of the payload's 32-bit words)
@@ -83,6 +83,20 @@ public enum HNSWIndexFile {
     static let headerSize = 128
     /// The file extension of an index beside its model (`model.recmodel` → `model.hnsw`).
     public static let fileExtension = "hnsw"
+
+    /// The header code of an inner-product handling (the layout's offset 16).
+    static func code(of handling: InnerProductHandling) -> UInt32 {
+        switch handling {
+        case .normAugmentation: return 0
+        case .native: return 1
+        case .angularGraph: return 2
+        }
+    }
+
+    /// The inner-product handling of a header code already checked to be at most 2.
+    static func handling(code: UInt32) -> InnerProductHandling {
+        code == 0 ? .normAugmentation : code == 1 ? .native : .angularGraph
+    }
 
     /// Where the index of the model at `modelURL` lives: beside it, with the `.hnsw` extension.
     public static func url(besideModel modelURL: URL) -> URL {
@@ -144,7 +158,7 @@ extension HNSWIndex {
         header.bytes(HNSWIndexFile.magic)
         header.u32(HNSWIndexFile.currentVersion)
         header.u32(s.metric == .dot ? 0 : 1)
-        header.u32(parameters.innerProduct == .normAugmentation ? 0 : 1)
+        header.u32(HNSWIndexFile.code(of: parameters.innerProduct))
         header.u32(UInt32(s.dimension))
         header.u32(UInt32(s.stride))
         header.u32(UInt32(g.m))
@@ -153,7 +167,7 @@ extension HNSWIndex {
         header.u32(UInt32(bitPattern: Int32(g.maxLevel)))
         header.u64(parameters.seed)
         header.u32(UInt32(bitPattern: g.entry))
-        header.u32(0)
+        header.u32(parameters.keepPrunedLinks ? 1 : 0)
         header.u64(UInt64(g.upperBlockCount))
         header.u64(UInt64(layout.end - HNSWIndexFile.headerSize))
         header.u64(payloadChecksum)
@@ -219,7 +233,7 @@ extension HNSWIndex {
         let upperBlocks = Int(clamping: u64(64))
         let payload = Int(clamping: u64(72))
         let storedChecksum = u64(80), fingerprint = u64(88)
-        guard metricCode <= 1, ipCode <= 1, dimension >= 1, stride == Kernels.paddedWidth(dimension), m >= 2, m <= 4096,
+        guard metricCode <= 1, ipCode <= 2, dimension >= 1, stride == Kernels.paddedWidth(dimension), m >= 2, m <= 4096,
               count >= 0, count < Int(Int32.max), upperBlocks >= 0, upperBlocks < Int(Int32.max),
               maxLevel >= -1, maxLevel <= HNSWBuilder.levelCap else {
             throw IndexFileError.invalidGraph(path: path, reason: "impossible header values")
@@ -245,7 +259,7 @@ extension HNSWIndex {
         let graph = HNSWGraph(count: count, m: m, level0: level0, upperOffsets: upperOffsets, upperLinks: upperLinks,
                               upperBlockCount: upperBlocks, levels: levels, entry: entry, maxLevel: maxLevel, owner: mapping)
         let parameters = HNSWParameters(m: m, efConstruction: efConstruction, seed: seed,
-                                        innerProduct: ipCode == 0 ? .normAugmentation : .native)
+                                        innerProduct: HNSWIndexFile.handling(code: ipCode), keepPrunedLinks: u32(60) & 1 == 1)
         return (HNSWIndex(store: store, graph: graph, parameters: parameters), fingerprint)
     }
 
