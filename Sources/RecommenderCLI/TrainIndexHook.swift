@@ -21,9 +21,9 @@ enum TrainIndexHook {
         var parameters = HNSWParameters.default
         parameters.threads = threads
         let start = DispatchTime.now()
-        let (index, url) = try HNSWIndex.buildBeside(model: embedded, modelURL: modelURL, parameters: parameters)
+        let (index, url, choice) = try HNSWIndex.buildBesideChoosingGraph(model: embedded, modelURL: modelURL, parameters: parameters)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
         return String(format: "index: %@ (HNSW, %d items, M %d, efConstruction %d, %.2f s)", url.path, index.itemCount,
-                      parameters.m, parameters.efConstruction, seconds)
+                      parameters.m, parameters.efConstruction, seconds) + (choice.map { "; " + IndexChoiceText.line($0) } ?? "")
     }
 }
