@@ -47,15 +47,12 @@ public enum EmbeddingInspection {
     /// a model's metadata (its training history in memory or left in the model file).
     /// - Throws: ``DataError/invalidInput(_:)`` when the two disagree on the number of items.
     public static func norms(embeddings: Matrix, metadata: ModelMetadata) throws -> [ItemEmbeddingNorm] {
-        guard !metadata.keepsHistoryOnDisk else {
-            guard embeddings.rows == metadata.itemIDs.count else {
-                throw DataError.invalidInput("the model has \(embeddings.rows) item embeddings but its training data has \(metadata.itemIDs.count) items")
-            }
-            let counts = metadata.seenItemCounts()
-            let norms = embeddings.rowNorms()
-            return (0..<embeddings.rows).map { ItemEmbeddingNorm(item: ItemIndex($0), norm: norms[$0], ratingCount: Int(counts[$0])) }
+        guard embeddings.rows == metadata.itemIDs.count else {
+            throw DataError.invalidInput("the model has \(embeddings.rows) item embeddings but its training data has \(metadata.itemIDs.count) items")
         }
-        return try norms(embeddings: embeddings, seen: metadata.seen)
+        let counts = metadata.seenItemCounts()
+        let norms = embeddings.rowNorms()
+        return (0..<embeddings.rows).map { ItemEmbeddingNorm(item: ItemIndex($0), norm: norms[$0], ratingCount: Int(counts[$0])) }
     }
 
     /// The embedding norm and number of training ratings of every item of a saved model.
