@@ -79,6 +79,55 @@ float CK_FN(dot)(const float *a, const float *b, ptrdiff_t n) {
     return s;
 }
 
+/// Two rows at a time, each with exactly the accumulators, order and reduction of ``dot``.
+void CK_FN(gemv)(const float *a, ptrdiff_t rows, ptrdiff_t n, const float *x, float *y) {
+    ptrdiff_t r = 0;
+    for (; r + 2 <= rows; r += 2) {
+        const float *a0 = a + r * n, *a1 = a0 + n;
+        v16 p0 = SPLAT16(0.0f), p1 = SPLAT16(0.0f), q0 = SPLAT16(0.0f), q1 = SPLAT16(0.0f);
+        ptrdiff_t i = 0;
+        for (; i + 32 <= n; i += 32) {
+            v16 x0 = L16(x + i), x1 = L16(x + i + 16);
+            p0 = FMA(L16(a0 + i), x0, p0);
+            p1 = FMA(L16(a0 + i + 16), x1, p1);
+            q0 = FMA(L16(a1 + i), x0, q0);
+            q1 = FMA(L16(a1 + i + 16), x1, q1);
+        }
+        if (i + 16 <= n) {
+            v16 x0 = L16(x + i);
+            p0 = FMA(L16(a0 + i), x0, p0);
+            q0 = FMA(L16(a1 + i), x0, q0);
+            i += 16;
+        }
+        float s = REDUCE16(p0 + p1), t = REDUCE16(q0 + q1);
+        for (; i < n; i++) {
+            s = FMAF(a0[i], x[i], s);
+            t = FMAF(a1[i], x[i], t);
+        }
+        y[r] = s;
+        y[r + 1] = t;
+    }
+    for (; r < rows; r++) y[r] = CK_FN(dot)(a + r * n, x, n);
+}
+
+ptrdiff_t CK_FN(next_above)(const float *s, ptrdiff_t start, ptrdiff_t n, float t) {
+    ptrdiff_t i = start;
+    v16 tt = SPLAT16(t);
+    for (; i + 16 <= n; i += 16) {
+        // Ordered comparison: a NaN lane is false, as in the scalar tail.
+        v16 v = L16(s + i);
+        typedef int32_t m16 __attribute__((vector_size(64), aligned(4)));
+        m16 above = (m16)(v > tt);
+        int32_t any = 0;
+        for (int j = 0; j < 16; j++) any |= above[j];
+        if (any) break;
+    }
+    for (; i < n; i++) {
+        if (s[i] > t) return i;
+    }
+    return n;
+}
+
 float CK_FN(dot_sum)(const float *a, const float *b, const float *c, ptrdiff_t n) {
     v16 acc0 = SPLAT16(0.0f), acc1 = SPLAT16(0.0f);
     ptrdiff_t i = 0;
@@ -653,6 +702,8 @@ const ck_kernels CK_CAT(ck_table, CK_SUFFIX) = {
     .pack_panels = CK_FN(pack_panels),
     .panel_logits = CK_FN(panel_logits),
     .softmax_rows = CK_FN(softmax_rows),
+    .gemv = CK_FN(gemv),
+    .next_above = CK_FN(next_above),
 };
 
 #undef v16

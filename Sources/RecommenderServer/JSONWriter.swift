@@ -1,4 +1,5 @@
 import NIOCore
+import Recommender
 
 /// A JSON response body written straight into a `ByteBuffer`, for the hot routes (recommendations,
 /// similar items): no `Encodable` boxing, no key sorting at run time. The output is the same bytes
@@ -38,10 +39,34 @@ struct JSONWriter {
     mutating func string(_ value: String) {
         separate()
         bytes.append(UInt8(ascii: "\""))
+        escaped(value)
+        bytes.append(UInt8(ascii: "\""))
+        needsComma = true
+    }
+
+    /// A title with its year as ``ItemCatalog/displayTitle(_:)`` spells it (`"Aladdin (1992)"`),
+    /// written from its parts.
+    mutating func title(_ title: String, year: Int?) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        escaped(title)
+        if let year {
+            append(" (")
+            bytes.append(contentsOf: String(year).utf8)
+            bytes.append(UInt8(ascii: ")"))
+        }
+        bytes.append(UInt8(ascii: "\""))
+        needsComma = true
+    }
+
+    /// The JSON-escaped text of `value`, without quotes.
+    private mutating func escaped(_ value: String) {
         var value = value
         value.withUTF8 { text in
             var start = 0
-            for (i, b) in text.enumerated() where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
+            for i in 0..<text.count {
+                let b = text[i]
+                guard b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") else { continue }
                 bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[start..<i]))
                 start = i + 1
                 switch b {
@@ -61,8 +86,6 @@ struct JSONWriter {
             }
             bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[start...]))
         }
-        bytes.append(UInt8(ascii: "\""))
-        needsComma = true
     }
 
     mutating func int(_ value: Int) {
@@ -124,17 +147,65 @@ extension WireItem {
     }
 }
 
+extension IndexedRows {
+    /// Writes the rows as ``WireItem/write(to:)`` writes the same rows built as ``WireItem``s, but
+    /// reading the id, title and genres from the metadata: no string or array per row.
+    func write(to w: inout JSONWriter) throws {
+        let catalog = metadata.catalog
+        for (n, row) in rows.enumerated() {
+            let i = Int(row.index)
+            w.beginObject()
+            if let because {
+                w.key("because")
+                w.beginArray()
+                for reason in because[n] {
+                    w.beginObject()
+                    w.key("contribution"); try w.number(reason.contribution)
+                    w.key("item"); w.string(reason.item)
+                    w.key("title"); w.string(reason.title)
+                    w.endObject()
+                }
+                w.endArray()
+            }
+            w.key("genres")
+            w.beginArray()
+            var bits = catalog.genres[i].rawValue
+            while bits != 0 {
+                w.string(catalog.genreNames[bits.trailingZeroBitCount])
+                bits &= bits - 1
+            }
+            w.endArray()
+            w.key("item"); w.string(metadata.itemIDs.id(at: row.index).rawValue)
+            w.key("score"); try w.number(row.score)
+            w.key("title"); w.title(catalog.titles[i], year: catalog.years[i])
+            w.endObject()
+        }
+    }
+}
+
 extension RecommendationsResponse {
     /// Keys in sorted order: fold_in, model, model_version, recommendations, user.
     func json() throws -> ByteBuffer {
-        var w = JSONWriter(capacity: 256 + 160 * recommendations.count)
+        try Self.json(model: model, modelVersion: modelVersion, user: user, foldIn: foldIn, count: recommendations.count) { w in
+            for row in recommendations { try row.write(to: &w) }
+        }
+    }
+
+    /// The same document with `rows` written straight from their model's metadata (the hot route).
+    static func json(model: String, modelVersion: Int, user: String?, foldIn: Bool, rows: IndexedRows) throws -> ByteBuffer {
+        try json(model: model, modelVersion: modelVersion, user: user, foldIn: foldIn, count: rows.rows.count) { w in try rows.write(to: &w) }
+    }
+
+    private static func json(model: String, modelVersion: Int, user: String?, foldIn: Bool, count: Int,
+                             rows: (inout JSONWriter) throws -> Void) throws -> ByteBuffer {
+        var w = JSONWriter(capacity: 256 + 160 * count)
         w.beginObject()
         w.key("fold_in"); w.bool(foldIn)
         w.key("model"); w.string(model)
         w.key("model_version"); w.int(modelVersion)
         w.key("recommendations")
         w.beginArray()
-        for row in recommendations { try row.write(to: &w) }
+        try rows(&w)
         w.endArray()
         if let user { w.key("user"); w.string(user) }
         w.endObject()

@@ -3,8 +3,9 @@ import Recommender
 import Synchronization
 
 /// One loaded model file: the fitted model, its metadata and training record, and the roles it
-/// plays. Immutable: a reload builds a new one, so a request that took it finishes on it.
-public struct ServedModel: Sendable {
+/// plays. Immutable: a reload builds a new one, so a request that took it finishes on it. A class,
+/// so taking it for a request costs one reference count rather than one per field.
+public final class ServedModel: Sendable {
     /// The name clients use (`?model=`).
     public let name: String
     /// The model file.
@@ -57,7 +58,7 @@ public struct ServedModel: Sendable {
     ///   leaves that history in the file (``ModelMetadata/seenOnDisk``): the 25M-rating model
     ///   then holds its factors and id maps in memory and reads a user's rated items when a
     ///   query needs them. `0` always leaves it on disk, `Int.max` never.
-    public init(name: String, path: String, version: Int = 1, catalog: AlgorithmCatalog = .standard,
+    public convenience init(name: String, path: String, version: Int = 1, catalog: AlgorithmCatalog = .standard,
                 historyInMemoryUpTo: Int = ServedModel.defaultHistoryInMemoryLimit) throws {
         let url = try ModelFile.url(at: path)
         let types = catalog.modelTypes

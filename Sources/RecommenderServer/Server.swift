@@ -93,6 +93,34 @@ public enum ServerExecutor {
     }
 }
 
+/// The server's log handler: swift-log's standard-error stream handler, except that setting
+/// metadata only stores it. Hummingbird sets a request id on every request's logger, and the
+/// stream handler formats all metadata again on each set (a few percent of a request); here it
+/// is formatted only when a line is written, in the stream handler's own format.
+struct ServerLogHandler: LogHandler {
+    private var stream: StreamLogHandler
+    /// The logger's metadata.
+    var metadata: Logger.Metadata = [:]
+
+    init(label: String) { stream = StreamLogHandler.standardError(label: label) }
+
+    var logLevel: Logger.Level {
+        get { stream.logLevel }
+        set { stream.logLevel = newValue }
+    }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        var stream = stream
+        stream.metadata = metadata
+        stream.log(event: event)
+    }
+}
+
 /// A server ready to run (for programs that do not import Hummingbird themselves).
 public struct ServerApplication: Sendable {
     let state: ServerState
@@ -107,7 +135,7 @@ public struct ServerApplication: Sendable {
     /// Runs until SIGINT or SIGTERM.
     /// - Throws: when the address cannot be bound.
     public func run() async throws {
-        var logger = Logger(label: "recommender.serve")
+        var logger = Logger(label: "recommender.serve", factory: { ServerLogHandler(label: $0) })
         logger.logLevel = .warning
         try await buildApplication(state: state, logger: logger, onServerRunning: onServerRunning).runService()
     }
@@ -182,7 +210,8 @@ struct API: Sendable {
 
     func pathID(_ context: BasicRequestContext, _ name: String) throws -> String {
         guard let raw = context.parameters.get(name) else { throw APIError.badParameter(name, "missing") }
-        let id = raw.removingPercentEncoding ?? raw
+        // Foundation's percent decoding is a tenth of a request's cost: only when there is a '%'.
+        let id = raw.utf8.contains(UInt8(ascii: "%")) ? (raw.removingPercentEncoding ?? raw) : raw
         try Self.checkID(id, name: name)
         return id
     }
@@ -239,7 +268,7 @@ struct API: Sendable {
         let exact = try Self.bool(query, "exact", default: false)
         let stored = state.store?.history(of: user) ?? []
         let known = model.metadata.userIndex(of: UserID(user))
-        let rows: [RecommendedItem]
+        let rows: [ScoredIndex]
         var history: [(item: ItemIndex, rating: Float)] = []
         var foldIn = false
         if stored.isEmpty {
@@ -247,9 +276,9 @@ struct API: Sendable {
             guard let scorer = model.scorer else { throw APIError.unsupported("a '\(model.kind)' model cannot score items for a user") }
             if let hnsw = model.index, let ips = model.innerProduct, !exact {
                 // The same exclusions and filter, applied inside the graph search (issue 13).
-                rows = Recommendations.forUser(index, model: ips, retriever: hnsw, metadata: model.metadata, options: options)
+                rows = Recommendations.rankIndices(forUser: index, model: ips, retriever: hnsw, metadata: model.metadata, options: options)
             } else {
-                rows = Recommendations.forUser(index, scorer: scorer, metadata: model.metadata, options: options)
+                rows = Recommendations.rankIndices(scores: scorer.scores(forUser: index), metadata: model.metadata, user: index, options: options)
             }
             if explain { history = model.metadata.history(of: index) }
         } else {
@@ -263,11 +292,11 @@ struct API: Sendable {
                 guard let item = model.metadata.itemIDs.index(of: ItemID(itemID)) else { continue }
                 if let p = position[item] { history[p].rating = rating } else { position[item] = history.count; history.append((item, rating)) }
             }
-            rows = Recommendations.forHistory(history, scorer: scorer, metadata: model.metadata, options: options)
+            rows = Recommendations.rankIndices(forHistory: history, scorer: scorer, metadata: model.metadata, options: options)
             foldIn = true
         }
-        return JSONBody.response(try RecommendationsResponse(model: model.name, modelVersion: model.version, user: user, foldIn: foldIn,
-                                                             recommendations: try wire(rows, model: model, history: history, explain: explain)).json())
+        return JSONBody.response(try RecommendationsResponse.json(model: model.name, modelVersion: model.version, user: user, foldIn: foldIn,
+                                                                  rows: try wire(rows, model: model, history: history, explain: explain)))
     }
 
     func adHocRecommendations(_ body: AdHocRecommendationRequest) throws -> Response {
@@ -287,9 +316,9 @@ struct API: Sendable {
             if let p = position[item] { history[p].rating = r.rating } else { position[item] = history.count; history.append((item, r.rating)) }
         }
         let options = RecommendationOptions(count: k, excludeRated: body.excludeRated ?? true, filter: try filter(body.genre ?? [], model: model))
-        let rows = Recommendations.forHistory(history, scorer: scorer, metadata: model.metadata, options: options)
-        return JSONBody.response(try RecommendationsResponse(model: model.name, modelVersion: model.version, user: nil, foldIn: true,
-                                                             recommendations: try wire(rows, model: model, history: history, explain: body.explain ?? false)).json())
+        let rows = Recommendations.rankIndices(forHistory: history, scorer: scorer, metadata: model.metadata, options: options)
+        return JSONBody.response(try RecommendationsResponse.json(model: model.name, modelVersion: model.version, user: nil, foldIn: true,
+                                                                  rows: try wire(rows, model: model, history: history, explain: body.explain ?? false)))
     }
 
     func checkRating(_ rating: Float, model: ServedModel, field: String) throws {
@@ -301,22 +330,17 @@ struct API: Sendable {
         if model.acceptedRatings == nil, abs(rating) > 1e6 { throw APIError.badParameter(field, "must be within ±1e6") }
     }
 
-    func wire(_ rows: [RecommendedItem], model: ServedModel, history: [(item: ItemIndex, rating: Float)], explain: Bool) throws -> [WireItem] {
-        var explainer: (any ExplainableScorer)?
-        if explain {
-            guard let e = model.explainer else {
-                throw APIError.unsupported("a '\(model.kind)' model cannot explain its recommendations; use item-knn, ease or ials")
-            }
-            explainer = e
+    /// The rows with their reasons when `explain` (the model must be able to explain).
+    func wire(_ rows: [ScoredIndex], model: ServedModel, history: [(item: ItemIndex, rating: Float)], explain: Bool) throws -> IndexedRows {
+        guard explain else { return IndexedRows(rows: rows, because: nil, metadata: model.metadata) }
+        guard let explainer = model.explainer else {
+            throw APIError.unsupported("a '\(model.kind)' model cannot explain its recommendations; use item-knn, ease or ials")
         }
-        return rows.map { row in
-            var because: [WireItem.Reason]?
-            if let explainer {
-                because = Explanations.becauseYouLiked(row.item, history: history, model: explainer, metadata: model.metadata)
-                    .map { WireItem.Reason(item: $0.id.rawValue, title: $0.title, contribution: $0.contribution) }
-            }
-            return WireItem(item: row.id.rawValue, title: row.title, genres: row.genres, score: row.score, because: because)
+        let because = rows.map { row in
+            Explanations.becauseYouLiked(row.index, history: history, model: explainer, metadata: model.metadata)
+                .map { WireItem.Reason(item: $0.id.rawValue, title: $0.title, contribution: $0.contribution) }
         }
+        return IndexedRows(rows: rows, because: because, metadata: model.metadata)
     }
 
     // MARK: items
@@ -334,7 +358,8 @@ struct API: Sendable {
         let rows = Recommendations.similarItems(to: item, model: embeddings, metadata: model.metadata, measure: measure, options: options)
         return JSONBody.response(try SimilarResponse(model: model.name, modelVersion: model.version, item: itemID,
                                                      title: model.metadata.catalog.displayTitle(item), measure: measure.rawValue,
-                                                     similar: try wire(rows, model: model, history: [], explain: false)).json())
+                                                     similar: rows.map { WireItem(item: $0.id.rawValue, title: $0.title, genres: $0.genres,
+                                                                                  score: $0.score, because: nil) }).json())
     }
 
     func items(query: FlatDictionary<Substring, Substring>) throws -> Response {

@@ -82,6 +82,24 @@ struct WireItem: Encodable, Sendable {
     var because: [Reason]?
 }
 
+/// Result rows as the recommendation routes hold them: item indices and scores from the one
+/// ranking path (``Recommendations/rankIndices(scores:metadata:user:options:)``), the reasons when
+/// explained, and the metadata their ids, titles and genres are written from.
+struct IndexedRows {
+    var rows: [ScoredIndex]
+    /// One list of reasons per row, when explained.
+    var because: [[WireItem.Reason]]?
+    let metadata: ModelMetadata
+
+    /// The same rows as ``WireItem``s (what ``Recommendations/describe(_:score:metadata:)`` tells of each).
+    var items: [WireItem] {
+        rows.enumerated().map { n, row in
+            let d = Recommendations.describe(row.index, score: row.score, metadata: metadata)
+            return WireItem(item: d.id.rawValue, title: d.title, genres: d.genres, score: d.score, because: because?[n])
+        }
+    }
+}
+
 /// `{"model": ..., "model_version": ..., "recommendations": [...]}`.
 struct RecommendationsResponse: Encodable, Sendable {
     var model: String

@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import Recommender
 @testable import RecommenderServer
 import Testing
 
@@ -48,6 +49,30 @@ struct JSONWriterTests {
             let value = RecommendationsResponse(model: "m", modelVersion: 1, user: nil, foldIn: false,
                                                 recommendations: [WireItem(item: "1", title: "t", genres: [], score: x, because: nil)])
             #expect(throws: APIError.self) { _ = try value.json() }
+        }
+    }
+
+    /// The hot route writes rows straight from the metadata (ids, titles with years, genres in bit
+    /// order): the same bytes as the rows described and encoded by `JSONEncoder`.
+    @Test func indexedRowsMatchDescribedRows() throws {
+        let n = Self.awkwardStrings.count
+        let catalog = ItemCatalog(titles: Self.awkwardStrings, years: (0..<n).map { $0 % 3 == 0 ? nil : 1990 + $0 },
+                                  genres: (0..<n).map { GenreSet(rawValue: UInt64(($0 * 5) % 16)) }, genreNames: ["Action", "Drama \"noir\"", "Comedy", "Sci-Fi"])
+        var ids = IDMap<ItemID>()
+        for i in 0..<n { _ = ids.insert(ItemID(i == 2 ? "quoted \"id\"" : "\(100 + i)")) }
+        var users = IDMap<UserID>()
+        _ = users.insert(UserID("u"))
+        let metadata = ModelMetadata(userIDs: users, itemIDs: ids, catalog: catalog,
+                                     seen: SparseMatrix(rowCount: 1, columnCount: n, rowOffsets: [0, 0], columns: [], values: []), ratingScale: nil)
+        let rows = (0..<n).reversed().map { ScoredIndex(index: Int32($0), score: Self.awkwardNumbers[$0]) }
+        let reasons: [[[WireItem.Reason]]?] = [nil, rows.indices.map { [WireItem.Reason(item: "r\($0)", title: Self.awkwardStrings[$0], contribution: 0.5)] }]
+        for because in reasons {
+            let indexed = IndexedRows(rows: rows, because: because, metadata: metadata)
+            let described = RecommendationsResponse(model: "ials", modelVersion: 2, user: "u", foldIn: false, recommendations: indexed.items)
+            let written = Self.bytes(try RecommendationsResponse.json(model: "ials", modelVersion: 2, user: "u", foldIn: false, rows: indexed))
+            let encoded = Array(try Self.encoder.encode(described))
+            #expect(written == encoded)
+            #expect(indexed.items.map(\.title) == rows.map { catalog.displayTitle($0.index) })
         }
     }
 }

@@ -132,6 +132,12 @@ typedef struct ck_kernels {
     /// the rows' cross-entropies.
     double (*softmax_rows)(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *u, const float *panels, const float *v, ptrdiff_t ldv,
                            const int32_t *labels, float scale, float *logits, float *du);
+    /// y[r] = Σ_i a[r·n + i]·x[i] for r < rows: a row-major matrix times a vector, two rows at a
+    /// time sharing the loads of x. Each y[r] is bit-identical to ``dot``(a + r·n, x, n).
+    void (*gemv)(const float *a, ptrdiff_t rows, ptrdiff_t n, const float *x, float *y);
+    /// The first i in [start, n) with s[i] > t (NaN never is), or n: a top-k scan's skip over the
+    /// scores that cannot enter, 16 at a time.
+    ptrdiff_t (*next_above)(const float *s, ptrdiff_t start, ptrdiff_t n, float t);
 } ck_kernels;
 
 /// The table in use (the best one for this CPU unless `RECOMMENDER_KERNELS` lowers it),

@@ -8,7 +8,16 @@ public struct GenreSet: OptionSet, Hashable, Sendable {
         rawValue = 1 << UInt64(index)
     }
     /// The genre indices in the set, ascending.
-    public var indices: [Int] { (0..<64).filter { rawValue & (1 << UInt64($0)) != 0 } }
+    public var indices: [Int] {
+        var out: [Int] = []
+        out.reserveCapacity(rawValue.nonzeroBitCount)
+        var bits = rawValue
+        while bits != 0 {
+            out.append(bits.trailingZeroBitCount)
+            bits &= bits - 1
+        }
+        return out
+    }
     /// Whether the genre at `index` is in the set.
     public func contains(index: Int) -> Bool { index < 64 && rawValue & (1 << UInt64(index)) != 0 }
 }
@@ -55,7 +64,14 @@ public struct ItemCatalog: Sendable, Equatable {
 
     /// The names of the genres of `item`.
     public func genreNames(of item: ItemIndex) -> [String] {
-        genres[Int(item)].indices.map { genreNames[$0] }
+        var bits = genres[Int(item)].rawValue
+        var names: [String] = []
+        names.reserveCapacity(bits.nonzeroBitCount)
+        while bits != 0 {
+            names.append(genreNames[bits.trailingZeroBitCount])
+            bits &= bits - 1
+        }
+        return names
     }
 
     /// The index of a genre by name (case-insensitive), or `nil`.

@@ -171,8 +171,7 @@ package enum Kernels {
     /// `y = A x` for a row-major `rows × columns` matrix `A`.
     @inline(__always)
     package static func gemv(_ a: UnsafePointer<Float>, rows: Int, columns: Int, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
-        let t = Table.active
-        for r in 0..<rows { y[r] = t.dot(a + r * columns, x, columns) }
+        Table.active.table.pointee.gemv(a, rows, columns, x, y)
     }
 
     /// Adds the outer product `x xᵀ` (first `dim` rows, `width` columns) to the Gram matrix `g` (row stride `width`).

@@ -25,10 +25,17 @@ extension Recommendations {
     /// - Precondition: `user` is a valid index of `metadata`; the retriever indexes the model's items.
     public static func forUser(_ user: UserIndex, model: some InnerProductScorer, retriever: some CandidateRetriever,
                                metadata: ModelMetadata, options: RecommendationOptions = RecommendationOptions()) -> [RecommendedItem] {
+        rankIndices(forUser: user, model: model, retriever: retriever, metadata: metadata, options: options)
+            .map { describe($0.index, score: $0.score, metadata: metadata) }
+    }
+
+    /// What ``forUser(_:model:retriever:metadata:options:)`` selects, as bare indices and scores.
+    /// - Precondition: `user` is a valid index of `metadata`; the retriever indexes the model's items.
+    public static func rankIndices(forUser user: UserIndex, model: some InnerProductScorer, retriever: some CandidateRetriever,
+                                   metadata: ModelMetadata, options: RecommendationOptions = RecommendationOptions()) -> [ScoredIndex] {
         precondition(retriever.itemCount == metadata.itemIDs.count, "the retriever does not index this model's items")
         let filter = RetrievalFilter(options: options, metadata: metadata, user: user)
         return retriever.search(model.queryVector(forUser: user), k: options.count, filter: filter)
-            .map { describe($0.index, score: $0.score, metadata: metadata) }
     }
 
     /// The items most similar to `item` through `retriever` (its metric is the similarity), as

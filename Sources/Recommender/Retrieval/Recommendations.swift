@@ -132,9 +132,16 @@ public enum Recommendations {
     /// `options.excludeRated` leaves out the items of the history.
     public static func forHistory(_ history: [(item: ItemIndex, rating: Float)], scorer: some HistoryScorer,
                                   metadata: ModelMetadata, options: RecommendationOptions = RecommendationOptions()) -> [RecommendedItem] {
+        rankIndices(forHistory: history, scorer: scorer, metadata: metadata, options: options)
+            .map { describe($0.index, score: $0.score, metadata: metadata) }
+    }
+
+    /// What ``forHistory(_:scorer:metadata:options:)`` selects, as bare indices and scores.
+    public static func rankIndices(forHistory history: [(item: ItemIndex, rating: Float)], scorer: some HistoryScorer,
+                                   metadata: ModelMetadata, options: RecommendationOptions = RecommendationOptions()) -> [ScoredIndex] {
         var options = options
         if options.excludeRated { options.excluded.formUnion(history.map(\.item)) }
-        return rank(scores: scorer.scores(forHistory: history), metadata: metadata, user: nil, options: options)
+        return rankIndices(scores: scorer.scores(forHistory: history), metadata: metadata, user: nil, options: options)
     }
 
     /// The notebook's `movie_neighbors`: the items whose embeddings are most similar to `item`'s

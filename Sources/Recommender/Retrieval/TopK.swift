@@ -66,13 +66,26 @@ public struct TopKSelector: Sendable {
 }
 
 /// The `k` best entries of `scores`, best first, skipping indices for which `excluded` is true.
+///
+/// The scan jumps from one score above the current threshold to the next with a vector kernel
+/// (``Kernels``' `next_above`), so the scores that cannot enter (most of them once the selection
+/// is full) cost one vector comparison per 16, and `excluded` is asked only about candidates that
+/// could enter. The result is the same as offering every score in order.
 public func topK(_ scores: [Float], k: Int, excluding excluded: ((Int32) -> Bool)? = nil) -> [ScoredIndex] {
     var selector = TopKSelector(k: min(k, scores.count))
-    for (i, s) in scores.enumerated() {
-        let index = Int32(i)
-        if s <= selector.threshold { continue }
-        if let excluded, excluded(index) { continue }
-        selector.offer(index: index, score: s)
+    scores.withUnsafeBufferPointer { s in
+        guard let base = s.baseAddress else { return }
+        let n = s.count
+        let kernels = Kernels.Table.active.table
+        // NaN and scores at or below the threshold never enter (see `offer`).
+        var i = kernels.pointee.next_above(base, 0, n, selector.threshold)
+        while i < n {
+            let index = Int32(i)
+            if excluded.map({ !$0(index) }) ?? true {
+                selector.offer(index: index, score: base[i])
+            }
+            i = kernels.pointee.next_above(base, i + 1, n, selector.threshold)
+        }
     }
     return selector.sorted()
 }

@@ -50,6 +50,38 @@ import Testing
         }
     }
 
+    /// gemv's rows are the dot kernel's results bit for bit (scores must not depend on the path),
+    /// for odd and even row counts.
+    @Test(arguments: lengths) func gemvRowsAreDotProducts(n: Int) {
+        for rows in [0, 1, 2, 5] {
+            let a = random(rows * n, seed: 11), x = random(n, seed: 12)
+            for t in Self.tables {
+                var y = [Float](repeating: .nan, count: rows)
+                a.withUnsafeBufferPointer { pa in x.withUnsafeBufferPointer { px in y.withUnsafeMutableBufferPointer { py in
+                    t.table.pointee.gemv(pa.baseAddress!, rows, n, px.baseAddress!, py.baseAddress!) } } }
+                for r in 0..<rows {
+                    let d = a.withUnsafeBufferPointer { pa in x.withUnsafeBufferPointer { px in t.dot(pa.baseAddress! + r * n, px.baseAddress!, n) } }
+                    #expect(y[r].bitPattern == d.bitPattern, "\(t.name) gemv n=\(n) rows=\(rows) r=\(r): \(y[r]) vs dot \(d)")
+                }
+            }
+        }
+    }
+
+    /// next_above finds the first score above the threshold from any start, NaN never, on every level.
+    @Test(arguments: lengths) func nextAboveIsTheFirstScoreAboveTheThreshold(n: Int) {
+        var s = random(n, seed: 13)
+        if n > 3 { s[n / 2] = .nan; s[n - 1] = .infinity }
+        for t in Self.tables {
+            for threshold: Float in [-.infinity, -0.5, 0, 1.5, .infinity] {
+                for start in Set([0, n / 3, n]) {
+                    let expected = (start..<n).first { s[$0] > threshold } ?? n
+                    let got = s.withUnsafeBufferPointer { t.table.pointee.next_above($0.baseAddress!, start, n, threshold) }
+                    #expect(got == expected, "\(t.name) n=\(n) start=\(start) t=\(threshold)")
+                }
+            }
+        }
+    }
+
     @Test(arguments: lengths) func axpyAxpbyAndSGDPair(n: Int) {
         let x = random(n, seed: 4), y0 = random(n, seed: 5)
         let alpha: Float = 0.37, beta: Float = -1.25, e: Float = 0.8, lr: Float = 0.05, reg: Float = 0.02

@@ -95,3 +95,28 @@ struct FixedEmbeddings: ItemEmbeddingModel {
         #expect(throws: DataError.emptyFile(path: "me.csv")) { try UserRatingsFile(text: "\n", file: "me.csv", metadata: m) }
     }
 }
+
+/// `topK` reads scores eight at a time and skips blocks under its threshold: it must return what
+/// a full sort returns (ties by the lower index; NaN never; exclusions honoured), whatever the length.
+@Suite struct TopKBlockTests {
+    /// The reference: every admissible score sorted by (score descending, index ascending).
+    static func reference(_ scores: [Float], k: Int, excluded: (Int32) -> Bool) -> [ScoredIndex] {
+        let all = scores.enumerated().filter { !$0.element.isNaN && $0.element != -.infinity && !excluded(Int32($0.offset)) }
+            .map { ScoredIndex(index: Int32($0.offset), score: $0.element) }
+        return Array(all.sorted { $0.score > $1.score || ($0.score == $1.score && $0.index < $1.index) }.prefix(k))
+    }
+
+    @Test func matchesAFullSort() {
+        var g = SeededGenerator(seed: 7)
+        for n in [0, 1, 7, 8, 9, 16, 63, 100, 1_683] {
+            // Few distinct values, so ties are common; a NaN and an infinity now and then.
+            var scores = (0..<n).map { _ in Float(Int(g.nextNormal() * 4)) / 4 }
+            if n > 5 { scores[3] = .nan; scores[n - 1] = .infinity; scores[n / 2] = -.infinity }
+            for k in [0, 1, 3, 10, n + 5] {
+                let excluded: (Int32) -> Bool = { $0 % 5 == 2 }
+                #expect(topK(scores, k: k, excluding: excluded) == Self.reference(scores, k: k, excluded: excluded), "n=\(n) k=\(k)")
+                #expect(topK(scores, k: k) == Self.reference(scores, k: k) { _ in false }, "n=\(n) k=\(k) no exclusions")
+            }
+        }
+    }
+}
