@@ -88,10 +88,10 @@ public enum Recommendations {
 
     /// What ``rank(scores:metadata:user:options:)`` selects, as bare indices and scores (the same
     /// exclusions and filter, without building titles): what evaluation and batch serving use.
-    /// The user's training items are skipped by a binary search in their sorted CSR row, so
-    /// nothing is allocated per user beyond the result.
+    /// The user's training items (their CSR row) get the score −∞ before the selection, which
+    /// never enters it.
     /// - Complexity: O(M log k).
-    public static func rankIndices(scores: [Float], metadata: ModelMetadata, user: UserIndex? = nil,
+    public static func rankIndices(scores: consuming [Float], metadata: ModelMetadata, user: UserIndex? = nil,
                                    options: RecommendationOptions) -> [ScoredIndex] {
         precondition(scores.count == metadata.itemIDs.count, "one score per item expected")
         // The user's training items, sorted: a slice of the in-memory matrix, or the row read
@@ -107,17 +107,20 @@ public enum Recommendations {
         } else {
             rated = []
         }
+        // A rated item's score becomes −∞, which never enters the top k: the same as asking about
+        // each candidate, without a search per candidate (the user's own items score highest).
+        var scores = scores
+        if !rated.isEmpty {
+            scores.withUnsafeMutableBufferPointer { s in
+                for item in rated where item >= 0 && Int(item) < s.count { s[Int(item)] = -.infinity }
+            }
+        }
         let skip = options.excluded
         let catalog = metadata.catalog
         let filter = options.filter
-        let needsCheck = !skip.isEmpty || filter != .all || !rated.isEmpty
+        let needsCheck = !skip.isEmpty || filter != .all
         return topK(scores, k: options.count, excluding: needsCheck ? { item in
-            if !rated.isEmpty {
-                var lo = rated.startIndex, hi = rated.endIndex
-                while lo < hi { let mid = (lo + hi) / 2; if rated[mid] < item { lo = mid + 1 } else { hi = mid } }
-                if lo < rated.endIndex && rated[lo] == item { return true }
-            }
-            return skip.contains(item) || !filter.includes(item, catalog: catalog)
+            skip.contains(item) || !filter.includes(item, catalog: catalog)
         } : nil)
     }
 
