@@ -8,7 +8,7 @@
 # is made against the Python peer, FastAPI + uvicorn + implicit 0.7.3 (scripts/serve-python-peer.py),
 # right after ours, and the ratio is printed.
 # usage: scripts/bench-serve.sh   (env: BIN=recommender binary (default: release build), DATA_DIR,
-#        OUT=folder, SECONDS_PER_RUN=10, SWAP_SECONDS=30, PEER=0|1, LARGE_MODEL=DIR)
+#        OUT=folder, SECONDS_PER_RUN=10, WARMUP_SECONDS=5, SWAP_SECONDS=30, PEER=0|1, LARGE_MODEL=DIR)
 # LARGE_MODEL (e.g. iALS trained on scripts/generate-ml25m-like.py's data) adds: its startup to ready,
 # the server's memory once ready and after the GET run (VmRSS, split into anonymous and file-backed),
 # the size of its factors, and the GET run over its users.
@@ -19,6 +19,7 @@ DATA_DIR="${DATA_DIR:-${RECOMMENDER_DATA_DIR:-$HOME/.cache/swift-recommender}}"
 OUT="${OUT:-.build/bench-serve}"
 DURATION="${SECONDS_PER_RUN:-10}"
 SWAP_SECONDS="${SWAP_SECONDS:-30}"
+WARMUP="${WARMUP_SECONDS:-5}"  # seconds of load before each measured GET run (the first seconds run slower)
 for tool in wrk curl python3; do command -v "$tool" >/dev/null 2>&1 || { echo "bench-serve: $tool is missing (apt-get install wrk curl)"; exit 1; }; done
 [ -x "$BIN" ] || { echo "bench-serve: no binary at $BIN (make build, or BIN=...)"; exit 1; }
 mkdir -p "$OUT"
@@ -62,7 +63,7 @@ echo "seconds: ${times[*]}; the server's own line: $(grep -o 'ready in [0-9.]* s
 echo
 echo "== GET /v1/users/{random of 943}/recommendations?k=10: wrk -t1 -c32 -d${DURATION}s --latency"
 start --model "ials=$MODEL"
-USERS=943 wrk -t1 -c32 -d2s -s scripts/wrk-random-users.lua "$URL" >/dev/null  # warm-up
+USERS=943 wrk -t1 -c32 -d"${WARMUP}s" -s scripts/wrk-random-users.lua "$URL" >/dev/null  # warm-up
 USERS=943 wrk -t1 -c32 -d"${DURATION}s" --latency -s scripts/wrk-random-users.lua "$URL" | tee "$OUT/wrk-get.txt" | figures
 echo "load after: $(uptime | sed 's/.*load average: //')"
 OURS_RPS=$(grep -oE 'Requests/sec: *[0-9.]+' "$OUT/wrk-get.txt" | grep -oE '[0-9.]+$')
@@ -71,7 +72,7 @@ stop
 echo
 echo "== the same GET run with Swift's own concurrency pool (RECOMMENDER_SERVE_EXECUTOR=pool) instead of NIO's event loops"
 RECOMMENDER_SERVE_EXECUTOR=pool start --model "ials=$MODEL"
-USERS=943 wrk -t1 -c32 -d2s -s scripts/wrk-random-users.lua "$URL" >/dev/null  # warm-up
+USERS=943 wrk -t1 -c32 -d"${WARMUP}s" -s scripts/wrk-random-users.lua "$URL" >/dev/null  # warm-up
 USERS=943 wrk -t1 -c32 -d"${DURATION}s" --latency -s scripts/wrk-random-users.lua "$URL" | tee "$OUT/wrk-get-pool.txt" | figures
 stop
 
@@ -88,7 +89,7 @@ if [ "$PEER" = 1 ]; then
     curl -fs --max-time 1 "$URL/readyz" >/dev/null 2>&1 && break
     sleep 0.1
   done
-  USERS=943 wrk -t1 -c32 -d2s -s scripts/wrk-random-users.lua "$URL" >/dev/null  # warm-up
+  USERS=943 wrk -t1 -c32 -d"${WARMUP}s" -s scripts/wrk-random-users.lua "$URL" >/dev/null  # warm-up
   USERS=943 wrk -t1 -c32 -d"${DURATION}s" --latency -s scripts/wrk-random-users.lua "$URL" | tee "$OUT/wrk-peer.txt" | figures
   PEER_RPS=$(grep -oE 'Requests/sec: *[0-9.]+' "$OUT/wrk-peer.txt" | grep -oE '[0-9.]+$')
   python3 -c "import sys; print(f'ours / peer: {float(sys.argv[1]) / float(sys.argv[2]):.1f}x the requests per second')" "$OURS_RPS" "$PEER_RPS"
@@ -145,7 +146,7 @@ anon = anon_kb * 1024
 print(f"factors: ({u:,} users + {i:,} items) x {d} x 4 bytes = {factors/2**20:.1f} MiB; id maps (estimated) {idmaps/2**20:.1f} MiB")
 print(f"anonymous memory when ready: {anon/2**20:.1f} MiB = {anon/(factors+idmaps):.2f} x (factors + id maps); target <= 1.2 x = {1.2*(factors+idmaps)/2**20:.1f} MiB")
 PY
-  USERS="$LUSERS" wrk -t1 -c32 -d2s -s scripts/wrk-random-users.lua "$URL" >/dev/null  # warm-up
+  USERS="$LUSERS" wrk -t1 -c32 -d"${WARMUP}s" -s scripts/wrk-random-users.lua "$URL" >/dev/null  # warm-up
   USERS="$LUSERS" wrk -t1 -c32 -d"${DURATION}s" --latency -s scripts/wrk-random-users.lua "$URL" | tee "$OUT/wrk-large.txt" | figures
   echo "memory after the GET run: $(memory)"
   stop
