@@ -124,18 +124,7 @@ extension WireItem {
     /// Keys in sorted order: because, genres, item, score, title.
     func write(to w: inout JSONWriter) throws {
         w.beginObject()
-        if let because {
-            w.key("because")
-            w.beginArray()
-            for reason in because {
-                w.beginObject()
-                w.key("contribution"); try w.number(reason.contribution)
-                w.key("item"); w.string(reason.item)
-                w.key("title"); w.string(reason.title)
-                w.endObject()
-            }
-            w.endArray()
-        }
+        if let because { try WireItem.Reason.write(because, to: &w) }
         w.key("genres")
         w.beginArray()
         for genre in genres { w.string(genre) }
@@ -147,6 +136,22 @@ extension WireItem {
     }
 }
 
+extension WireItem.Reason {
+    /// `"because":[...]`, keys in sorted order: contribution, item, title.
+    static func write(_ reasons: [WireItem.Reason], to w: inout JSONWriter) throws {
+        w.key("because")
+        w.beginArray()
+        for reason in reasons {
+            w.beginObject()
+            w.key("contribution"); try w.number(reason.contribution)
+            w.key("item"); w.string(reason.item)
+            w.key("title"); w.string(reason.title)
+            w.endObject()
+        }
+        w.endArray()
+    }
+}
+
 extension IndexedRows {
     /// Writes the rows as ``WireItem/write(to:)`` writes the same rows built as ``WireItem``s, but
     /// reading the id, title and genres from the metadata: no string or array per row.
@@ -155,18 +160,7 @@ extension IndexedRows {
         for (n, row) in rows.enumerated() {
             let i = Int(row.index)
             w.beginObject()
-            if let because {
-                w.key("because")
-                w.beginArray()
-                for reason in because[n] {
-                    w.beginObject()
-                    w.key("contribution"); try w.number(reason.contribution)
-                    w.key("item"); w.string(reason.item)
-                    w.key("title"); w.string(reason.title)
-                    w.endObject()
-                }
-                w.endArray()
-            }
+            if let because { try WireItem.Reason.write(because[n], to: &w) }
             w.key("genres")
             w.beginArray()
             var bits = catalog.genres[i].rawValue
