@@ -165,6 +165,34 @@ const ck_kernels *ck_kernels_for_level(int level);
 /// on every CPU; the model and index files are checked with it.
 uint32_t ck_crc32(uint32_t crc, const uint8_t *_Nullable bytes, size_t count);
 
+/// The state of ``ck_parse_rating_lines``: the bytes to parse and the columns to fill.
+typedef struct ck_rating_lines {
+    /// In: the first byte of a line; out: the first byte not parsed (always a line start).
+    const uint8_t *p;
+    /// The end of the bytes (the byte before it is a newline).
+    const uint8_t *end;
+    /// The one-byte field separator.
+    uint8_t separator;
+    /// The rating of `a.b` is rating_table[10·a + b] (100 entries).
+    const float *rating_table;
+    /// The accepted rating range (closed).
+    float low, high;
+    /// The columns, written at [rows, capacity); `times` is NULL when there is no timestamp field.
+    int32_t *users, *items;
+    float *ratings;
+    int64_t *_Nullable times;
+    /// Rows written so far (in and out) and the room of the columns.
+    ptrdiff_t rows, capacity;
+    /// The largest user and item ids so far (in and out).
+    int32_t max_user, max_item;
+} ck_rating_lines;
+
+/// Parses lines `user<sep>item<sep>rating[<sep>timestamp]` (CRLF allowed) from `p` until the end or
+/// until a line that is not in the plain form (ids of 1–10 digits without leading zeros up to
+/// 2³¹−1, a rating `d.d` or `d` in range, a timestamp of 1–18 digits with an optional sign and
+/// fraction), which it leaves for the general code: it stops there. Portable C, the same on every CPU.
+void ck_parse_rating_lines(ck_rating_lines *state);
+
 #pragma clang assume_nonnull end
 
 #ifdef __cplusplus

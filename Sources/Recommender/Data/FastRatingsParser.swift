@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -256,11 +257,16 @@ enum FastRatingsParser {
         let capacity: Int
         var skipHeader: Bool
         var result = ChunkResult()
+        /// Whether the lines are `user,item,rating[,timestamp]` with a one-byte separator, the
+        /// layout the C loop `ck_parse_rating_lines` reads (MovieLens's `ratings.csv`).
+        let plainLayout: Bool
 
         init(roles: [Role], format: RatingsFileFormat, users: UnsafeMutablePointer<Int32>, items: UnsafeMutablePointer<Int32>,
              ratings: UnsafeMutablePointer<Float>?, times: UnsafeMutablePointer<Int64>?, capacity: Int, skipHeader: Bool) {
             self.roles = roles; self.format = format; self.users = users; self.items = items
             self.ratings = ratings; self.times = times; self.capacity = capacity; self.skipHeader = skipHeader
+            plainLayout = format.separator.length == 1 && format.fieldCount == roles.count && ratings != nil
+                && (roles == [.user, .item, .rating, .timestamp] && times != nil || roles == [.user, .item, .rating] && times == nil)
         }
 
         mutating func run(fd: Int32, from: Int, to: Int, buffer: UnsafeMutablePointer<UInt8>, blockSize: Int) -> ChunkResult {
@@ -284,7 +290,8 @@ enum FastRatingsParser {
                     while end > 0 && buffer[end - 1] != 10 { end -= 1 }
                     if end == 0 { return result }
                 }
-                let ok = format.fieldCount == roles.count ? parseLinesFused(buffer, end) : parseLines(buffer, end)
+                let ok = plainLayout ? parseLinesPlain(buffer, end)
+                    : format.fieldCount == roles.count ? parseLinesFused(buffer, end) : parseLines(buffer, end)
                 guard ok else { return result }
                 carry = filled - min(end, filled)
                 if carry > 0 { memmove(buffer, buffer + end, carry) }
@@ -292,6 +299,38 @@ enum FastRatingsParser {
             }
             result.ok = true
             return result
+        }
+
+        /// Parses complete lines in `p[0..<n]` (the last byte is `\n`) of the plain layout: the C
+        /// loop reads every line it can; each line it leaves (the header, an empty line, any other
+        /// form of number, a bad line) goes through ``parseLinesFused(_:_:)``, one line at a time,
+        /// so the result is exactly that function's.
+        mutating func parseLinesPlain(_ base: UnsafeMutablePointer<UInt8>, _ n: Int) -> Bool {
+            guard let ratings else { return parseLinesFused(base, n) }
+            let low = max(format.ratingScale?.lowerBound ?? -.infinity, -RatingsFileFormat.largestRating)
+            let high = min(format.ratingScale?.upperBound ?? .infinity, RatingsFileFormat.largestRating)
+            return SIMDTable.withRatings { table -> Bool in
+                var at = 0
+                while at < n {
+                    if !skipHeader {
+                        var state = ck_rating_lines(
+                            p: UnsafePointer(base + at), end: UnsafePointer(base + n), separator: format.separator.firstByte,
+                            rating_table: table.baseAddress!, low: low, high: high, users: users, items: items, ratings: ratings,
+                            times: times, rows: result.rows, capacity: capacity, max_user: result.maxUser, max_item: result.maxItem)
+                        ck_parse_rating_lines(&state)
+                        result.rows = state.rows
+                        result.maxUser = state.max_user
+                        result.maxItem = state.max_item
+                        at = UnsafePointer(state.p) - UnsafePointer(base)
+                        if at >= n { break }
+                    }
+                    var lineEnd = at
+                    while base[lineEnd] != 10 { lineEnd += 1 }
+                    guard parseLinesFused(base + at, lineEnd + 1 - at) else { return false }
+                    at = lineEnd + 1
+                }
+                return true
+            }
         }
 
         /// `a.b` ratings by `10 * a + b`, computed exactly as ``NumberParsing/decimal(_:_:)`` does.

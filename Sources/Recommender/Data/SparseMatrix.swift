@@ -85,6 +85,26 @@ public struct SparseMatrix: Sendable, Equatable {
                     for k in o[rowBounds[part]]..<o[rowBounds[part + 1]] { hist[Int(c![k])] += 1 }
                 }
             }
+            if let shift = SparseMatrix.bucketShift(keyCount: targetRows, entries: n) {
+                // Many target rows: through buckets of 2^shift rows (see ``scatterThroughBuckets``).
+                SparseMatrix.scatterThroughBuckets(counts: h.baseAddress!, parts: parts, keyCount: targetRows, entries: n, shift: shift,
+                                                   offsets: off.baseAddress!, columns: oc.baseAddress, values: ov.baseAddress) { part, cursors, low in
+                    let (o, c, v, _, oc, ov) = box.value
+                    let mask = (1 << shift) - 1
+                    for row in rowBounds[part]..<rowBounds[part + 1] {
+                        for k in o[row]..<o[row + 1] {
+                            let target = Int(c![k])
+                            let bucket = target >> shift
+                            let at = cursors[bucket]
+                            oc![at] = Int32(truncatingIfNeeded: row)
+                            ov![at] = v![k]
+                            low[at] = UInt8(truncatingIfNeeded: target & mask)
+                            cursors[bucket] = at + 1
+                        }
+                    }
+                }
+                return
+            }
             SparseMatrix.countsToCursors(h.baseAddress!, parts: parts, rows: targetRows, offsets: off.baseAddress!)
             ComputePool.forEachChunk(count: parts, chunks: parts) { _, range in
                 let (o, c, v, h, oc, ov) = box.value
@@ -127,6 +147,25 @@ public struct SparseMatrix: Sendable, Equatable {
                 let hist = h + part * rowCount
                 for k in range { hist[Int(r![k])] += 1 }
             }
+            if let shift = SparseMatrix.bucketShift(keyCount: rowCount, entries: n) {
+                // Many rows: through buckets of 2^shift rows (see ``scatterThroughBuckets``).
+                SparseMatrix.scatterThroughBuckets(counts: h.baseAddress!, parts: parts, keyCount: rowCount, entries: n, shift: shift,
+                                                   offsets: off.baseAddress!, columns: oc.baseAddress, values: ov.baseAddress) { part, cursors, low in
+                    let (r, c, v, _, oc, ov) = box.value
+                    let mask = (1 << shift) - 1
+                    // The same ranges as the histogram's chunks above.
+                    for k in (n * part / parts)..<(n * (part + 1) / parts) {
+                        let row = Int(r![k])
+                        let bucket = row >> shift
+                        let at = cursors[bucket]
+                        oc![at] = c![k]
+                        ov![at] = v![k]
+                        low[at] = UInt8(truncatingIfNeeded: row & mask)
+                        cursors[bucket] = at + 1
+                    }
+                }
+                return
+            }
             SparseMatrix.countsToCursors(h.baseAddress!, parts: parts, rows: rowCount, offsets: off.baseAddress!)
             ComputePool.forEachChunk(count: n, chunks: parts) { part, range in
                 let (r, c, v, h, oc, ov) = box.value
@@ -141,6 +180,99 @@ public struct SparseMatrix: Sendable, Equatable {
             }
         }}}}}}}
         return SparseMatrix(rowCount: rowCount, columnCount: columnCount, rowOffsets: offsets, columns: outColumns, values: outValues)
+    }
+
+    /// The bucket width (log2) for ``scatterThroughBuckets``, or nil when the direct scatter is
+    /// as fast: few target rows (their write positions stay in cache), few entries, or so many
+    /// rows that even the buckets would not.
+    static func bucketShift(keyCount: Int, entries: Int) -> Int? {
+        guard keyCount > 4096, keyCount <= 1 << 20, entries >= 1 << 16 else { return nil }
+        let bits = Int.bitWidth - (keyCount - 1).leadingZeroBitCount
+        return min(8, (bits + 1) / 2)
+    }
+
+    /// A stable counting sort of `entries` entries into `keyCount` rows in two cache-friendly
+    /// passes, with the same result as one direct scatter (which writes to as many places at once
+    /// as there are rows, and so misses the cache on nearly every entry when there are many).
+    ///
+    /// Pass 1 (`fill`, once per part, parts in parallel) writes each entry of the part, in input
+    /// order, to the next free position of its *bucket* of 2^shift consecutive rows (the final
+    /// range of those rows; part p after the parts before it) with the low bits of its row in
+    /// `low`. Pass 2 (buckets in parallel) copies each bucket aside and scatters it by those low
+    /// bits into the final positions. Both passes keep the input order within a row, so the
+    /// result is the direct scatter's, whatever the number of threads.
+    /// - Parameters:
+    ///   - counts: per part, the number of entries of each row (`parts × keyCount`).
+    ///   - offsets: receives the `keyCount + 1` row offsets.
+    ///   - fill: writes part `part`'s entries; receives the part's bucket cursors (advance them)
+    ///     and the low-bits array to fill at the same positions.
+    static func scatterThroughBuckets(counts: UnsafeMutablePointer<Int>, parts: Int, keyCount: Int, entries n: Int, shift: Int,
+                                      offsets: UnsafeMutablePointer<Int>, columns: UnsafeMutablePointer<Int32>?,
+                                      values: UnsafeMutablePointer<Float>?,
+                                      fill: (_ part: Int, _ cursors: UnsafeMutablePointer<Int>, _ low: UnsafeMutablePointer<UInt8>) -> Void) {
+        let buckets = (keyCount + (1 << shift) - 1) >> shift
+        var running = 0
+        for key in 0..<keyCount {
+            offsets[key] = running
+            for part in 0..<parts { running += counts[part * keyCount + key] }
+        }
+        offsets[keyCount] = running
+        guard n > 0, let columns, let values else { return }
+        // Per part, where its entries of each bucket start.
+        let cursors = UnsafeMutablePointer<Int>.allocate(capacity: parts * buckets)
+        defer { cursors.deallocate() }
+        for s in 0..<buckets {
+            var at = offsets[s << shift]
+            let keys = (s << shift)..<min(keyCount, (s + 1) << shift)
+            for part in 0..<parts {
+                cursors[part * buckets + s] = at
+                for key in keys { at += counts[part * keyCount + key] }
+            }
+        }
+        let low = UnsafeMutablePointer<UInt8>.allocate(capacity: n)
+        defer { low.deallocate() }
+        let box = UnsafeSendableBox((cursors, low, columns, values, offsets))
+        ComputePool.forEachChunk(count: parts, chunks: parts) { _, range in
+            for part in range { fill(part, box.value.0 + part * buckets, box.value.1) }
+        }
+        // Pass 2: buckets cut into `parts` groups of about equal entries (any cut gives the same result).
+        var groupBounds = [0]
+        for g in 1..<parts {
+            var s = groupBounds.last!
+            while s < buckets && offsets[s << shift] < n * g / parts { s += 1 }
+            groupBounds.append(s)
+        }
+        groupBounds.append(buckets)
+        ComputePool.forEachChunk(count: parts, chunks: parts) { _, range in
+            let (_, low, oc, ov, off) = box.value
+            for g in range {
+                let bucketRange = groupBounds[g]..<groupBounds[g + 1]
+                guard !bucketRange.isEmpty else { continue }
+                var largest = 0
+                for s in bucketRange { largest = max(largest, off[min(keyCount, (s + 1) << shift)] - off[s << shift]) }
+                let tc = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, largest))
+                let tv = UnsafeMutablePointer<Float>.allocate(capacity: max(1, largest))
+                var cursor = [Int](repeating: 0, count: 1 << shift)
+                defer { tc.deallocate(); tv.deallocate() }
+                cursor.withUnsafeMutableBufferPointer { cur in
+                    for s in bucketRange {
+                        let first = s << shift, last = min(keyCount, (s + 1) << shift)
+                        let a = off[first], b = off[last]
+                        guard b > a else { continue }
+                        for l in 0..<(last - first) { cur[l] = off[first + l] }
+                        tc.update(from: oc + a, count: b - a)
+                        tv.update(from: ov + a, count: b - a)
+                        for i in 0..<(b - a) {
+                            let l = Int(low[a + i])
+                            let at = cur[l]
+                            oc[at] = tc[i]
+                            ov[at] = tv[i]
+                            cur[l] = at + 1
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// Turns per-part row counts into per-part write cursors and fills the row offsets.

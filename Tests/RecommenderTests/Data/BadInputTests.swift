@@ -161,6 +161,32 @@ extension ParsedRatings: Equatable {
         }
     }
 
+    /// Numbers at the edges of the C loop's eight-digit steps (ids of 1 to 10 digits up to 2³¹−1,
+    /// timestamps of up to 18 digits, signed, with fractions), separators at the end of a block.
+    @Test func edgeNumbersOfThePlainLayout() throws {
+        var g = SeededGenerator(seed: 11)
+        let ids: [Int] = [0, 1, 9, 10, 99, 12_345_678, 99_999_999, 100_000_000, 123_456_789, 1_000_000_000, 2_147_483_647]
+        let times = ["0", "-1", "7", "12345678", "123456789", "-1234567890", "1234567890.25", "123456789012345678", "-99999999", "42."]
+        var text = "userId,movieId,rating,timestamp\n"
+        for k in 0..<5_000 {
+            let rating = ["4.5", "3", "0.5", "5.0", "2.50", "1e0"][g.nextInt(below: 6)]
+            text += "\(ids[g.nextInt(below: ids.count)]),\(ids[(k * 7) % ids.count]),\(rating),\(times[g.nextInt(below: times.count)])\n"
+        }
+        let folder = try TemporaryFolder("fast")
+        let file = try folder.write("r.csv", text)
+        let format = MovieLensCSVLoader.ratingsFormat(scale: 0.5...5)
+        let general = try RatingsReader.readGeneral(url: file, format: format)
+        for (threads, block) in [(1, 1 << 20), (2, 4096), (2, 61)] {
+            let fast = try #require(FastRatingsParser.parse(url: file, format: format, threads: threads, parallelThreshold: 1, blockSize: block))
+            #expect(fast == general, "threads \(threads), block \(block)")
+        }
+        // Lines the general parser refuses or reads differently make the fast path give up.
+        for bad in ["1,2147483648,4.0,1\n", "1,12345678901,4.0,1\n", "01,2,4.0,1\n", "1,2,5.5,1\n", "1,2,4.0,1234567890123456789\n", "1,2,4.0\n"] {
+            let badFile = try folder.write("bad.csv", "userId,movieId,rating,timestamp\n1,2,3.0,4\n" + bad)
+            #expect(FastRatingsParser.parse(url: badFile, format: format, threads: 1) == nil, "\(bad)")
+        }
+    }
+
     @Test func textIDsFallBackToTheGeneralParser() throws {
         let folder = try TemporaryFolder("fast")
         let file = try folder.write("r.csv", "u1,7,4\n007,8,3\n")

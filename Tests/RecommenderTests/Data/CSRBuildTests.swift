@@ -37,6 +37,26 @@ import Testing
         #expect(x.csrViews(threads: 1).byUser == views.byUser)
     }
 
+    /// More rows than the direct scatter handles (4,096): both views go through buckets of rows.
+    @Test(arguments: [false, true])
+    func manyRowsGoThroughBuckets(sortedUsers: Bool) {
+        var g = SeededGenerator(seed: sortedUsers ? 7 : 8)
+        let n = 300_000, users = 70_001, items = 9_000
+        #expect(SparseMatrix.bucketShift(keyCount: users, entries: n) != nil && SparseMatrix.bucketShift(keyCount: items, entries: n) != nil)
+        var u = (0..<n).map { _ in Int32(g.nextInt(below: users)) }
+        if sortedUsers { u.sort() }
+        // Duplicated (user, item) pairs too: they keep their input order.
+        let i = (0..<n).map { k in Int32(g.nextInt(below: k % 3 == 0 ? 40 : items)) }
+        let r = (0..<n).map { _ in Float(g.nextInt(below: 10) + 1) / 2 }
+        let x = Interactions(users: u, items: i, ratings: r, userCount: users, itemCount: items)
+        let views = x.csrViews(threads: 2)
+        #expect(check(views.byUser, against: reference(rows: u, columns: i, values: r, rowCount: users)))
+        #expect(check(views.byItem, against: reference(rows: i, columns: u, values: r, rowCount: items)))
+        #expect(views.byUser == x.byUser(threads: 1) && views.byItem == x.byItem(threads: 1))
+        #expect(views.byItem == views.byUser.transposed(threads: 1))
+        #expect(x.csrViews(threads: 1).byUser == views.byUser)
+    }
+
     @Test func emptyAndTinyMatrices() {
         let empty = Interactions.empty(userCount: 3, itemCount: 2)
         let views = empty.csrViews()
