@@ -116,6 +116,10 @@ extension SoftmaxModel {
                     }
                 }
 
+                // Per-row evaluation results, written by both threads and summed in order.
+                var rowHit = [Bool](repeating: false, count: maxRows), rowLoss = [Double](repeating: 0, count: maxRows)
+                var rowRecall = [Double](repeating: 0, count: maxRows), rowNDCG = [Double](repeating: 0, count: maxRows)
+
                 func rankingMetrics() -> (recall: Double, ndcg: Double) {
                     var recall = 0.0, ndcg = 0.0
                     let users = rankRelevant.count
@@ -127,23 +131,37 @@ extension SoftmaxModel {
                             examples[b] = SoftmaxExample(movies: rankBuffer.baseAddress! + lo, count: hi - lo, excluded: -1, label: -1)
                         }
                         examples.withUnsafeBufferPointer { engine.forward($0.baseAddress!, count: n, threads: threads) }
+                        // Each row's top k on the engine's fixed chunks (both threads), then summed
+                        // in row order: the same sums whatever the thread count.
+                        rowRecall.withUnsafeMutableBufferPointer { recallOut in
+                            rowNDCG.withUnsafeMutableBufferPointer { ndcgOut in
+                                rankMask.withUnsafeBufferPointer { maskBuffer in
+                                    engine.forChunks(threads: threads) { chunk in
+                                        for b in engine.rowRange(chunk, of: n) {
+                                            let mask = maskBuffer.baseAddress! + (start + b) * itemCount
+                                            let row = UnsafeBufferPointer(start: engine.logits + b * itemCount, count: itemCount)
+                                            var selector = TopKSelector(k: c.k)
+                                            for j in 0..<itemCount where row[j] > selector.threshold && mask[j] != 1 {
+                                                selector.offer(index: Int32(j), score: row[j])
+                                            }
+                                            let relevant = rankRelevant[start + b]
+                                            var dcg = 0.0, hits = 0
+                                            for (rank, s) in selector.sorted().enumerated() where mask[Int(s.index)] == 2 {
+                                                hits += 1
+                                                dcg += 1 / log2(Double(rank) + 2)
+                                            }
+                                            var ideal = 0.0
+                                            for rank in 0..<min(c.k, relevant.count) { ideal += 1 / log2(Double(rank) + 2) }
+                                            recallOut[b] = Double(hits) / Double(relevant.count)
+                                            ndcgOut[b] = dcg / ideal
+                                        }
+                                    }
+                                }
+                            }
+                        }
                         for b in 0..<n {
-                            let mask = start + b
-                            let row = UnsafeBufferPointer(start: engine.logits + b * itemCount, count: itemCount)
-                            var selector = TopKSelector(k: c.k)
-                            for j in 0..<itemCount where row[j] > selector.threshold && rankMask[mask * itemCount + j] != 1 {
-                                selector.offer(index: Int32(j), score: row[j])
-                            }
-                            let relevant = rankRelevant[start + b]
-                            var dcg = 0.0, hits = 0
-                            for (rank, s) in selector.sorted().enumerated() where rankMask[mask * itemCount + Int(s.index)] == 2 {
-                                hits += 1
-                                dcg += 1 / log2(Double(rank) + 2)
-                            }
-                            var ideal = 0.0
-                            for rank in 0..<min(c.k, relevant.count) { ideal += 1 / log2(Double(rank) + 2) }
-                            recall += Double(hits) / Double(relevant.count)
-                            ndcg += dcg / ideal
+                            recall += rowRecall[b]
+                            ndcg += rowNDCG[b]
                         }
                         start += n
                     }
@@ -156,11 +174,25 @@ extension SoftmaxModel {
                     if log {
                         fill(c.testBatchSize, order: &testOrder, cursor: &testCursor)
                         examples.withUnsafeBufferPointer { engine.forward($0.baseAddress!, count: c.testBatchSize, threads: threads) }
-                        for b in 0..<c.testBatchSize {
-                            let row = engine.logits + b * itemCount
-                            let label = Int(examples[b].label)
-                            if Kernels.countGreater(row, count: itemCount, than: row[label]) < c.k { precisionHits += 1 }
-                            testLoss += Double(Kernels.softmaxCrossEntropy(row, count: itemCount, label: label, scale: 1))
+                        // Per row on the engine's fixed chunks, then summed in row order.
+                        let n = c.testBatchSize
+                        rowHit.withUnsafeMutableBufferPointer { hitOut in
+                            rowLoss.withUnsafeMutableBufferPointer { lossOut in
+                                examples.withUnsafeBufferPointer { batch in
+                                    engine.forChunks(threads: threads) { chunk in
+                                        for b in engine.rowRange(chunk, of: n) {
+                                            let row = engine.logits + b * itemCount
+                                            let label = Int(batch[b].label)
+                                            hitOut[b] = Kernels.countGreater(row, count: itemCount, than: row[label]) < c.k
+                                            lossOut[b] = Double(Kernels.softmaxCrossEntropy(row, count: itemCount, label: label, scale: 1))
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                        for b in 0..<n {
+                            if rowHit[b] { precisionHits += 1 }
+                            testLoss += rowLoss[b]
                         }
                         testLoss /= Double(c.testBatchSize)
                         precisionExamples += c.testBatchSize
