@@ -28,6 +28,11 @@ import Testing
         if sortedUsers { u.sort() }
         let i = (0..<n).map { _ in Int32(g.nextInt(below: items)) }
         let r = (0..<n).map { _ in Float(g.nextInt(below: 10) + 1) / 2 }
+        checkViews(users: u, items: i, ratings: r, userCount: users, itemCount: items)
+    }
+
+    /// Both CSR views of the triples against the sorted reference, and the same whatever the thread count.
+    func checkViews(users u: [Int32], items i: [Int32], ratings r: [Float], userCount users: Int, itemCount items: Int) {
         let x = Interactions(users: u, items: i, ratings: r, userCount: users, itemCount: items)
         let views = x.csrViews(threads: 2)
         #expect(check(views.byUser, against: reference(rows: u, columns: i, values: r, rowCount: users)))
@@ -48,13 +53,7 @@ import Testing
         // Duplicated (user, item) pairs too: they keep their input order.
         let i = (0..<n).map { k in Int32(g.nextInt(below: k % 3 == 0 ? 40 : items)) }
         let r = (0..<n).map { _ in Float(g.nextInt(below: 10) + 1) / 2 }
-        let x = Interactions(users: u, items: i, ratings: r, userCount: users, itemCount: items)
-        let views = x.csrViews(threads: 2)
-        #expect(check(views.byUser, against: reference(rows: u, columns: i, values: r, rowCount: users)))
-        #expect(check(views.byItem, against: reference(rows: i, columns: u, values: r, rowCount: items)))
-        #expect(views.byUser == x.byUser(threads: 1) && views.byItem == x.byItem(threads: 1))
-        #expect(views.byItem == views.byUser.transposed(threads: 1))
-        #expect(x.csrViews(threads: 1).byUser == views.byUser)
+        checkViews(users: u, items: i, ratings: r, userCount: users, itemCount: items)
     }
 
     @Test func emptyAndTinyMatrices() {
