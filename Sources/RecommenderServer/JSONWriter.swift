@@ -163,11 +163,7 @@ extension IndexedRows {
             if let because { try WireItem.Reason.write(because[n], to: &w) }
             w.key("genres")
             w.beginArray()
-            var bits = catalog.genres[i].rawValue
-            while bits != 0 {
-                w.string(catalog.genreNames[bits.trailingZeroBitCount])
-                bits &= bits - 1
-            }
+            catalog.genres[i].forEachIndex { w.string(catalog.genreNames[$0]) }
             w.endArray()
             w.key("item"); w.string(metadata.itemIDs.id(at: row.index).rawValue)
             w.key("score"); try w.number(row.score)

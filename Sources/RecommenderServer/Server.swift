@@ -278,7 +278,7 @@ struct API: Sendable {
                 // The same exclusions and filter, applied inside the graph search (issue 13).
                 rows = Recommendations.rankIndices(forUser: index, model: ips, retriever: hnsw, metadata: model.metadata, options: options)
             } else {
-                rows = Recommendations.rankIndices(scores: scorer.scores(forUser: index), metadata: model.metadata, user: index, options: options)
+                rows = Recommendations.rankIndices(forUser: index, scorer: scorer, metadata: model.metadata, options: options)
             }
             if explain { history = model.metadata.history(of: index) }
         } else {
@@ -358,8 +358,7 @@ struct API: Sendable {
         let rows = Recommendations.similarItems(to: item, model: embeddings, metadata: model.metadata, measure: measure, options: options)
         return JSONBody.response(try SimilarResponse(model: model.name, modelVersion: model.version, item: itemID,
                                                      title: model.metadata.catalog.displayTitle(item), measure: measure.rawValue,
-                                                     similar: rows.map { WireItem(item: $0.id.rawValue, title: $0.title, genres: $0.genres,
-                                                                                  score: $0.score, because: nil) }).json())
+                                                     similar: rows.map { WireItem($0) }).json())
     }
 
     func items(query: FlatDictionary<Substring, Substring>) throws -> Response {

@@ -82,6 +82,13 @@ struct WireItem: Encodable, Sendable {
     var because: [Reason]?
 }
 
+extension WireItem {
+    /// A described result row on the wire.
+    init(_ row: RecommendedItem, because: [Reason]? = nil) {
+        self.init(item: row.id.rawValue, title: row.title, genres: row.genres, score: row.score, because: because)
+    }
+}
+
 /// Result rows as the recommendation routes hold them: item indices and scores from the one
 /// ranking path (``Recommendations/rankIndices(scores:metadata:user:options:)``), the reasons when
 /// explained, and the metadata their ids, titles and genres are written from.
@@ -94,8 +101,7 @@ struct IndexedRows {
     /// The same rows as ``WireItem``s (what ``Recommendations/describe(_:score:metadata:)`` tells of each).
     var items: [WireItem] {
         rows.enumerated().map { n, row in
-            let d = Recommendations.describe(row.index, score: row.score, metadata: metadata)
-            return WireItem(item: d.id.rawValue, title: d.title, genres: d.genres, score: d.score, because: because?[n])
+            WireItem(Recommendations.describe(row.index, score: row.score, metadata: metadata), because: because?[n])
         }
     }
 }

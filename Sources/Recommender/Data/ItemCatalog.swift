@@ -11,12 +11,17 @@ public struct GenreSet: OptionSet, Hashable, Sendable {
     public var indices: [Int] {
         var out: [Int] = []
         out.reserveCapacity(rawValue.nonzeroBitCount)
+        forEachIndex { out.append($0) }
+        return out
+    }
+    /// Calls `body` with each genre index in the set, ascending, without building an array.
+    @inlinable
+    public func forEachIndex(_ body: (Int) throws -> Void) rethrows {
         var bits = rawValue
         while bits != 0 {
-            out.append(bits.trailingZeroBitCount)
+            try body(bits.trailingZeroBitCount)
             bits &= bits - 1
         }
-        return out
     }
     /// Whether the genre at `index` is in the set.
     public func contains(index: Int) -> Bool { index < 64 && rawValue & (1 << UInt64(index)) != 0 }
@@ -64,13 +69,10 @@ public struct ItemCatalog: Sendable, Equatable {
 
     /// The names of the genres of `item`.
     public func genreNames(of item: ItemIndex) -> [String] {
-        var bits = genres[Int(item)].rawValue
+        let set = genres[Int(item)]
         var names: [String] = []
-        names.reserveCapacity(bits.nonzeroBitCount)
-        while bits != 0 {
-            names.append(genreNames[bits.trailingZeroBitCount])
-            bits &= bits - 1
-        }
+        names.reserveCapacity(set.rawValue.nonzeroBitCount)
+        set.forEachIndex { names.append(genreNames[$0]) }
         return names
     }
 

@@ -128,7 +128,15 @@ public enum Recommendations {
     /// - Precondition: `user` is a valid index of `metadata`.
     public static func forUser(_ user: UserIndex, scorer: some ItemScorer, metadata: ModelMetadata,
                                options: RecommendationOptions = RecommendationOptions()) -> [RecommendedItem] {
-        rank(scores: scorer.scores(forUser: user), metadata: metadata, user: user, options: options)
+        rankIndices(forUser: user, scorer: scorer, metadata: metadata, options: options)
+            .map { describe($0.index, score: $0.score, metadata: metadata) }
+    }
+
+    /// What ``forUser(_:scorer:metadata:options:)`` selects, as bare indices and scores.
+    /// - Precondition: `user` is a valid index of `metadata`.
+    public static func rankIndices(forUser user: UserIndex, scorer: some ItemScorer, metadata: ModelMetadata,
+                                   options: RecommendationOptions = RecommendationOptions()) -> [ScoredIndex] {
+        rankIndices(scores: scorer.scores(forUser: user), metadata: metadata, user: user, options: options)
     }
 
     /// Top-k items for a new user known only by `history` (fold-in, no retraining);
