@@ -94,7 +94,7 @@ public struct ANNBenchmark: Sendable {
         let store = EmbeddingStore(vectors, metric: .dot)
         let exact = ExactScan(store: store)
         t = DispatchTime.now()
-        let truth = loaded?.truth ?? parallelMap(queries) { exact.search(queryVectors[$0], k: k, filter: .none).map(\.index) }
+        let truth = loaded?.truth ?? parallelMap(queries) { exact.search(queryVectors[$0], k: k, filter: .none).map(\.index.rawValue) }
         log(String(format: "ground truth (exact top-%d, all cores) in %.1f s%@", k, elapsed(t), loaded?.truth == nil ? "" : " (read from --vectors-in)"))
         let exactSample = min(queries, max(50, min(filterQueries, 2_000_000_000 / max(1, items * vectors.columns))))
         let exactQPS: Double
@@ -143,7 +143,7 @@ public struct ANNBenchmark: Sendable {
             t = DispatchTime.now()
             for q in 0..<queries {
                 let found = index.search(queryVectors[q], k: k, ef: ef, filter: .none, scratch: scratch)
-                for r in found where truth[q].contains(r.index) { hits += 1 }
+                for r in found where truth[q].contains(r.index.rawValue) { hits += 1 }
             }
             let seconds = elapsed(t)
             let recall = Double(hits) / Double(queries * k), qps = Double(queries) / seconds
@@ -174,7 +174,7 @@ public struct ANNBenchmark: Sendable {
                 var hits = 0
                 t = DispatchTime.now()
                 for q in 0..<queries {
-                    for r in nativeIndex.search(queryVectors[q], k: k, ef: ef, filter: .none, scratch: nativeScratch) where truth[q].contains(r.index) { hits += 1 }
+                    for r in nativeIndex.search(queryVectors[q], k: k, ef: ef, filter: .none, scratch: nativeScratch) where truth[q].contains(r.index.rawValue) { hits += 1 }
                 }
                 let seconds = elapsed(t)
                 let recall = Double(hits) / Double(queries * k), qps = Double(queries) / seconds
@@ -349,7 +349,7 @@ struct ModelVectors {
             (m.itemEmbeddings, users.map { m.queryVector(forUser: UserIndex($0)) })
         }
         let (items, queryVectors) = vectors(scorer)
-        rated = users.map { Array(seen.columns[seen.range(ofRow: $0)]) }
+        rated = users.map { seen.columns[seen.range(ofRow: $0)].map(ItemIndex.init) }
         userCount = seen.rowCount
         meanRated = Double(rated.map(\.count).reduce(0, +)) / Double(rated.count)
         stored = StoredVectors(folder: path, items: items, queries: queryVectors, truth: nil)

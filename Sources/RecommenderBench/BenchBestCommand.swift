@@ -76,7 +76,7 @@ public struct BFMBenchmark: Sendable {
             let model = try trainer.fit(TrainingData(dataset, training: split.train), context: context)
             let t1 = DispatchTime.now().uptimeNanoseconds, c1 = processCPUSeconds()
             var predictions = [Float](repeating: 0, count: split.test.count)
-            for r in 0..<split.test.count { predictions[r] = model.predict(user: split.test.users[r], item: split.test.items[r]) }
+            for r in 0..<split.test.count { predictions[r] = model.predict(user: split.test.user(at: r), item: split.test.item(at: r)) }
             let t2 = DispatchTime.now().uptimeNanoseconds
             let rmse = RatingMetrics.rmse(predictions: predictions, targets: split.test.ratings)
             let mae = RatingMetrics.mae(predictions: predictions, targets: split.test.ratings)

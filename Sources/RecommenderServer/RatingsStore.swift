@@ -299,7 +299,7 @@ extension Dataset {
             let user = ids.index(of: UserID(u)) ?? ids.insert(UserID(u))
             for (itemID, rating) in latest[u] ?? [] {
                 guard let item = itemIDs.index(of: ItemID(itemID)) else { unknownItems += 1; continue }
-                replaced.insert(Int64(user) << 32 | Int64(item))
+                replaced.insert(Int64(user.rawValue) << 32 | Int64(item.rawValue))
                 added.append((user, item, rating))
             }
         }
@@ -313,7 +313,7 @@ extension Dataset {
             if let t = interactions.timestamps { stamps?.append(t[k]) }
         }
         for (u, i, r) in added {
-            inter.users.append(u); inter.items.append(i); inter.ratings.append(r)
+            inter.users.append(u.rawValue); inter.items.append(i.rawValue); inter.ratings.append(r)
             if let stamp { stamps?.append(stamp) }
         }
         inter.timestamps = stamps

@@ -420,7 +420,7 @@ struct API: Sendable {
         let stored = try store.storedRatings(of: user)
         guard index != nil || !stored.isEmpty else { throw APIError.unknownUser(user) }
         return try JSONBody.response(UserRatingsResponse(user: user, knownToModel: index != nil,
-                                                         trainingRatings: index.map { model.metadata.seenCount(ofUser: Int($0)) } ?? 0,
+                                                         trainingRatings: index.map { model.metadata.seenCount(ofUser: $0) } ?? 0,
                                                          ratings: stored.map(WireStoredRating.init)))
     }
 

@@ -33,9 +33,9 @@ import Testing
         let a = memory.metadata, b = disk.metadata
         #expect(a.userIDs.count == b.userIDs.count && a.userIDs.count > 0)
         for user in -1...a.userIDs.count {
-            let ra = a.seenRow(ofUser: user), rb = b.seenRow(ofUser: user)
+            let ra = a.seenRow(ofUser: UserIndex(user)), rb = b.seenRow(ofUser: UserIndex(user))
             #expect(ra.items == rb.items && ra.values == rb.values, "user \(user)")
-            #expect(a.seenCount(ofUser: user) == b.seenCount(ofUser: user))
+            #expect(a.seenCount(ofUser: UserIndex(user)) == b.seenCount(ofUser: UserIndex(user)))
         }
         #expect(a.seenItemCounts() == b.seenItemCounts())
         let sa = try #require(a.seenRatingSummary()), sb = try #require(b.seenRatingSummary())
@@ -57,8 +57,8 @@ import Testing
                     let y = Recommendations.forUser(u, scorer: diskScorer, metadata: disk.metadata, options: options)
                     #expect(x == y, "\(algorithm) user \(user)")
                     if excludeRated {
-                        let rated = Set(memory.metadata.seenRow(ofUser: user).items)
-                        #expect(!y.contains { rated.contains($0.item) })
+                        let rated = Set(memory.metadata.seenRow(ofUser: UserIndex(user)).items)
+                        #expect(!y.contains { rated.contains($0.item.rawValue) })
                     }
                 }
                 let filter = RetrievalFilter(options: RecommendationOptions(count: 10), metadata: disk.metadata, user: u)
@@ -74,15 +74,15 @@ import Testing
         try trainFixtureModel("ials", hyperparameters: ialsSettings, into: folder.url, name: "m")
         let path = folder.url.appendingPathComponent("m").path
         let disk = try ServedModel(name: "m", path: path, historyInMemoryUpTo: 0)
-        let before = (0..<disk.metadata.userIDs.count).map { disk.metadata.seenRow(ofUser: $0).items }
+        let before = (0..<disk.metadata.userIDs.count).map { disk.metadata.seenRow(ofUser: UserIndex($0)).items }
         // A retraining on other data renames a new file over the path.
         var other = serverFixtureDataset(seed: 99)
         other.name = "other"
         try trainFixtureModel("ials", hyperparameters: ialsSettings, into: folder.url, name: "m", dataset: other)
-        let after = (0..<disk.metadata.userIDs.count).map { disk.metadata.seenRow(ofUser: $0).items }
+        let after = (0..<disk.metadata.userIDs.count).map { disk.metadata.seenRow(ofUser: UserIndex($0)).items }
         #expect(before == after)
         let fresh = try ServedModel(name: "m", path: path, historyInMemoryUpTo: 0)
-        #expect((0..<fresh.metadata.userIDs.count).map { fresh.metadata.seenRow(ofUser: $0).items } != before)
+        #expect((0..<fresh.metadata.userIDs.count).map { fresh.metadata.seenRow(ofUser: UserIndex($0)).items } != before)
     }
 
     @Test func reloadsAndRetrainingsKeepTheSlotsSetting() throws {

@@ -64,7 +64,7 @@ struct JSONWriterTests {
         _ = users.insert(UserID("u"))
         let metadata = ModelMetadata(userIDs: users, itemIDs: ids, catalog: catalog,
                                      seen: SparseMatrix(rowCount: 1, columnCount: n, rowOffsets: [0, 0], columns: [], values: []), ratingScale: nil)
-        let rows = (0..<n).reversed().map { ScoredIndex(index: Int32($0), score: Self.awkwardNumbers[$0]) }
+        let rows = (0..<n).reversed().map { ScoredIndex(index: ItemIndex($0), score: Self.awkwardNumbers[$0]) }
         let reasons: [[[WireItem.Reason]]?] = [nil, rows.indices.map { [WireItem.Reason(item: "r\($0)", title: Self.awkwardStrings[$0], contribution: 0.5)] }]
         for because in reasons {
             let indexed = IndexedRows(rows: rows, because: because, metadata: metadata)

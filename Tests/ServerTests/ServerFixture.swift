@@ -11,13 +11,13 @@ import Testing
 func serverFixtureDataset(seed: UInt64 = 7) -> Dataset {
     var rng = SplitMix(seed)
     let users = 60, items = 40
-    var u: [UserIndex] = [], i: [ItemIndex] = [], r: [Float] = []
+    var u: [Int32] = [], i: [Int32] = [], r: [Float] = []
     for user in 0..<users {
         let group = user % 2
         for item in 0..<items {
             let liked = (item < 20) == (group == 0)
             guard rng.next() % 100 < (liked ? 60 : 8) else { continue }
-            u.append(UserIndex(user)); i.append(ItemIndex(item))
+            u.append(Int32(user)); i.append(Int32(item))
             r.append(liked ? Float(4 + rng.next() % 2) : Float(1 + rng.next() % 2))
         }
     }

@@ -118,7 +118,7 @@ struct ServerStoreTests {
         ])
         #expect(merged.userCount == base.userCount + 1)
         let newUser = try #require(merged.userIDs.index(of: "new"))
-        let rows = (0..<merged.interactions.count).filter { merged.interactions.users[$0] == newUser }
+        let rows = (0..<merged.interactions.count).filter { merged.interactions.user(at: $0) == newUser }
         #expect(rows.count == 1 && merged.interactions.ratings[rows[0]] == 4)
         let user1 = (0..<merged.interactions.count).filter { merged.interactions.users[$0] == 0 && merged.interactions.items[$0] == 0 }
         #expect(user1.count == 1 && merged.interactions.ratings[user1[0]] == 1)

@@ -100,7 +100,7 @@ public enum RatingFixtures {
 
     /// The RMSE of `model` on `data` (unclipped predictions).
     public static func rmse(_ model: some RatingPredictor, _ data: Interactions) -> Double {
-        let p = (0..<data.count).map { model.predict(user: data.users[$0], item: data.items[$0]) }
+        let p = (0..<data.count).map { model.predict(user: data.user(at: $0), item: data.item(at: $0)) }
         return RatingMetrics.rmse(predictions: p, targets: data.ratings)
     }
 }

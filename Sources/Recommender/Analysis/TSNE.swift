@@ -348,7 +348,7 @@ extension TSNE {
                             chosen = (0..<n).filter { $0 != i }.map { Int32($0) }
                         } else {
                             let negated = row.map { -$0 }
-                            chosen = topK(negated, k: k, excluding: { $0 == Int32(i) }).map(\.index)
+                            chosen = topK(negated, k: k, excluding: { $0.rawValue == Int32(i) }).map(\.index.rawValue)
                         }
                         let (p, _) = conditionalProbabilities(distances: chosen.map { row[Int($0)] }, perplexity: perplexity)
                         for t in 0..<k {
@@ -368,7 +368,7 @@ extension TSNE {
         for i in 0..<n {
             let row = Array(distances[(i * n)..<((i + 1) * n)])
             let chosen = k >= n - 1 ? (0..<n).filter { $0 != i }.map { Int32($0) }
-                : topK(row.map { -$0 }, k: k, excluding: { $0 == Int32(i) }).map(\.index)
+                : topK(row.map { -$0 }, k: k, excluding: { $0.rawValue == Int32(i) }).map(\.index.rawValue)
             let (p, _) = conditionalProbabilities(distances: chosen.map { row[Int($0)] }, perplexity: perplexity)
             neighbourColumns += chosen
             conditional += p.map { Float($0) }

@@ -33,8 +33,8 @@ public enum GivenSplit {
         let a = try RatingsReader.read(url: train, format: trainFormat, threads: threads)
         let b = try RatingsReader.read(url: test, format: testFormat, threads: threads)
         var userIDs = a.userIDs, itemIDs = a.itemIDs
-        let userMap = b.userIDs.ids.map { userIDs.insert($0) }
-        let itemMap = b.itemIDs.ids.map { itemIDs.insert($0) }
+        let userMap = b.userIDs.ids.map { userIDs.insert($0).rawValue }
+        let itemMap = b.itemIDs.ids.map { itemIDs.insert($0).rawValue }
         let x = a.interactions, y = b.interactions
         var notes = ["train: " + trainNotes.joined(separator: "; "), "test: " + testNotes.joined(separator: "; ")]
         var timestamps: [Int64]? = nil
@@ -93,9 +93,9 @@ public enum GivenSplit {
         var text = "user,item" + (explicit ? ",rating" : "") + (withTime ? ",timestamp" : "") + "\n"
         text.reserveCapacity(rows.count * 24)
         for k in 0..<rows.count {
-            text += AnswerEncoding.csvField(dataset.userIDs.id(at: rows.users[k]).rawValue)
+            text += AnswerEncoding.csvField(dataset.userIDs.id(at: rows.user(at: k)).rawValue)
             text += ","
-            text += AnswerEncoding.csvField(dataset.itemIDs.id(at: rows.items[k]).rawValue)
+            text += AnswerEncoding.csvField(dataset.itemIDs.id(at: rows.item(at: k)).rawValue)
             if explicit { text += ","; text += rows.ratings[k].description }
             if let t = rows.timestamps { text += ","; text += String(t[k]) }
             text += "\n"

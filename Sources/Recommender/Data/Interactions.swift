@@ -6,12 +6,14 @@
 /// with every rating equal to 1.
 ///
 /// Keeping each column contiguous makes gathers, shuffles and splits cheap: a split is just
-/// a list of row numbers (see ``Interactions/subset(_:)``).
+/// a list of row numbers (see ``Interactions/subset(_:)``). The user and item columns hold the
+/// raw `Int32` positions because they feed the CSR builders and the training kernels directly;
+/// ``user(at:)`` and ``item(at:)`` read one row as a typed ``UserIndex`` / ``ItemIndex``.
 public struct Interactions: Sendable, Equatable {
-    /// The user index of each interaction.
-    public var users: [UserIndex]
-    /// The item index of each interaction.
-    public var items: [ItemIndex]
+    /// The user index of each interaction (the raw `Int32` of a ``UserIndex``).
+    public var users: [Int32]
+    /// The item index of each interaction (the raw `Int32` of an ``ItemIndex``).
+    public var items: [Int32]
     /// The rating (or weight, 1 for implicit feedback) of each interaction.
     public var ratings: [Float]
     /// Unix timestamps in seconds, or `nil` when the source had no time column.
@@ -22,8 +24,15 @@ public struct Interactions: Sendable, Equatable {
     public var itemCount: Int
 
     /// Creates interactions from parallel columns.
+    /// - Parameters:
+    ///   - users: the raw user index (``UserIndex/rawValue``) of each interaction.
+    ///   - items: the raw item index (``ItemIndex/rawValue``) of each interaction.
+    ///   - ratings: the rating or weight of each interaction.
+    ///   - timestamps: Unix seconds of each interaction, or `nil`.
+    ///   - userCount: the size of the user index space.
+    ///   - itemCount: the size of the item index space.
     /// - Precondition: all columns have the same length and every index is in range.
-    public init(users: [UserIndex], items: [ItemIndex], ratings: [Float], timestamps: [Int64]? = nil,
+    public init(users: [Int32], items: [Int32], ratings: [Float], timestamps: [Int64]? = nil,
                 userCount: Int, itemCount: Int) {
         precondition(users.count == items.count && items.count == ratings.count,
                      "Interactions: columns differ in length")
@@ -45,6 +54,16 @@ public struct Interactions: Sendable, Equatable {
     /// The number of interactions.
     public var count: Int { users.count }
 
+    /// The user of interaction `row`.
+    /// - Precondition: `0 <= row < count`.
+    @inlinable
+    public func user(at row: Int) -> UserIndex { UserIndex(users[row]) }
+
+    /// The item of interaction `row`.
+    /// - Precondition: `0 <= row < count`.
+    @inlinable
+    public func item(at row: Int) -> ItemIndex { ItemIndex(items[row]) }
+
     /// Whether there are no interactions.
     public var isEmpty: Bool { users.isEmpty }
 
@@ -59,8 +78,8 @@ public struct Interactions: Sendable, Equatable {
     /// The interactions at the given row numbers, in that order, over the same index spaces.
     /// - Complexity: O(rows.count).
     public func subset<C: Collection>(_ rows: C) -> Interactions where C.Element == Int {
-        var u = [UserIndex](); u.reserveCapacity(rows.count)
-        var i = [ItemIndex](); i.reserveCapacity(rows.count)
+        var u = [Int32](); u.reserveCapacity(rows.count)
+        var i = [Int32](); i.reserveCapacity(rows.count)
         var r = [Float](); r.reserveCapacity(rows.count)
         var t: [Int64]? = timestamps == nil ? nil : []
         t?.reserveCapacity(rows.count)

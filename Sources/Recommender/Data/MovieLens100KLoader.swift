@@ -142,13 +142,13 @@ func reindex(_ parsed: ParsedRatings, file: String, into dataset: Dataset) throw
         guard let index = dataset.userIDs.index(of: id) else {
             throw DataError.invalidInput("\(file): user \(id) is not in data set \(dataset.name)")
         }
-        return index
+        return index.rawValue
     }
     let itemMap = try parsed.itemIDs.ids.map { id -> Int32 in
         guard let index = dataset.itemIDs.index(of: id) else {
             throw DataError.invalidInput("\(file): item \(id) is not in data set \(dataset.name)")
         }
-        return index
+        return index.rawValue
     }
     let x = parsed.interactions
     return Interactions(users: x.users.map { userMap[Int($0)] }, items: x.items.map { itemMap[Int($0)] },

@@ -128,7 +128,7 @@ enum RatingsReader {
                 }
                 times.append(value)
             }
-            users.append(u); items.append(i); ratings.append(r)
+            users.append(u.rawValue); items.append(i.rawValue); ratings.append(r)
         }
         guard !users.isEmpty else { throw DataError.emptyFile(path: path) }
         return finish(userIDs: userIDs, itemIDs: itemIDs, users: users, items: items, ratings: ratings,

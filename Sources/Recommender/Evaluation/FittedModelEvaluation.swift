@@ -30,8 +30,8 @@ extension GivenSplit {
         let (format, _) = try DelimitedRatingsLoader.detectFormat(url: url, options: options)
         let parsed = try RatingsReader.read(url: url, format: format, threads: threads)
         var users = metadata.userIDs, items = metadata.itemIDs
-        let userMap = parsed.userIDs.ids.map { users.insert($0) }
-        let itemMap = parsed.itemIDs.ids.map { items.insert($0) }
+        let userMap = parsed.userIDs.ids.map { users.insert($0).rawValue }
+        let itemMap = parsed.itemIDs.ids.map { items.insert($0).rawValue }
         let t = parsed.interactions
         let interactions = Interactions(users: t.users.map { userMap[Int($0)] }, items: t.items.map { itemMap[Int($0)] },
                                         ratings: t.ratings, timestamps: t.timestamps, userCount: users.count, itemCount: items.count)

@@ -52,7 +52,7 @@ public enum RankingEvaluation {
         var recommended = [Bool](repeating: false, count: test.itemCount)
         for (u, list) in zip(users, lists) {
             let row = Int(u)
-            let m = RankingMetrics(ranked: list, isRelevant: { relevant.value(row: row, column: $0) != nil },
+            let m = RankingMetrics(ranked: list, isRelevant: { relevant.value(row: row, column: $0.rawValue) != nil },
                                    relevantCount: relevant.count(ofRow: row), k: k)
             sum.precision += m.precision; sum.recall += m.recall; sum.ndcg += m.ndcg
             sum.averagePrecision += m.averagePrecision; sum.hit += m.hit; sum.reciprocalRank += m.reciprocalRank

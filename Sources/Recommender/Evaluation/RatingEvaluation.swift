@@ -120,7 +120,7 @@ public enum RatingEvaluation {
             let fitted = monotonicSeconds(), cpuFitted = processCPUSeconds()
             let test = split.test
             var predictions = [Float](repeating: 0, count: test.count)
-            for k in 0..<test.count { predictions[k] = predictor.predict(user: test.users[k], item: test.items[k]) }
+            for k in 0..<test.count { predictions[k] = predictor.predict(user: test.user(at: k), item: test.item(at: k)) }
             let predicted = monotonicSeconds()
             if let scale = dataset.ratingScale { for k in predictions.indices { predictions[k] = clip(predictions[k], scale) } }
             let result = RatingFoldResult(

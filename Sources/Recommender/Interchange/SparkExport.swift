@@ -365,15 +365,15 @@ extension SparkExport {
         }
         guard Set(users).count == users.count else { throw DataError.invalidInput("\(userText.path): duplicated raw user ids") }
         guard Set(itemIDs).count == itemIDs.count else { throw DataError.invalidInput("\(itemText.path): duplicated raw item ids") }
-        let parts = Mutex<[Int: Result<(users: [UserIndex], items: [ItemIndex], ratings: [Float]), Error>]>([:])
+        let parts = Mutex<[Int: Result<(users: [Int32], items: [Int32], ratings: [Float]), Error>]>([:])
         DispatchQueue.concurrentPerform(iterations: manifest.interactionFiles.count) { k in
-            let outcome = Result { () throws -> (users: [UserIndex], items: [ItemIndex], ratings: [Float]) in
+            let outcome = Result { () throws -> (users: [Int32], items: [Int32], ratings: [Float]) in
                 let file = try checkedFile(folder, manifest.interactionFiles[k])
                 return try parseInteractions(file, rows: manifest.interactionFiles[k].rows, users: manifest.users, items: manifest.items)
             }
             parts.withLock { $0[k] = outcome }
         }
-        var u: [UserIndex] = [], i: [ItemIndex] = [], r: [Float] = []
+        var u: [Int32] = [], i: [Int32] = [], r: [Float] = []
         u.reserveCapacity(manifest.interactions); i.reserveCapacity(manifest.interactions); r.reserveCapacity(manifest.interactions)
         try parts.withLock { all in
             for k in 0..<manifest.interactionFiles.count {
@@ -459,8 +459,8 @@ extension SparkExport {
 
     /// Parses an interaction part file: the header `user,item,rating`, then integer ids in range
     /// and finite ratings.
-    static func parseInteractions(_ file: TextFile, rows: Int, users: Int, items: Int) throws -> (users: [UserIndex], items: [ItemIndex], ratings: [Float]) {
-        var u: [UserIndex] = [], i: [ItemIndex] = [], r: [Float] = []
+    static func parseInteractions(_ file: TextFile, rows: Int, users: Int, items: Int) throws -> (users: [Int32], items: [Int32], ratings: [Float]) {
+        var u: [Int32] = [], i: [Int32] = [], r: [Float] = []
         u.reserveCapacity(rows); i.reserveCapacity(rows); r.reserveCapacity(rows)
         var header = true
         try file.bytes.withUnsafeBufferPointer { buffer in
@@ -490,7 +490,7 @@ extension SparkExport {
                 guard let rating = NumberParsing.decimal(p + cut.1 + 1, range.upperBound - cut.1 - 1) else {
                     throw DataError.malformedLine(file: file.path, line: number, reason: "rating '\(file.preview((cut.1 + 1)..<range.upperBound))' is not a finite number")
                 }
-                u.append(UserIndex(user)); i.append(ItemIndex(item)); r.append(rating)
+                u.append(Int32(user)); i.append(Int32(item)); r.append(rating)
             }
         }
         if header { throw DataError.malformedLine(file: file.path, line: 1, reason: "expected the header 'user,item,rating'") }

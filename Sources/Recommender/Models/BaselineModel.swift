@@ -161,11 +161,11 @@ public struct BaselineModel: RatingModel, Equatable {
     }
 
     /// The predicted rating (clipped); unknown users or items drop their bias.
-    public func predict(user: UserIndex, item: ItemIndex) -> Float { clip(baseline(user: user, item: item), ratingRange) }
+    public func predict(user: UserIndex, item: ItemIndex) -> Float { clip(baseline(user: user.rawValue, item: item.rawValue), ratingRange) }
 
     /// μ + b_u + b_i for every item, unclipped (ranking order; ``predict(user:item:)`` clips).
     public func scores(forUser user: UserIndex) -> [Float] {
-        (0..<itemBias.count).map { baseline(user: user, item: Int32($0)) }
+        (0..<itemBias.count).map { baseline(user: user.rawValue, item: Int32($0)) }
     }
 
     /// Fold-in: the new user's bias b_u = Σ (r − μ − b_i) / (λ_u + n) (the ALS user step),
@@ -179,7 +179,7 @@ public struct BaselineModel: RatingModel, Equatable {
     public func foldInBias(_ history: [(item: ItemIndex, rating: Float)]) -> Float {
         var s: Float = 0, n: Float = 0
         for (i, r) in history where i >= 0 && Int(i) < itemBias.count {
-            s += r - baseline(user: -1, item: i); n += 1
+            s += r - baseline(user: -1, item: i.rawValue); n += 1
         }
         return n > 0 ? s / (userRegularization + n) : 0
     }

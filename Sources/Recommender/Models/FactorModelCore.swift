@@ -54,9 +54,10 @@ struct FactorModelCore: Sendable, Equatable {
         }
     }
 
-    func predict(user: Int32, item: Int32) -> Float { clip(rawPrediction(user: user, item: item), ratingRange) }
+    func predict(user: UserIndex, item: ItemIndex) -> Float { clip(rawPrediction(user: user.rawValue, item: item.rawValue), ratingRange) }
 
-    func scores(forUser user: Int32) -> [Float] {
+    func scores(forUser index: UserIndex) -> [Float] {
+        let user = index.rawValue
         guard isKnown(user: user) else { return scores(bias: nil, row: nil) }
         var row = Array(userRows[Int(user) * stride ..< (Int(user) + 1) * stride])
         if !userOffsets.isEmpty { for f in 0..<stride { row[f] += userOffsets[Int(user) * stride + f] } }
@@ -86,9 +87,9 @@ struct FactorModelCore: Sendable, Equatable {
     /// - Parameter offset: a padded row added to p (SVD++'s implicit term), or `nil`.
     func foldIn(_ history: [(item: ItemIndex, rating: Float)], offset: [Float]?, factorPenalty: (Int) -> Float,
                 biasPenalty: (Int) -> Float) -> (row: [Float], bias: Float) {
-        let known = history.filter { isKnown(item: $0.item) }
+        let known = history.filter { isKnown(item: $0.item.rawValue) }
         guard !known.isEmpty else { return ([Float](repeating: 0, count: stride), 0) }
-        let items = known.map(\.item)
+        let items = known.map(\.item.rawValue)
         var targets = [Float](repeating: 0, count: known.count)
         itemRows.withUnsafeBufferPointer { q in
             for (j, h) in known.enumerated() {

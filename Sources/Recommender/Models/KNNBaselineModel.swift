@@ -65,7 +65,7 @@ public struct KNNBaselineModel: RatingModel, Equatable {
             if let observer = options.observer {
                 var sse = 0.0
                 for k in 0..<training.count {
-                    let d = Double(model.predict(user: training.users[k], item: training.items[k]) - training.ratings[k]); sse += d * d
+                    let d = Double(model.predict(user: training.user(at: k), item: training.item(at: k)) - training.ratings[k]); sse += d * d
                 }
                 var loop = EpochLoop(epochs: 1, earlyStopping: nil, observer: observer)
                 _ = try loop.finish(epoch: 1, trainingSSE: sse, count: training.count, validationRMSE: validationRMSE(options.validation, model.predict))
@@ -199,9 +199,9 @@ public struct KNNBaselineModel: RatingModel, Equatable {
     }
 
     /// The predicted rating, clipped; unknown users or items get the baseline.
-    public func predict(user: UserIndex, item: ItemIndex) -> Float { clip(rawPrediction(user: user, item: item), ratingRange) }
+    public func predict(user: UserIndex, item: ItemIndex) -> Float { clip(rawPrediction(user: user.rawValue, item: item.rawValue), ratingRange) }
 
-    func rawPrediction(user: UserIndex, item: ItemIndex) -> Float {
+    func rawPrediction(user: Int32, item: Int32) -> Float {
         let b = baseline.baseline(user: user, item: item)
         guard user >= 0, Int(user) < baseline.userBias.count, baseline.userCounts[Int(user)] > 0,
               item >= 0, Int(item) < baseline.itemBias.count, baseline.itemCounts[Int(item)] > 0 else { return b }
@@ -219,7 +219,7 @@ public struct KNNBaselineModel: RatingModel, Equatable {
 
     /// The unclipped prediction for every item (ranking order; ``predict(user:item:)`` clips).
     public func scores(forUser user: UserIndex) -> [Float] {
-        (0..<baseline.itemBias.count).map { rawPrediction(user: user, item: Int32($0)) }
+        (0..<baseline.itemBias.count).map { rawPrediction(user: user.rawValue, item: Int32($0)) }
     }
 
     /// Fold-in: no user parameters but b_u, folded in by the baseline
@@ -228,8 +228,8 @@ public struct KNNBaselineModel: RatingModel, Equatable {
     public func scores(forHistory history: [(item: ItemIndex, rating: Float)]) -> [Float] {
         let known = history.filter { $0.item >= 0 && Int($0.item) < baseline.itemBias.count && baseline.itemCounts[Int($0.item)] > 0 }
         let bu = baseline.foldInBias(known)
-        let items = known.map(\.item)
-        let residuals = known.map { $0.rating - baseline.baseline(user: -1, item: $0.item) - bu }
+        let items = known.map(\.item.rawValue)
+        let residuals = known.map { $0.rating - baseline.baseline(user: -1, item: $0.item.rawValue) - bu }
         return items.withUnsafeBufferPointer { rated in
             (0..<baseline.itemBias.count).map { i in
                 let b = baseline.baseline(user: -1, item: Int32(i)) + bu

@@ -79,7 +79,7 @@ extension RatingModel {
             return (i, r.rating)
         }
         let scores = scores(forHistory: history)
-        return scores.enumerated().map { (metadata.itemIDs.id(at: Int32($0.offset)), clip($0.element, ratingRange)) }
+        return scores.enumerated().map { (metadata.itemIDs.id(at: ItemIndex($0.offset)), clip($0.element, ratingRange)) }
     }
 
     /// The number of items the model scores.
@@ -162,11 +162,11 @@ struct EpochLoop {
 }
 
 /// The RMSE of `predict` on `interactions` (clipped predictions), or `nil` when empty.
-func validationRMSE(_ interactions: Interactions?, _ predict: (Int32, Int32) -> Float) -> Double? {
+func validationRMSE(_ interactions: Interactions?, _ predict: (UserIndex, ItemIndex) -> Float) -> Double? {
     guard let v = interactions, !v.isEmpty else { return nil }
     var sse = 0.0
     for k in 0..<v.count {
-        let d = Double(predict(v.users[k], v.items[k]) - v.ratings[k])
+        let d = Double(predict(v.user(at: k), v.item(at: k)) - v.ratings[k])
         sse += d * d
     }
     return (sse / Double(v.count)).squareRoot()
@@ -194,7 +194,7 @@ extension ModelArchive {
 extension ModelMetadata {
     /// Training ratings per user and per item, from the seen matrix.
     func ratingCounts() -> (users: [Int32], items: [Int32]) {
-        let users = (0..<userIDs.count).map { Int32(seenCount(ofUser: $0)) }
+        let users = (0..<userIDs.count).map { Int32(seenCount(ofUser: UserIndex($0))) }
         return (users, seenItemCounts())
     }
 }

@@ -202,7 +202,7 @@ public struct SVDppModel: RatingModel, ItemEmbeddingModel, Equatable {
 
     /// The implicit term of a new user who rated `items` (unknown items are skipped).
     func implicitTerm(items: [ItemIndex]) -> [Float] {
-        let known = items.filter { core.isKnown(item: $0) }
+        let known = items.filter { core.isKnown(item: $0.rawValue) }
         var z = [Float](repeating: 0, count: core.stride)
         guard !known.isEmpty else { return z }
         for i in known { for f in 0..<core.stride { z[f] += implicitRows[Int(i) * core.stride + f] } }

@@ -127,13 +127,18 @@ extension ModelMetadata {
     public var seenEntryCount: Int { seenOnDisk?.entryCount ?? seen.nonZeroCount }
 
     /// The number of training ratings of `user` (0 for an index outside the model).
-    public func seenCount(ofUser user: Int) -> Int {
+    public func seenCount(ofUser index: UserIndex) -> Int {
+        let user = Int(index)
         if let seenOnDisk { return seenOnDisk.count(ofRow: user) }
         return user >= 0 && user < seen.rowCount ? seen.count(ofRow: user) : 0
     }
 
     /// The items (ascending) and ratings of `user` in training; empty outside the model.
-    public func seenRow(ofUser user: Int) -> (items: [ItemIndex], values: [Float]) {
+    ///
+    /// The items are the row of ``seen`` as stored: raw positions (``ItemIndex/rawValue``), so
+    /// the ranking path can mark them without a conversion; ``history(of:)`` gives typed pairs.
+    public func seenRow(ofUser index: UserIndex) -> (items: [Int32], values: [Float]) {
+        let user = Int(index)
         if let seenOnDisk { return seenOnDisk.row(user) }
         guard user >= 0 && user < seen.rowCount else { return ([], []) }
         let r = seen.range(ofRow: user)

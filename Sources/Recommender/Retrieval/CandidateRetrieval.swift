@@ -104,9 +104,9 @@ public struct RetrievalFilter: Sendable, Equatable {
         var excluded = [ItemIndex](options.excluded)
         if options.excludeRated, let user {
             if metadata.keepsHistoryOnDisk {
-                excluded.append(contentsOf: metadata.seenRow(ofUser: Int(user)).items)
+                excluded.append(contentsOf: metadata.seenRow(ofUser: user).items.lazy.map(ItemIndex.init))
             } else if Int(user) >= 0, Int(user) < metadata.seen.rowCount {
-                excluded.append(contentsOf: metadata.seen.columns[metadata.seen.range(ofRow: Int(user))])
+                excluded.append(contentsOf: metadata.seen.columns[metadata.seen.range(ofRow: Int(user))].lazy.map(ItemIndex.init))
             }
         }
         var allowed: ItemBitset? = nil
@@ -272,8 +272,9 @@ public struct ExactScan: CandidateRetriever {
         @inline(__always) func consider(_ i: Int) {
             let s = store.dot(query, i)
             if s <= selector.threshold { return }
-            if let isExcluded, isExcluded(ItemIndex(i)) { return }
-            selector.offer(index: Int32(i), score: s)
+            let item = ItemIndex(i)
+            if let isExcluded, isExcluded(item) { return }
+            selector.offer(index: item, score: s)
         }
         if let allowed {
             // The qualifying rows are scattered, and the hardware prefetcher does not follow

@@ -367,7 +367,7 @@ public final class HNSWSearchScratch: @unchecked Sendable {
             let norm = q.reduce(0) { $0 + $1 * $1 }.squareRoot()
             scale = norm > 0 ? 1 / norm : 0
         }
-        return (0..<min(k, n)).map { ScoredIndex(index: results[$0].id, score: -results[$0].distance * scale) }
+        return (0..<min(k, n)).map { ScoredIndex(index: ItemIndex(results[$0].id), score: -results[$0].distance * scale) }
     }
 }
 

@@ -67,7 +67,7 @@ public enum PairPredictions {
             for k in range {
                 let (userID, itemID) = pairs[k]
                 let u = metadata.userIDs.index(of: userID), i = metadata.itemIDs.index(of: itemID)
-                let userKnown = u.map { metadata.seenCount(ofUser: Int($0)) > 0 } ?? false
+                let userKnown = u.map { metadata.seenCount(ofUser: $0) > 0 } ?? false
                 let itemKnown = i.map { itemRated[Int($0)] } ?? false
                 let score: Float
                 if let u, let i, userKnown && itemKnown {

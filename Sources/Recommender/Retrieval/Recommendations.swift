@@ -99,7 +99,7 @@ public enum Recommendations {
         let rated: ArraySlice<Int32>
         if options.excludeRated, let user {
             if metadata.keepsHistoryOnDisk {
-                rated = ArraySlice(metadata.seenRow(ofUser: Int(user)).items)
+                rated = ArraySlice(metadata.seenRow(ofUser: user).items)
             } else {
                 let seen = metadata.seen
                 rated = Int(user) >= 0 && Int(user) < seen.rowCount ? seen.columns[seen.range(ofRow: Int(user))] : []

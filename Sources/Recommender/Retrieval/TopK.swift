@@ -1,11 +1,12 @@
-/// One scored result: an index and its score.
+/// One scored result: an item and its score.
 public struct ScoredIndex: Sendable, Equatable {
-    /// The dense index (of an item, usually).
-    public var index: Int32
+    /// The item.
+    public var index: ItemIndex
     /// The score; higher is better.
     public var score: Float
     /// Creates a scored index.
-    public init(index: Int32, score: Float) { self.index = index; self.score = score }
+    @inline(__always)
+    public init(index: ItemIndex, score: Float) { self.index = index; self.score = score }
 }
 
 /// Selects the `k` highest scores with a bounded min-heap, in O(n log k) time and O(k) memory.
@@ -35,7 +36,7 @@ public struct TopKSelector: Sendable {
 
     /// Offers a candidate. NaN scores are ignored.
     @inline(__always)
-    public mutating func offer(index: Int32, score: Float) {
+    public mutating func offer(index: ItemIndex, score: Float) {
         guard k > 0, !score.isNaN else { return }
         let item = ScoredIndex(index: index, score: score)
         if heap.count < k {
@@ -71,7 +72,7 @@ public struct TopKSelector: Sendable {
 /// (``Kernels``' `next_above`), so the scores that cannot enter (most of them once the selection
 /// is full) cost one vector comparison per 16, and `excluded` is asked only about candidates that
 /// could enter. The result is the same as offering every score in order.
-public func topK(_ scores: [Float], k: Int, excluding excluded: ((Int32) -> Bool)? = nil) -> [ScoredIndex] {
+public func topK(_ scores: [Float], k: Int, excluding excluded: ((ItemIndex) -> Bool)? = nil) -> [ScoredIndex] {
     var selector = TopKSelector(k: min(k, scores.count))
     scores.withUnsafeBufferPointer { s in
         guard let base = s.baseAddress else { return }
@@ -80,7 +81,7 @@ public func topK(_ scores: [Float], k: Int, excluding excluded: ((Int32) -> Bool
         // NaN and scores at or below the threshold never enter (see `offer`).
         var i = kernels.pointee.next_above(base, 0, n, selector.threshold)
         while i < n {
-            let index = Int32(i)
+            let index = ItemIndex(i)
             if excluded.map({ !$0(index) }) ?? true {
                 selector.offer(index: index, score: base[i])
             }

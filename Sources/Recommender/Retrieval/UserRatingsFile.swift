@@ -120,8 +120,8 @@ extension Dataset {
         inter.userCount += 1
         let stamp = inter.timestamps.map { ($0.max() ?? 0) + 1 }
         for (item, rating) in ratings {
-            inter.users.append(user)
-            inter.items.append(item)
+            inter.users.append(user.rawValue)
+            inter.items.append(item.rawValue)
             inter.ratings.append(rating)
             if let stamp { inter.timestamps!.append(stamp) }
         }

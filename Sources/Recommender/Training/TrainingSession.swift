@@ -104,8 +104,8 @@ public enum TrainingSession {
         if let newUser = request.newUser {
             let added = try dataset.addingUser(newUser.id, ratings: newUser.ratings)
             dataset = added.dataset
-            training = Interactions(users: training.users + newUser.ratings.map { _ in added.user },
-                                    items: training.items + newUser.ratings.map(\.item),
+            training = Interactions(users: training.users + newUser.ratings.map { _ in added.user.rawValue },
+                                    items: training.items + newUser.ratings.map(\.item.rawValue),
                                     ratings: training.ratings + newUser.ratings.map(\.rating), timestamps: nil,
                                     userCount: dataset.userCount, itemCount: dataset.itemCount)
             validation.userCount = dataset.userCount
@@ -123,7 +123,7 @@ public enum TrainingSession {
         var metrics: [TrainingMetric] = []
         if !validation.isEmpty, let predictor = model as? any RatingPredictor {
             var predictions = [Float](repeating: 0, count: validation.count)
-            for k in 0..<validation.count { predictions[k] = predictor.predict(user: validation.users[k], item: validation.items[k]) }
+            for k in 0..<validation.count { predictions[k] = predictor.predict(user: validation.user(at: k), item: validation.item(at: k)) }
             if let scale = dataset.ratingScale { for k in predictions.indices { predictions[k] = min(max(predictions[k], scale.lowerBound), scale.upperBound) } }
             metrics = [TrainingMetric("validation_rmse", RatingMetrics.rmse(predictions: predictions, targets: validation.ratings)),
                        TrainingMetric("validation_mae", RatingMetrics.mae(predictions: predictions, targets: validation.ratings))]

@@ -81,6 +81,6 @@ import Testing
         var g = SeededGenerator(seed: 11)
         let scores = (0..<1000).map { _ in Float(g.nextInt(below: 50)) }
         let expected = scores.enumerated().sorted { ($0.element, -$0.offset) > ($1.element, -$1.offset) }.prefix(25).map { Int32($0.offset) }
-        #expect(topK(scores, k: 25).map(\.index) == expected)
+        #expect(topK(scores, k: 25).map(\.index.rawValue) == expected)
     }
 }

@@ -109,9 +109,9 @@ enum ML100KFixture {
         let split = try MovieLens100KLoader.loadGivenSplit("u1", directory: folder.path("orig"), dataset: d)
         #expect(split.train.count == 2 && split.test.count == 1)
         #expect(split.train.userCount == d.userCount && split.train.itemCount == d.itemCount)
-        #expect(split.train.users == [d.userIDs.index(of: "196")!, d.userIDs.index(of: "22")!])
-        #expect(split.train.items == [d.itemIDs.index(of: "242")!, d.itemIDs.index(of: "50")!])
-        #expect(split.test.items == [d.itemIDs.index(of: "302")!])
+        #expect(split.train.users == [d.userIDs.index(of: "196")!.rawValue, d.userIDs.index(of: "22")!.rawValue])
+        #expect(split.train.items == [d.itemIDs.index(of: "242")!.rawValue, d.itemIDs.index(of: "50")!.rawValue])
+        #expect(split.test.items == [d.itemIDs.index(of: "302")!.rawValue])
         #expect(dataError { try MovieLens100KLoader.loadGivenSplit("u2", directory: folder.path("orig"), dataset: d) }
                 == .missingFile(path: folder.path("orig/u2.base").path))
     }

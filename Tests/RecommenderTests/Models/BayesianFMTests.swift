@@ -154,7 +154,7 @@ import RecommenderTestSupport
     static func heldOut(_ d: Dataset) -> Split { Splitter.randomHoldout(d.interactions, testFraction: 0.2, seed: 2) }
 
     static func rmse(_ model: BayesianFactorizationMachineModel, _ test: Interactions) -> Double {
-        RatingMetrics.rmse(predictions: (0..<test.count).map { model.predict(user: test.users[$0], item: test.items[$0]) },
+        RatingMetrics.rmse(predictions: (0..<test.count).map { model.predict(user: test.user(at: $0), item: test.item(at: $0)) },
                            targets: test.ratings)
     }
 
@@ -240,7 +240,7 @@ import RecommenderTestSupport
         let byUser = d.interactions.byUser()
         var worst = 0.0
         for u in 0..<10 {
-            let history = (byUser.rowOffsets[u]..<byUser.rowOffsets[u + 1]).map { (item: byUser.columns[$0], rating: byUser.values[$0]) }
+            let history = (byUser.rowOffsets[u]..<byUser.rowOffsets[u + 1]).map { (item: ItemIndex(byUser.columns[$0]), rating: byUser.values[$0]) }
             let folded = model.scores(forHistory: history), trained = model.scores(forUser: UserIndex(u))
             worst = max(worst, RatingMetrics.rmse(predictions: folded, targets: trained))
         }

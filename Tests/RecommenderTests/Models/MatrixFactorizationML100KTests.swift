@@ -33,7 +33,7 @@ struct MatrixFactorizationML100KTests {
         #expect(abs(last.values["train_error"]! - 0.37) <= 0.02)
         #expect(abs(last.values["test_error"]! - 1.36) <= 0.05)
         // The saved parameters reproduce a test error close to the last logged one (one more update applied).
-        let predictions = (0..<split.test.count).map { model.predict(user: split.test.users[$0], item: split.test.items[$0]) }
+        let predictions = (0..<split.test.count).map { model.predict(user: split.test.user(at: $0), item: split.test.item(at: $0)) }
         let testMSE = RatingMetrics.meanSquaredError(predictions: predictions, targets: split.test.ratings)
         #expect(abs(testMSE - last.values["test_error"]!) < 0.01)
     }

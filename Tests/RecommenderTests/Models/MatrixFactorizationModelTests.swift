@@ -66,7 +66,7 @@ import RecommenderTestSupport
         let model = try Self.trained()
         let scores = model.scores(forUser: 3)
         #expect(scores.count == 10)
-        for j in 0..<10 { #expect(abs(scores[j] - model.predict(user: 3, item: Int32(j))) < 1e-5) }
+        for j in 0..<10 { #expect(abs(scores[j] - model.predict(user: 3, item: ItemIndex(j))) < 1e-5) }
         let scorer: any ItemScorer = model
         #expect(scorer.itemCount == 10)
         let embedding: any ItemEmbeddingModel = model
@@ -109,8 +109,8 @@ import RecommenderTestSupport
         let model = try Self.trained(regularized: false)
         let user = 2
         let seen = model.metadata.seen
-        let history = zip(seen.columns(ofRow: user), seen.values(ofRow: user)).map { (item: $0.0, rating: $0.1) }
-        let folded = model.scores(forHistory: history), trained = model.scores(forUser: Int32(user))
+        let history = zip(seen.columns(ofRow: user), seen.values(ofRow: user)).map { (item: ItemIndex($0.0), rating: $0.1) }
+        let folded = model.scores(forHistory: history), trained = model.scores(forUser: UserIndex(user))
         // Both fit the same ratings: their errors on those ratings are of the same order.
         func mse(_ s: [Float]) -> Float { history.map { (s[Int($0.item)] - $0.rating) * (s[Int($0.item)] - $0.rating) }.reduce(0, +) / Float(history.count) }
         #expect(mse(folded) <= max(2 * mse(trained), 0.5))

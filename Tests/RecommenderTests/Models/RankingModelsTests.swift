@@ -43,7 +43,7 @@ func checkRankingConformance<M: ItemScorer & PersistableModel>(_ model: M, name:
     let lists = TopNRecommender.recommend(model, metadata: model.metadata, users: (0..<TwoBlocks.users).map { UserIndex($0) }, k: 2, threads: 1)
     for u in 0..<TwoBlocks.users {
         #expect(model.scores(forUser: UserIndex(u)).count == TwoBlocks.items)
-        let rated = Set(seen.columns(ofRow: u))
+        let rated = Set(seen.columns(ofRow: u).map(ItemIndex.init))
         #expect(lists[u].allSatisfy { !rated.contains($0) }, "\(name): recommended a seen item to user \(u)")
         if requireBlocks { #expect(Set(lists[u]) == TwoBlocks.missing(u), "\(name): user \(u) got \(lists[u])") }
     }

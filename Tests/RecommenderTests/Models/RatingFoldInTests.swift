@@ -27,8 +27,8 @@ import RecommenderTestSupport
         return (p, b)
     }
 
-    static func history(_ data: Interactions, user: Int32) -> [(item: ItemIndex, rating: Float)] {
-        (0..<data.count).filter { data.users[$0] == user }.map { (data.items[$0], data.ratings[$0]) }
+    static func history(_ data: Interactions, user: UserIndex) -> [(item: ItemIndex, rating: Float)] {
+        (0..<data.count).filter { data.user(at: $0) == user }.map { (data.item(at: $0), data.ratings[$0]) }
     }
 
     @Test func svdFoldInEqualsRefitOfTheUser() throws {
@@ -180,7 +180,7 @@ import RecommenderTestSupport
                     expected += neighbours.map { $0.s * (Double($0.r) - b(u, $0.j)) }.reduce(0, +) / sumSim
                 }
                 expected = min(5, max(1, expected))
-                #expect(abs(Double(model.predict(user: Int32(u), item: Int32(i))) - expected) < 1e-4, "user \(u) item \(i)")
+                #expect(abs(Double(model.predict(user: UserIndex(u), item: ItemIndex(i))) - expected) < 1e-4, "user \(u) item \(i)")
             }
         }
         #expect(abs(Double(model.similarity(3, 7)) - sim(3, 7)) < 1e-5)

@@ -116,11 +116,11 @@ import RecommenderTestSupport
         let data = RatingFixtures.random()
         let widened = Interactions(users: data.users, items: data.items, ratings: data.ratings, userCount: data.userCount + 1, itemCount: data.itemCount + 1)
         let svd = try SVD(.init(factors: 8, epochs: 5)).fit(widened)
-        let newUser = Int32(data.userCount), newItem = Int32(data.itemCount)
+        let newUser = UserIndex(data.userCount), newItem = ItemIndex(data.itemCount)
         #expect(abs(svd.predict(user: newUser, item: 0) - min(5, max(1, svd.mean + svd.itemBias[0]))) < 1e-6)
         #expect(abs(svd.predict(user: 0, item: newItem) - min(5, max(1, svd.mean + svd.userBias[0]))) < 1e-6)
         #expect(abs(svd.predict(user: -5, item: 1_000) - svd.mean) < 1e-6)
-        for u in 0..<Int32(data.userCount) { for i in 0..<Int32(data.itemCount) { #expect((1...5).contains(svd.predict(user: u, item: i))) } }
+        for u in 0..<data.userCount { for i in 0..<data.itemCount { #expect((1...5).contains(svd.predict(user: UserIndex(u), item: ItemIndex(i)))) } }
         let scores = svd.scores(forUser: 0)
         #expect(scores.count == data.itemCount + 1 && abs(min(5, max(1, scores[3])) - svd.predict(user: 0, item: 3)) < 1e-5)
         #expect(svd.predictedRatings(forNewUser: [(ItemID(1), 5)]).allSatisfy { (1...5).contains($0.rating) })

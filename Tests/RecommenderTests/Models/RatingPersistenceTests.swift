@@ -18,7 +18,7 @@ import RecommenderTestSupport
     static func samePredictions(_ a: some RatingModel, _ b: some RatingModel, _ data: Interactions) {
         for u in 0..<Int32(data.userCount) {
             for i in stride(from: Int32(0), to: Int32(data.itemCount), by: 3) {
-                #expect(abs(a.predict(user: u, item: i) - b.predict(user: u, item: i)) < 1e-5)
+                #expect(abs(a.predict(user: UserIndex(u), item: ItemIndex(i)) - b.predict(user: UserIndex(u), item: ItemIndex(i))) < 1e-5)
             }
         }
         let history: [(item: ItemIndex, rating: Float)] = [(1, 4), (2, 2)]

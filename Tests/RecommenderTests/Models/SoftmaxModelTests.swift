@@ -89,7 +89,7 @@ func softmaxSmallConfiguration(seed: UInt64 = 0) -> SoftmaxModel.Configuration {
         #expect(top.prefix(4).allSatisfy { $0 < 6 }, "top \(top)")
         // Known user = the same computation from their stored history.
         let user: UserIndex = 4
-        let history = d.interactions.byUser().columns(ofRow: 4).map { (item: $0, rating: Float(1)) }
+        let history = d.interactions.byUser().columns(ofRow: 4).map { (item: ItemIndex($0), rating: Float(1)) }
         #expect(result.scores(forUser: user) == result.scores(forHistory: history))
         // Same seed, same model; other thread count, same model.
         var c = softmaxSmallConfiguration(); c.threads = 1
@@ -112,7 +112,7 @@ func softmaxSmallConfiguration(seed: UInt64 = 0) -> SoftmaxModel.Configuration {
             #expect(near.count == 4 && near.allSatisfy { $0.item < 6 }, "\(measure): \(near.map(\.item))")
         }
         // A known user's recommendations exclude what they rated and favour their group.
-        let rated = Set(d.interactions.byUser().columns(ofRow: 5))
+        let rated = Set(d.interactions.byUser().columns(ofRow: 5).map(ItemIndex.init))
         let recs = Recommendations.forUser(5, scorer: model, metadata: model.metadata,
                                            options: RecommendationOptions(count: 2, excludeRated: true))
         #expect(recs.count == 2 && recs.allSatisfy { !rated.contains($0.item) && $0.item >= 6 }, "\(recs.map(\.item))")

@@ -30,7 +30,7 @@ enum AnswerFixtures {
 
     /// The (user id, item id, rating) triples of `rows`, sorted.
     static func triples(_ rows: Interactions, _ dataset: Dataset) -> [String] {
-        (0..<rows.count).map { "\(dataset.userIDs.id(at: rows.users[$0]))|\(dataset.itemIDs.id(at: rows.items[$0]))|\(rows.ratings[$0])" }.sorted()
+        (0..<rows.count).map { "\(dataset.userIDs.id(at: rows.user(at: $0)))|\(dataset.itemIDs.id(at: rows.item(at: $0)))|\(rows.ratings[$0])" }.sorted()
     }
 }
 

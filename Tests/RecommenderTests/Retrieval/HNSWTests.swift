@@ -186,8 +186,8 @@ enum ANNFixtures {
             for (qi, q) in Self.queries.prefix(20).enumerated() {
                 // The hardest exclusion: the query's own exact top 100.
                 let excluded = exact.search(q, k: 100, filter: .none).map(\.index)
-                let half = ItemBitset(capacity: n) { ($0 &+ Int32(qi)) % 2 == 0 }
-                let onePercent = ItemBitset(capacity: n) { ($0 &* 7 &+ Int32(qi)) % 100 == 0 }
+                let half = ItemBitset(capacity: n) { ($0.rawValue &+ Int32(qi)) % 2 == 0 }
+                let onePercent = ItemBitset(capacity: n) { ($0.rawValue &* 7 &+ Int32(qi)) % 100 == 0 }
                 for filter in [RetrievalFilter(excluded: excluded), RetrievalFilter(allowed: half),
                                RetrievalFilter(allowed: onePercent, excluded: Array(excluded.prefix(5)))] {
                     let found = index.search(q, k: 10, filter: filter)
@@ -197,7 +197,7 @@ enum ANNFixtures {
                 }
             }
             let recall = ANNFixtures.recall(index, exact, queries: Self.queries, k: 10) { qi in
-                RetrievalFilter(allowed: ItemBitset(capacity: n) { ($0 &+ Int32(qi)) % 2 == 0 })
+                RetrievalFilter(allowed: ItemBitset(capacity: n) { ($0.rawValue &+ Int32(qi)) % 2 == 0 })
             }
             #expect(recall >= 0.9, "recall@10 with a 50% filter: \(recall), fallback \(fallback)")
         }
@@ -214,7 +214,7 @@ enum ANNFixtures {
         let n = Self.vectors.rows
         var hits = 0, total = 0
         for (qi, q) in Self.queries.prefix(30).enumerated() {
-            let filter = RetrievalFilter(allowed: ItemBitset(capacity: n) { Int(($0 &* 31 &+ Int32(qi)) % 100) < percentKept })
+            let filter = RetrievalFilter(allowed: ItemBitset(capacity: n) { Int(($0.rawValue &* 31 &+ Int32(qi)) % 100) < percentKept })
             let truth = Set(exact.search(q, k: 10, filter: filter).map(\.index))
             hits += Self.filterIndex.search(q, k: 10, ef: 16, filter: filter).filter { truth.contains($0.index) }.count
             total += truth.count
@@ -222,7 +222,7 @@ enum ANNFixtures {
         #expect(Double(hits) / Double(total) >= 0.95, "recall@10 with \(percentKept)% kept: \(hits)/\(total)")
         // The exact scan of scattered kept items (prefetched a few rows ahead) is the full scan's answer.
         for q in Self.queries.prefix(3) {
-            let kept = ItemBitset(capacity: n) { Int($0 % 100) < percentKept }
+            let kept = ItemBitset(capacity: n) { Int($0.rawValue % 100) < percentKept }
             let scanned = exact.search(q, k: 10, filter: RetrievalFilter(allowed: kept))
             let full = exact.search(q, k: n, filter: .none).filter { kept.contains($0.index) }.prefix(10)
             #expect(scanned.map(\.index) == full.map(\.index))

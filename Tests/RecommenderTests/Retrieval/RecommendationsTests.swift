@@ -9,7 +9,7 @@ struct FixedScorer: ItemScorer, HistoryScorer {
     var itemCount: Int { table[0].count }
     func scores(forUser user: UserIndex) -> [Float] { table[Int(user)] }
     func scores(forHistory history: [(item: ItemIndex, rating: Float)]) -> [Float] {
-        (0..<itemCount).map { j in history.contains { $0.item == Int32(j) } ? 100 : Float(j) }
+        (0..<itemCount).map { j in history.contains { $0.item == ItemIndex(j) } ? 100 : Float(j) }
     }
 }
 
@@ -100,9 +100,9 @@ struct FixedEmbeddings: ItemEmbeddingModel {
 /// a full sort returns (ties by the lower index; NaN never; exclusions honoured), whatever the length.
 @Suite struct TopKBlockTests {
     /// The reference: every admissible score sorted by (score descending, index ascending).
-    static func reference(_ scores: [Float], k: Int, excluded: (Int32) -> Bool) -> [ScoredIndex] {
-        let all = scores.enumerated().filter { !$0.element.isNaN && $0.element != -.infinity && !excluded(Int32($0.offset)) }
-            .map { ScoredIndex(index: Int32($0.offset), score: $0.element) }
+    static func reference(_ scores: [Float], k: Int, excluded: (ItemIndex) -> Bool) -> [ScoredIndex] {
+        let all = scores.enumerated().filter { !$0.element.isNaN && $0.element != -.infinity && !excluded(ItemIndex($0.offset)) }
+            .map { ScoredIndex(index: ItemIndex($0.offset), score: $0.element) }
         return Array(all.sorted { $0.score > $1.score || ($0.score == $1.score && $0.index < $1.index) }.prefix(k))
     }
 
@@ -113,7 +113,7 @@ struct FixedEmbeddings: ItemEmbeddingModel {
             var scores = (0..<n).map { _ in Float(Int(g.nextNormal() * 4)) / 4 }
             if n > 5 { scores[3] = .nan; scores[n - 1] = .infinity; scores[n / 2] = -.infinity }
             for k in [0, 1, 3, 10, n + 5] {
-                let excluded: (Int32) -> Bool = { $0 % 5 == 2 }
+                let excluded: (ItemIndex) -> Bool = { $0.rawValue % 5 == 2 }
                 #expect(topK(scores, k: k, excluding: excluded) == Self.reference(scores, k: k, excluded: excluded), "n=\(n) k=\(k)")
                 #expect(topK(scores, k: k) == Self.reference(scores, k: k) { _ in false }, "n=\(n) k=\(k) no exclusions")
             }

@@ -178,7 +178,7 @@ enum Conformance {
         }
         if let predictor = model as? any RatingPredictor {
             for k in stride(from: 0, to: dataset.interactions.count, by: 7) {
-                let p = predictor.predict(user: dataset.interactions.users[k], item: dataset.interactions.items[k])
+                let p = predictor.predict(user: dataset.interactions.user(at: k), item: dataset.interactions.item(at: k))
                 #expect(p.isFinite, "\(variant.label): prediction \(k)")
             }
         }
@@ -187,7 +187,7 @@ enum Conformance {
         for u in 0..<dataset.userCount {
             let user = UserIndex(u)
             let scores = model.scores(forUser: user)
-            let seen = Set(metadata.seen.columns(ofRow: u))
+            let seen = Set(metadata.seen.columns(ofRow: u).map(ItemIndex.init))
             let top = Recommendations.forUser(user, scorer: model, metadata: metadata, options: .init(count: 5))
             #expect(top.count == min(5, dataset.itemCount - seen.count), "\(variant.label): user \(u)")
             #expect(top.allSatisfy { !seen.contains($0.item) }, "\(variant.label): recommended a seen item to user \(u)")
@@ -262,8 +262,8 @@ enum Conformance {
         }
         if let a = model as? any RatingPredictor, let b = loaded as? any RatingPredictor {
             let x = Conformance.dataset.interactions
-            let before = (0..<x.count).map { a.predict(user: x.users[$0], item: x.items[$0]) }
-            let after = (0..<x.count).map { b.predict(user: x.users[$0], item: x.items[$0]) }
+            let before = (0..<x.count).map { a.predict(user: x.user(at: $0), item: x.item(at: $0)) }
+            let after = (0..<x.count).map { b.predict(user: x.user(at: $0), item: x.item(at: $0)) }
             expectIdentical(before, after, "\(variant.label): predictions")
         } else {
             #expect(!(model is any RatingPredictor) && !(loaded is any RatingPredictor))

@@ -336,7 +336,7 @@ public struct BPRModel: ItemScorer, HistoryScorer, ItemEmbeddingModel, Persistab
     /// from a zero start, seeded by ``BPR/Configuration/seed``.
     public func userVector(forHistory history: [(item: ItemIndex, rating: Float)]) -> [Float] {
         let c = configuration, f = itemFactors.columns
-        let positives = c.feedback.positives(history, itemCount: itemCount).map { Int32($0.item) }
+        let positives = c.feedback.positives(history, itemCount: itemCount).map { $0.item.rawValue }
         var x = [Float](repeating: 0, count: f)
         guard !positives.isEmpty, positives.count < itemCount else { return x }
         var rng = SeededGenerator(seed: c.seed)

@@ -575,7 +575,7 @@ public struct ImplicitALSModel: ItemScorer, HistoryScorer, ItemEmbeddingModel, E
         let solver = ALSSolver(factors: f, regularization: regularization, alpha: alpha, solver: .cholesky, steps: 0, threads: 1)
         var x = [Float](repeating: 0, count: f)
         var scratch = SolveScratch(factors: f, longestRow: positives.count)
-        let columns = positives.map(\.item), values = positives.map(\.weight)
+        let columns = positives.map(\.item.rawValue), values = positives.map(\.weight)
         let y = AlignedBuffer<Float>(itemFactors.storage)
         let yty = solver.gram(y.pointer, count: itemCount)
         yty.withUnsafeBufferPointer { a in

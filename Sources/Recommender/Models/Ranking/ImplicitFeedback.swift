@@ -79,7 +79,7 @@ public struct ImplicitFeedback: Sendable, Equatable {
     @inline(__always)
     func forEachPositive(row: Int, of seen: SparseMatrix, _ body: (ItemIndex, Float) -> Void) {
         guard row >= 0 && row < seen.rowCount else { return }
-        for e in seen.range(ofRow: row) where isPositive(seen.values[e]) { body(seen.columns[e], weight(seen.values[e])) }
+        for e in seen.range(ofRow: row) where isPositive(seen.values[e]) { body(ItemIndex(seen.columns[e]), weight(seen.values[e])) }
     }
 
     // MARK: hyper-parameters
@@ -169,7 +169,7 @@ public protocol ExplainableScorer: Sendable {
 extension ModelMetadata {
     /// The training history of a known user as `(item, rating)` pairs.
     public func history(of user: UserIndex) -> [(item: ItemIndex, rating: Float)] {
-        let row = seenRow(ofUser: Int(user))
-        return zip(row.items, row.values).map { (item: $0, rating: $1) }
+        let row = seenRow(ofUser: user)
+        return zip(row.items, row.values).map { (item: ItemIndex($0), rating: $1) }
     }
 }

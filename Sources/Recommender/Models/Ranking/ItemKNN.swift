@@ -138,7 +138,7 @@ public struct ItemKNN: Trainer {
                     s = both / max(counts[i] + counts[j] - both, 1)
                 case .conditionalProbability: s = cij / (counts[i] * _pow(counts[j], c.alpha))
                 }
-                if s > 0 { selector.offer(index: j32, score: s) }
+                if s > 0 { selector.offer(index: ItemIndex(j32), score: s) }
             }
             output.set(i, selector.sorted())
         }
@@ -152,7 +152,7 @@ public struct ItemKNN: Trainer {
     static func csr(_ rows: [[ScoredIndex]]) -> ([Int], [Int32], [Float]) {
         var offsets = [0], columns: [Int32] = [], values: [Float] = []
         for list in rows {
-            for s in list.sorted(by: { $0.index < $1.index }) { columns.append(s.index); values.append(s.score) }
+            for s in list.sorted(by: { $0.index < $1.index }) { columns.append(s.index.rawValue); values.append(s.score) }
             offsets.append(columns.count)
         }
         return (offsets, columns, values)
@@ -208,7 +208,7 @@ public struct ItemKNNModel: ItemScorer, HistoryScorer, ExplainableScorer, Persis
     /// Contribution of history item `i` to `item`: `X[u][i] · s_{i,item}`.
     public func contributions(to item: ItemIndex, history: [(item: ItemIndex, rating: Float)]) -> [(item: ItemIndex, contribution: Float)] {
         feedback.positives(history, itemCount: itemCount).compactMap { (i, w) -> (item: ItemIndex, contribution: Float)? in
-            guard let s = neighbours.value(row: Int(i), column: item) else { return nil }
+            guard let s = neighbours.value(row: Int(i), column: item.rawValue) else { return nil }
             return (i, w * s)
         }.sorted { $0.contribution > $1.contribution }
     }

@@ -218,7 +218,7 @@ public struct SoftmaxModel: ItemScorer, ItemEmbeddingModel, HistoryScorer, Persi
     /// Logits of every movie for a new user who rated `history` (ratings values are ignored:
     /// the model's features are which movies were rated).
     public func scores(forHistory history: [(item: ItemIndex, rating: Float)]) -> [Float] {
-        network.logits(userEmbedding: network.userEmbedding(items: history.map(\.item), features: features))
+        network.logits(userEmbedding: network.userEmbedding(items: history.map(\.item.rawValue), features: features))
     }
 
     // MARK: persistence
@@ -249,7 +249,7 @@ public struct SoftmaxModel: ItemScorer, ItemEmbeddingModel, HistoryScorer, Persi
         a.set("softmax.genre_tokens", .int32s(features.genreTokens))
         a.set("softmax.year_tokens", .int32s(features.yearTokens))
         a.set("softmax.history_csv", .string(history.csv()))
-        a.set("softmax.test_users", .int32s(testUsers))
+        a.set("softmax.test_users", .int32s(testUsers.map(\.rawValue)))
         return a
     }
 
@@ -313,7 +313,7 @@ public struct SoftmaxModel: ItemScorer, ItemEmbeddingModel, HistoryScorer, Persi
             catch let e as DataError { throw bad("softmax.history_csv", e.description) }
         }
         if a.section("softmax.test_users") != nil {
-            testUsers = try a.int32s("softmax.test_users", path: path)
+            testUsers = try a.int32s("softmax.test_users", path: path).map(UserIndex.init)
             guard testUsers.allSatisfy({ $0 >= 0 && Int($0) < meta.userIDs.count }) else { throw bad("softmax.test_users", "user index out of range") }
         }
         self.init(configuration: c, network: network, features: features, metadata: meta, history: history, testUsers: testUsers)

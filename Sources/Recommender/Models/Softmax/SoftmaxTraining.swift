@@ -142,7 +142,7 @@ extension SoftmaxModel {
                                             let row = UnsafeBufferPointer(start: engine.logits + b * itemCount, count: itemCount)
                                             var selector = TopKSelector(k: c.k)
                                             for j in 0..<itemCount where row[j] > selector.threshold && mask[j] != 1 {
-                                                selector.offer(index: Int32(j), score: row[j])
+                                                selector.offer(index: ItemIndex(j), score: row[j])
                                             }
                                             let relevant = rankRelevant[start + b]
                                             var dcg = 0.0, hits = 0
