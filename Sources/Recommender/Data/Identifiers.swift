@@ -42,7 +42,7 @@ public struct ItemID: Hashable, Comparable, Sendable, CustomStringConvertible, E
 /// indices appear where an API takes or returns one user or item.
 ///
 /// Conversions are explicit: ``rawValue`` (`Int32`), ``int`` (`Int`, also `Int(index)`),
-/// ``init(_:)-(Int32)`` and ``init(_:)-(Int)``. An integer literal converts too, so
+/// `init(_: Int32)` and `init(_: Int)`. An integer literal converts too, so
 /// `model.predict(user: 0, item: 3)` reads naturally. In JSON and every other `Codable` form
 /// an index is the bare integer, exactly as when the types were aliases of `Int32`.
 public protocol DenseIndex: Hashable, Comparable, Sendable, Codable, CustomStringConvertible,
