@@ -10,7 +10,7 @@
 /// only borrows out of a byte that is below '0', and a byte borrows (or carries, adding 0x76)
 /// only into the bytes after it, so the first non-digit is found exactly and the digits before
 /// it are intact.
-static inline uint64_t swar_digits(const uint8_t *p, int *length) {
+static inline __attribute__((always_inline)) uint64_t swar_digits(const uint8_t *p, int *length) {
     uint64_t w;
     memcpy(&w, p, 8);
     uint64_t d = w - 0x3030303030303030ull;
@@ -28,7 +28,8 @@ static inline uint64_t swar_digits(const uint8_t *p, int *length) {
 
 /// An unsigned integer field: the value, and its digit count in *length (at most 19 digits are
 /// accumulated; the callers refuse long fields before they could overflow).
-static inline uint64_t read_uint(const uint8_t *p, const uint8_t *end, int *length) {
+// Always inlined: it runs three times a line, and as a call it cost about 6% of a load's CPU time.
+static inline __attribute__((always_inline)) uint64_t read_uint(const uint8_t *p, const uint8_t *end, int *length) {
     if (end - p >= 8) {
         int n;
         uint64_t v = swar_digits(p, &n);
