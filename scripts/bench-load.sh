@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Loading speed, side by side: pandas.read_csv (C engine) merely parsing a 25M-line ratings.csv
 # in ML-25M's format and shape, and `recommender bench load` parsing it into columns, building
-# both id maps and both CSR views. Prints time and peak memory of each.
+# both id maps and both CSR views. The two alternate, one run each per round (REPEATS=3 rounds), and
+# each prints its time per round, then its best round with CPU time and peak memory.
 # Usage: scripts/bench-load.sh [DATA_DIR]   (default bench-data/; the file is generated if absent)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,24 +21,29 @@ if ! build_log=$(swift build $BUILD_FLAGS --product recommender 2>&1); then echo
 BIN="$(swift build $BUILD_FLAGS --show-bin-path)/recommender"
 
 echo "file: $FILE ($(du -m "$FILE" | cut -f1) MB, $(nproc) cores); load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "--- pandas.read_csv (C engine), best of $REPEATS"
-python3 - "$FILE" "$REPEATS" <<'PY'
+# The two sides alternate, one run each per round (pandas, ours, pandas, ours, ...), so a drift of
+# the machine's speed during the run reaches both; each side's best round is printed at the end.
+PANDAS_RUNS=$(mktemp); OURS_RUNS=$(mktemp)
+trap 'rm -f "$PANDAS_RUNS" "$OURS_RUNS" "$OURS_RUNS.err"' EXIT
+PANDAS_ONE='
 import resource, sys, time
 import pandas as pd
-def cpu():
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-best = None
-for run in range(int(sys.argv[2])):
-    cpu_start, start = cpu(), time.perf_counter()
-    frame = pd.read_csv(sys.argv[1], engine="c")
-    seconds, cpu_seconds = time.perf_counter() - start, cpu() - cpu_start
-    print(f"run {run + 1}: {seconds:.3f} s, CPU time {cpu_seconds:.3f} s ({len(frame):,} rows)")
-    if best is None or seconds < best[0]:
-        best = (seconds, cpu_seconds)
-    del frame
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(f"best: pandas {pd.__version__} read_csv {best[0]:.3f} s (CPU time {best[1]:.3f} s); peak RSS {peak:.0f} MB")
-PY
-echo "--- recommender bench load (parse + id maps + both CSR views), best of $REPEATS"
-"$BIN" bench load --ratings "$FILE" --repeats "$REPEATS"
+usage = resource.getrusage(resource.RUSAGE_SELF)
+cpu_start, start = usage.ru_utime + usage.ru_stime, time.perf_counter()
+frame = pd.read_csv(sys.argv[1], engine="c")
+seconds = time.perf_counter() - start
+usage = resource.getrusage(resource.RUSAGE_SELF)
+cpu = usage.ru_utime + usage.ru_stime - cpu_start
+print(f"{seconds:.3f} {cpu:.3f} {usage.ru_maxrss / 1024:.0f} {len(frame)} {pd.__version__}")
+'
+for round in $(seq "$REPEATS"); do
+  python3 -c "$PANDAS_ONE" "$FILE" >> "$PANDAS_RUNS"
+  if ! "$BIN" bench load --ratings "$FILE" --repeats 1 2> "$OURS_RUNS.err" | grep '^best' >> "$OURS_RUNS"; then
+    cat "$OURS_RUNS.err"; exit 1
+  fi
+  echo "round $round: pandas read_csv $(tail -1 "$PANDAS_RUNS" | cut -d' ' -f1) s; ours $(tail -1 "$OURS_RUNS" | sed -E 's/^best: //; s/; threads.*//')"
+done
+echo "--- pandas.read_csv (C engine), best of $REPEATS rounds"
+sort -n "$PANDAS_RUNS" | head -1 | awk '{printf "best: pandas %s read_csv %s s (CPU time %s s, %s rows); peak RSS %s MB\n", $5, $1, $2, $4, $3}'
+echo "--- recommender bench load (parse + id maps + both CSR views), best of $REPEATS rounds"
+sed -E 's/.*total ([0-9.]+) s.*/\1 &/' "$OURS_RUNS" | sort -n | head -1 | cut -d' ' -f2-
