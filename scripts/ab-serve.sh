@@ -21,8 +21,12 @@ OUT="${OUT:-.build/ab-serve}"
 MODEL="${MODEL:-.build/bench-serve/ials}"
 for tool in wrk curl python3; do command -v "$tool" >/dev/null 2>&1 || { echo "ab-serve: $tool is missing (apt-get install wrk curl)"; exit 1; }; done
 for bin in "$A" "$B"; do [ -x "$bin" ] || { echo "ab-serve: no binary at $bin"; exit 1; }; done
+for value in "$ROUNDS" "$DURATION" "$WARMUP"; do
+  [[ "$value" =~ ^[0-9]{1,4}$ ]] || { echo "ab-serve: ROUNDS, SECONDS_PER_RUN and WARMUP_SECONDS are whole numbers (got '$value')"; exit 1; }
+done
 [ "$ROUNDS" -ge 1 ] && [ "$ROUNDS" -le 20 ] || { echo "ab-serve: ROUNDS must be 1...20"; exit 1; }
 [ "$DURATION" -ge 1 ] && [ "$DURATION" -le 60 ] || { echo "ab-serve: SECONDS_PER_RUN must be 1...60"; exit 1; }
+[ "$WARMUP" -ge 1 ] && [ "$WARMUP" -le 60 ] || { echo "ab-serve: WARMUP_SECONDS must be 1...60"; exit 1; }
 mkdir -p "$OUT"
 if [ ! -f "$MODEL/model.recmodel" ]; then
   "$B" train --algorithm ials --data-dir "$DATA_DIR" --dataset ml-100k --seed 0 --output "$MODEL" >/dev/null 2>&1

@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 DIR="${1:-bench-data}"
 FILE="$DIR/ratings.csv"
 REPEATS="${REPEATS:-3}"
+[[ "$REPEATS" =~ ^[0-9]{1,2}$ ]] && [ "$REPEATS" -ge 1 ] && [ "$REPEATS" -le 20 ] || { echo "bench-load: REPEATS must be 1...20 (got '$REPEATS')"; exit 1; }
 if [ ! -f "$FILE" ]; then
   python3 -c "import numpy" 2>/dev/null || python3 -m pip install --quiet numpy
   python3 scripts/generate-ml25m-like.py "$DIR"
