@@ -21,7 +21,7 @@
 ///
 /// **Paper.** Y. Zhou, D. Wilkinson, R. Schreiber, R. Pan, "Large-scale parallel
 /// collaborative filtering for the Netflix prize", AAIM 2008.
-public struct ALSModel: RatingModel, ItemEmbeddingModel, Equatable {
+public struct ALSModel: BiasedFactorModel, PlainFactorModel, Equatable {
     /// Hyper-parameters of ``ALSModel``.
     public struct Configuration: RatingModelConfiguration, Equatable, Codable {
         /// k. Default 20.
@@ -96,6 +96,7 @@ public struct ALSModel: RatingModel, ItemEmbeddingModel, Equatable {
     public internal(set) var regularization: Float = 0.12
 
     init(core: FactorModelCore) { self.core = core }
+    // μ, b_u, b_i, p_u, q_i, predict, scores and the model file: ``PlainFactorModel`` (BiasedFactorModel.swift).
 
     /// Solves every row of one side: [x_r; c_r] = (Σ v vᵀ + λ n_r I)⁻¹ Σ t v with v = [fixed row; 1].
     static func solveSide(rows: SparseMatrix, fixed: [Float], fixedBias: [Float], solved: inout [Float], solvedBias: inout [Float],
@@ -155,49 +156,13 @@ public struct ALSModel: RatingModel, ItemEmbeddingModel, Equatable {
         }
     }
 
-    /// μ.
-    public var mean: Float { core.mean }
-    /// b_u per user index.
-    public var userBias: [Float] { core.userBias }
-    /// b_i per item index.
-    public var itemBias: [Float] { core.itemBias }
-    /// p_u, one row per user index.
-    public var userFactors: Matrix { FactorModelCore.unpadded(core.userRows, count: core.userCount, factors: core.factors) }
-    /// q_i, one row per item index.
-    public var itemEmbeddings: Matrix { FactorModelCore.unpadded(core.itemRows, count: core.itemCount, factors: core.factors) }
-    public var ratingRange: ClosedRange<Float> { core.ratingRange }
-    public var metadata: ModelMetadata { core.metadata }
-
-    /// The predicted rating, clipped; unknown users or items fall back to the biases.
-    public func predict(user: UserIndex, item: ItemIndex) -> Float { core.predict(user: user, item: item) }
-    public func scores(forUser user: UserIndex) -> [Float] { core.scores(forUser: user) }
-
     /// Fold-in: exactly the ALS user step for the new user, [p_u; b_u] =
     /// (Σ v_j v_jᵀ + λ n I)⁻¹ Σ (r_j − μ − b_j) v_j against the frozen items.
     public func foldIn(_ history: [(item: ItemIndex, rating: Float)]) -> (factors: [Float], bias: Float) {
-        let r = core.foldIn(history, offset: nil, factorPenalty: { regularization * Float($0) }, biasPenalty: { regularization * Float($0) })
-        return (Array(r.row.prefix(core.factors)), r.bias)
-    }
-
-    /// The predicted rating of every item for a new user who gave `history` (fold-in).
-    public func scores(forHistory history: [(item: ItemIndex, rating: Float)]) -> [Float] {
-        let r = core.foldIn(history, offset: nil, factorPenalty: { regularization * Float($0) }, biasPenalty: { regularization * Float($0) })
-        return core.scores(bias: r.bias, row: r.row)
+        plainFoldIn(history)
     }
 
     public static var kind: String { "als" }
-    /// Scores from its factors alone: a server may leave the training history in the file.
-    public static var scoresWithoutTrainingHistory: Bool { true }
-    public func archive() -> ModelArchive {
-        var a = ModelArchive(kind: Self.kind)
-        core.store(into: &a)
-        a.set("regularization", .double(Double(regularization)))
-        return a
-    }
-    public init(archive: ModelArchive, path: String) throws {
-        core = try FactorModelCore(archive: archive, path: path)
-        regularization = Float(try archive.double("regularization", path: path))
-    }
 }
 
 /// The trainer of ``ALSModel`` (`als` in the catalog): biased factors by alternating exact solves.

@@ -27,7 +27,7 @@
 ///
 /// **Papers.** S. Funk, "Netflix Update: Try This at Home", 2006; Y. Koren, R. Bell,
 /// C. Volinsky, "Matrix factorization techniques for recommender systems", IEEE Computer 2009.
-public struct SVDModel: RatingModel, ItemEmbeddingModel, Equatable {
+public struct SVDModel: BiasedFactorModel, PlainFactorModel, Equatable {
     /// Hyper-parameters of ``SVDModel``.
     public struct Configuration: RatingModelConfiguration, Equatable, Codable {
         /// k, the number of latent factors. Default 100.
@@ -175,51 +175,16 @@ public struct SVDModel: RatingModel, ItemEmbeddingModel, Equatable {
     public internal(set) var regularization: Float = 0.08
 
     init(core: FactorModelCore) { self.core = core }
-
-    /// μ.
-    public var mean: Float { core.mean }
-    /// b_u per user index.
-    public var userBias: [Float] { core.userBias }
-    /// b_i per item index.
-    public var itemBias: [Float] { core.itemBias }
-    /// p_u, one row per user index.
-    public var userFactors: Matrix { FactorModelCore.unpadded(core.userRows, count: core.userCount, factors: core.factors) }
-    /// q_i, one row per item index.
-    public var itemEmbeddings: Matrix { FactorModelCore.unpadded(core.itemRows, count: core.itemCount, factors: core.factors) }
-    public var ratingRange: ClosedRange<Float> { core.ratingRange }
-    public var metadata: ModelMetadata { core.metadata }
-
-    /// The predicted rating, clipped; unknown users or items fall back to the biases.
-    public func predict(user: UserIndex, item: ItemIndex) -> Float { core.predict(user: user, item: item) }
-    public func scores(forUser user: UserIndex) -> [Float] { core.scores(forUser: user) }
+    // μ, b_u, b_i, p_u, q_i, predict, scores and the model file: ``PlainFactorModel`` (BiasedFactorModel.swift).
 
     /// Fold-in: the new user's [p_u; b_u] minimising the training loss restricted to that user
     /// with the item parameters frozen, Σ_j [(r_j − μ − b_j − b_u − q_j·p_u)² + λ(|p_u|² + b_u²)],
     /// i.e. ridge regression with penalty λ·n (n = the user's known ratings).
     public func foldIn(_ history: [(item: ItemIndex, rating: Float)]) -> (factors: [Float], bias: Float) {
-        let r = core.foldIn(history, offset: nil, factorPenalty: { regularization * Float($0) }, biasPenalty: { regularization * Float($0) })
-        return (Array(r.row.prefix(core.factors)), r.bias)
-    }
-
-    /// The predicted rating of every item for a new user who gave `history` (fold-in).
-    public func scores(forHistory history: [(item: ItemIndex, rating: Float)]) -> [Float] {
-        let r = core.foldIn(history, offset: nil, factorPenalty: { regularization * Float($0) }, biasPenalty: { regularization * Float($0) })
-        return core.scores(bias: r.bias, row: r.row)
+        plainFoldIn(history)
     }
 
     public static var kind: String { "svd" }
-    /// Scores from its factors alone: a server may leave the training history in the file.
-    public static var scoresWithoutTrainingHistory: Bool { true }
-    public func archive() -> ModelArchive {
-        var a = ModelArchive(kind: Self.kind)
-        core.store(into: &a)
-        a.set("regularization", .double(Double(regularization)))
-        return a
-    }
-    public init(archive: ModelArchive, path: String) throws {
-        core = try FactorModelCore(archive: archive, path: path)
-        regularization = Float(try archive.double("regularization", path: path))
-    }
 }
 
 /// Factor rows in a 64-byte-aligned buffer with a stride that is a multiple of 8 floats, so

@@ -29,7 +29,7 @@
 ///
 /// **Paper.** Y. Koren, "Factorization meets the neighborhood: a multifaceted collaborative
 /// filtering model", KDD 2008.
-public struct SVDppModel: RatingModel, ItemEmbeddingModel, Equatable {
+public struct SVDppModel: BiasedFactorModel, FactorCoreModel, Equatable {
     /// Hyper-parameters of ``SVDppModel``.
     public struct Configuration: RatingModelConfiguration, Equatable, Codable {
         /// k. Default 20.
@@ -181,6 +181,7 @@ public struct SVDppModel: RatingModel, ItemEmbeddingModel, Equatable {
         self.core = core
         self.implicitRows = implicitRows
     }
+    // μ, b_u, b_i, p_u, q_i, predict and scores(forUser:): ``FactorCoreModel`` (BiasedFactorModel.swift).
 
     /// z_u = |R(u)|^-½ Σ_{j∈R(u)} y_j for every user (padded rows).
     static func implicitTerms(_ y: [Float], seen: SparseMatrix, stride: Int) -> [Float] {
@@ -211,31 +212,15 @@ public struct SVDppModel: RatingModel, ItemEmbeddingModel, Equatable {
         return z
     }
 
-    /// μ.
-    public var mean: Float { core.mean }
-    /// b_u per user index.
-    public var userBias: [Float] { core.userBias }
-    /// b_i per item index.
-    public var itemBias: [Float] { core.itemBias }
-    /// p_u, one row per user index.
-    public var userFactors: Matrix { FactorModelCore.unpadded(core.userRows, count: core.userCount, factors: core.factors) }
-    /// q_i, one row per item index.
-    public var itemEmbeddings: Matrix { FactorModelCore.unpadded(core.itemRows, count: core.itemCount, factors: core.factors) }
     /// y_j, one row per item index.
     public var implicitFactors: Matrix { FactorModelCore.unpadded(implicitRows, count: core.itemCount, factors: core.factors) }
-    public var ratingRange: ClosedRange<Float> { core.ratingRange }
-    public var metadata: ModelMetadata { core.metadata }
-
-    /// The predicted rating, clipped; unknown users or items fall back to the biases.
-    public func predict(user: UserIndex, item: ItemIndex) -> Float { core.predict(user: user, item: item) }
-    public func scores(forUser user: UserIndex) -> [Float] { core.scores(forUser: user) }
 
     /// Fold-in: z from the new user's rated items, then the ridge solution [p_u; b_u] of
     /// Σ_j [(r_j − μ − b_j − b_u − q_j·(p_u + z))² + λ(|p_u|² + b_u²)] against frozen items.
     /// - Returns: p_u, b_u and z.
     public func foldIn(_ history: [(item: ItemIndex, rating: Float)]) -> (factors: [Float], bias: Float, implicit: [Float]) {
         let z = implicitTerm(items: history.map(\.item))
-        let r = core.foldIn(history, offset: z, factorPenalty: { regularization * Float($0) }, biasPenalty: { regularization * Float($0) })
+        let r = ridgeFoldIn(history, offset: z)
         var p = r.row
         for f in 0..<core.stride { p[f] -= z[f] }
         return (Array(p.prefix(core.factors)), r.bias, Array(z.prefix(core.factors)))
@@ -244,7 +229,7 @@ public struct SVDppModel: RatingModel, ItemEmbeddingModel, Equatable {
     /// The predicted rating of every item for a new user who gave `history` (fold-in).
     public func scores(forHistory history: [(item: ItemIndex, rating: Float)]) -> [Float] {
         let z = implicitTerm(items: history.map(\.item))
-        let r = core.foldIn(history, offset: z, factorPenalty: { regularization * Float($0) }, biasPenalty: { regularization * Float($0) })
+        let r = ridgeFoldIn(history, offset: z)
         return core.scores(bias: r.bias, row: r.row)
     }
 

@@ -119,6 +119,30 @@ struct ItemMean: Trainer {
         #expect((model as? SVDModel)?.itemEmbeddings.columns == 8)
     }
 
+    /// `svd`, `svdpp` and `als` share one public read-out (``BiasedFactorModel``, written once over
+    /// an internal protocol): it stays public, and `svd`/`als` still score without their history.
+    @Test func theBiasedFactorModelsShareOnePublicSurface() throws {
+        let data = TrainingData(Fixtures.dataset(RatingFixtures.random()))
+        func check(_ model: some BiasedFactorModel, factors: Int) {
+            #expect(model.userFactors.rows == model.userBias.count && model.userFactors.columns == factors)
+            #expect(model.itemEmbeddings.rows == model.itemBias.count && model.itemEmbeddings.columns == factors)
+            let raw = model.mean + model.userBias[0] + model.itemBias[1]
+                + (0..<factors).reduce(Float(0)) { $0 + model.userFactors[0, $1] * model.itemEmbeddings[1, $1] }
+            if !(model is SVDppModel) {   // SVD++ adds its implicit term to p_u
+                #expect(abs(model.predict(user: 0, item: 1) - min(5, max(1, raw))) < 1e-5)
+                #expect(abs(model.scores(forUser: 0)[1] - raw) < 1e-5)
+            }
+            #expect(model.ratingRange == 1...5 && model.metadata.itemIDs.count == model.itemCount)
+        }
+        let svd = try SVD(.init(factors: 3, epochs: 2)).fit(data)
+        let svdpp = try SVDpp(.init(factors: 3, epochs: 2)).fit(data)
+        let als = try ALS(.init(factors: 3, iterations: 2)).fit(data)
+        check(svd, factors: 3); check(svdpp, factors: 3); check(als, factors: 3)
+        #expect(svd.foldIn([(1, 4)]).factors.count == 3 && als.foldIn([(1, 4)]).factors.count == 3)
+        let types: [any PersistableModel.Type] = [SVDModel.self, ALSModel.self, SVDppModel.self]
+        #expect(types.map { $0.scoresWithoutTrainingHistory } == [true, true, false])
+    }
+
     @Test func registeringATakenNameIsAProgrammingError() async {
         await #expect(processExitsWith: .failure) {
             var catalog = AlgorithmCatalog.standard
