@@ -86,27 +86,20 @@ public struct BPR: Trainer {
     public var task: AlgorithmTask { .ranking }
     public var parameters: [HyperparameterSpec] {
         let c = configuration
-        return [
-            .integer("embedding-dim", 1...4096, default: c.factors, help: "latent factors per user and item", symbol: "f",
-                     aliases: ["factors", "rank"]),
+        return c.table([
             .real("learning-rate", 0...10, exclusiveLowerBound: true, default: Double(c.learningRate), help: "SGD step size", symbol: "η",
                   aliases: ["lr"]),
             .real("regularization", 0...100, default: Double(c.regularization), help: "L2 penalty on factors and biases", symbol: "λ",
                   aliases: ["reg"]),
             .integer("epochs", 0...100_000, default: c.epochs, help: "passes, each drawing one triple per positive", aliases: ["iterations"]),
-            .real("init-stddev", 0...10, default: Double(c.initStandardDeviation), help: "standard deviation of the initial factors",
-                  symbol: "σ", aliases: ["init_std"]),
-        ] + c.feedback.parameters()
+        ])
     }
 
     public func configured(_ r: HyperparameterReader) throws -> Configuration {
-        var c = configuration
-        c.factors = r.integer("embedding-dim")!
+        var c = configuration.applyingShared(r)
         c.learningRate = r.float("learning-rate")!
         c.regularization = r.float("regularization")!
         c.epochs = r.integer("epochs")!
-        c.initStandardDeviation = r.float("init-stddev")!
-        c.feedback = c.feedback.configured(r)
         return c
     }
 

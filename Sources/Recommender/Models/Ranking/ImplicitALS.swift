@@ -106,9 +106,7 @@ public struct ImplicitALS: Trainer {
     public var task: AlgorithmTask { .ranking }
     public var parameters: [HyperparameterSpec] {
         let c = configuration
-        return [
-            .integer("embedding-dim", 1...4096, default: c.factors, help: "latent factors per user and item", symbol: "f",
-                     aliases: ["factors", "rank"]),
+        return c.table([
             .real("regularization", 0...1_000_000, default: Double(c.regularization), help: "L2 penalty on the factors", symbol: "λ",
                   aliases: ["reg", "lambda"]),
             .real("regularization-exponent", 0...4, default: Double(c.regularizationExponent),
@@ -117,22 +115,17 @@ public struct ImplicitALS: Trainer {
             .integer("iterations", 0...100_000, default: c.iterations, help: "alternating iterations (a user pass and an item pass each)"),
             .choice("solver", Solver.self, default: c.solver, help: "cg (a few warm-started conjugate-gradient steps) or cholesky (exact)"),
             .integer("cg-steps", 1...1_000, default: c.conjugateGradientSteps, help: "conjugate-gradient steps per solve (solver cg)"),
-            .real("init-stddev", 0...10, default: Double(c.initStandardDeviation), help: "standard deviation of the initial factors",
-                  symbol: "σ", aliases: ["init_std"]),
-        ] + c.feedback.parameters()
+        ])
     }
 
     public func configured(_ r: HyperparameterReader) throws -> Configuration {
-        var c = configuration
-        c.factors = r.integer("embedding-dim")!
+        var c = configuration.applyingShared(r)
         c.regularization = r.float("regularization")!
         c.regularizationExponent = r.float("regularization-exponent")!
         c.alpha = r.float("alpha")!
         c.iterations = r.integer("iterations")!
         c.solver = r.choice("solver")!
         c.conjugateGradientSteps = r.integer("cg-steps")!
-        c.initStandardDeviation = r.float("init-stddev")!
-        c.feedback = c.feedback.configured(r)
         return c
     }
 
