@@ -237,4 +237,24 @@ struct NumericChartLayout {
         ChartFrame.drawLegend(&w, entries, names: legendNames, rows: legendRows, columnWidth: legendColumnWidth,
                               x: plot.right + 16, y: plot.top + 2)
     }
+
+    /// Lays out a chart of points with coordinates `xs` × `ys` (the drawable ones) and draws its
+    /// title, then the axes and the frame (the start of ``LineChart`` and ``ScatterChart``).
+    /// - Returns: the layout; `nil` when there is no point, after drawing the "No data" note
+    ///   (the chart is then complete).
+    static func drawAxes(_ w: inout SVGWriter, width: Int, height: Int, title: String, xLabel: String, yLabel: String,
+                         legend: [LegendEntry], xs: [Double], ys: [Double], logX: Bool, logY: Bool) -> NumericChartLayout? {
+        let layout = NumericChartLayout(width: width, height: height, title: title, xLabel: xLabel, yLabel: yLabel,
+                                        legend: legend, xRange: (xs.min() ?? 0, xs.max() ?? 1),
+                                        yRange: (ys.min() ?? 0, ys.max() ?? 1), logX: logX, logY: logY)
+        ChartFrame.drawTitle(&w, title)
+        guard !xs.isEmpty else {
+            ChartFrame.drawNoData(&w, layout.plot)
+            return nil
+        }
+        ChartFrame.drawYAxis(&w, layout.yAxis, layout.plot, label: yLabel)
+        ChartFrame.drawXAxis(&w, layout.xAxis, layout.plot, label: xLabel)
+        ChartFrame.drawFrame(&w, layout.plot)
+        return layout
+    }
 }

@@ -113,18 +113,11 @@ public struct LineChart: Sendable {
             let later = all.filter { $0.0 >= cut }.map(\.1)
             if !later.isEmpty { ys = later }
         }
-        let layout = NumericChartLayout(width: width, height: height, title: title, xLabel: xLabel, yLabel: yLabel,
-                                        legend: entries, xRange: (xs.min() ?? 0, xs.max() ?? 1),
-                                        yRange: (ys.min() ?? 0, ys.max() ?? 1), logX: logX, logY: logY)
-        ChartFrame.drawTitle(&w, title)
-        guard !all.isEmpty else {
-            ChartFrame.drawNoData(&w, layout.plot)
-            return w.document(description: title)
+        guard let layout = NumericChartLayout.drawAxes(&w, width: width, height: height, title: title, xLabel: xLabel, yLabel: yLabel,
+                                                       legend: entries, xs: xs, ys: ys, logX: logX, logY: logY) else {
+            return w.document(description: title)   // no drawable point: "No data"
         }
         let plot = layout.plot
-        ChartFrame.drawYAxis(&w, layout.yAxis, plot, label: yLabel)
-        ChartFrame.drawXAxis(&w, layout.xAxis, plot, label: xLabel)
-        ChartFrame.drawFrame(&w, plot)
         let markers = showsMarkers ?? series.allSatisfy { $0.points.count <= 30 }
         // Points off the vertical scale (only when yRangeSkipsFirst narrowed it): the largest x
         // among them and the most extreme value, for the shaded note.

@@ -125,18 +125,11 @@ public struct ScatterChart: Sendable {
             entries.append(LegendEntry(name: "\(name) (\(otherCount))", color: ChartPalette.other, swatch: .dot))
         }
         let xs = drawable.map(\.x), ys = drawable.map(\.y)
-        let layout = NumericChartLayout(width: width, height: height, title: title, xLabel: xLabel, yLabel: yLabel,
-                                        legend: entries, xRange: (xs.min() ?? 0, xs.max() ?? 1),
-                                        yRange: (ys.min() ?? 0, ys.max() ?? 1), logX: logX, logY: logY)
-        ChartFrame.drawTitle(&w, title)
-        guard !drawable.isEmpty else {
-            ChartFrame.drawNoData(&w, layout.plot)
-            return w.document(description: title)
+        guard let layout = NumericChartLayout.drawAxes(&w, width: width, height: height, title: title, xLabel: xLabel, yLabel: yLabel,
+                                                       legend: entries, xs: xs, ys: ys, logX: logX, logY: logY) else {
+            return w.document(description: title)   // no drawable point: "No data"
         }
         let plot = layout.plot
-        ChartFrame.drawYAxis(&w, layout.yAxis, plot, label: yLabel)
-        ChartFrame.drawXAxis(&w, layout.xAxis, plot, label: xLabel)
-        ChartFrame.drawFrame(&w, plot)
         let radius = pointRadius ?? (drawable.count <= 2000 ? 3.5 : 2)
         let defaultColor = colored.isEmpty ? ChartPalette.color(0) : ChartPalette.other
         // Grey "other" points first, so that the coloured ones are drawn over them.
