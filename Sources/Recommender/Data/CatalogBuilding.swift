@@ -140,6 +140,17 @@ enum MovieLensScale {
     }
 }
 
+/// Reads the optional side file `url` (a catalog or a user table) with `read` when it exists,
+/// adding its path to `files` (the files a ``LoadReport`` lists).
+/// - Returns: what `read` returns; `nil` when there is no such file.
+/// - Throws: what `read` throws.
+func readIfPresent<T>(_ url: URL, files: inout [String], _ read: (URL) throws -> T) rethrows -> T? {
+    guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+    let value = try read(url)
+    files.append(url.path)
+    return value
+}
+
 /// Assembles a ``Dataset`` from parsed ratings plus optional catalog and user rows.
 func assembleDataset(name: String, ratings: ParsedRatings, catalog: CatalogBuilder?, users: UserTableBuilder?,
                      ratingScale: ClosedRange<Float>?, explicit: Bool, files: [String], notes: [String] = []) -> Dataset {

@@ -23,18 +23,8 @@ public enum MovieLens100KLoader {
         let dataURL = directory.appendingPathComponent("u.data")
         let ratings = try RatingsReader.read(url: dataURL, format: ratingsFormat, threads: threads)
         var files = [dataURL.path]
-        var catalog: CatalogBuilder? = nil
-        let itemURL = directory.appendingPathComponent("u.item")
-        if FileManager.default.fileExists(atPath: itemURL.path) {
-            catalog = try readItems(url: itemURL)
-            files.append(itemURL.path)
-        }
-        var users: UserTableBuilder? = nil
-        let userURL = directory.appendingPathComponent("u.user")
-        if FileManager.default.fileExists(atPath: userURL.path) {
-            users = try readUsers(url: userURL)
-            files.append(userURL.path)
-        }
+        let catalog = try readIfPresent(directory.appendingPathComponent("u.item"), files: &files, readItems)
+        let users = try readIfPresent(directory.appendingPathComponent("u.user"), files: &files, readUsers)
         return assembleDataset(name: name, ratings: ratings, catalog: catalog, users: users,
                                ratingScale: 1...5, explicit: true, files: files)
     }
@@ -115,24 +105,9 @@ public enum MovieLens100KLoader {
         return year
     }
 
+    /// Reads `u.user`: `user id|age|sex|occupation|zip code`, Latin-1.
     static func readUsers(url: URL) throws -> UserTableBuilder {
-        let file = try TextFile(url: url)
-        var users = UserTableBuilder(path: file.path)
-        try file.forEachLine { number, line in
-            let fields = try file.fields(line, separator: .pipe, quoting: false, lineNumber: number)
-            guard fields.count == 5 else {
-                throw DataError.malformedLine(file: file.path, line: number, reason: "expected 5 fields separated by '|', found \(fields.count)")
-            }
-            let text = try fields.map { try file.string($0, encoding: .latin1, lineNumber: number) }
-            guard NumberParsing.canonicalID(file.bytes[fields[0].range]) != nil else {
-                throw DataError.malformedLine(file: file.path, line: number, reason: "user id '\(text[0])' is not a non-negative integer")
-            }
-            guard let age = Int(text[1]), age >= 0 else {
-                throw DataError.malformedLine(file: file.path, line: number, reason: "age '\(text[1])' is not a non-negative integer")
-            }
-            try users.add(id: text[0], age: age, sex: text[2], occupation: text[3], zip: text[4], line: number)
-        }
-        return users
+        try readMovieLensUsers(url: url, separator: .pipe, encoding: .latin1, ageColumn: 1, sexColumn: 2)
     }
 }
 

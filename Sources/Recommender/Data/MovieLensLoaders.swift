@@ -26,24 +26,16 @@ public enum MovieLensDatLoader {
                                        integerIDs: true, quoting: false)
         let ratings = try RatingsReader.read(url: ratingsURL, format: format, threads: threads)
         var files = [ratingsURL.path]
-        var catalog: CatalogBuilder? = nil
-        let moviesURL = directory.appendingPathComponent("movies.dat")
-        if FileManager.default.fileExists(atPath: moviesURL.path) {
+        let catalog = try readIfPresent(directory.appendingPathComponent("movies.dat"), files: &files) { url in
             let lower = name.lowercased()
-            let file = try TextFile(url: moviesURL)
+            let file = try TextFile(url: url)
             let encoding: TextEncoding
             if lower.hasPrefix("ml-1m") { encoding = .latin1 }
             else if lower.hasPrefix("ml-10m") { encoding = .utf8 }
             else { encoding = String(validating: file.bytes, as: UTF8.self) == nil ? .latin1 : .utf8 }
-            catalog = try readMovies(file, separator: .doubleColon, encoding: encoding)
-            files.append(moviesURL.path)
+            return try readMovies(file, separator: .doubleColon, encoding: encoding)
         }
-        var users: UserTableBuilder? = nil
-        let usersURL = directory.appendingPathComponent("users.dat")
-        if FileManager.default.fileExists(atPath: usersURL.path) {
-            users = try readUsers(url: usersURL)
-            files.append(usersURL.path)
-        }
+        let users = try readIfPresent(directory.appendingPathComponent("users.dat"), files: &files, readUsers)
         return assembleDataset(name: name, ratings: ratings, catalog: catalog, users: users,
                                ratingScale: scale, explicit: true, files: files)
     }
@@ -56,27 +48,12 @@ public enum MovieLensDatLoader {
         "tradesman/craftsman", "unemployed", "writer",
     ]
 
+    /// Reads `users.dat`: `UserID::Gender::Age::Occupation::Zip-code`, UTF-8, the occupation a
+    /// code translated by ``occupationNames``.
     static func readUsers(url: URL) throws -> UserTableBuilder {
-        let file = try TextFile(url: url)
-        var users = UserTableBuilder(path: file.path)
-        try file.forEachLine { number, line in
-            let fields = try file.fields(line, separator: .doubleColon, quoting: false, lineNumber: number)
-            guard fields.count == 5 else {
-                throw DataError.malformedLine(file: file.path, line: number, reason: "expected 5 fields separated by '::', found \(fields.count)")
-            }
-            let text = try fields.map { try file.string($0, encoding: .utf8, lineNumber: number) }
-            guard NumberParsing.canonicalID(file.bytes[fields[0].range]) != nil else {
-                throw DataError.malformedLine(file: file.path, line: number, reason: "user id '\(text[0])' is not a non-negative integer")
-            }
-            guard let age = Int(text[2]), age >= 0 else {
-                throw DataError.malformedLine(file: file.path, line: number, reason: "age '\(text[2])' is not a non-negative integer")
-            }
-            guard let code = Int(text[3]), occupationNames.indices.contains(code) else {
-                throw DataError.malformedLine(file: file.path, line: number, reason: "occupation '\(text[3])' is not a code 0-20")
-            }
-            try users.add(id: text[0], age: age, sex: text[1], occupation: occupationNames[code], zip: text[4], line: number)
-        }
-        return users
+        try readMovieLensUsers(url: url, separator: .doubleColon, encoding: .utf8, ageColumn: 2, sexColumn: 1,
+                               occupation: { Int($0).flatMap { occupationNames.indices.contains($0) ? occupationNames[$0] : nil } },
+                               occupationRule: "a code 0-20")
     }
 }
 
@@ -99,11 +76,8 @@ public enum MovieLensCSVLoader {
         let scale: ClosedRange<Float> = 0.5...5
         let ratings = try RatingsReader.read(url: ratingsURL, format: ratingsFormat(scale: scale), threads: threads)
         var files = [ratingsURL.path]
-        var catalog: CatalogBuilder? = nil
-        let moviesURL = directory.appendingPathComponent("movies.csv")
-        if FileManager.default.fileExists(atPath: moviesURL.path) {
-            catalog = try readMovies(TextFile(url: moviesURL), separator: .comma, encoding: .utf8, header: true)
-            files.append(moviesURL.path)
+        let catalog = try readIfPresent(directory.appendingPathComponent("movies.csv"), files: &files) {
+            try readMovies(TextFile(url: $0), separator: .comma, encoding: .utf8, header: true)
         }
         return assembleDataset(name: name, ratings: ratings, catalog: catalog, users: nil,
                                ratingScale: scale, explicit: true, files: files)
@@ -113,6 +87,38 @@ public enum MovieLensCSVLoader {
         RatingsFileFormat(separator: .comma, hasHeader: true, userColumn: 0, itemColumn: 1, ratingColumn: 2,
                           timestampColumn: 3, fieldCount: 4, ratingScale: scale, integerIDs: true, quoting: true)
     }
+}
+
+/// Reads a MovieLens users file (`u.user`, `users.dat`): five fields a line, the user id first,
+/// age and sex in the columns given (1 and 2), the occupation fourth, the zip code last.
+/// - Parameters:
+///   - occupation: the occupation to store for the field's text, `nil` when it is invalid
+///     (then the line is refused: the occupation is not `occupationRule`).
+/// - Throws: ``DataError/malformedLine(file:line:reason:)`` for a wrong field count, a user id
+///   that is not a non-negative integer, an invalid age or occupation.
+func readMovieLensUsers(url: URL, separator: FieldSeparator, encoding: TextEncoding, ageColumn: Int, sexColumn: Int,
+                        occupation: (String) -> String? = { $0 }, occupationRule: String = "") throws -> UserTableBuilder {
+    let file = try TextFile(url: url)
+    var users = UserTableBuilder(path: file.path)
+    try file.forEachLine { number, line in
+        let fields = try file.fields(line, separator: separator, quoting: false, lineNumber: number)
+        guard fields.count == 5 else {
+            throw DataError.malformedLine(file: file.path, line: number,
+                                          reason: "expected 5 fields separated by '\(separator.text)', found \(fields.count)")
+        }
+        let text = try fields.map { try file.string($0, encoding: encoding, lineNumber: number) }
+        guard NumberParsing.canonicalID(file.bytes[fields[0].range]) != nil else {
+            throw DataError.malformedLine(file: file.path, line: number, reason: "user id '\(text[0])' is not a non-negative integer")
+        }
+        guard let age = Int(text[ageColumn]), age >= 0 else {
+            throw DataError.malformedLine(file: file.path, line: number, reason: "age '\(text[ageColumn])' is not a non-negative integer")
+        }
+        guard let job = occupation(text[3]) else {
+            throw DataError.malformedLine(file: file.path, line: number, reason: "occupation '\(text[3])' is not \(occupationRule)")
+        }
+        try users.add(id: text[0], age: age, sex: text[sexColumn], occupation: job, zip: text[4], line: number)
+    }
+    return users
 }
 
 /// Reads a MovieLens movies file (`movies.dat` or `movies.csv`): `id, title (year), genres`.

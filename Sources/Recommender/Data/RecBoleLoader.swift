@@ -38,18 +38,8 @@ public enum RecBoleLoader {
         let ratings = try RatingsReader.read(url: inter, format: format, threads: threads)
         var files = [inter.path]
 
-        var catalog: CatalogBuilder? = nil
-        let itemURL = directory.appendingPathComponent("\(name).item")
-        if FileManager.default.fileExists(atPath: itemURL.path) {
-            catalog = try readItems(url: itemURL)
-            files.append(itemURL.path)
-        }
-        var users: UserTableBuilder? = nil
-        let userURL = directory.appendingPathComponent("\(name).user")
-        if FileManager.default.fileExists(atPath: userURL.path) {
-            users = try readUsers(url: userURL)
-            files.append(userURL.path)
-        }
+        let catalog = try readIfPresent(directory.appendingPathComponent("\(name).item"), files: &files, readItems)
+        let users = try readIfPresent(directory.appendingPathComponent("\(name).user"), files: &files, readUsers)
         return assembleDataset(name: name, ratings: ratings, catalog: catalog, users: users,
                                ratingScale: ratingColumn == nil ? nil : scale, explicit: ratingColumn != nil, files: files)
     }
