@@ -82,6 +82,24 @@ enum FMFeatureBuilder {
         }
     }
 
+    /// Adds the implicit-bag group `group` (`width` features) and appends to each entity's list
+    /// the distinct columns of its row of `rows` (the items a user rated, or the users who rated
+    /// an item), each weighted by ``implicitWeight(_:_:)`` of the row's length.
+    static func appendImplicitBags(_ rows: SparseMatrix, group: String, width: Int, registry reg: inout Registry,
+                                   lists: inout [[(feature: Int32, value: Float)]],
+                                   normalization: BayesianFactorizationMachine.ImplicitNormalization) {
+        let base = reg.features(width, group: reg.group(group))
+        for e in lists.indices {
+            let lo = rows.rowOffsets[e], hi = rows.rowOffsets[e + 1]
+            let w = implicitWeight(hi - lo, normalization)
+            var previous: Int32 = -1
+            for k in lo..<hi where rows.columns[k] != previous {
+                previous = rows.columns[k]
+                lists[e].append((base + previous, w))
+            }
+        }
+    }
+
     /// Dense codes for string values, in order of first appearance.
     static func codes(_ values: [String]) -> (codes: [Int32], count: Int) {
         var map: [String: Int32] = [:]
@@ -121,18 +139,8 @@ enum FMFeatureBuilder {
             }
         }
         if c.userImplicitFeedback {
-            let g = reg.group("rated items")
-            let base = reg.features(items, group: g)
-            let byUser = implicit.byUser()
-            for u in 0..<users {
-                let lo = byUser.rowOffsets[u], hi = byUser.rowOffsets[u + 1]
-                let w = implicitWeight(hi - lo, c.implicitNormalization)
-                var previous: Int32 = -1
-                for k in lo..<hi where byUser.columns[k] != previous {
-                    previous = byUser.columns[k]
-                    lists[u].append((base + previous, w))
-                }
-            }
+            appendImplicitBags(implicit.byUser(), group: "rated items", width: items, registry: &reg, lists: &lists,
+                               normalization: c.implicitNormalization)
         }
         return FMFeatureBlock(entityCount: users, groupNames: reg.groupNames, groupOf: reg.groupOf, globalFeature: Int(global),
                               idGroup: Int(gID), entityLists: lists)
@@ -167,18 +175,8 @@ enum FMFeatureBuilder {
             }
         }
         if c.itemImplicitFeedback {
-            let g = reg.group("raters")
-            let base = reg.features(users, group: g)
-            let byItem = implicit.byItem()
-            for i in 0..<items {
-                let lo = byItem.rowOffsets[i], hi = byItem.rowOffsets[i + 1]
-                let w = implicitWeight(hi - lo, c.implicitNormalization)
-                var previous: Int32 = -1
-                for k in lo..<hi where byItem.columns[k] != previous {
-                    previous = byItem.columns[k]
-                    lists[i].append((base + previous, w))
-                }
-            }
+            appendImplicitBags(implicit.byItem(), group: "raters", width: users, registry: &reg, lists: &lists,
+                               normalization: c.implicitNormalization)
         }
         return FMFeatureBlock(entityCount: items, groupNames: reg.groupNames, groupOf: reg.groupOf, globalFeature: nil,
                               idGroup: Int(gID), entityLists: lists)
