@@ -110,6 +110,13 @@ struct ExploreReport {
         var file: String
         var heading: String
         var svg: String
+
+        /// A histogram of `values` (20 bins; ``Histogram`` picks a logarithmic axis for long-tailed counts).
+        static func histogram(_ file: String, heading: String, title: String, xLabel: String, yLabel: String, values: [Double]) -> Chart {
+            var chart = Histogram(title: title, xLabel: xLabel, values: values)
+            chart.yLabel = yLabel
+            return Chart(file: file, heading: heading, svg: chart.svg())
+        }
     }
 
     struct Section {
@@ -201,10 +208,8 @@ struct ExploreReport {
         let h = exploration.histograms
         if let users = exploration.userSummary {
             if users.age != nil {
-                let selectedAges = selectedUserAges()
-                var ages = Histogram(title: "Age of the users", xLabel: "age (years)", values: selectedAges, bins: 20)
-                ages.yLabel = "users"
-                charts.append(Chart(file: "user-age.svg", heading: "Age of the users", svg: ages.svg()))
+                charts.append(.histogram("user-age.svg", heading: "Age of the users", title: "Age of the users", xLabel: "age (years)",
+                                         yLabel: "users", values: selectedUserAges()))
             }
             charts.append(Chart(file: "user-sex.svg", heading: "Sex of the users",
                                 svg: BarChart(title: "Users by sex", xLabel: "sex", yLabel: "users",
@@ -216,21 +221,17 @@ struct ExploreReport {
                                               values: users.occupations.map { Double($0.count) }).svg(width: 720, height: 420)))
         }
         // Counts per user and per item are long-tailed: Histogram picks a logarithmic axis for them.
-        var perUser = Histogram(title: "Number of ratings per user", xLabel: "ratings", values: h.ratingsPerUser)
-        perUser.yLabel = "users"
-        charts.append(Chart(file: "ratings-per-user.svg", heading: "Ratings per user", svg: perUser.svg()))
+        charts.append(.histogram("ratings-per-user.svg", heading: "Ratings per user", title: "Number of ratings per user",
+                                 xLabel: "ratings", yLabel: "users", values: h.ratingsPerUser))
         if hasRatings {
-            var meanUser = Histogram(title: "Mean rating per user", xLabel: "mean rating", values: h.meanUserRating)
-            meanUser.yLabel = "users"
-            charts.append(Chart(file: "mean-user-rating.svg", heading: "Mean rating per user", svg: meanUser.svg()))
+            charts.append(.histogram("mean-user-rating.svg", heading: "Mean rating per user", title: "Mean rating per user",
+                                     xLabel: "mean rating", yLabel: "users", values: h.meanUserRating))
         }
-        var perItem = Histogram(title: "Number of ratings per \(noun)", xLabel: "ratings", values: h.ratingsPerItem)
-        perItem.yLabel = "\(noun)s"
-        charts.append(Chart(file: "ratings-per-movie.svg", heading: "Ratings per \(noun)", svg: perItem.svg()))
+        charts.append(.histogram("ratings-per-movie.svg", heading: "Ratings per \(noun)", title: "Number of ratings per \(noun)",
+                                 xLabel: "ratings", yLabel: "\(noun)s", values: h.ratingsPerItem))
         if hasRatings {
-            var meanItem = Histogram(title: "Mean rating per \(noun)", xLabel: "mean rating", values: h.meanItemRating)
-            meanItem.yLabel = "\(noun)s"
-            charts.append(Chart(file: "mean-movie-rating.svg", heading: "Mean rating per \(noun)", svg: meanItem.svg()))
+            charts.append(.histogram("mean-movie-rating.svg", heading: "Mean rating per \(noun)", title: "Mean rating per \(noun)",
+                                     xLabel: "mean rating", yLabel: "\(noun)s", values: h.meanItemRating))
             // Ratings take few distinct values (1...5 stars): one bar per value reads better than bins.
             let ratingCounts = CategoryCount.counts(of: h.ratingValues.map { Format.number($0) })
                 .sorted { (Double($0.name) ?? 0) < (Double($1.name) ?? 0) }
