@@ -9,9 +9,17 @@ public final class ServerMetrics: Sendable {
     static let buckets: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10]
 
     struct Key: Hashable { var route: String; var method: String; var status: Int }
-    struct Series { var count = 0; var sum = 0.0; var buckets = [Int](repeating: 0, count: ServerMetrics.buckets.count) }
+    struct Series {
+        var count = 0, sum = 0.0, buckets = [Int](repeating: 0, count: ServerMetrics.buckets.count)
+        mutating func merge(_ other: Series) {
+            count += other.count
+            sum += other.sum
+            for i in buckets.indices { buckets[i] += other.buckets[i] }
+        }
+    }
 
     private let series = Mutex<[Key: Series]>([:])
+    private let fastRoute = Mutex<Series>(Series())
     private let ratingsStored = Atomic<Int>(0)
 
     /// An empty registry.
@@ -29,6 +37,16 @@ public final class ServerMetrics: Sendable {
         }
     }
 
+    /// Records one 200 answer of ``FastRecommendationRoute`` (its own series: no key to hash).
+    func observeFastRoute(seconds: Double) {
+        let slot = Self.buckets.firstIndex { seconds <= $0 }
+        fastRoute.withLock { s in
+            s.count += 1
+            s.sum += seconds
+            if let slot { s.buckets[slot] += 1 }
+        }
+    }
+
     /// Counts a durable rating write.
     func ratingStored() { ratingsStored.add(1, ordering: .relaxed) }
 
@@ -36,12 +54,13 @@ public final class ServerMetrics: Sendable {
     func render(models: [ServedModel], failures: [String: String?]) -> String {
         // Router patterns (`:id`) in the `{id}` form of the OpenAPI document.
         var snapshot: [Key: Series] = [:]
-        for (key, value) in series.withLock({ $0 }) {
+        var all = series.withLock { $0 }
+        let fast = fastRoute.withLock { $0 }
+        if fast.count > 0 { all[Key(route: FastRecommendationRoute.routePattern, method: "GET", status: 200), default: Series()].merge(fast) }
+        for (key, value) in all {
             var k = key
             k.route = MetricsMiddleware<BasicRequestContext>.pattern(key.route)
-            snapshot[k, default: Series()].count += value.count
-            snapshot[k, default: Series()].sum += value.sum
-            for i in value.buckets.indices { snapshot[k, default: Series()].buckets[i] += value.buckets[i] }
+            snapshot[k, default: Series()].merge(value)
         }
         let keys = snapshot.keys.sorted { ($0.route, $0.method, $0.status) < ($1.route, $1.method, $1.status) }
         var out = "# HELP recommender_http_requests_total HTTP requests by route, method and status.\n# TYPE recommender_http_requests_total counter\n"

@@ -64,7 +64,10 @@ public final class ServerState: Sendable {
 public func buildApplication(state: ServerState, logger: Logger = Logger(label: "recommender.serve"),
                              onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
     let router = buildRouter(state: state)
+    let api = API(state: state)
     return Application(router: router,
+                       // The hot route answered on the event loop that read it (FastRoute.swift); one handler a connection.
+                       server: .http1(additionalChannelHandlers: [FastRecommendationRoute(api: api, serverName: "recommender")]),
                        configuration: .init(address: .hostname(state.configuration.host, port: state.configuration.port),
                                             serverName: "recommender"),
                        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
@@ -260,6 +263,11 @@ struct API: Sendable {
     // MARK: recommendations
 
     func userRecommendations(_ user: String, query: FlatDictionary<Substring, Substring>) throws -> Response {
+        JSONBody.response(try userRecommendationsJSON(user, query: query))
+    }
+
+    /// The JSON body of `GET /v1/users/{id}/recommendations` (also written by ``FastRecommendationRoute``).
+    func userRecommendationsJSON(_ user: String, query: FlatDictionary<Substring, Substring>) throws -> ByteBuffer {
         let model = try roster.model(Self.string(query, "model"))
         let k = try checkK(try int(query, "k", default: 10, range: Int.min...Int.max))
         let options = RecommendationOptions(count: k, excludeRated: try Self.bool(query, "exclude_rated", default: true),
@@ -295,8 +303,8 @@ struct API: Sendable {
             rows = Recommendations.rankIndices(forHistory: history, scorer: scorer, metadata: model.metadata, options: options)
             foldIn = true
         }
-        return JSONBody.response(try RecommendationsResponse.json(model: model.name, modelVersion: model.version, user: user, foldIn: foldIn,
-                                                                  rows: try wire(rows, model: model, history: history, explain: explain)))
+        return try RecommendationsResponse.json(model: model.name, modelVersion: model.version, user: user, foldIn: foldIn,
+                                                rows: try wire(rows, model: model, history: history, explain: explain))
     }
 
     func adHocRecommendations(_ body: AdHocRecommendationRequest) throws -> Response {
