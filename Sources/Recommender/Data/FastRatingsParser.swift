@@ -351,6 +351,16 @@ enum FastRatingsParser {
             var maxUser = result.maxUser, maxItem = result.maxItem
             defer { result.rows = rows; result.maxUser = maxUser; result.maxItem = maxItem }
             @inline(__always) func isEnd(_ b: UInt8) -> Bool { b == sep || b == 10 || b == 13 }
+            /// The value of the decimal digits at `p` (wrapping past Int64), `p` moved past them.
+            @inline(__always) func digits(_ p: inout UnsafePointer<UInt8>) -> Int64 {
+                var v: Int64 = 0
+                while true {
+                    let d = p.pointee &- 48
+                    if d > 9 { return v }
+                    v = v &* 10 &+ Int64(d)
+                    p += 1
+                }
+            }
             return roles.withUnsafeBufferPointer { roleBuffer -> Bool in
             SIMDTable.withRatings { table -> Bool in
                 while p < end {
@@ -368,13 +378,7 @@ enum FastRatingsParser {
                         switch roleBuffer[f] {
                         case .user, .item:
                             let start = p
-                            var v: Int64 = 0
-                            while true {
-                                let d = p.pointee &- 48
-                                if d > 9 { break }
-                                v = v &* 10 &+ Int64(d)
-                                p += 1
-                            }
+                            let v = digits(&p)
                             let length = p - start
                             guard length > 0 && length <= 10 && (length == 1 || start.pointee != 48) && v <= Int64(Int32.max) else { return false }
                             if roleBuffer[f] == .user { u = Int32(truncatingIfNeeded: v) } else { it = Int32(truncatingIfNeeded: v) }
@@ -397,13 +401,7 @@ enum FastRatingsParser {
                             var negative = false
                             if p.pointee == 45 { negative = true; p += 1 }
                             let start = p
-                            var v: Int64 = 0
-                            while true {
-                                let d = p.pointee &- 48
-                                if d > 9 { break }
-                                v = v &* 10 &+ Int64(d)
-                                p += 1
-                            }
+                            let v = digits(&p)
                             let length = p - start
                             guard length > 0 && length <= 18 else { return false }
                             if p.pointee == 46 {
