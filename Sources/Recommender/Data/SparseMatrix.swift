@@ -66,18 +66,11 @@ public struct SparseMatrix: Sendable, Equatable {
             rowBounds.append(lo)
         }
         rowBounds.append(rowCount)
-        var counts = [Int](repeating: 0, count: parts * targetRows)
-        var outColumns = uninitializedArray(Int32.self, count: n)
-        var outValues = uninitializedArray(Float.self, count: n)
-        var offsets = [Int](repeating: 0, count: targetRows + 1)
+        let sorted = SparseMatrix.countingSortBuffers(parts: parts, keyCount: targetRows, entries: n) { h, off, oc, ov in
         rowOffsets.withUnsafeBufferPointer { o in
         columns.withUnsafeBufferPointer { c in
         values.withUnsafeBufferPointer { v in
-        counts.withUnsafeMutableBufferPointer { h in
-        offsets.withUnsafeMutableBufferPointer { off in
-        outColumns.withUnsafeMutableBufferPointer { oc in
-        outValues.withUnsafeMutableBufferPointer { ov in
-            let box = UnsafeSendableBox((o.baseAddress!, c.baseAddress, v.baseAddress, h.baseAddress!, oc.baseAddress, ov.baseAddress))
+            let box = UnsafeSendableBox((o.baseAddress!, c.baseAddress, v.baseAddress, h, oc, ov))
             ComputePool.forEachChunk(count: parts, chunks: parts) { _, range in
                 let (o, c, _, h, _, _) = box.value
                 for part in range {
@@ -87,8 +80,8 @@ public struct SparseMatrix: Sendable, Equatable {
             }
             if let shift = SparseMatrix.bucketShift(keyCount: targetRows, entries: n) {
                 // Many target rows: through buckets of 2^shift rows (see ``scatterThroughBuckets``).
-                SparseMatrix.scatterThroughBuckets(counts: h.baseAddress!, parts: parts, keyCount: targetRows, entries: n, shift: shift,
-                                                   offsets: off.baseAddress!, columns: oc.baseAddress, values: ov.baseAddress) { part, cursors, low in
+                SparseMatrix.scatterThroughBuckets(counts: h, parts: parts, keyCount: targetRows, entries: n, shift: shift,
+                                                   offsets: off, columns: oc, values: ov) { part, cursors, low in
                     let (o, c, v, _, oc, ov) = box.value
                     let mask = (1 << shift) - 1
                     for row in rowBounds[part]..<rowBounds[part + 1] {
@@ -105,7 +98,7 @@ public struct SparseMatrix: Sendable, Equatable {
                 }
                 return
             }
-            SparseMatrix.countsToCursors(h.baseAddress!, parts: parts, rows: targetRows, offsets: off.baseAddress!)
+            SparseMatrix.countsToCursors(h, parts: parts, rows: targetRows, offsets: off)
             ComputePool.forEachChunk(count: parts, chunks: parts) { _, range in
                 let (o, c, v, h, oc, ov) = box.value
                 for part in range {
@@ -121,8 +114,8 @@ public struct SparseMatrix: Sendable, Equatable {
                     }
                 }
             }
-        }}}}}}}
-        return SparseMatrix(rowCount: targetRows, columnCount: rowCount, rowOffsets: offsets, columns: outColumns, values: outValues)
+        }}}}
+        return SparseMatrix(rowCount: targetRows, columnCount: rowCount, rowOffsets: sorted.offsets, columns: sorted.columns, values: sorted.values)
     }
 
     /// A stable counting sort of triplets into rows (columns within a row stay in input order).
@@ -130,18 +123,11 @@ public struct SparseMatrix: Sendable, Equatable {
                         threads: Int) -> SparseMatrix {
         let n = rows.count
         let parts = max(1, min(threads, n / 200_000 + 1))
-        var counts = [Int](repeating: 0, count: parts * rowCount)
-        var outColumns = uninitializedArray(Int32.self, count: n)
-        var outValues = uninitializedArray(Float.self, count: n)
-        var offsets = [Int](repeating: 0, count: rowCount + 1)
+        let sorted = SparseMatrix.countingSortBuffers(parts: parts, keyCount: rowCount, entries: n) { h, off, oc, ov in
         rows.withUnsafeBufferPointer { r in
         columns.withUnsafeBufferPointer { c in
         values.withUnsafeBufferPointer { v in
-        counts.withUnsafeMutableBufferPointer { h in
-        offsets.withUnsafeMutableBufferPointer { off in
-        outColumns.withUnsafeMutableBufferPointer { oc in
-        outValues.withUnsafeMutableBufferPointer { ov in
-            let box = UnsafeSendableBox((r.baseAddress, c.baseAddress, v.baseAddress, h.baseAddress!, oc.baseAddress, ov.baseAddress))
+            let box = UnsafeSendableBox((r.baseAddress, c.baseAddress, v.baseAddress, h, oc, ov))
             ComputePool.forEachChunk(count: n, chunks: parts) { part, range in
                 let (r, _, _, h, _, _) = box.value
                 let hist = h + part * rowCount
@@ -149,8 +135,8 @@ public struct SparseMatrix: Sendable, Equatable {
             }
             if let shift = SparseMatrix.bucketShift(keyCount: rowCount, entries: n) {
                 // Many rows: through buckets of 2^shift rows (see ``scatterThroughBuckets``).
-                SparseMatrix.scatterThroughBuckets(counts: h.baseAddress!, parts: parts, keyCount: rowCount, entries: n, shift: shift,
-                                                   offsets: off.baseAddress!, columns: oc.baseAddress, values: ov.baseAddress) { part, cursors, low in
+                SparseMatrix.scatterThroughBuckets(counts: h, parts: parts, keyCount: rowCount, entries: n, shift: shift,
+                                                   offsets: off, columns: oc, values: ov) { part, cursors, low in
                     let (r, c, v, _, oc, ov) = box.value
                     let mask = (1 << shift) - 1
                     // The same ranges as the histogram's chunks above.
@@ -166,7 +152,7 @@ public struct SparseMatrix: Sendable, Equatable {
                 }
                 return
             }
-            SparseMatrix.countsToCursors(h.baseAddress!, parts: parts, rows: rowCount, offsets: off.baseAddress!)
+            SparseMatrix.countsToCursors(h, parts: parts, rows: rowCount, offsets: off)
             ComputePool.forEachChunk(count: n, chunks: parts) { part, range in
                 let (r, c, v, h, oc, ov) = box.value
                 let cursor = h + part * rowCount
@@ -178,8 +164,29 @@ public struct SparseMatrix: Sendable, Equatable {
                     cursor[row] = at + 1
                 }
             }
-        }}}}}}}
-        return SparseMatrix(rowCount: rowCount, columnCount: columnCount, rowOffsets: offsets, columns: outColumns, values: outValues)
+        }}}}
+        return SparseMatrix(rowCount: rowCount, columnCount: columnCount, rowOffsets: sorted.offsets, columns: sorted.columns, values: sorted.values)
+    }
+
+    /// Runs `body` with the working buffers of a counting sort of `entries` entries into
+    /// `keyCount` rows: `parts` histograms of `keyCount` counts (zeroed), the `keyCount + 1` row
+    /// offsets (zeroed), and the sorted columns and values (`entries` each, not initialized: the
+    /// sort writes every one). Returns what the sort wrote.
+    static func countingSortBuffers(parts: Int, keyCount: Int, entries n: Int,
+                                    _ body: (_ counts: UnsafeMutablePointer<Int>, _ offsets: UnsafeMutablePointer<Int>,
+                                             _ columns: UnsafeMutablePointer<Int32>?, _ values: UnsafeMutablePointer<Float>?) -> Void)
+        -> (offsets: [Int], columns: [Int32], values: [Float]) {
+        var counts = [Int](repeating: 0, count: parts * keyCount)
+        var outColumns = uninitializedArray(Int32.self, count: n)
+        var outValues = uninitializedArray(Float.self, count: n)
+        var offsets = [Int](repeating: 0, count: keyCount + 1)
+        counts.withUnsafeMutableBufferPointer { h in
+        offsets.withUnsafeMutableBufferPointer { off in
+        outColumns.withUnsafeMutableBufferPointer { oc in
+        outValues.withUnsafeMutableBufferPointer { ov in
+            body(h.baseAddress!, off.baseAddress!, oc.baseAddress, ov.baseAddress)
+        }}}}
+        return (offsets, outColumns, outValues)
     }
 
     /// The bucket width (log2) for ``scatterThroughBuckets``, or nil when the direct scatter is
