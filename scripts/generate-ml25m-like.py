@@ -5,8 +5,12 @@ Shape: header `userId,movieId,rating,timestamp`, 25,000,095 ratings by 162,541 u
 (ids 1..162541, each with at least 20 ratings, heavy-tailed counts) on 59,047 distinct
 movie ids drawn from 1..209171, power-law item popularity, no duplicated (user, movie)
 pair, ratings 0.5..5.0 in steps of 0.5 written like ML-25M ("4.0", "3.5") with ML-25M's
-rough value frequencies, 10-digit Unix timestamps, rows sorted by user then timestamp.
-About 678 MB. Used by scripts/bench-load.sh; needs numpy.
+rough value frequencies, 10-digit Unix timestamps. Rows are in the real file's documented
+order: "ordered first by userId, then, within user, by movieId" (ML-25M's README); within a
+user the timestamps are therefore in no particular order, as in the real file. (Before
+session 8 the rows were sorted by user then timestamp; the rows themselves, for a seed, are
+the same: only their order within each user changed.)
+About 684 MB. Used by scripts/bench-load.sh; needs numpy.
 
 Usage: scripts/generate-ml25m-like.py [OUTPUT_DIR] [--seed N] [--rows N]
 """
@@ -78,7 +82,8 @@ def main():
         sys.exit("could not remove duplicated pairs")
 
     ratings = rng.choice(len(VALUES), size=rows, p=SHARES / SHARES.sum())
-    # Timestamps: each user rates within their own period; rows sorted by time within a user.
+    # Timestamps: each user rates within their own period (drawn in row order, then the rows
+    # are put in the file's order below).
     start = rng.integers(1_000_000_000, 1_560_000_000, size=users)
     span = np.minimum(rng.exponential(200_000_000, size=users), 1_574_000_000 - start).astype(np.int64) + 1
     offset = (rng.random(rows) * span[user_col]).astype(np.int64)
@@ -89,6 +94,10 @@ def main():
     path = os.path.join(args.output, "ratings.csv")
     ids = movie_ids[item_col]
     user_ids = user_col + 1
+    # The real file's order: by userId, then by movieId within a user (no pair repeats).
+    order = np.lexsort((ids, user_ids))
+    ids, user_ids, ratings, times = ids[order], user_ids[order], ratings[order], times[order]
+    del order
     with open(path, "w", newline="\n") as out:
         out.write("userId,movieId,rating,timestamp\n")
         step = 1_000_000

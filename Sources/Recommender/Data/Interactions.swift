@@ -103,19 +103,61 @@ public struct Interactions: Sendable, Equatable {
     }
 
     /// Both CSR views at once, cheaper than ``byUser(threads:)`` plus ``byItem(threads:)``: one is
-    /// the other's transpose. When the user column never decreases (files sorted by user, as
-    /// MovieLens ships them) it takes two counting-sort passes instead of four.
+    /// the other's transpose. One pass over the user and item columns chooses the cheapest way:
+    /// - rows ordered by user, and by item within each user (the item index never decreases
+    ///   within a user): the per-user view *is* the item and rating columns (shared, not
+    ///   copied: arrays are copy-on-write), with row offsets from the user column's runs; only
+    ///   the per-item view is sorted (one counting sort).
+    /// - rows ordered by user only (files sorted by user, as MovieLens ships them): two counting
+    ///   sorts (the per-item view, then its transpose).
+    /// - otherwise: four counting sorts (the per-user view, then its transpose).
+    ///
+    /// Item indices are handed out in order of first appearance, so a file sorted by user and
+    /// then by item *id* (ML-20M and ML-25M) is in general only "ordered by user" here: a later
+    /// user's items mix old (low) and new (high) indices.
     /// - Parameter threads: threads to use (1 = single-thread mode; same result).
     /// - Returns: the per-user and the per-item view, equal to ``byUser(threads:)`` and ``byItem(threads:)``.
     public func csrViews(threads: Int = Parallelism.availableCores) -> (byUser: SparseMatrix, byItem: SparseMatrix) {
-        var sortedByUser = true
+        // One pass: whether users never decrease, whether items never decrease within a user
+        // (while they do, also where each user's run starts), as cheap as the user check alone
+        // once the items are out of order.
+        var sortedByUser = true, sortedByItemWithinUser = true
+        var userOffsets = [Int](repeating: 0, count: userCount + 1)
         users.withUnsafeBufferPointer { u in
-            for k in u.indices.dropFirst() where u[k] < u[k - 1] { sortedByUser = false; break }
-        }
+        items.withUnsafeBufferPointer { it in
+        userOffsets.withUnsafeMutableBufferPointer { off in
+            let n = u.count
+            var previousUser = -1, previousItem: Int32 = 0, k = 0
+            while k < n {
+                let user = Int(u[k]), item = it[k]
+                if user == previousUser {
+                    if item < previousItem { sortedByItemWithinUser = false; break }
+                } else if user > previousUser {
+                    // Users previousUser + 1 ... user start here (the ones between have no rows).
+                    for r in (previousUser + 1)...user { off[r] = k }
+                    previousUser = user
+                } else {
+                    sortedByUser = false; sortedByItemWithinUser = false
+                    return
+                }
+                previousItem = item
+                k += 1
+            }
+            if sortedByItemWithinUser {
+                for r in (previousUser + 1)...userCount { off[r] = n }
+                return
+            }
+            for j in max(k, 1)..<n where u[j] < u[j - 1] { sortedByUser = false; break }
+        }}}
         if sortedByUser {
             // Scattering by item in file order leaves users ascending in every item row.
             let byItem = SparseMatrix.scatter(rows: items, columns: users, values: ratings, rowCount: itemCount,
                                               columnCount: userCount, threads: threads)
+            if sortedByItemWithinUser {
+                let byUser = SparseMatrix(rowCount: userCount, columnCount: itemCount, rowOffsets: userOffsets,
+                                          columns: items, values: ratings)
+                return (byUser, byItem)
+            }
             return (byItem.transposed(threads: threads), byItem)
         }
         let byUser = self.byUser(threads: threads)

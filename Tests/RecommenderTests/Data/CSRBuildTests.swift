@@ -56,10 +56,57 @@ import Testing
         checkViews(users: u, items: i, ratings: r, userCount: users, itemCount: items)
     }
 
+    /// Rows ordered by user and, within a user, by item (duplicated pairs side by side, users
+    /// with no rows at the start, in the middle and at the end): the per-user view is the
+    /// columns themselves, shared rather than copied, and equal to the sorted reference.
+    @Test(arguments: [1, 2])
+    func sortedByUserThenItemSharesTheColumns(threads: Int) {
+        var g = SeededGenerator(seed: 9)
+        let users = 70_003, items = 9_000
+        var pairs: [(Int32, Int32)] = []
+        for user in 1..<(users - 1) where user % 7 != 3 {
+            for _ in 0..<(1 + g.nextInt(below: 8)) { pairs.append((Int32(user), Int32(g.nextInt(below: user % 5 == 0 ? 4 : items)))) }
+        }
+        pairs.sort { $0 < $1 }
+        let u = pairs.map(\.0), i = pairs.map(\.1)
+        let r = (0..<pairs.count).map { _ in Float(g.nextInt(below: 10) + 1) / 2 }
+        #expect(zip(i, i.dropFirst()).contains { $0 == $1 })   // duplicated pairs are present
+        checkViews(users: u, items: i, ratings: r, userCount: users, itemCount: items)
+        let x = Interactions(users: u, items: i, ratings: r, userCount: users, itemCount: items)
+        let views = x.csrViews(threads: threads)
+        #expect(views.byUser.rowOffsets.first == 0 && views.byUser.rowOffsets.last == pairs.count)
+        let shared = views.byUser.columns.withUnsafeBufferPointer { c in x.items.withUnsafeBufferPointer { $0.baseAddress == c.baseAddress } }
+            && views.byUser.values.withUnsafeBufferPointer { v in x.ratings.withUnsafeBufferPointer { $0.baseAddress == v.baseAddress } }
+        #expect(shared)
+    }
+
+    /// Sorted by user, items in order within every user but one (the last pair of the last
+    /// user swapped): the two-sort path, same views.
+    @Test func sortedByUserOnlyIsNotMistakenForSortedByItem() {
+        let u: [Int32] = [0, 0, 1, 1, 1, 3, 3, 3]
+        let i: [Int32] = [1, 4, 0, 2, 2, 0, 5, 3]
+        let r: [Float] = [1, 2, 3, 4, 5, 1.5, 2.5, 3.5]
+        checkViews(users: u, items: i, ratings: r, userCount: 4, itemCount: 6)
+        let views = Interactions(users: u, items: i, ratings: r, userCount: 4, itemCount: 6).csrViews(threads: 1)
+        #expect(views.byUser.rowOffsets == [0, 2, 5, 5, 8])
+        #expect(views.byUser.columns == [1, 4, 0, 2, 2, 0, 3, 5] && views.byUser.values == [1, 2, 3, 4, 5, 1.5, 3.5, 2.5])
+    }
+
+    /// One user, items in order; one user, items out of order; items in order but users decreasing.
+    @Test func oneUserAndDecreasingUsers() {
+        checkViews(users: [0, 0, 0], items: [0, 2, 5], ratings: [1, 2, 3], userCount: 1, itemCount: 6)
+        checkViews(users: [0, 0, 0], items: [5, 2, 0], ratings: [1, 2, 3], userCount: 1, itemCount: 6)
+        checkViews(users: [2, 1, 0], items: [0, 1, 2], ratings: [1, 2, 3], userCount: 3, itemCount: 3)
+        let views = Interactions(users: [0, 0, 0], items: [0, 2, 5], ratings: [1, 2, 3], userCount: 1, itemCount: 6).csrViews()
+        #expect(views.byUser.rowOffsets == [0, 3] && views.byItem.rowOffsets == [0, 1, 1, 2, 2, 2, 3])
+    }
+
     @Test func emptyAndTinyMatrices() {
         let empty = Interactions.empty(userCount: 3, itemCount: 2)
         let views = empty.csrViews()
         #expect(views.byUser.rowOffsets == [0, 0, 0, 0] && views.byItem.rowOffsets == [0, 0, 0])
+        let none = Interactions.empty(userCount: 0, itemCount: 0).csrViews(threads: 1)
+        #expect(none.byUser.rowOffsets == [0] && none.byItem.rowOffsets == [0])
         let one = Interactions(users: [1], items: [0], ratings: [2], userCount: 2, itemCount: 1)
         #expect(one.csrViews().byItem.columns == [1])
     }
