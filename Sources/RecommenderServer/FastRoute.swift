@@ -37,8 +37,6 @@ final class FastRecommendationRoute: ChannelDuplexHandler, RemovableChannelHandl
     private var held: HTTPRequest?
     /// Requests passed on to Hummingbird and not answered yet (head seen, response end not).
     private var passedOn = 0
-    /// Whether the current request is being passed on (its body and end follow its head).
-    private var passing = false
 
     init(api: API, serverName: String) {
         self.api = api
@@ -51,7 +49,6 @@ final class FastRecommendationRoute: ChannelDuplexHandler, RemovableChannelHandl
         case .head(let head):
             if passedOn == 0, let _ = Self.userID(of: head) {
                 held = head
-                passing = false
             } else {
                 passOn(.head(head), context: context)
             }
