@@ -253,6 +253,69 @@ import Testing
         }
     }
 
+    /// The softmax model's two products on odd shapes, on every level: `rows_by_matrix` (rows of A,
+    /// read with any row and column stride, times B; the AVX-512 level blocks 4 rows of 16-lane
+    /// vectors, the others 2 rows of 8) and `panel_logits` (A times panels of 16 columns; AVX-512 takes
+    /// two panels at once) against a `Double` reference, and the wide levels bit for bit.
+    @Test func softmaxProductsOnOddShapes() {
+        var bits: [String: [Float]] = [:]
+        for (m, ncols, k) in [(1, 1, 1), (3, 35, 17), (4, 40, 9), (7, 24, 33), (9, 8, 5), (10, 16, 64), (13, 35, 200), (5, 41, 3)] {
+            let ld = (ncols + 7) / 8 * 8 + 8
+            // A is m × k read through strides (k, 1) and, transposed, (1, m); B is k × ncols with leading dimension ld.
+            let a = random(m * k + 16, seed: 30), b = random(k * ld + 64, seed: 31)
+            for transposed in [false, true] {
+                let (ars, acs) = transposed ? (1, m) : (k, 1)
+                for t in Self.tables {
+                    var out = [Float](repeating: -7, count: m * ld + 8)
+                    a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in out.withUnsafeMutableBufferPointer { po in
+                        t.table.pointee.rows_by_matrix(m, ncols, k, pa.baseAddress!, ars, acs, pb.baseAddress!, ld, po.baseAddress!, ld)
+                    } } }
+                    for i in 0..<m {
+                        for c in 0..<ld {
+                            guard c < ncols else {
+                                #expect(out[i * ld + c] == -7, "\(t.name) rows_by_matrix wrote past column \(ncols)")
+                                continue
+                            }
+                            var s = 0.0, mag = 0.0
+                            for p in 0..<k {
+                                let x = Double(a[i * ars + p * acs]) * Double(b[p * ld + c])
+                                s += x; mag += abs(x)
+                            }
+                            #expect(close(out[i * ld + c], s, magnitude: mag), "\(t.name) rows_by_matrix \(m)×\(ncols)×\(k) (\(i), \(c))")
+                        }
+                    }
+                    if t.level != .baseline { bits["rbm \(m) \(ncols) \(k) \(transposed) \(t.name)"] = out }
+                }
+            }
+        }
+        for (m, n, k) in [(1, 1, 1), (6, 16, 35), (6, 32, 35), (5, 50, 7), (11, 70, 35), (12, 1682, 35), (2, 33, 64)] {
+            let a = random(m * k, seed: 32), v = random(n * k, seed: 33)
+            for t in Self.tables {
+                var panels = [Float](repeating: 0, count: (n + 15) / 16 * 16 * k)
+                var c = [Float](repeating: 0, count: m * n)
+                v.withUnsafeBufferPointer { pv in panels.withUnsafeMutableBufferPointer { pp in
+                    t.table.pointee.pack_panels(pv.baseAddress!, k, 0, n, k, pp.baseAddress!)
+                } }
+                a.withUnsafeBufferPointer { pa in panels.withUnsafeBufferPointer { pp in c.withUnsafeMutableBufferPointer { pc in
+                    t.table.pointee.panel_logits(m, n, k, pa.baseAddress!, k, pp.baseAddress!, pc.baseAddress!, n)
+                } } }
+                for i in 0..<m {
+                    for j in 0..<n {
+                        var s = 0.0, mag = 0.0
+                        for p in 0..<k { let x = Double(a[i * k + p]) * Double(v[j * k + p]); s += x; mag += abs(x) }
+                        #expect(close(c[i * n + j], s, magnitude: mag), "\(t.name) panel_logits \(m)×\(n)×\(k) (\(i), \(j))")
+                    }
+                }
+                if t.level != .baseline { bits["pl \(m) \(n) \(k) \(t.name)"] = c }
+            }
+        }
+        if Self.tables.count == 3 {
+            for (key, value) in bits where key.hasSuffix(" avx2") {
+                #expect(bits[String(key.dropLast(4)) + "avx512"] == value, "AVX2 and AVX-512 differ: \(key)")
+            }
+        }
+    }
+
     /// AVX2 and AVX-512 compute the same lanes in the same order: bit-identical results.
     @Test(.enabled(if: KernelsTests.tables.count == 3, "needs a CPU with AVX-512"))
     func wideLevelsAgreeBitForBit() {
