@@ -256,7 +256,8 @@ import Testing
     /// The softmax model's two products on odd shapes, on every level: `rows_by_matrix` (rows of A,
     /// read with any row and column stride, times B; the AVX-512 level blocks 4 rows of 16-lane
     /// vectors, the others 2 rows of 8) and `panel_logits` (A times panels of 16 columns; AVX-512 takes
-    /// two panels at once) against a `Double` reference, and the wide levels bit for bit.
+    /// two panels at once) against a `Double` reference, and the wide levels bit for bit (with the
+    /// softmax cross-entropy, whose exponentials AVX-512 takes sixteen at a time).
     @Test func softmaxProductsOnOddShapes() {
         var bits: [String: [Float]] = [:]
         for (m, ncols, k) in [(1, 1, 1), (3, 35, 17), (4, 40, 9), (7, 24, 33), (9, 8, 5), (10, 16, 64), (13, 35, 200), (5, 41, 3)] {
@@ -307,6 +308,17 @@ import Testing
                     }
                 }
                 if t.level != .baseline { bits["pl \(m) \(n) \(k) \(t.name)"] = c }
+            }
+        }
+        // softmax_xent: AVX-512 takes sixteen exponentials at a time (extreme logits included: the clamps).
+        for n in [1, 15, 16, 17, 33, 1682] {
+            var logits = random(n, seed: 34, scale: 30)
+            logits[0] = 200
+            if n > 2 { logits[n - 1] = -150 }
+            for t in Self.tables where t.level != .baseline {
+                var row = logits
+                let loss = row.withUnsafeMutableBufferPointer { t.softmaxCrossEntropy($0.baseAddress!, count: n, label: n / 2, scale: 0.25) }
+                bits["xent \(n) \(t.name)"] = row + [loss]
             }
         }
         if Self.tables.count == 3 {
