@@ -341,79 +341,47 @@ void CK_FN(optimizer)(int kind, float lr, float step, float *w, const float *g, 
     CK_FN(optimizer_inline)(kind, lr, step, w, g, s0, s1, n);
 }
 
-/// Lane-wise `mask ? a : b` for a comparison mask (all ones or all zeros per lane).
-CK_INLINE v8 CK_FN(select8)(i8 mask, v8 a, v8 b) {
-    i8 ai, bi;
-    memcpy(&ai, &a, sizeof ai);
-    memcpy(&bi, &b, sizeof bi);
-    i8 r = (mask & ai) | (~mask & bi);
-    v8 out;
-    memcpy(&out, &r, sizeof out);
-    return out;
+// select##LANES: lane-wise `mask ? a : b` for a comparison mask (all ones or all zeros per lane).
+// exp##LANES: e^x lane-wise (Cephes expf range reduction and degree-6 polynomial, relative error
+// below 2·10⁻⁷ on [−87, 88]; inputs are clamped to that range); the Horner steps are fused
+// multiply-adds where the CPU has them (half the operations). Defined once for 8 and 16 lanes:
+// the same operations lane for lane (the AVX-512 softmax takes sixteen at a time).
+#define CK_DEFINE_EXP(LANES, V, I, SPLAT) \
+CK_INLINE V CK_FN(select##LANES)(I mask, V a, V b) { \
+    I ai, bi; \
+    memcpy(&ai, &a, sizeof ai); \
+    memcpy(&bi, &b, sizeof bi); \
+    I r = (mask & ai) | (~mask & bi); \
+    V out; \
+    memcpy(&out, &r, sizeof out); \
+    return out; \
+} \
+CK_INLINE V CK_FN(exp##LANES)(V v) { \
+    V lo = SPLAT(-87.0f), hi = SPLAT(88.0f); \
+    V x = CK_FN(select##LANES)((I)(v < lo), lo, v); \
+    x = CK_FN(select##LANES)((I)(x > hi), hi, x); \
+    V magic = SPLAT(12582912.0f); \
+    V t = x * SPLAT(1.44269504f) + magic; \
+    V n = t - magic; \
+    V r = x - n * SPLAT(0.693359375f) + n * SPLAT(2.1219444e-4f); \
+    V z = r * r; \
+    V p = SPLAT(1.98756915e-4f); \
+    p = FMA(p, r, SPLAT(1.3981999507e-3f)); \
+    p = FMA(p, r, SPLAT(8.3334519073e-3f)); \
+    p = FMA(p, r, SPLAT(4.1665795894e-2f)); \
+    p = FMA(p, r, SPLAT(1.6666665459e-1f)); \
+    p = FMA(p, r, SPLAT(5.0000001201e-1f)); \
+    p = FMA(p, z, r) + SPLAT(1.0f); \
+    I ti; \
+    memcpy(&ti, &t, sizeof ti); \
+    I bits = (ti - 0x4B400000 + 127) << 23; \
+    V scale; \
+    memcpy(&scale, &bits, sizeof scale); \
+    return p * scale; \
 }
-
-/// e^x for eight lanes (Cephes expf range reduction and degree-6 polynomial, relative error
-/// below 2·10⁻⁷ on [−87, 88]; inputs are clamped to that range).
-CK_INLINE v8 CK_FN(exp8)(v8 v) {
-    v8 lo = SPLAT8(-87.0f), hi = SPLAT8(88.0f);
-    v8 x = CK_FN(select8)((i8)(v < lo), lo, v);
-    x = CK_FN(select8)((i8)(x > hi), hi, x);
-    v8 magic = SPLAT8(12582912.0f);
-    v8 t = x * SPLAT8(1.44269504f) + magic;
-    v8 n = t - magic;
-    v8 r = x - n * SPLAT8(0.693359375f) + n * SPLAT8(2.1219444e-4f);
-    v8 z = r * r;
-    // Horner steps as fused multiply-adds where the CPU has them (half the operations).
-    v8 p = SPLAT8(1.98756915e-4f);
-    p = FMA(p, r, SPLAT8(1.3981999507e-3f));
-    p = FMA(p, r, SPLAT8(8.3334519073e-3f));
-    p = FMA(p, r, SPLAT8(4.1665795894e-2f));
-    p = FMA(p, r, SPLAT8(1.6666665459e-1f));
-    p = FMA(p, r, SPLAT8(5.0000001201e-1f));
-    p = FMA(p, z, r) + SPLAT8(1.0f);
-    i8 ti;
-    memcpy(&ti, &t, sizeof ti);
-    i8 bits = (ti - 0x4B400000 + 127) << 23;
-    v8 scale;
-    memcpy(&scale, &bits, sizeof scale);
-    return p * scale;
-}
-
-/// `select8` on sixteen lanes.
-CK_INLINE v16 CK_FN(select16)(i16 mask, v16 a, v16 b) {
-    i16 ai, bi;
-    memcpy(&ai, &a, sizeof ai);
-    memcpy(&bi, &b, sizeof bi);
-    i16 r = (mask & ai) | (~mask & bi);
-    v16 out;
-    memcpy(&out, &r, sizeof out);
-    return out;
-}
-
-/// `exp8` on sixteen lanes: the same operations lane for lane (the AVX-512 softmax runs it).
-CK_INLINE v16 CK_FN(exp16)(v16 v) {
-    v16 lo = SPLAT16(-87.0f), hi = SPLAT16(88.0f);
-    v16 x = CK_FN(select16)((i16)(v < lo), lo, v);
-    x = CK_FN(select16)((i16)(x > hi), hi, x);
-    v16 magic = SPLAT16(12582912.0f);
-    v16 t = x * SPLAT16(1.44269504f) + magic;
-    v16 n = t - magic;
-    v16 r = x - n * SPLAT16(0.693359375f) + n * SPLAT16(2.1219444e-4f);
-    v16 z = r * r;
-    v16 p = SPLAT16(1.98756915e-4f);
-    p = FMA(p, r, SPLAT16(1.3981999507e-3f));
-    p = FMA(p, r, SPLAT16(8.3334519073e-3f));
-    p = FMA(p, r, SPLAT16(4.1665795894e-2f));
-    p = FMA(p, r, SPLAT16(1.6666665459e-1f));
-    p = FMA(p, r, SPLAT16(5.0000001201e-1f));
-    p = FMA(p, z, r) + SPLAT16(1.0f);
-    i16 ti;
-    memcpy(&ti, &t, sizeof ti);
-    i16 bits = (ti - 0x4B400000 + 127) << 23;
-    v16 scale;
-    memcpy(&scale, &bits, sizeof scale);
-    return p * scale;
-}
+CK_DEFINE_EXP(8, v8, i8, SPLAT8)
+CK_DEFINE_EXP(16, v16, i16, SPLAT16)
+#undef CK_DEFINE_EXP
 
 void CK_FN(exp)(const float *x, float *y, ptrdiff_t n) {
     ptrdiff_t i = 0;
