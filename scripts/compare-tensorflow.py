@@ -3,7 +3,8 @@
 
 Issue 15 asks for ratios measured in the same run rather than against figures from another
 day. This script alternates (ours, TensorFlow, ours, TensorFlow, ...) and prints the best time
-of each and their ratio:
+of each and their ratio (and each round's ratio, with their range and median, since one noisy
+round moves a best-against-best ratio):
 
   * MF: one full-batch gradient-descent iteration of the notebook's matrix factorisation
     (d=30, learning rate 10, init stddev 0.5, MSE over the observed ratings of a 90/10 split of
@@ -318,7 +319,8 @@ def main():
         for round_ in range(args.rounds):
             ours = ours_mf(args.recommender, data_options, args.mf_iterations, args.threads)
             theirs = tf_mf.seconds_per_iteration(args.mf_iterations)
-            print(f"mf round {round_ + 1}: ours {ours * 1e3:.3f} ms/iteration, {label} {theirs * 1e3:.3f} ms/iteration", flush=True)
+            print(f"mf round {round_ + 1}: ours {ours * 1e3:.3f} ms/iteration, {label} {theirs * 1e3:.3f} ms/iteration "
+                  f"({theirs / ours:.1f}x)", flush=True)
             results.setdefault("mf", []).append((ours, theirs))
     if args.only in (None, "softmax"):
         tf_softmax = TensorFlowSoftmax(tf, u, i, users, items, item_genres, item_year, years, xla, args.softmax_iterations)
@@ -327,7 +329,8 @@ def main():
             ours, metrics = ours_softmax(args.recommender, data_options, args.softmax_iterations, args.threads)
             theirs = tf_softmax.seconds(args.softmax_iterations)
             train_loss, test_loss, precision = tf_softmax.last
-            print(f"softmax round {round_ + 1}: ours {ours:.2f} s, {label} {theirs:.2f} s ({args.softmax_iterations} iterations)", flush=True)
+            print(f"softmax round {round_ + 1}: ours {ours:.2f} s, {label} {theirs:.2f} s ({args.softmax_iterations} iterations; "
+                  f"{theirs / ours:.1f}x)", flush=True)
             print(f"  final metrics: ours {metrics}; TensorFlow train_loss={train_loss:.4f} test_loss={test_loss:.4f} "
                   f"precision_at_10={precision:.4f} (running mean, as the notebook's tf.metrics.precision_at_k)", flush=True)
             results.setdefault("softmax", []).append((ours, theirs))
@@ -336,7 +339,10 @@ def main():
         theirs = min(p[1] for p in pairs)
         unit = "ms/iteration" if name == "mf" else "s"
         scale = 1e3 if name == "mf" else 1
-        print(f"{name}: best ours {ours * scale:.3f} {unit}, best {label} {theirs * scale:.3f} {unit}: ours is {theirs / ours:.1f}x faster")
+        ratios = sorted(p[1] / p[0] for p in pairs)
+        median = ratios[len(ratios) // 2] if len(ratios) % 2 else (ratios[len(ratios) // 2 - 1] + ratios[len(ratios) // 2]) / 2
+        print(f"{name}: best ours {ours * scale:.3f} {unit}, best {label} {theirs * scale:.3f} {unit}: ours is {theirs / ours:.1f}x faster "
+              f"(round by round {min(ratios):.1f}x to {max(ratios):.1f}x, median {median:.1f}x)")
 
 
 if __name__ == "__main__":
