@@ -474,15 +474,16 @@ CK_INLINE void CK_FN(rows_by_matrix_nv)(ptrdiff_t k, const float *a, ptrdiff_t a
     }
 }
 
-/// The AVX-512 form of `rows_by_matrix_nv`: R rows (up to 4) with N16 16-lane accumulators and,
+/// The AVX-512 form of `rows_by_matrix_nv`: 4 rows (`rows` ≤ 4 of them stored) with N16 16-lane accumulators and,
 /// when T8, one 8-lane accumulator per row (ncols ≤ 16·N16 + 8·T8). Each output lane gets the same
 /// fused multiply-adds in the same p order as in the 8-lane form, so the results are bit-identical;
 /// only the register blocking differs (32 vector registers hold 4 rows × 40 columns).
 CK_INLINE void CK_FN(rows_by_matrix_wide)(ptrdiff_t k, const float *a, ptrdiff_t ars, ptrdiff_t acs, const float *b, ptrdiff_t ldb,
-                                          float *out, ptrdiff_t ldo, ptrdiff_t rows, ptrdiff_t ncols, const int N16, const int T8, const int R) {
-    v16 c[4][2];
-    v8 t[4];
-    const float *ar[4];
+                                          float *out, ptrdiff_t ldo, ptrdiff_t rows, ptrdiff_t ncols, const int N16, const int T8) {
+    enum { R = 4 };
+    v16 c[R][2];
+    v8 t[R];
+    const float *ar[R];
     for (int r = 0; r < R; r++) {
         for (int j = 0; j < N16; j++) c[r][j] = SPLAT16(0.0f);
         t[r] = SPLAT8(0.0f);
@@ -522,11 +523,11 @@ void CK_FN(rows_by_matrix)(ptrdiff_t m, ptrdiff_t ncols, ptrdiff_t k, const floa
                 const float *ai = a + i * ars;
                 float *oi = out + i * ldo + c0;
                 switch ((nc + 7) / 8) {
-                case 1: CK_FN(rows_by_matrix_wide)(k, ai, ars, acs, b + c0, ldb, oi, ldo, rows, nc, 0, 1, 4); break;
-                case 2: CK_FN(rows_by_matrix_wide)(k, ai, ars, acs, b + c0, ldb, oi, ldo, rows, nc, 1, 0, 4); break;
-                case 3: CK_FN(rows_by_matrix_wide)(k, ai, ars, acs, b + c0, ldb, oi, ldo, rows, nc, 1, 1, 4); break;
-                case 4: CK_FN(rows_by_matrix_wide)(k, ai, ars, acs, b + c0, ldb, oi, ldo, rows, nc, 2, 0, 4); break;
-                default: CK_FN(rows_by_matrix_wide)(k, ai, ars, acs, b + c0, ldb, oi, ldo, rows, nc, 2, 1, 4); break;
+                case 1: CK_FN(rows_by_matrix_wide)(k, ai, ars, acs, b + c0, ldb, oi, ldo, rows, nc, 0, 1); break;
+                case 2: CK_FN(rows_by_matrix_wide)(k, ai, ars, acs, b + c0, ldb, oi, ldo, rows, nc, 1, 0); break;
+                case 3: CK_FN(rows_by_matrix_wide)(k, ai, ars, acs, b + c0, ldb, oi, ldo, rows, nc, 1, 1); break;
+                case 4: CK_FN(rows_by_matrix_wide)(k, ai, ars, acs, b + c0, ldb, oi, ldo, rows, nc, 2, 0); break;
+                default: CK_FN(rows_by_matrix_wide)(k, ai, ars, acs, b + c0, ldb, oi, ldo, rows, nc, 2, 1); break;
                 }
             }
             continue;
