@@ -30,6 +30,7 @@ data folder (`recommender data fetch ml-100k`).
 import argparse
 import os
 import re
+import statistics
 import subprocess
 import sys
 import time
@@ -339,8 +340,8 @@ def main():
         theirs = min(p[1] for p in pairs)
         unit = "ms/iteration" if name == "mf" else "s"
         scale = 1e3 if name == "mf" else 1
-        ratios = sorted(p[1] / p[0] for p in pairs)
-        median = ratios[len(ratios) // 2] if len(ratios) % 2 else (ratios[len(ratios) // 2 - 1] + ratios[len(ratios) // 2]) / 2
+        ratios = [p[1] / p[0] for p in pairs]
+        median = statistics.median(ratios)
         print(f"{name}: best ours {ours * scale:.3f} {unit}, best {label} {theirs * scale:.3f} {unit}: ours is {theirs / ours:.1f}x faster "
               f"(round by round {min(ratios):.1f}x to {max(ratios):.1f}x, median {median:.1f}x)")
 
