@@ -629,16 +629,52 @@ CK_INLINE v8 CK_FN(pair_sum)(v8 a, v8 b) {
 }
 #define PAIR CK_FN(pair_sum)
 
-/// The data gradient of one block of 8 ratings: g8 += e_k·V_{item k} for even k, h8 for odd k.
-CK_INLINE void CK_FN(mf_grad_block)(const float *V, const int32_t *items, v8 e8, v8 *g8, v8 *h8, const int W) {
-    for (int k = 0; k < 8; k += 2) {
-        const float *vr = V + (ptrdiff_t)items[k] * (16 * W);
-        const float *vs = V + (ptrdiff_t)items[k + 1] * (16 * W);
-        v8 ev = SPLAT8(e8[k]), fv = SPLAT8(e8[k + 1]);
-        for (int c = 0; c < 2 * W; c++) {
-            g8[c] = FMA(ev, L8(vr + 8 * c), g8[c]);
-            h8[c] = FMA(fv, L8(vs + 8 * c), h8[c]);
+/// [a0+a1, a2+a3, …, a14+a15, b0+b1, …, b14+b15]: `pair_sum` on the 8-lane halves of two pairs of rows.
+CK_INLINE v16 CK_FN(pair_sum16)(v16 a, v16 b) {
+    return __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30)
+         + __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+}
+
+/// The 16 partial products of a row against x: lane l is Σ_c x[16c + l]·row[16c + l] (a multiply,
+/// then fused multiply-adds in c order).
+CK_INLINE v16 CK_FN(mf_partials)(const v16 *x, const float *row, const int W) {
+    v16 acc = x[0] * L16(row);
+    for (int c = 1; c < W; c++) acc = FMA(x[c], L16(row + 16 * c), acc);
+    return acc;
+}
+
+/// The 8 dot products of a block from their partials f[k]: the halves are added (s_l = f_l + f_{l+8}),
+/// then the 8 sums are added pairwise, ((s0+s1)+(s2+s3))+((s4+s5)+(s6+s7)). The AVX-512 form packs two
+/// rows per register and does the same additions.
+CK_INLINE v8 CK_FN(mf_block_dots)(const v16 *f) {
+    if (CK_LEVEL == CK_LEVEL_AVX512) {
+        v16 a[4];
+        for (int k = 0; k < 4; k++) {
+            a[k] = __builtin_shufflevector(f[2 * k], f[2 * k + 1], 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23)
+                 + __builtin_shufflevector(f[2 * k], f[2 * k + 1], 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
         }
+        v16 q = CK_FN(pair_sum16)(CK_FN(pair_sum16)(a[0], a[1]), CK_FN(pair_sum16)(a[2], a[3]));
+        return PAIR(__builtin_shufflevector(q, q, 0, 1, 2, 3, 4, 5, 6, 7), __builtin_shufflevector(q, q, 8, 9, 10, 11, 12, 13, 14, 15));
+    }
+    v8 s[8];
+    for (int k = 0; k < 8; k++) {
+        s[k] = __builtin_shufflevector(f[k], f[k], 0, 1, 2, 3, 4, 5, 6, 7) + __builtin_shufflevector(f[k], f[k], 8, 9, 10, 11, 12, 13, 14, 15);
+    }
+    return PAIR(PAIR(PAIR(s[0], s[1]), PAIR(s[2], s[3])), PAIR(PAIR(s[4], s[5]), PAIR(s[6], s[7])));
+}
+
+/// The data gradients of one block of 8 ratings of user x: g += e_k·V_{item k} for even k (h for
+/// odd k), and this partition's item sums S_{item k} += e_k·x.
+CK_INLINE void CK_FN(mf_grad_block)(const float *V, float *S, const int32_t *items, v8 e8, const v16 *x, v16 *g, v16 *h, const int W) {
+    for (int k = 0; k < 8; k += 2) {
+        const ptrdiff_t r = (ptrdiff_t)items[k] * (16 * W), t = (ptrdiff_t)items[k + 1] * (16 * W);
+        const v16 ev = SPLAT16(e8[k]), fv = SPLAT16(e8[k + 1]);
+        for (int c = 0; c < W; c++) {
+            g[c] = FMA(ev, L16(V + r + 16 * c), g[c]);
+            h[c] = FMA(fv, L16(V + t + 16 * c), h[c]);
+        }
+        for (int c = 0; c < W; c++) S16(S + r + 16 * c, FMA(ev, x[c], L16(S + r + 16 * c)));
+        for (int c = 0; c < W; c++) S16(S + t + 16 * c, FMA(fv, x[c], L16(S + t + 16 * c)));
     }
 }
 
@@ -647,6 +683,7 @@ CK_INLINE void CK_FN(mf_grad_block)(const float *V, const int32_t *items, v8 e8,
 CK_INLINE void CK_FN(mf_users_w)(ck_mf_phase *A, const int W) {
     const ptrdiff_t w = A->width, d = A->dim;
     const float *V = A->other;
+    float *S = A->item_sums;
     double train_sum = 0, test_sum = 0;
     const v16 data_scale = SPLAT16(A->data_scale), reg_scale = SPLAT16(A->reg_scale);
     for (ptrdiff_t i = A->begin; i < A->end; i++) {
@@ -655,43 +692,29 @@ CK_INLINE void CK_FN(mf_users_w)(ck_mf_phase *A, const int W) {
             CK_FN(optimizer_inline)(A->optimizer, A->learning_rate, A->adam_step, row, A->grad + i * w,
                                     A->state0 ? A->state0 + i * w : row, A->state1 ? A->state1 + i * w : row, 16 * W);
         }
-        // Residuals 8 ratings at a time: each dot product is kept as 8 partial sums and the 8
-        // are reduced together by a transpose-add.
         // Two sets of gradient accumulators (even and odd ratings of a block), so that twice as
         // many independent FMA chains hide the FMA latency; summed once per user.
-        v8 x8[16], g8[16], h8[16];
-        for (int c = 0; c < 2 * W; c++) { x8[c] = L8(row + 8 * c); g8[c] = SPLAT8(0.0f); h8[c] = SPLAT8(0.0f); }
+        v16 x[8], g[8], h[8];
+        for (int c = 0; c < W; c++) { x[c] = L16(row + 16 * c); g[c] = SPLAT16(0.0f); h[c] = SPLAT16(0.0f); }
         const ptrdiff_t start = A->offsets[i], end = A->offsets[i + 1];
         v8 sq8 = SPLAT8(0.0f);
-        // Software-pipelined: the gradient of block b − 1 is accumulated after the dot products of
+        // Software-pipelined: the gradients of block b − 1 are accumulated after the dot products of
         // block b are issued, so the FMAs never wait for a block's residuals (same operations, same
-        // order as accumulating each block's gradient right after its residuals).
+        // order as accumulating each block's gradients right after its residuals).
         v8 eprev = SPLAT8(0.0f);
         ptrdiff_t pprev = -1;
         for (ptrdiff_t p = start; p < end; p += 8) {
-            v8 f[8];
-            for (int k = 0; k < 8; k++) {
-                const float *vr = V + (ptrdiff_t)A->index[p + k] * (16 * W);
-                v8 acc = x8[0] * L8(vr);
-                for (int c = 1; c < 2 * W; c++) acc = FMA(x8[c], L8(vr + 8 * c), acc);
-                f[k] = acc;
-            }
-            v8 dots = PAIR(PAIR(PAIR(f[0], f[1]), PAIR(f[2], f[3])), PAIR(PAIR(f[4], f[5]), PAIR(f[6], f[7])));
-            v8 e8 = dots - L8(A->values + p);
-            S8(A->residuals + p, e8);
+            v16 f[8];
+            for (int k = 0; k < 8; k++) f[k] = CK_FN(mf_partials)(x, V + (ptrdiff_t)A->index[p + k] * (16 * W), W);
+            v8 e8 = CK_FN(mf_block_dots)(f) - L8(A->values + p);
             sq8 = FMA(e8, e8, sq8);
-            if (pprev >= 0) CK_FN(mf_grad_block)(V, A->index + pprev, eprev, g8, h8, W);
+            if (pprev >= 0) CK_FN(mf_grad_block)(V, S, A->index + pprev, eprev, x, g, h, W);
             pprev = p;
             eprev = e8;
         }
-        if (pprev >= 0) CK_FN(mf_grad_block)(V, A->index + pprev, eprev, g8, h8, W);
-        for (int c = 0; c < 2 * W; c++) g8[c] = g8[c] + h8[c];
+        if (pprev >= 0) CK_FN(mf_grad_block)(V, S, A->index + pprev, eprev, x, g, h, W);
         train_sum += (double)CK_FN(sum8)(sq8);
-        v16 x[8], g[8];
-        for (int c = 0; c < W; c++) {
-            x[c] = __builtin_shufflevector(x8[2 * c], x8[2 * c + 1], 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-            g[c] = __builtin_shufflevector(g8[2 * c], g8[2 * c + 1], 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) * data_scale;
-        }
+        for (int c = 0; c < W; c++) g[c] = (g[c] + h[c]) * data_scale;
         if (A->use_reg) { for (int c = 0; c < W; c++) g[c] = FMA(reg_scale, x[c], g[c]); }
         if (A->use_gravity) {
             for (ptrdiff_t k = 0; k < d; k++) {
@@ -710,10 +733,9 @@ CK_INLINE void CK_FN(mf_users_w)(ck_mf_phase *A, const int W) {
         if (A->logging) {
             float tsq = 0;
             for (ptrdiff_t p = A->test_offsets[i]; p < A->test_offsets[i + 1]; p++) {
-                const float *vr = V + (ptrdiff_t)A->test_index[p] * w;
-                v8 prod = x8[0] * L8(vr);
-                for (int c = 1; c < 2 * W; c++) prod = FMA(x8[c], L8(vr + 8 * c), prod);
-                float e = CK_FN(sum8)(prod) - A->test_values[p];
+                v16 f = CK_FN(mf_partials)(x, V + (ptrdiff_t)A->test_index[p] * w, W);
+                v8 s = __builtin_shufflevector(f, f, 0, 1, 2, 3, 4, 5, 6, 7) + __builtin_shufflevector(f, f, 8, 9, 10, 11, 12, 13, 14, 15);
+                float e = CK_FN(sum8)(s) - A->test_values[p];
                 tsq = FMAF(e, e, tsq);
             }
             test_sum += (double)tsq;
@@ -723,34 +745,17 @@ CK_INLINE void CK_FN(mf_users_w)(ck_mf_phase *A, const int W) {
     A->test_sum = test_sum;
 }
 
-/// The items phase with rows of 16·W floats.
+/// The items phase with rows of 16·W floats: the data gradient of item j is the sum of the two
+/// partitions' item sums, in partition order.
 CK_INLINE void CK_FN(mf_items_w)(ck_mf_phase *A, const int W) {
     const ptrdiff_t w = A->width, d = A->dim;
-    const float *U = A->other;
+    const float *S0 = A->item_sums, *S1 = A->other_item_sums;
     const v16 data_scale = SPLAT16(A->data_scale), reg_scale = SPLAT16(A->reg_scale);
     float *buffer = A->grad;
     for (ptrdiff_t j = A->begin; j < A->end; j++) {
         float *row = A->rows + j * w;
-        // Two sets of accumulators (even and odd ratings) for twice the independent FMA chains.
-        v16 g[8], h[8];
-        for (int c = 0; c < W; c++) { g[c] = SPLAT16(0.0f); h[c] = SPLAT16(0.0f); }
-        ptrdiff_t q = A->offsets[j];
-        const ptrdiff_t qend = A->offsets[j + 1];
-        for (; q + 2 <= qend; q += 2) {
-            v16 e = SPLAT16(A->residuals[A->positions[q]]), f = SPLAT16(A->residuals[A->positions[q + 1]]);
-            const float *ur = U + (ptrdiff_t)A->index[q] * w, *us = U + (ptrdiff_t)A->index[q + 1] * w;
-            for (int c = 0; c < W; c++) {
-                g[c] = FMA(e, L16(ur + 16 * c), g[c]);
-                h[c] = FMA(f, L16(us + 16 * c), h[c]);
-            }
-        }
-        if (q < qend) {
-            v16 e = SPLAT16(A->residuals[A->positions[q]]);
-            const float *ur = U + (ptrdiff_t)A->index[q] * w;
-            for (int c = 0; c < W; c++) g[c] = FMA(e, L16(ur + 16 * c), g[c]);
-        }
-        for (int c = 0; c < W; c++) g[c] = g[c] + h[c];
-        for (int c = 0; c < W; c++) g[c] = g[c] * data_scale;
+        v16 g[8];
+        for (int c = 0; c < W; c++) g[c] = (L16(S0 + j * w + 16 * c) + L16(S1 + j * w + 16 * c)) * data_scale;
         if (A->use_reg) { for (int c = 0; c < W; c++) g[c] = FMA(reg_scale, L16(row + 16 * c), g[c]); }
         if (A->use_gravity) {
             for (ptrdiff_t k = 0; k < d; k++) {

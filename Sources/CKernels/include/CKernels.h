@@ -45,13 +45,15 @@ typedef struct ck_mf_phase {
     /// Users phase: the pending gradients of U (read to apply the update, then overwritten).
     /// Items phase: a scratch row of `width` floats.
     float *grad;
-    /// CSR of the training ratings: offsets[r]..<offsets[r+1] index `index` (and `values`).
-    /// Users phase: index = items (runs padded to 8 with the zero row), values = ratings,
-    /// residuals written at the same positions. Items phase: index = users, positions = where
-    /// each rating's residual sits.
-    const int32_t *offsets, *index, *_Nullable positions;
+    /// Users phase: the training ratings by user, offsets[r]..<offsets[r+1] indexing `index` (items;
+    /// runs padded to 8 with the zero row) and `values` (ratings). Unused in the items phase.
+    const int32_t *_Nullable offsets, *_Nullable index;
     const float *_Nullable values;
-    float *residuals;
+    /// Item sums Σ eᵢⱼ·Uᵢ (one row of `width` floats per item, plus the zero row). Users phase: this
+    /// partition's sums, accumulated (zeroed by the caller). Items phase: partition 0's sums, added
+    /// to `other_item_sums` (partition 1's) in that order.
+    float *item_sums;
+    const float *_Nullable other_item_sums;
     /// Test ratings by user (users phase, when `logging`).
     const int32_t *_Nullable test_offsets, *_Nullable test_index;
     const float *_Nullable test_values;

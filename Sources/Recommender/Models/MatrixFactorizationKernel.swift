@@ -5,16 +5,20 @@ import CKernels
 /// One step computes the loss and the exact gradients of the notebook's objective over all
 /// training ratings and applies one optimizer update, in two phases run by a ``ComputeTeam`` (two fixed partitions):
 ///
-/// 1. **users** (user-CSR order): for each user i, apply the pending update of Uᵢ from the previous
-///    step, then for each rating (i, j, r) compute eᵢⱼ = Uᵢ·Vⱼ − r (stored in user-CSR position),
+/// 1. **users** (user-CSR order, one pass over the ratings): for each user i, apply the pending
+///    update of Uᵢ from the previous step, then for each rating (i, j, r) compute eᵢⱼ = Uᵢ·Vⱼ − r,
 ///    accumulate ∂L/∂Uᵢ = (2/n)·Σⱼ eᵢⱼVⱼ + (2λ/N)·Uᵢ + (2γ/(NM))·Uᵢ(VᵀV) in registers and store it
-///    as the pending update; accumulate the partial Gram matrix UᵀU.
-/// 2. **items** (item-CSR order): for each item j, ∂L/∂Vⱼ = (2/n)·Σᵢ eᵢⱼUᵢ + (2λ/M)·Vⱼ +
-///    (2γ/(NM))·Vⱼ(UᵀU), update Vⱼ at once (phase 2 reads U, never V), accumulate VᵀV.
+///    as the pending update, and add eᵢⱼ·Uᵢ to the partition's item sums Sⱼ; accumulate the
+///    partial Gram matrix UᵀU.
+/// 2. **items**: for each item j, ∂L/∂Vⱼ = (2/n)·(S⁰ⱼ + S¹ⱼ) + (2λ/M)·Vⱼ + (2γ/(NM))·Vⱼ(UᵀU) from the
+///    two partitions' item sums, update Vⱼ at once, accumulate VᵀV.
 ///
-/// Users and items are each cut into two partitions of about equal work; member k of the team
-/// always handles partition k, so every gradient row is written by one thread only and partial
-/// sums are combined in a fixed order: one and two threads give bit-identical results.
+/// Each rating is read once (its residual is never stored): the users phase holds Uᵢ in registers
+/// and scatters its share of ∂L/∂V into rows that stay in cache.
+/// Users are cut into two partitions of about equal work, items into halves; member k of the team
+/// always handles partition k and owns the item sums of its users, so every row is written by one
+/// thread only and partial sums are combined in a fixed order: one and two threads give
+/// bit-identical results.
 /// Rows are padded to a multiple of 16 floats with zero columns, which stay zero (their
 /// gradients are zero under every optimizer). The Gram matrices of the previous step's V are
 /// double-buffered by step parity so that metrics can be read between steps.
@@ -27,10 +31,9 @@ final class MatrixFactorizationKernel: @unchecked Sendable {
     // Parameters, pending user gradients and optimizer state (rows of `width` floats).
     let u: AlignedBuffer<Float>, v: AlignedBuffer<Float>, gradU: AlignedBuffer<Float>
     let uState0: AlignedBuffer<Float>?, uState1: AlignedBuffer<Float>?, vState0: AlignedBuffer<Float>?, vState1: AlignedBuffer<Float>?
-    // Training ratings by user, residuals in the same order, and the item view with positions.
+    // Training ratings by user, and each user partition's item sums Σᵢ eᵢⱼUᵢ ((items + 1) rows).
     let userOffsets: AlignedBuffer<Int32>, userItems: AlignedBuffer<Int32>, userRatings: AlignedBuffer<Float>
-    let residuals: AlignedBuffer<Float>
-    let itemOffsets: AlignedBuffer<Int32>, itemUsers: AlignedBuffer<Int32>, itemPositions: AlignedBuffer<Int32>
+    let itemSums: [AlignedBuffer<Float>]
     // Test ratings by user.
     let testOffsets: AlignedBuffer<Int32>, testItems: AlignedBuffer<Int32>, testRatings: AlignedBuffer<Float>
     // Partitions: [0, cut, count].
@@ -92,40 +95,18 @@ final class MatrixFactorizationKernel: @unchecked Sendable {
         let paddedCount = Int(padded[userCount])
         var paddedItems = [Int32](repeating: Int32(itemCount), count: paddedCount)
         let trainValues = AlignedBuffer<Float>(count: paddedCount)
-        var positionOf = [Int32](repeating: 0, count: byUser.nonZeroCount)
         for i in 0..<userCount {
             let base = byUser.rowOffsets[i]
             for p in byUser.range(ofRow: i) {
                 let q = Int(padded[i]) + p - base
                 paddedItems[q] = byUser.columns[p]
                 trainValues.pointer[q] = byUser.values[p]
-                positionOf[p] = Int32(q)
             }
         }
         userOffsets = AlignedBuffer<Int32>(padded)
         userItems = AlignedBuffer<Int32>(paddedItems)
         userRatings = trainValues
-        residuals = AlignedBuffer<Float>(count: paddedCount)
-
-        // Item view: for each item, its users and the (padded) user-CSR position of each rating.
-        var offsets = [Int32](repeating: 0, count: itemCount + 1)
-        for j in byUser.columns { offsets[Int(j) + 1] += 1 }
-        for j in 0..<itemCount { offsets[j + 1] += offsets[j] }
-        var cursor = offsets
-        var users = [Int32](repeating: 0, count: byUser.nonZeroCount)
-        var positions = [Int32](repeating: 0, count: byUser.nonZeroCount)
-        for i in 0..<userCount {
-            for p in byUser.range(ofRow: i) {
-                let j = Int(byUser.columns[p])
-                let q = Int(cursor[j])
-                users[q] = Int32(i)
-                positions[q] = positionOf[p]
-                cursor[j] += 1
-            }
-        }
-        itemOffsets = AlignedBuffer<Int32>(offsets)
-        itemUsers = AlignedBuffer<Int32>(users)
-        itemPositions = AlignedBuffer<Int32>(positions)
+        itemSums = (0..<2).map { _ in AlignedBuffer<Float>(count: (itemCount + 1) * w) }
 
         let testByUser = test.byUser()
         testOffsets = AlignedBuffer<Int32>(testByUser.rowOffsets.map { Int32($0) })
@@ -134,7 +115,7 @@ final class MatrixFactorizationKernel: @unchecked Sendable {
         for (k, r) in testByUser.values.enumerated() { testValues.pointer[k] = r }
         testRatings = testValues
 
-        // Balanced cuts: work of a row ≈ its ratings + a fixed per-row cost.
+        // A balanced user cut: the work of a user ≈ its ratings + a fixed per-row cost.
         func cut(_ offsets: [Int], rows: Int) -> Int {
             let total = offsets[rows] + 8 * rows
             var best = rows / 2
@@ -142,7 +123,7 @@ final class MatrixFactorizationKernel: @unchecked Sendable {
             return best
         }
         userCut = cut(byUser.rowOffsets, rows: userCount)
-        itemCut = cut(offsets.map { Int($0) }, rows: itemCount)
+        itemCut = itemCount / 2  // the items phase costs the same for every item
 
         gramU = (0..<2).map { _ in AlignedBuffer<Float>(count: w * w) }
         gramV = (0..<4).map { _ in AlignedBuffer<Float>(count: w * w) }
@@ -300,6 +281,8 @@ final class MatrixFactorizationKernel: @unchecked Sendable {
         let useGram = usesGram, useGravity = gravity != 0
         let gramOut = gramU[member].pointer, gravityGram = scaledGram[member].pointer
         if useGram { gramOut.update(repeating: 0, count: w * w) }
+        let partial = itemSums[member].pointer
+        partial.update(repeating: 0, count: (itemCount + 1) * w)
         if useGravity {
             let parity = s.step & 1
             combineGram(gramV[2 * parity].pointer, gramV[2 * parity + 1].pointer,
@@ -308,8 +291,8 @@ final class MatrixFactorizationKernel: @unchecked Sendable {
         var args = ck_mf_phase(
             begin: rows.lowerBound, end: rows.upperBound, dim: dim, width: w,
             rows: u.pointer, other: v.pointer, grad: gradU.pointer,
-            offsets: userOffsets.pointer, index: userItems.pointer, positions: nil, values: userRatings.pointer,
-            residuals: residuals.pointer,
+            offsets: userOffsets.pointer, index: userItems.pointer, values: userRatings.pointer,
+            item_sums: partial, other_item_sums: nil,
             test_offsets: testOffsets.pointer, test_index: testItems.pointer, test_values: testRatings.pointer,
             apply_update: s.applyPendingU ? 1 : 0, optimizer: optimizerCode, learning_rate: s.uStep.learningRate,
             adam_step: s.uStep.adamStep, state0: uState0?.pointer, state1: uState1?.pointer,
@@ -337,8 +320,8 @@ final class MatrixFactorizationKernel: @unchecked Sendable {
         var args = ck_mf_phase(
             begin: rows.lowerBound, end: rows.upperBound, dim: dim, width: w,
             rows: v.pointer, other: u.pointer, grad: scratch[member].pointer,
-            offsets: itemOffsets.pointer, index: itemUsers.pointer, positions: itemPositions.pointer, values: nil,
-            residuals: residuals.pointer, test_offsets: nil, test_index: nil, test_values: nil,
+            offsets: nil, index: nil, values: nil,
+            item_sums: itemSums[0].pointer, other_item_sums: itemSums[1].pointer, test_offsets: nil, test_index: nil, test_values: nil,
             apply_update: s.updateV ? 1 : 0, optimizer: optimizerCode, learning_rate: s.vStep.learningRate,
             adam_step: s.vStep.adamStep, state0: vState0?.pointer, state1: vState1?.pointer,
             data_scale: trainCount > 0 ? 2 / Float(trainCount) : 0, reg_scale: 2 * regularization / Float(itemCount),

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import Testing
 @testable import Recommender
@@ -325,6 +326,96 @@ import Testing
             for (key, value) in bits where key.hasSuffix(" avx2") {
                 #expect(bits[String(key.dropLast(4)) + "avx512"] == value, "AVX2 and AVX-512 differ: \(key)")
             }
+        }
+    }
+
+    /// The two phases of a full-batch MF step, driven directly on every level with rows of 1 to 3
+    /// vectors: the users phase's ∂L/∂U and item sums Σᵢ eᵢⱼUᵢ and the items phase's ∂L/∂V against a
+    /// `Double` reference (users' runs padded to 8 with the zero row), and AVX2 against AVX-512 bit for bit.
+    @Test func matrixFactorizationPhases() {
+        let users = 13, items = 11
+        var bits: [String: [Float]] = [:]
+        for dim in [5, 20, 40] {
+            let w = Kernels.paddedWidth(dim)
+            var u = [Float](repeating: 0, count: users * w), v = [Float](repeating: 0, count: (items + 1) * w)
+            let ru = random(users * dim, seed: 40), rv = random(items * dim, seed: 41)
+            for i in 0..<users { for c in 0..<dim { u[i * w + c] = ru[i * dim + c] } }
+            for j in 0..<items { for c in 0..<dim { v[j * w + c] = rv[j * dim + c] } }
+            // User i rates the items j with (i·j + i) % 3 != 0; runs padded to 8 with the zero row `items`.
+            var offsets: [Int32] = [0], index: [Int32] = [], values: [Float] = []
+            var g = SeededGenerator(seed: 42)
+            for i in 0..<users {
+                for j in 0..<items where (i * j + i) % 3 != 0 { index.append(Int32(j)); values.append(Float(1 + g.next() % 5)) }
+                while index.count % 8 != 0 { index.append(Int32(items)); values.append(0) }
+                offsets.append(Int32(index.count))
+            }
+            let scale: Float = 0.25
+            // The reference.
+            var gradU = [Double](repeating: 0, count: users * dim), sums = [Double](repeating: 0, count: items * dim)
+            for i in 0..<users {
+                for p in Int(offsets[i])..<Int(offsets[i + 1]) where index[p] < items {
+                    let j = Int(index[p])
+                    var e = -Double(values[p])
+                    for c in 0..<dim { e += Double(u[i * w + c]) * Double(v[j * w + c]) }
+                    for c in 0..<dim {
+                        gradU[i * dim + c] += Double(scale) * e * Double(v[j * w + c])
+                        sums[j * dim + c] += e * Double(u[i * w + c])
+                    }
+                }
+            }
+            for t in Self.tables {
+                var grad = [Float](repeating: 0, count: users * w), item0 = [Float](repeating: 0, count: (items + 1) * w)
+                let item1 = [Float](repeating: 0, count: (items + 1) * w)
+                var gram = [Float](repeating: 0, count: w * w), scratch = [Float](repeating: 0, count: w)
+                var captured = [Float](repeating: 0, count: items * w)
+                var trainSum = 0.0
+                u.withUnsafeMutableBufferPointer { pu in v.withUnsafeMutableBufferPointer { pv in
+                    grad.withUnsafeMutableBufferPointer { pg in item0.withUnsafeMutableBufferPointer { ps in
+                        item1.withUnsafeBufferPointer { ps1 in gram.withUnsafeMutableBufferPointer { pgram in
+                            scratch.withUnsafeMutableBufferPointer { pscratch in captured.withUnsafeMutableBufferPointer { pc in
+                                offsets.withUnsafeBufferPointer { po in index.withUnsafeBufferPointer { pi in values.withUnsafeBufferPointer { pr in
+                    func phase(_ rows: Int, _ r: UnsafeMutablePointer<Float>, _ other: UnsafeMutablePointer<Float>,
+                               _ gradient: UnsafeMutablePointer<Float>, users: Bool) -> ck_mf_phase {
+                        ck_mf_phase(
+                            begin: 0, end: rows, dim: dim, width: w, rows: r, other: other, grad: gradient,
+                            offsets: users ? po.baseAddress : nil, index: users ? pi.baseAddress : nil, values: users ? pr.baseAddress : nil,
+                            item_sums: ps.baseAddress!, other_item_sums: users ? nil : ps1.baseAddress,
+                            test_offsets: nil, test_index: nil, test_values: nil,
+                            apply_update: 0, optimizer: 0, learning_rate: 0, adam_step: 1, state0: nil, state1: nil,
+                            data_scale: scale, reg_scale: 0, use_reg: 0, use_gravity: 0, use_gram: 0, logging: 0,
+                            gram_out: pgram.baseAddress!, gravity_gram: pgram.baseAddress!, captured: users ? nil : pc.baseAddress,
+                            train_sum: 0, test_sum: 0)
+                    }
+                    var a = phase(users, pu.baseAddress!, pv.baseAddress!, pg.baseAddress!, users: true)
+                    t.mfUsers(&a)
+                    trainSum = a.train_sum
+                    var b = phase(items, pv.baseAddress!, pu.baseAddress!, pscratch.baseAddress!, users: false)
+                    t.mfItems(&b)
+                } } } } } } } } } } }
+                var squared = 0.0
+                for i in 0..<users {
+                    for p in Int(offsets[i])..<Int(offsets[i + 1]) where index[p] < items {
+                        var e = -Double(values[p])
+                        for c in 0..<dim { e += Double(u[i * w + c]) * Double(v[Int(index[p]) * w + c]) }
+                        squared += e * e
+                    }
+                }
+                #expect(abs(trainSum - squared) <= 1e-4 * squared, "\(t.name) d=\(dim): squared error \(trainSum) vs \(squared)")
+                let magnitude = max(gradU.map(abs).max() ?? 1, sums.map(abs).max() ?? 1)
+                for i in 0..<users { for c in 0..<w {
+                    let reference = c < dim ? gradU[i * dim + c] : 0
+                    #expect(close(grad[i * w + c], reference, magnitude: magnitude, 1e-5), "\(t.name) d=\(dim) ∂U[\(i)][\(c)]")
+                } }
+                for j in 0..<items { for c in 0..<w {
+                    let reference = c < dim ? sums[j * dim + c] : 0
+                    #expect(close(item0[j * w + c], reference, magnitude: magnitude, 1e-5), "\(t.name) d=\(dim) S[\(j)][\(c)]")
+                    #expect(captured[j * w + c] == item0[j * w + c] * scale, "\(t.name) d=\(dim) ∂V[\(j)][\(c)]")
+                } }
+                if t.level != .baseline { bits["\(dim) \(t.name)"] = grad + item0 + captured }
+            }
+        }
+        for (key, value) in bits where key.hasSuffix(" avx2") {
+            #expect(bits[String(key.dropLast(4)) + "avx512"].map { $0 == value } ?? true, "AVX2 and AVX-512 differ: \(key)")
         }
     }
 
