@@ -678,20 +678,15 @@ CK_INLINE void CK_FN(mf_grad_block)(const float *V, float *S, const int32_t *ite
     }
 }
 
-/// The users phase with rows of 16·W floats (W a constant after inlining: loops unroll and the
+/// The gradients phase with rows of 16·W floats (W a constant after inlining: loops unroll and the
 /// arrays below live in registers).
 CK_INLINE void CK_FN(mf_users_w)(ck_mf_phase *A, const int W) {
-    const ptrdiff_t w = A->width, d = A->dim;
+    const ptrdiff_t w = A->width;
     const float *V = A->other;
     float *S = A->item_sums;
     double train_sum = 0, test_sum = 0;
-    const v16 data_scale = SPLAT16(A->data_scale), reg_scale = SPLAT16(A->reg_scale);
     for (ptrdiff_t i = A->begin; i < A->end; i++) {
-        float *row = A->rows + i * w;
-        if (A->apply_update) {
-            CK_FN(optimizer_inline)(A->optimizer, A->learning_rate, A->adam_step, row, A->grad + i * w,
-                                    A->state0 ? A->state0 + i * w : row, A->state1 ? A->state1 + i * w : row, 16 * W);
-        }
+        const float *row = A->rows + i * w;
         // Two sets of gradient accumulators (even and odd ratings of a block), so that twice as
         // many independent FMA chains hide the FMA latency; summed once per user.
         v16 x[8], g[8], h[8];
@@ -714,22 +709,7 @@ CK_INLINE void CK_FN(mf_users_w)(ck_mf_phase *A, const int W) {
         }
         if (pprev >= 0) CK_FN(mf_grad_block)(V, S, A->index + pprev, eprev, x, g, h, W);
         train_sum += (double)CK_FN(sum8)(sq8);
-        for (int c = 0; c < W; c++) g[c] = (g[c] + h[c]) * data_scale;
-        if (A->use_reg) { for (int c = 0; c < W; c++) g[c] = FMA(reg_scale, x[c], g[c]); }
-        if (A->use_gravity) {
-            for (ptrdiff_t k = 0; k < d; k++) {
-                v16 xk = SPLAT16(row[k]);
-                const float *gk = A->gravity_gram + k * w;
-                float *ok = A->gram_out + k * w;
-                for (int c = 0; c < W; c++) {
-                    g[c] = FMA(xk, L16(gk + 16 * c), g[c]);
-                    S16(ok + 16 * c, FMA(xk, x[c], L16(ok + 16 * c)));
-                }
-            }
-        } else if (A->use_gram) {
-            CK_FN(gram_rank_one)(A->gram_out, row, d, w);
-        }
-        for (int c = 0; c < W; c++) S16(A->grad + i * w + 16 * c, g[c]);
+        for (int c = 0; c < W; c++) S16(A->grad + i * w + 16 * c, g[c] + h[c]);
         if (A->logging) {
             float tsq = 0;
             for (ptrdiff_t p = A->test_offsets[i]; p < A->test_offsets[i + 1]; p++) {
@@ -745,17 +725,21 @@ CK_INLINE void CK_FN(mf_users_w)(ck_mf_phase *A, const int W) {
     A->test_sum = test_sum;
 }
 
-/// The items phase with rows of 16·W floats: the data gradient of item j is the sum of the two
-/// partitions' item sums, in partition order.
+/// The update phase with rows of 16·W floats: the data gradient of row j is the sum of its two
+/// partial sums (the second only when given), in that order.
 CK_INLINE void CK_FN(mf_items_w)(ck_mf_phase *A, const int W) {
     const ptrdiff_t w = A->width, d = A->dim;
-    const float *S0 = A->item_sums, *S1 = A->other_item_sums;
-    const v16 data_scale = SPLAT16(A->data_scale), reg_scale = SPLAT16(A->reg_scale);
+    float *S0 = A->item_sums;
+    const float *S1 = A->other_item_sums;
+    const v16 data_scale = SPLAT16(A->data_scale), reg_scale = SPLAT16(A->reg_scale), zero = SPLAT16(0.0f);
     float *buffer = A->grad;
     for (ptrdiff_t j = A->begin; j < A->end; j++) {
         float *row = A->rows + j * w;
         v16 g[8];
-        for (int c = 0; c < W; c++) g[c] = (L16(S0 + j * w + 16 * c) + L16(S1 + j * w + 16 * c)) * data_scale;
+        for (int c = 0; c < W; c++) g[c] = L16(S0 + j * w + 16 * c);
+        if (S1) { for (int c = 0; c < W; c++) g[c] = g[c] + L16(S1 + j * w + 16 * c); }
+        if (A->zero_sums) { for (int c = 0; c < W; c++) S16(S0 + j * w + 16 * c, zero); }
+        for (int c = 0; c < W; c++) g[c] = g[c] * data_scale;
         if (A->use_reg) { for (int c = 0; c < W; c++) g[c] = FMA(reg_scale, L16(row + 16 * c), g[c]); }
         if (A->use_gravity) {
             for (ptrdiff_t k = 0; k < d; k++) {

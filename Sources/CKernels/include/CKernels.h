@@ -34,42 +34,49 @@ enum {
 
 #pragma clang assume_nonnull begin
 
-/// The arguments of the two phases of one full-batch MF step over rows [begin, end) (see
+/// The arguments of the two phases of one full-batch MF step (see
 /// Models/MatrixFactorizationKernel.swift, which documents the algorithm). Rows are `width`
 /// floats (a multiple of 16, at most 128), of which the first `dim` are used.
+/// - Gradients phase (`mf_users`), for users [begin, end) and the ratings of one half of the items:
+///   eᵢⱼ = Uᵢ·Vⱼ − r; grad row i ← Σⱼ eᵢⱼVⱼ; item_sums row j += eᵢⱼUᵢ; squared errors summed.
+/// - Update phase (`mf_items`), for rows [begin, end) of `rows` (U or V): the gradient is
+///   data_scale·(item_sums + other_item_sums) + the regularization and gravity terms; the row is
+///   updated and its Gram rank-one term accumulated.
 typedef struct ck_mf_phase {
     ptrdiff_t begin, end, dim, width;
-    /// The rows being updated (U in the users phase, V in the items phase) and the other side.
+    /// The rows read (gradients phase: U) or updated (update phase: U or V), and the other side
+    /// (gradients phase: V).
     float *rows;
     const float *other;
-    /// Users phase: the pending gradients of U (read to apply the update, then overwritten).
-    /// Items phase: a scratch row of `width` floats.
+    /// Gradients phase: the partial ∂L/∂U sums (one row per user, overwritten).
+    /// Update phase: a scratch row of `width` floats.
     float *grad;
-    /// Users phase: the training ratings by user, offsets[r]..<offsets[r+1] indexing `index` (items;
-    /// runs padded to 8 with the zero row) and `values` (ratings). Unused in the items phase.
+    /// Gradients phase: the ratings of this half of the items by user, offsets[r]..<offsets[r+1]
+    /// indexing `index` (items; runs padded to 8 with the zero row) and `values` (ratings).
     const int32_t *_Nullable offsets, *_Nullable index;
     const float *_Nullable values;
-    /// Item sums Σ eᵢⱼ·Uᵢ (one row of `width` floats per item, plus the zero row). Users phase: this
-    /// partition's sums, accumulated (zeroed by the caller). Items phase: partition 0's sums, added
-    /// to `other_item_sums` (partition 1's) in that order.
+    /// Gradients phase: this half's item sums Σᵢ eᵢⱼ·Uᵢ (one row per item, plus the zero row),
+    /// accumulated. Update phase: the first partial sums of each row, and the second (or NULL);
+    /// with `zero_sums`, the first are zeroed once read.
     float *item_sums;
     const float *_Nullable other_item_sums;
-    /// Test ratings by user (users phase, when `logging`).
+    int zero_sums;
+    /// Test ratings of this half of the items by user (gradients phase, when `logging`).
     const int32_t *_Nullable test_offsets, *_Nullable test_index;
     const float *_Nullable test_values;
-    /// Optimizer: kind (0 sgd, 1 Adagrad, 2 Adam), learning rate, Adam step, state rows.
+    /// Update phase: optimizer kind (0 sgd, 1 Adagrad, 2 Adam), learning rate, Adam step, state rows.
     int apply_update, optimizer;
     float learning_rate, adam_step;
     float *_Nullable state0, *_Nullable state1;
     float data_scale, reg_scale;
     int use_reg, use_gravity, use_gram, logging;
-    /// This partition's Gram accumulator (zeroed by the caller) and the scaled Gram matrix of
-    /// the other side (gravity).
+    /// Update phase: this partition's Gram accumulator (zeroed by the caller) and the scaled Gram
+    /// matrix of the other side (gravity).
     float *gram_out;
     const float *gravity_gram;
-    /// Items phase: when set, each gradient row is also copied here (tests).
+    /// Update phase: when set, each gradient row is also copied here.
     float *_Nullable captured;
-    /// Outputs: the sums of squared training and test errors.
+    /// Outputs of the gradients phase: the sums of squared training and test errors.
     double train_sum, test_sum;
 } ck_mf_phase;
 
@@ -112,9 +119,9 @@ typedef struct ck_kernels {
     /// Softmax cross-entropy of one row of logits in place: the row becomes
     /// scale·(softmax − onehot(label)); returns logsumexp(row) − row[label].
     float (*softmax_xent)(float *row, ptrdiff_t count, ptrdiff_t label, float scale);
-    /// The users phase of a full-batch MF step (see ck_mf_phase).
+    /// The gradients phase of a full-batch MF step (see ck_mf_phase).
     void (*mf_users)(ck_mf_phase *args);
-    /// The items phase of a full-batch MF step (see ck_mf_phase).
+    /// The update phase of a full-batch MF step (see ck_mf_phase).
     void (*mf_items)(ck_mf_phase *args);
     /// out[i·ldo + c] = Σ_p a[i·ars + p·acs]·b[p·ldb + c] for i < m, c < ncols: a product whose
     /// right operand has few columns (the softmax model's dU = dZ·V and dV = dZᵀ·U), read in place

@@ -273,7 +273,6 @@ public struct MatrixFactorization: Trainer {
             observer?(TrainingEvent(step: step, stepCount: config.iterations, unit: "iteration",
                                     metrics: row.map { TrainingMetric($0.0, $0.1) }, elapsedSeconds: monotonicSeconds() - start))
         }
-        kernel.finish(lastStep: config.iterations, learningRate: config.learningRate)
         let (u, v) = kernel.parameters()
         guard u.allSatisfy({ $0.isFinite }), v.allSatisfy({ $0.isFinite }) else {
             throw TrainingError.diverged(iteration: config.iterations, hint: "try a smaller learning-rate than \(config.learningRate)")

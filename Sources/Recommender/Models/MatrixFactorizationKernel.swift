@@ -3,47 +3,53 @@ import CKernels
 /// The full-batch training kernel of ``MatrixFactorization`` (internal).
 ///
 /// One step computes the loss and the exact gradients of the notebook's objective over all
-/// training ratings and applies one optimizer update, in two phases run by a ``ComputeTeam`` (two fixed partitions):
+/// training ratings and applies one optimizer update to U and V, in two phases run by a
+/// ``ComputeTeam`` (two fixed partitions). The items are cut in two halves of about equal numbers
+/// of ratings; member k of the team owns item half k.
 ///
-/// 1. **users** (user-CSR order, one pass over the ratings): for each user i, apply the pending
-///    update of Uᵢ from the previous step, then for each rating (i, j, r) compute eᵢⱼ = Uᵢ·Vⱼ − r,
-///    accumulate ∂L/∂Uᵢ = (2/n)·Σⱼ eᵢⱼVⱼ + (2λ/N)·Uᵢ + (2γ/(NM))·Uᵢ(VᵀV) in registers and store it
-///    as the pending update, and add eᵢⱼ·Uᵢ to the partition's item sums Sⱼ; accumulate the
-///    partial Gram matrix UᵀU.
-/// 2. **items**: for each item j, ∂L/∂Vⱼ = (2/n)·(S⁰ⱼ + S¹ⱼ) + (2λ/M)·Vⱼ + (2γ/(NM))·Vⱼ(UᵀU) from the
-///    two partitions' item sums, update Vⱼ at once, accumulate VᵀV.
+/// 1. **gradients** (member k: every user, the ratings of item half k, in user-CSR order; one pass):
+///    for each rating (i, j, r), eᵢⱼ = Uᵢ·Vⱼ − r; the partial sum Gᵏᵢ = Σⱼ eᵢⱼVⱼ is kept in registers
+///    and stored, and eᵢⱼ·Uᵢ is added to the item sums Sⱼ, which only member k writes.
+/// 2. **update** (member k: its share of the users and the items of half k): ∂L/∂Uᵢ =
+///    (2/n)·(G⁰ᵢ + G¹ᵢ) + (2λ/N)·Uᵢ + (2γ/(NM))·Uᵢ(VᵀV) and ∂L/∂Vⱼ = (2/n)·Sⱼ + (2λ/M)·Vⱼ +
+///    (2γ/(NM))·Vⱼ(UᵀU), the optimizer update of each row, and the partial Gram matrices of the
+///    updated rows (double-buffered by step parity, for the next step's gravity and the metrics).
 ///
-/// Each rating is read once (its residual is never stored): the users phase holds Uᵢ in registers
-/// and scatters its share of ∂L/∂V into rows that stay in cache.
-/// Users are cut into two partitions of about equal work, items into halves; member k of the team
-/// always handles partition k and owns the item sums of its users, so every row is written by one
-/// thread only and partial sums are combined in a fixed order: one and two threads give
-/// bit-identical results.
-/// Rows are padded to a multiple of 16 floats with zero columns, which stay zero (their
-/// gradients are zero under every optimizer). The Gram matrices of the previous step's V are
-/// double-buffered by step parity so that metrics can be read between steps.
+/// Each rating is read once (its residual is never stored), V and the item sums a member touches
+/// are its own half, and only U and the partial sums G cross between the cores. Every row is
+/// written by one member, and partial sums are combined in a fixed order: one and two threads give
+/// bit-identical results. Rows are padded to a multiple of 16 floats with zero columns, which stay
+/// zero (their gradients are zero under every optimizer).
 final class MatrixFactorizationKernel: @unchecked Sendable {
     let userCount: Int, itemCount: Int, dim: Int, width: Int, chunks: Int
     let trainCount: Int, testCount: Int
     let regularization: Float, gravity: Float
     let optimizer: OptimizerKind
 
-    // Parameters, pending user gradients and optimizer state (rows of `width` floats).
-    let u: AlignedBuffer<Float>, v: AlignedBuffer<Float>, gradU: AlignedBuffer<Float>
+    // Parameters and optimizer state (rows of `width` floats); V has a zero row for padding entries.
+    let u: AlignedBuffer<Float>, v: AlignedBuffer<Float>
     let uState0: AlignedBuffer<Float>?, uState1: AlignedBuffer<Float>?, vState0: AlignedBuffer<Float>?, vState1: AlignedBuffer<Float>?
-    // Training ratings by user, and each user partition's item sums Σᵢ eᵢⱼUᵢ ((items + 1) rows).
-    let userOffsets: AlignedBuffer<Int32>, userItems: AlignedBuffer<Int32>, userRatings: AlignedBuffer<Float>
-    let itemSums: [AlignedBuffer<Float>]
-    // Test ratings by user.
-    let testOffsets: AlignedBuffer<Int32>, testItems: AlignedBuffer<Int32>, testRatings: AlignedBuffer<Float>
-    // Partitions: [0, cut, count].
+    /// Per item half: the training ratings by user (runs padded to 8), the test ratings by user.
+    let halves: [Half]
+    /// Per item half: the partial ∂L/∂U sums Gᵏ (users × width) and the item sums Sᵏ ((items + 1) × width).
+    let partialU: [AlignedBuffer<Float>], itemSums: [AlignedBuffer<Float>]
+    /// ∂L/∂U of the last update phase, kept only when asked for (tests).
+    let gradU: AlignedBuffer<Float>
+    // Partitions: items [0, itemCut) and [itemCut, items); users of the update phase [0, userCut) and [userCut, users).
     let userCut: Int, itemCut: Int
-    // Gram matrices: partial UᵀU per partition; partial VᵀV per parity × partition; per-member scaled copies and scratch rows.
+    // Gram matrices: partial UᵀU and VᵀV per parity × member; per-member scaled copies (U's and V's) and scratch rows.
     let gramU: [AlignedBuffer<Float>], gramV: [AlignedBuffer<Float>], scaledGram: [AlignedBuffer<Float>], scratch: [AlignedBuffer<Float>]
-    // Squared-error sums per partition: [train, test] at stride 8 (separate cache lines).
+    // Squared-error sums per member: [train, test] at stride 8 (separate cache lines).
     let sums: UnsafeMutablePointer<Double>
-    /// When set, phase 2 also stores ∂L/∂V here (tests).
+    /// When set, the update phase also stores ∂L/∂U and ∂L/∂V (tests).
+    var capturing = false
     var capturedGradV: AlignedBuffer<Float>?
+
+    /// The ratings of one half of the items, by user.
+    struct Half {
+        let offsets: AlignedBuffer<Int32>, items: AlignedBuffer<Int32>, ratings: AlignedBuffer<Float>
+        let testOffsets: AlignedBuffer<Int32>, testItems: AlignedBuffer<Int32>, testRatings: AlignedBuffer<Float>
+    }
 
     // Per-step settings, written by the driver before each step and copied by the members.
     private var settings = StepSettings()
@@ -51,11 +57,9 @@ final class MatrixFactorizationKernel: @unchecked Sendable {
 
     struct StepSettings {
         var step = 0
-        var applyPendingU = false
-        var updateV = true
+        var update = true
         var logging = false
-        var uStep = OptimizerStep(kind: .gradientDescent, learningRate: 0, step: 1)
-        var vStep = OptimizerStep(kind: .gradientDescent, learningRate: 0, step: 1)
+        var optimizerStep = OptimizerStep(kind: .gradientDescent, learningRate: 0, step: 1)
     }
 
     var usesGram: Bool { gravity != 0 || regularization != 0 }
@@ -77,8 +81,7 @@ final class MatrixFactorizationKernel: @unchecked Sendable {
         let w = width
 
         u = AlignedBuffer<Float>(count: userCount * w)
-        v = AlignedBuffer<Float>(count: (itemCount + 1) * w)  // + a zero row for padding entries
-        gradU = AlignedBuffer<Float>(count: userCount * w)
+        v = AlignedBuffer<Float>(count: (itemCount + 1) * w)
         for r in 0..<userCount { for c in 0..<dim { u.pointer[r * w + c] = initialU[r * dim + c] } }
         for r in 0..<itemCount { for c in 0..<dim { v.pointer[r * w + c] = initialV[r * dim + c] } }
         let initialState: Float = optimizer == .adagrad ? OptimizerKind.adagradInitialAccumulator : 0
@@ -87,63 +90,80 @@ final class MatrixFactorizationKernel: @unchecked Sendable {
         uState1 = optimizer.stateSlots >= 2 ? AlignedBuffer<Float>(count: userCount * w) : nil
         vState1 = optimizer.stateSlots >= 2 ? AlignedBuffer<Float>(count: itemCount * w) : nil
 
-        // Training ratings by user, each user's run padded to a multiple of 8 entries that point at
-        // the zero row `itemCount` with rating 0 (residual 0), so dot products go 8 at a time.
+        // The item cut: the first item at which half of the training ratings are on its left.
         let byUser = train.byUser()
-        var padded = [Int32](repeating: 0, count: userCount + 1)
-        for i in 0..<userCount { padded[i + 1] = padded[i] + Int32((byUser.count(ofRow: i) + 7) / 8 * 8) }
-        let paddedCount = Int(padded[userCount])
-        var paddedItems = [Int32](repeating: Int32(itemCount), count: paddedCount)
-        let trainValues = AlignedBuffer<Float>(count: paddedCount)
-        for i in 0..<userCount {
-            let base = byUser.rowOffsets[i]
-            for p in byUser.range(ofRow: i) {
-                let q = Int(padded[i]) + p - base
-                paddedItems[q] = byUser.columns[p]
-                trainValues.pointer[q] = byUser.values[p]
-            }
+        var perItem = [Int](repeating: 0, count: itemCount)
+        for j in byUser.columns { perItem[Int(j)] += 1 }
+        var cutAt = itemCount, seen = 0
+        for j in 0..<itemCount {
+            seen += perItem[j]
+            if 2 * seen >= byUser.nonZeroCount { cutAt = j + 1; break }
         }
-        userOffsets = AlignedBuffer<Int32>(padded)
-        userItems = AlignedBuffer<Int32>(paddedItems)
-        userRatings = trainValues
-        itemSums = (0..<2).map { _ in AlignedBuffer<Float>(count: (itemCount + 1) * w) }
+        if byUser.nonZeroCount == 0 { cutAt = itemCount / 2 }
+        itemCut = cutAt
+        // The update phase costs about the same for every row: member 0 takes its items and as many
+        // users as make half of all rows.
+        userCut = min(userCount, max(0, (userCount + itemCount) / 2 - cutAt))
 
+        // Each half's ratings by user, each user's run padded to a multiple of 8 entries that point at
+        // the zero row `itemCount` with rating 0 (residual 0), so dot products go 8 at a time.
         let testByUser = test.byUser()
-        testOffsets = AlignedBuffer<Int32>(testByUser.rowOffsets.map { Int32($0) })
-        testItems = AlignedBuffer<Int32>(testByUser.columns)
-        let testValues = AlignedBuffer<Float>(count: testByUser.nonZeroCount)
-        for (k, r) in testByUser.values.enumerated() { testValues.pointer[k] = r }
-        testRatings = testValues
-
-        // A balanced user cut: the work of a user ≈ its ratings + a fixed per-row cost.
-        func cut(_ offsets: [Int], rows: Int) -> Int {
-            let total = offsets[rows] + 8 * rows
-            var best = rows / 2
-            for r in 0...rows where offsets[r] + 8 * r >= total / 2 { best = r; break }
-            return best
+        halves = (0..<2).map { half in
+            let inHalf = { (j: Int32) in (Int(j) >= cutAt) == (half == 1) }
+            var offsets = [Int32](repeating: 0, count: userCount + 1)
+            for i in 0..<userCount {
+                var count = 0
+                for p in byUser.range(ofRow: i) where inHalf(byUser.columns[p]) { count += 1 }
+                offsets[i + 1] = offsets[i] + Int32((count + 7) / 8 * 8)
+            }
+            var items = [Int32](repeating: Int32(itemCount), count: Int(offsets[userCount]))
+            let ratings = AlignedBuffer<Float>(count: max(1, Int(offsets[userCount])))
+            for i in 0..<userCount {
+                var q = Int(offsets[i])
+                for p in byUser.range(ofRow: i) where inHalf(byUser.columns[p]) {
+                    items[q] = byUser.columns[p]
+                    ratings.pointer[q] = byUser.values[p]
+                    q += 1
+                }
+            }
+            var testOffsets = [Int32](repeating: 0, count: userCount + 1)
+            var testItems: [Int32] = []
+            var testValues: [Float] = []
+            for i in 0..<userCount {
+                for p in testByUser.range(ofRow: i) where inHalf(testByUser.columns[p]) {
+                    testItems.append(testByUser.columns[p])
+                    testValues.append(testByUser.values[p])
+                }
+                testOffsets[i + 1] = Int32(testItems.count)
+            }
+            return Half(offsets: AlignedBuffer<Int32>(offsets), items: AlignedBuffer<Int32>(items), ratings: ratings,
+                        testOffsets: AlignedBuffer<Int32>(testOffsets), testItems: AlignedBuffer<Int32>(testItems),
+                        testRatings: AlignedBuffer<Float>(testValues))
         }
-        userCut = cut(byUser.rowOffsets, rows: userCount)
-        itemCut = itemCount / 2  // the items phase costs the same for every item
+        partialU = (0..<2).map { _ in AlignedBuffer<Float>(count: userCount * w) }
+        itemSums = (0..<2).map { _ in AlignedBuffer<Float>(count: (itemCount + 1) * w) }
+        gradU = AlignedBuffer<Float>(count: userCount * w)
 
-        gramU = (0..<2).map { _ in AlignedBuffer<Float>(count: w * w) }
+        gramU = (0..<4).map { _ in AlignedBuffer<Float>(count: w * w) }
         gramV = (0..<4).map { _ in AlignedBuffer<Float>(count: w * w) }
-        scaledGram = (0..<2).map { _ in AlignedBuffer<Float>(count: w * w) }
+        scaledGram = (0..<4).map { _ in AlignedBuffer<Float>(count: w * w) }
         scratch = (0..<2).map { _ in AlignedBuffer<Float>(count: w) }
         sums = UnsafeMutablePointer<Double>.allocate(capacity: 16)
         sums.initialize(repeating: 0, count: 16)
 
-        if gravity != 0 || regularization != 0 {
-            // VᵀV of the initial V, for step 0 (parity 0).
-            for p in 0..<2 {
-                let g = gramV[p].pointer
-                let rows = p == 0 ? 0..<itemCut : itemCut..<itemCount
-                for j in rows { Self.accumulateGram(g, row: v.pointer + j * w, dim: dim, width: w) }
+        if usesGram {
+            // UᵀU and VᵀV of the initial parameters, for step 0 (parity 0), partitioned as the update phase.
+            for member in 0..<2 {
+                let users = member == 0 ? 0..<userCut : userCut..<userCount
+                let items = member == 0 ? 0..<itemCut : itemCut..<itemCount
+                for i in users { Self.accumulateGram(gramU[member].pointer, row: u.pointer + i * w, dim: dim, width: w) }
+                for j in items { Self.accumulateGram(gramV[member].pointer, row: v.pointer + j * w, dim: dim, width: w) }
             }
         }
         team = ComputeTeam(threads: min(threads, 2))
     }
 
-    /// Runs `phase` (0 users, 1 items) as one task per partition (two, fixed: results do not
+    /// Runs `phase` (0 gradients, 1 update) as one task per member (two, fixed: results do not
     /// depend on the thread count).
     private func runPhase(_ phase: Int) {
         if let team {
@@ -166,40 +186,29 @@ final class MatrixFactorizationKernel: @unchecked Sendable {
 
     // MARK: driving
 
-    /// Runs training step `step` (0-based): loss and gradients at the current parameters, then the update
-    /// (the update of U is applied at the start of the next step or by ``finish(step:)``).
+    /// Runs training step `step` (0-based): loss and gradients at the current parameters, then the
+    /// update of U and V (the optimizer's step `step + 1`).
     func step(_ step: Int, learningRate: Float, logging: Bool) {
         settings.step = step
-        settings.applyPendingU = step > 0
-        settings.updateV = true
+        settings.update = true
         settings.logging = logging
-        settings.uStep = OptimizerStep(kind: optimizer, learningRate: learningRate, step: step)
-        settings.vStep = OptimizerStep(kind: optimizer, learningRate: learningRate, step: step + 1)
+        settings.optimizerStep = OptimizerStep(kind: optimizer, learningRate: learningRate, step: step + 1)
         runPhase(0)
         runPhase(1)
-    }
-
-    /// Applies the pending update of U after the last step `lastStep`.
-    func finish(lastStep: Int, learningRate: Float) {
-        let stepSettings = OptimizerStep(kind: optimizer, learningRate: learningRate, step: lastStep + 1)
-        let w = width
-        for i in 0..<userCount {
-            stepSettings.apply(w: u.pointer + i * w, g: gradU.pointer + i * w, s0: uState0.map { $0.pointer + i * w },
-                               s1: uState1.map { $0.pointer + i * w }, count: w)
-        }
     }
 
     /// Computes loss terms and gradients at the current parameters without changing them (tests).
     func gradients() -> (gradU: [Float], gradV: [Float]) {
         let captured = AlignedBuffer<Float>(count: itemCount * width)
         capturedGradV = captured
-        settings.applyPendingU = false
-        settings.updateV = false
+        capturing = true
+        settings.update = false
         settings.logging = true
         settings.step = 0
         runPhase(0)
         runPhase(1)
         capturedGradV = nil
+        capturing = false
         return (Self.unpad(gradU.pointer, rows: userCount, dim: dim, width: width),
                 Self.unpad(captured.pointer, rows: itemCount, dim: dim, width: width))
     }
@@ -216,7 +225,7 @@ final class MatrixFactorizationKernel: @unchecked Sendable {
         if usesGram {
             let parity = settings.step & 1
             var traceU = 0.0, traceV = 0.0, hadamard = 0.0
-            let gu0 = gramU[0].pointer, gu1 = gramU[1].pointer
+            let gu0 = gramU[2 * parity].pointer, gu1 = gramU[2 * parity + 1].pointer
             let gv0 = gramV[2 * parity].pointer, gv1 = gramV[2 * parity + 1].pointer
             for k in 0..<dim {
                 for l in 0..<dim {
@@ -250,10 +259,10 @@ final class MatrixFactorizationKernel: @unchecked Sendable {
     // MARK: phases
 
     private func run(member: Int, phase: Int) {
-        phase == 0 ? usersPhase(member) : itemsPhase(member)
+        phase == 0 ? gradientsPhase(member) : updatePhase(member)
     }
 
-    /// Sum over the two partial Gram matrices, times `scale`, into this member's scaled copy.
+    /// Sum over the two partial Gram matrices, times `scale`, into `out`.
     @inline(__always)
     private func combineGram(_ a: UnsafeMutablePointer<Float>, _ b: UnsafeMutablePointer<Float>, scale: Float, into out: UnsafeMutablePointer<Float>) {
         let s = SIMD16<Float>(repeating: scale)
@@ -273,61 +282,70 @@ final class MatrixFactorizationKernel: @unchecked Sendable {
         }
     }
 
-    /// Phase 1 for this member's users (the loop runs in the C kernels).
-    private func usersPhase(_ member: Int) {
+    /// Phase 1 for item half `member`: every user (the loop runs in the C kernels).
+    private func gradientsPhase(_ member: Int) {
         let s = settings
-        let w = width
-        let rows = member == 0 ? 0..<userCut : userCut..<userCount
-        let useGram = usesGram, useGravity = gravity != 0
-        let gramOut = gramU[member].pointer, gravityGram = scaledGram[member].pointer
-        if useGram { gramOut.update(repeating: 0, count: w * w) }
+        let w = width, half = halves[member]
         let partial = itemSums[member].pointer
-        partial.update(repeating: 0, count: (itemCount + 1) * w)
-        if useGravity {
-            let parity = s.step & 1
-            combineGram(gramV[2 * parity].pointer, gramV[2 * parity + 1].pointer,
-                        scale: 2 * gravity / (Float(userCount) * Float(itemCount)), into: gravityGram)
-        }
         var args = ck_mf_phase(
-            begin: rows.lowerBound, end: rows.upperBound, dim: dim, width: w,
-            rows: u.pointer, other: v.pointer, grad: gradU.pointer,
-            offsets: userOffsets.pointer, index: userItems.pointer, values: userRatings.pointer,
-            item_sums: partial, other_item_sums: nil,
-            test_offsets: testOffsets.pointer, test_index: testItems.pointer, test_values: testRatings.pointer,
-            apply_update: s.applyPendingU ? 1 : 0, optimizer: optimizerCode, learning_rate: s.uStep.learningRate,
-            adam_step: s.uStep.adamStep, state0: uState0?.pointer, state1: uState1?.pointer,
-            data_scale: trainCount > 0 ? 2 / Float(trainCount) : 0, reg_scale: 2 * regularization / Float(userCount),
-            use_reg: regularization != 0 ? 1 : 0, use_gravity: useGravity ? 1 : 0, use_gram: useGram ? 1 : 0,
-            logging: s.logging ? 1 : 0, gram_out: gramOut, gravity_gram: gravityGram, captured: nil,
+            begin: 0, end: userCount, dim: dim, width: w,
+            rows: u.pointer, other: v.pointer, grad: partialU[member].pointer,
+            offsets: half.offsets.pointer, index: half.items.pointer, values: half.ratings.pointer,
+            item_sums: partial, other_item_sums: nil, zero_sums: 0,
+            test_offsets: half.testOffsets.pointer, test_index: half.testItems.pointer, test_values: half.testRatings.pointer,
+            apply_update: 0, optimizer: 0, learning_rate: 0, adam_step: 1, state0: nil, state1: nil,
+            data_scale: 1, reg_scale: 0, use_reg: 0, use_gravity: 0, use_gram: 0,
+            logging: s.logging ? 1 : 0, gram_out: partial, gravity_gram: partial, captured: nil,
             train_sum: 0, test_sum: 0)
         Kernels.Table.active.mfUsers(&args)
         sums[8 * member] = args.train_sum
         if s.logging { sums[8 * member + 1] = args.test_sum }
     }
 
-    /// Phase 2 for this member's items (the loop runs in the C kernels).
-    private func itemsPhase(_ member: Int) {
+    /// Phase 2 for member `member`: its users, then the items of its half (the loops run in the C kernels).
+    private func updatePhase(_ member: Int) {
         let s = settings
         let w = width
-        let rows = member == 0 ? 0..<itemCut : itemCut..<itemCount
-        let useGram = usesGram, useGravity = gravity != 0
-        let gravityGram = scaledGram[member].pointer
-        let gramOut = gramV[2 * ((s.step + 1) & 1) + member].pointer
+        let useGram = usesGram && s.update, useGravity = gravity != 0
+        let parity = s.step & 1, next = 1 - parity
+        let gravityScale = 2 * gravity / (Float(userCount) * Float(itemCount))
+        let dataScale: Float = trainCount > 0 ? 2 / Float(trainCount) : 0
+        let uGravity = scaledGram[2 * member].pointer, vGravity = scaledGram[2 * member + 1].pointer
         if useGravity {
-            combineGram(gramU[0].pointer, gramU[1].pointer, scale: 2 * gravity / (Float(userCount) * Float(itemCount)), into: gravityGram)
+            combineGram(gramV[2 * parity].pointer, gramV[2 * parity + 1].pointer, scale: gravityScale, into: uGravity)
+            combineGram(gramU[2 * parity].pointer, gramU[2 * parity + 1].pointer, scale: gravityScale, into: vGravity)
         }
-        if useGram && s.updateV { gramOut.update(repeating: 0, count: w * w) }
-        var args = ck_mf_phase(
-            begin: rows.lowerBound, end: rows.upperBound, dim: dim, width: w,
-            rows: v.pointer, other: u.pointer, grad: scratch[member].pointer,
-            offsets: nil, index: nil, values: nil,
-            item_sums: itemSums[0].pointer, other_item_sums: itemSums[1].pointer, test_offsets: nil, test_index: nil, test_values: nil,
-            apply_update: s.updateV ? 1 : 0, optimizer: optimizerCode, learning_rate: s.vStep.learningRate,
-            adam_step: s.vStep.adamStep, state0: vState0?.pointer, state1: vState1?.pointer,
-            data_scale: trainCount > 0 ? 2 / Float(trainCount) : 0, reg_scale: 2 * regularization / Float(itemCount),
-            use_reg: regularization != 0 ? 1 : 0, use_gravity: useGravity ? 1 : 0, use_gram: useGram && s.updateV ? 1 : 0,
-            logging: 0, gram_out: gramOut, gravity_gram: gravityGram, captured: capturedGradV?.pointer,
-            train_sum: 0, test_sum: 0)
-        Kernels.Table.active.mfItems(&args)
+        let uGram = gramU[2 * next + member].pointer, vGram = gramV[2 * next + member].pointer
+        if useGram {
+            uGram.update(repeating: 0, count: w * w)
+            vGram.update(repeating: 0, count: w * w)
+        }
+        let step = s.optimizerStep
+        func update(rows: Range<Int>, of parameters: UnsafeMutablePointer<Float>, first: UnsafeMutablePointer<Float>,
+                    second: UnsafeMutablePointer<Float>?, zero: Bool, regScale: Float, gravityGram: UnsafeMutablePointer<Float>,
+                    gramOut: UnsafeMutablePointer<Float>, state0: AlignedBuffer<Float>?, state1: AlignedBuffer<Float>?,
+                    captured: UnsafeMutablePointer<Float>?) {
+            var args = ck_mf_phase(
+                begin: rows.lowerBound, end: rows.upperBound, dim: dim, width: w,
+                rows: parameters, other: parameters, grad: scratch[member].pointer,
+                offsets: nil, index: nil, values: nil,
+                item_sums: first, other_item_sums: second, zero_sums: zero ? 1 : 0,
+                test_offsets: nil, test_index: nil, test_values: nil,
+                apply_update: s.update ? 1 : 0, optimizer: optimizerCode, learning_rate: step.learningRate,
+                adam_step: step.adamStep, state0: state0?.pointer, state1: state1?.pointer,
+                data_scale: dataScale, reg_scale: regScale,
+                use_reg: regularization != 0 ? 1 : 0, use_gravity: useGravity ? 1 : 0, use_gram: useGram ? 1 : 0,
+                logging: 0, gram_out: gramOut, gravity_gram: gravityGram, captured: captured,
+                train_sum: 0, test_sum: 0)
+            Kernels.Table.active.mfItems(&args)
+        }
+        update(rows: member == 0 ? 0..<userCut : userCut..<userCount, of: u.pointer,
+               first: partialU[0].pointer, second: partialU[1].pointer, zero: false,
+               regScale: 2 * regularization / Float(userCount), gravityGram: uGravity, gramOut: uGram,
+               state0: uState0, state1: uState1, captured: capturing ? gradU.pointer : nil)
+        update(rows: member == 0 ? 0..<itemCut : itemCut..<itemCount, of: v.pointer,
+               first: itemSums[member].pointer, second: nil, zero: true,
+               regScale: 2 * regularization / Float(itemCount), gravityGram: vGravity, gramOut: vGram,
+               state0: vState0, state1: vState1, captured: capturedGradV?.pointer)
     }
 }
