@@ -101,9 +101,9 @@ final class MatrixFactorizationKernel: @unchecked Sendable {
         }
         if byUser.nonZeroCount == 0 { cutAt = itemCount / 2 }
         itemCut = cutAt
-        // The update phase costs about the same for every row: member 0 takes its items and as many
-        // users as make half of all rows.
-        userCut = min(userCount, max(0, (userCount + itemCount) / 2 - cutAt))
+        // Each U row of the update phase reads one partial sum from the other core, and the next
+        // gradients phase reads the other member's updated rows: halves keep both even.
+        userCut = userCount / 2
 
         // Each half's ratings by user, each user's run padded to a multiple of 8 entries that point at
         // the zero row `itemCount` with rating 0 (residual 0), so dot products go 8 at a time.
