@@ -174,8 +174,8 @@ package enum ComputePool {
 /// the workers).
 ///
 /// ``run(tasks:_:)`` runs `body(task)` for every task of `0..<tasks` and returns when all are
-/// done, which makes every call a barrier. Tasks are *claimed*: the calling thread and the
-/// workers take the next unclaimed task until none is left, so when a worker is not running (a
+/// done, which makes every call a barrier. The calling thread runs task 0; the others are
+/// *claimed*: the calling thread and the workers take the next unclaimed task until none is left, so when a worker is not running (a
 /// busy, shared machine) the calling thread simply claims that worker's share instead of waiting
 /// for a descheduled thread. When claimed tasks keep finishing late (a worker preempted in the
 /// middle of its task), the team runs the next 256 phases on the calling thread alone. Which
@@ -228,11 +228,14 @@ package final class ComputeTeam {
             let state = self.state
             state.body = body
             state.finished.store(0, ordering: .relaxed)
-            // Publish: the release store orders `body` before any worker's claim of this phase.
-            state.claim.store(TeamState.word(generation: issued, tasks: tasks), ordering: .releasing)
+            // Publish: the release store orders `body` before any worker's claim of this phase. The
+            // calling thread keeps task 0 for itself, so that with as many tasks as threads each
+            // task runs on the same thread phase after phase (its data stays in that core's cache).
+            state.claim.store(TeamState.word(generation: issued, tasks: tasks) | 1, ordering: .releasing)
             state.generation.store(issued, ordering: .releasing)
             let start = DispatchTime.now().uptimeNanoseconds
-            var mine = 0
+            body(0)
+            var mine = 1
             while let t = state.claimTask(generation: issued) {
                 body(t)
                 mine += 1
