@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 import Testing
 @testable import Recommender
@@ -77,6 +78,20 @@ private final class VisitLog: Sendable {
         var after = 0
         team.run(tasks: 3) { _ in after += 1 }
         #expect(after == 3)
+    }
+
+    /// The calling thread runs task 0 of every phase (a member of a two-task kernel stays on its core).
+    @Test func theCallingThreadRunsTaskZero() {
+        let team = ComputeTeam(threads: 2)
+        let caller = pthread_self()
+        let onCaller = SharedSlots<Int>(count: 2, initial: 0)
+        for _ in 0..<500 {
+            team.run(tasks: 2) { t in
+                if pthread_equal(pthread_self(), caller) != 0 { onCaller.set(t, onCaller.value(at: t) + 1) }
+            }
+        }
+        team.shutDown()
+        #expect(onCaller.value(at: 0) == 500)
     }
 
     @Test func teamsAreReleasedWithoutShutDown() {
