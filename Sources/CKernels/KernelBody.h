@@ -680,7 +680,7 @@ CK_INLINE void CK_FN(mf_grad_block)(const float *V, float *S, const int32_t *ite
 
 /// The gradients phase with rows of 16·W floats (W a constant after inlining: loops unroll and the
 /// arrays below live in registers).
-CK_INLINE void CK_FN(mf_users_w)(ck_mf_phase *A, const int W) {
+CK_INLINE void CK_FN(mf_gradients_w)(ck_mf_phase *A, const int W) {
     const ptrdiff_t w = A->width;
     const float *V = A->other;
     float *S = A->item_sums;
@@ -727,7 +727,7 @@ CK_INLINE void CK_FN(mf_users_w)(ck_mf_phase *A, const int W) {
 
 /// The update phase with rows of 16·W floats: the data gradient of row j is the sum of its two
 /// partial sums (the second only when given), in that order.
-CK_INLINE void CK_FN(mf_items_w)(ck_mf_phase *A, const int W) {
+CK_INLINE void CK_FN(mf_update_w)(ck_mf_phase *A, const int W) {
     const ptrdiff_t w = A->width, d = A->dim;
     float *S0 = A->item_sums;
     const float *S1 = A->other_item_sums;
@@ -764,9 +764,9 @@ CK_INLINE void CK_FN(mf_items_w)(ck_mf_phase *A, const int W) {
     case 5: body(A, 5); break; case 6: body(A, 6); break; case 7: body(A, 7); break; default: body(A, 8); break; \
     } } while (0)
 
-void CK_FN(mf_users)(ck_mf_phase *A) { CK_BY_WIDTH(CK_FN(mf_users_w), A); }
+void CK_FN(mf_gradients)(ck_mf_phase *A) { CK_BY_WIDTH(CK_FN(mf_gradients_w), A); }
 
-void CK_FN(mf_items)(ck_mf_phase *A) { CK_BY_WIDTH(CK_FN(mf_items_w), A); }
+void CK_FN(mf_update)(ck_mf_phase *A) { CK_BY_WIDTH(CK_FN(mf_update_w), A); }
 
 const ck_kernels CK_CAT(ck_table, CK_SUFFIX) = {
     .level = CK_LEVEL,
@@ -783,8 +783,8 @@ const ck_kernels CK_CAT(ck_table, CK_SUFFIX) = {
     .optimizer = CK_FN(optimizer),
     .exp = CK_FN(exp),
     .softmax_xent = CK_FN(softmax_xent),
-    .mf_users = CK_FN(mf_users),
-    .mf_items = CK_FN(mf_items),
+    .mf_gradients = CK_FN(mf_gradients),
+    .mf_update = CK_FN(mf_update),
     .rows_by_matrix = CK_FN(rows_by_matrix),
     .pack_panels = CK_FN(pack_panels),
     .panel_logits = CK_FN(panel_logits),

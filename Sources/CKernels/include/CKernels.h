@@ -37,9 +37,9 @@ enum {
 /// The arguments of the two phases of one full-batch MF step (see
 /// Models/MatrixFactorizationKernel.swift, which documents the algorithm). Rows are `width`
 /// floats (a multiple of 16, at most 128), of which the first `dim` are used.
-/// - Gradients phase (`mf_users`), for users [begin, end) and the ratings of one half of the items:
+/// - Gradients phase (`mf_gradients`), for users [begin, end) and the ratings of one half of the items:
 ///   eᵢⱼ = Uᵢ·Vⱼ − r; grad row i ← Σⱼ eᵢⱼVⱼ; item_sums row j += eᵢⱼUᵢ; squared errors summed.
-/// - Update phase (`mf_items`), for rows [begin, end) of `rows` (U or V): the gradient is
+/// - Update phase (`mf_update`), for rows [begin, end) of `rows` (U or V): the gradient is
 ///   data_scale·(item_sums + other_item_sums) + the regularization and gravity terms; the row is
 ///   updated and its Gram rank-one term accumulated.
 typedef struct ck_mf_phase {
@@ -120,9 +120,9 @@ typedef struct ck_kernels {
     /// scale·(softmax − onehot(label)); returns logsumexp(row) − row[label].
     float (*softmax_xent)(float *row, ptrdiff_t count, ptrdiff_t label, float scale);
     /// The gradients phase of a full-batch MF step (see ck_mf_phase).
-    void (*mf_users)(ck_mf_phase *args);
+    void (*mf_gradients)(ck_mf_phase *args);
     /// The update phase of a full-batch MF step (see ck_mf_phase).
-    void (*mf_items)(ck_mf_phase *args);
+    void (*mf_update)(ck_mf_phase *args);
     /// out[i·ldo + c] = Σ_p a[i·ars + p·acs]·b[p·ldb + c] for i < m, c < ncols: a product whose
     /// right operand has few columns (the softmax model's dU = dZ·V and dV = dZᵀ·U), read in place
     /// (A through strides, so Aᵀ needs no copy). Reads up to 7 floats past the ncols of a row

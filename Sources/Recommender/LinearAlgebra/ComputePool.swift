@@ -175,9 +175,9 @@ package enum ComputePool {
 ///
 /// ``run(tasks:_:)`` runs `body(task)` for every task of `0..<tasks` and returns when all are
 /// done, which makes every call a barrier. The calling thread runs task 0; the others are
-/// *claimed*: the calling thread and the workers take the next unclaimed task until none is left, so when a worker is not running (a
-/// busy, shared machine) the calling thread simply claims that worker's share instead of waiting
-/// for a descheduled thread. When claimed tasks keep finishing late (a worker preempted in the
+/// *claimed*: the calling thread and the workers take the next unclaimed task until none is left,
+/// so when a worker is not running (a busy, shared machine) the calling thread simply claims that
+/// worker's share instead of waiting for a descheduled thread. When claimed tasks keep finishing late (a worker preempted in the
 /// middle of its task), the team runs the next 256 phases on the calling thread alone. Which
 /// thread runs a task never changes what it computes, so results are identical in every case
 /// whenever tasks write disjoint memory and partial results are combined in task order.

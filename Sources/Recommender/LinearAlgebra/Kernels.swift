@@ -105,11 +105,11 @@ package enum Kernels {
             table.pointee.exp(x, y, n)
         }
 
-        /// The users phase of a full-batch MF step (see ``MatrixFactorizationKernel``).
-        @inline(__always) package func mfUsers(_ args: inout ck_mf_phase) { table.pointee.mf_users(&args) }
+        /// The gradients phase of a full-batch MF step (see ``MatrixFactorizationKernel``).
+        @inline(__always) package func mfGradients(_ args: inout ck_mf_phase) { table.pointee.mf_gradients(&args) }
 
-        /// The items phase of a full-batch MF step (see ``MatrixFactorizationKernel``).
-        @inline(__always) package func mfItems(_ args: inout ck_mf_phase) { table.pointee.mf_items(&args) }
+        /// The update phase of a full-batch MF step (see ``MatrixFactorizationKernel``).
+        @inline(__always) package func mfUpdate(_ args: inout ck_mf_phase) { table.pointee.mf_update(&args) }
 
         /// Softmax cross-entropy of one row of logits, in place (see ``Kernels/softmaxCrossEntropy(_:count:label:scale:)``).
         @inline(__always) package func softmaxCrossEntropy(_ row: UnsafeMutablePointer<Float>, count: Int, label: Int, scale: Float) -> Float {

@@ -21,7 +21,7 @@ import CKernels
 /// bit-identical results. Rows are padded to a multiple of 16 floats with zero columns, which stay
 /// zero (their gradients are zero under every optimizer).
 final class MatrixFactorizationKernel: @unchecked Sendable {
-    let userCount: Int, itemCount: Int, dim: Int, width: Int, chunks: Int
+    let userCount: Int, itemCount: Int, dim: Int, width: Int
     let trainCount: Int, testCount: Int
     let regularization: Float, gravity: Float
     let optimizer: OptimizerKind
@@ -33,17 +33,14 @@ final class MatrixFactorizationKernel: @unchecked Sendable {
     let halves: [Half]
     /// Per item half: the partial ∂L/∂U sums Gᵏ (users × width) and the item sums Sᵏ ((items + 1) × width).
     let partialU: [AlignedBuffer<Float>], itemSums: [AlignedBuffer<Float>]
-    /// ∂L/∂U of the last update phase, kept only when asked for (tests).
-    let gradU: AlignedBuffer<Float>
     // Partitions: items [0, itemCut) and [itemCut, items); users of the update phase [0, userCut) and [userCut, users).
     let userCut: Int, itemCut: Int
     // Gram matrices: partial UᵀU and VᵀV per parity × member; per-member scaled copies (U's and V's) and scratch rows.
     let gramU: [AlignedBuffer<Float>], gramV: [AlignedBuffer<Float>], scaledGram: [AlignedBuffer<Float>], scratch: [AlignedBuffer<Float>]
     // Squared-error sums per member: [train, test] at stride 8 (separate cache lines).
     let sums: UnsafeMutablePointer<Double>
-    /// When set, the update phase also stores ∂L/∂U and ∂L/∂V (tests).
-    var capturing = false
-    var capturedGradV: AlignedBuffer<Float>?
+    /// When set, the update phase also stores ∂L/∂U and ∂L/∂V here (tests).
+    private var captured: (u: AlignedBuffer<Float>, v: AlignedBuffer<Float>)?
 
     /// The ratings of one half of the items, by user.
     struct Half {
@@ -72,7 +69,6 @@ final class MatrixFactorizationKernel: @unchecked Sendable {
         self.itemCount = itemCount
         self.dim = dim
         width = Kernels.paddedWidth(dim)
-        chunks = width / 16
         trainCount = train.count
         testCount = test.count
         self.regularization = regularization
@@ -142,7 +138,6 @@ final class MatrixFactorizationKernel: @unchecked Sendable {
         }
         partialU = (0..<2).map { _ in AlignedBuffer<Float>(count: userCount * w) }
         itemSums = (0..<2).map { _ in AlignedBuffer<Float>(count: (itemCount + 1) * w) }
-        gradU = AlignedBuffer<Float>(count: userCount * w)
 
         gramU = (0..<4).map { _ in AlignedBuffer<Float>(count: w * w) }
         gramV = (0..<4).map { _ in AlignedBuffer<Float>(count: w * w) }
@@ -199,18 +194,16 @@ final class MatrixFactorizationKernel: @unchecked Sendable {
 
     /// Computes loss terms and gradients at the current parameters without changing them (tests).
     func gradients() -> (gradU: [Float], gradV: [Float]) {
-        let captured = AlignedBuffer<Float>(count: itemCount * width)
-        capturedGradV = captured
-        capturing = true
+        let gradU = AlignedBuffer<Float>(count: userCount * width), gradV = AlignedBuffer<Float>(count: itemCount * width)
+        captured = (gradU, gradV)
         settings.update = false
         settings.logging = true
         settings.step = 0
         runPhase(0)
         runPhase(1)
-        capturedGradV = nil
-        capturing = false
+        captured = nil
         return (Self.unpad(gradU.pointer, rows: userCount, dim: dim, width: width),
-                Self.unpad(captured.pointer, rows: itemCount, dim: dim, width: width))
+                Self.unpad(gradV.pointer, rows: itemCount, dim: dim, width: width))
     }
 
     /// Sum of squared training errors of the last step (NaN/inf when diverged).
@@ -297,7 +290,7 @@ final class MatrixFactorizationKernel: @unchecked Sendable {
             data_scale: 1, reg_scale: 0, use_reg: 0, use_gravity: 0, use_gram: 0,
             logging: s.logging ? 1 : 0, gram_out: partial, gravity_gram: partial, captured: nil,
             train_sum: 0, test_sum: 0)
-        Kernels.Table.active.mfUsers(&args)
+        Kernels.Table.active.mfGradients(&args)
         sums[8 * member] = args.train_sum
         if s.logging { sums[8 * member + 1] = args.test_sum }
     }
@@ -324,7 +317,7 @@ final class MatrixFactorizationKernel: @unchecked Sendable {
         func update(rows: Range<Int>, of parameters: UnsafeMutablePointer<Float>, first: UnsafeMutablePointer<Float>,
                     second: UnsafeMutablePointer<Float>?, zero: Bool, regScale: Float, gravityGram: UnsafeMutablePointer<Float>,
                     gramOut: UnsafeMutablePointer<Float>, state0: AlignedBuffer<Float>?, state1: AlignedBuffer<Float>?,
-                    captured: UnsafeMutablePointer<Float>?) {
+                    capture: UnsafeMutablePointer<Float>?) {
             var args = ck_mf_phase(
                 begin: rows.lowerBound, end: rows.upperBound, dim: dim, width: w,
                 rows: parameters, other: parameters, grad: scratch[member].pointer,
@@ -335,17 +328,17 @@ final class MatrixFactorizationKernel: @unchecked Sendable {
                 adam_step: step.adamStep, state0: state0?.pointer, state1: state1?.pointer,
                 data_scale: dataScale, reg_scale: regScale,
                 use_reg: regularization != 0 ? 1 : 0, use_gravity: useGravity ? 1 : 0, use_gram: useGram ? 1 : 0,
-                logging: 0, gram_out: gramOut, gravity_gram: gravityGram, captured: captured,
+                logging: 0, gram_out: gramOut, gravity_gram: gravityGram, captured: capture,
                 train_sum: 0, test_sum: 0)
-            Kernels.Table.active.mfItems(&args)
+            Kernels.Table.active.mfUpdate(&args)
         }
         update(rows: member == 0 ? 0..<userCut : userCut..<userCount, of: u.pointer,
                first: partialU[0].pointer, second: partialU[1].pointer, zero: false,
                regScale: 2 * regularization / Float(userCount), gravityGram: uGravity, gramOut: uGram,
-               state0: uState0, state1: uState1, captured: capturing ? gradU.pointer : nil)
+               state0: uState0, state1: uState1, capture: captured?.u.pointer)
         update(rows: member == 0 ? 0..<itemCut : itemCut..<itemCount, of: v.pointer,
                first: itemSums[member].pointer, second: nil, zero: true,
                regScale: 2 * regularization / Float(itemCount), gravityGram: vGravity, gramOut: vGram,
-               state0: vState0, state1: vState1, captured: capturedGradV?.pointer)
+               state0: vState0, state1: vState1, capture: captured?.v.pointer)
     }
 }

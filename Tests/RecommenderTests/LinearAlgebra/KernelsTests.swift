@@ -389,11 +389,11 @@ import Testing
                             train_sum: 0, test_sum: 0)
                     }
                     var a = phase(users, pu.baseAddress!, pv.baseAddress!, pg.baseAddress!, users: true)
-                    t.mfUsers(&a)
+                    t.mfGradients(&a)
                     trainSum = a.train_sum
                     sumsRead = Array(ps)
                     var b = phase(items, pv.baseAddress!, pu.baseAddress!, pscratch.baseAddress!, users: false)
-                    t.mfItems(&b)
+                    t.mfUpdate(&b)
                 } } } } } } } } } } }
                 var squared = 0.0
                 for i in 0..<users {
