@@ -129,6 +129,17 @@ typedef struct ck_kernels {
     /// of b (the next row, or slack after the last). Each output sums over p in order.
     void (*rows_by_matrix)(ptrdiff_t m, ptrdiff_t ncols, ptrdiff_t k, const float *a, ptrdiff_t ars, ptrdiff_t acs,
                            const float *b, ptrdiff_t ldb, float *out, ptrdiff_t ldo);
+    /// out[i·ldo + c] = Σ_p a[p·lda + i]·b[p·ldb + c] for i < m, c < ncols: ``rows_by_matrix`` with
+    /// A read through its columns (ars 1, acs lda), the same bits, but in tiles of 32 (AVX-512) or
+    /// 16 (AVX2) consecutive floats of each row of A, loaded whole (the softmax model's dV = dZᵀ·U).
+    void (*columns_by_matrix)(ptrdiff_t m, ptrdiff_t ncols, ptrdiff_t k, const float *a, ptrdiff_t lda,
+                              const float *b, ptrdiff_t ldb, float *out, ptrdiff_t ldo);
+    /// dst[pairs[2e+1]·ld + c] += src[pairs[2e]·ld + c] for each pair e < n in order, c < ld (ld a
+    /// multiple of 8): the softmax model's scatter of bag gradients into movie rows.
+    void (*scatter_add_rows)(const float *src, ptrdiff_t ld, const int32_t *pairs, ptrdiff_t n, float *dst);
+    /// out[c] = Σ table[rows[q]·ld + c] over q < count, q ≠ excluded, added in q order from zero, for
+    /// c < ld (ld a multiple of 8): the sum of a bag of rows.
+    void (*bag_sum)(const float *table, ptrdiff_t ld, const int32_t *rows, ptrdiff_t count, ptrdiff_t excluded, float *out);
     /// Copies rows [begin, end) of V (dim columns, leading dimension ld) into Vᵀ panels of 16 rows:
     /// V[m][p] goes to panels[(m / 16)·dim·16 + p·16 + m % 16] (the layout ``panel_logits`` reads).
     void (*pack_panels)(const float *v, ptrdiff_t ld, ptrdiff_t begin, ptrdiff_t end, ptrdiff_t dim, float *panels);

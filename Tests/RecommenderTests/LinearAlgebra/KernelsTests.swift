@@ -329,6 +329,78 @@ import Testing
         }
     }
 
+    /// `columns_by_matrix` (the softmax's dV = dZᵀ·U in tiles of whole rows of dZ) gives exactly the
+    /// bits of `rows_by_matrix` reading dZ through its columns, on every level: partial and
+    /// overlapping last tiles, column counts around the tile widths (6 and 12), narrow A (the
+    /// fallback), and nothing written past ncols.
+    @Test func columnsByMatrixMatchesRowsByMatrix() {
+        for (m, ncols, k) in [(1, 3, 4), (15, 35, 9), (16, 6, 7), (31, 12, 5), (32, 13, 200), (33, 35, 17), (47, 1, 3),
+                              (64, 40, 11), (100, 35, 200), (97, 64, 2)] {
+            let lda = m + 5, ld = (ncols + 7) / 8 * 8 + 8
+            let a = random(k * lda, seed: 40), b = random(k * ld + 64, seed: 41)
+            for t in Self.tables {
+                var expected = [Float](repeating: -7, count: m * ld), got = expected
+                a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in
+                    expected.withUnsafeMutableBufferPointer { po in
+                        t.table.pointee.rows_by_matrix(m, ncols, k, pa.baseAddress!, 1, lda, pb.baseAddress!, ld, po.baseAddress!, ld)
+                    }
+                    got.withUnsafeMutableBufferPointer { po in
+                        t.table.pointee.columns_by_matrix(m, ncols, k, pa.baseAddress!, lda, pb.baseAddress!, ld, po.baseAddress!, ld)
+                    }
+                } }
+                #expect(got == expected, "\(t.name) columns_by_matrix \(m)×\(ncols)×\(k)")
+                // And against a Double reference (so the two cannot be wrong together).
+                var worst = 0.0
+                for i in 0..<m {
+                    for c in 0..<ncols {
+                        var s = 0.0, mag = 0.0
+                        for p in 0..<k { let x = Double(a[p * lda + i]) * Double(b[p * ld + c]); s += x; mag += abs(x) }
+                        if !close(got[i * ld + c], s, magnitude: mag) { worst = max(worst, abs(Double(got[i * ld + c]) - s)) }
+                    }
+                }
+                #expect(worst == 0, "\(t.name) columns_by_matrix \(m)×\(ncols)×\(k) off the reference by \(worst)")
+            }
+        }
+    }
+
+    /// `scatter_add_rows` adds each source row into its destination in pair order (repeated
+    /// destinations included) and `bag_sum` sums a bag's rows in order from zero, skipping the
+    /// excluded entry: exactly the scalar loops, on every level and for row widths of 8 to 136.
+    @Test func bagSumsAndScatter() {
+        for ld in [8, 16, 24, 40, 64, 72, 136] {
+            let rows = 9
+            let table = random(rows * ld, seed: 42)
+            let bag: [Int32] = [3, 0, 8, 3, 5, 1, 7]
+            for excluded in [-1, 0, 2, 6] {
+                var expected = [Float](repeating: 0, count: ld)
+                for (q, r) in bag.enumerated() where q != excluded {
+                    for c in 0..<ld { expected[c] += table[Int(r) * ld + c] }
+                }
+                for t in Self.tables {
+                    var out = [Float](repeating: 9, count: ld + 8)
+                    table.withUnsafeBufferPointer { pt in bag.withUnsafeBufferPointer { pb in out.withUnsafeMutableBufferPointer { po in
+                        t.table.pointee.bag_sum(pt.baseAddress!, ld, pb.baseAddress!, bag.count, excluded, po.baseAddress!)
+                    } } }
+                    #expect(Array(out.prefix(ld)) == expected, "\(t.name) bag_sum ld \(ld) excluding \(excluded)")
+                    #expect(out[ld...].allSatisfy { $0 == 9 }, "\(t.name) bag_sum wrote past ld \(ld)")
+                }
+            }
+            let pairs: [Int32] = [0, 4, 2, 1, 1, 4, 5, 0, 2, 4]  // (source, destination): destination 4 three times
+            var expected = random(rows * ld, seed: 43)
+            let start = expected
+            for e in 0..<(pairs.count / 2) {
+                for c in 0..<ld { expected[Int(pairs[2 * e + 1]) * ld + c] += table[Int(pairs[2 * e]) * ld + c] }
+            }
+            for t in Self.tables {
+                var dst = start
+                table.withUnsafeBufferPointer { pt in pairs.withUnsafeBufferPointer { pp in dst.withUnsafeMutableBufferPointer { pd in
+                    t.table.pointee.scatter_add_rows(pt.baseAddress!, ld, pp.baseAddress!, pairs.count / 2, pd.baseAddress!)
+                } } }
+                #expect(dst == expected, "\(t.name) scatter_add_rows ld \(ld)")
+            }
+        }
+    }
+
     /// The two phases of a full-batch MF step, driven directly on every level with rows of 1 to 3
     /// vectors: the gradients phase's sums Σⱼ eᵢⱼVⱼ and Σᵢ eᵢⱼUᵢ and squared error against a `Double`
     /// reference (users' runs padded to 8 with the zero row), the update phase's gradient (the two

@@ -82,6 +82,14 @@ final class SoftmaxEngine {
 
     let genreOffsets: [Int32], genreTokens: [Int32], yearTokens: [Int32]
 
+    /// The bag entries of a batch as (example row, movie) pairs, one list per (row chunk, movie
+    /// chunk) (index `rowChunk · chunks + movieChunk`), in (row, position) order: phase 1 fills
+    /// its row chunk's lists, phase 2 adds its movie chunk's lists in row-chunk order, which is
+    /// the order of the rows. Each list holds up to `scatterCapacity` pairs.
+    private var scatterPairs: [UnsafeMutablePointer<Int32>] = []
+    private let scatterCounts = UnsafeMutablePointer<Int>.allocate(capacity: SoftmaxEngine.chunks * SoftmaxEngine.chunks)
+    private var scatterCapacity = 0
+
     var step = 0
 
     init(network: SoftmaxNetwork, features: SoftmaxFeatures, maxRows: Int, backend: Gemm.Backend = .openBLAS) {
@@ -145,6 +153,7 @@ final class SoftmaxEngine {
         panels = buffer(fused ? (network.itemCount + 15) / 16 * 16 * network.movieDim : 0)
         labelBuffer = UnsafeMutablePointer<Int32>.allocate(capacity: max(maxRows, 1))
         labelBuffer.initialize(repeating: 0, count: max(maxRows, 1))
+        scatterCounts.initialize(repeating: 0, count: Self.chunks * Self.chunks)
         buffers = storage
 
         // Copy the network's parameters in.
@@ -162,6 +171,16 @@ final class SoftmaxEngine {
     deinit {
         team?.shutDown()
         labelBuffer.deallocate()
+        for list in scatterPairs { list.deallocate() }
+        scatterCounts.deallocate()
+    }
+
+    /// Makes each scatter list able to hold `entries` pairs (grows, never shrinks).
+    private func reserveScatterPairs(_ entries: Int) {
+        guard entries > scatterCapacity else { return }
+        for list in scatterPairs { list.deallocate() }
+        scatterCapacity = max(entries, 2 * scatterCapacity)
+        scatterPairs = (0..<(Self.chunks * Self.chunks)).map { _ in UnsafeMutablePointer<Int32>.allocate(capacity: 2 * scatterCapacity) }
     }
 
     /// The first flat index of the hidden-layer parameters.
@@ -251,36 +270,8 @@ final class SoftmaxEngine {
                     n += 1
                     ng += genreCounts[Int(e.movies[t])]
                 }
-                // The bag's row sum, 40 columns at a time held in registers (same additions, in
-                // the same order, as one add per bag entry into a buffer).
-                var col = 0
-                while col < movieLD {
-                    if movieLD - col >= 40 {
-                        var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>(), a4 = SIMD8<Float>()
-                        for t in 0..<e.count where t != e.excluded {
-                            let r = UnsafeRawPointer(movies + Int(e.movies[t]) * movieLD + col)
-                            a0 += r.loadUnaligned(fromByteOffset: 0, as: SIMD8<Float>.self)
-                            a1 += r.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
-                            a2 += r.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self)
-                            a3 += r.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
-                            a4 += r.loadUnaligned(fromByteOffset: 128, as: SIMD8<Float>.self)
-                        }
-                        let w = UnsafeMutableRawPointer(acc + col)
-                        w.storeBytes(of: a0, toByteOffset: 0, as: SIMD8<Float>.self)
-                        w.storeBytes(of: a1, toByteOffset: 32, as: SIMD8<Float>.self)
-                        w.storeBytes(of: a2, toByteOffset: 64, as: SIMD8<Float>.self)
-                        w.storeBytes(of: a3, toByteOffset: 96, as: SIMD8<Float>.self)
-                        w.storeBytes(of: a4, toByteOffset: 128, as: SIMD8<Float>.self)
-                        col += 40
-                    } else {
-                        var a0 = SIMD8<Float>()
-                        for t in 0..<e.count where t != e.excluded {
-                            a0 += UnsafeRawPointer(movies + Int(e.movies[t]) * movieLD + col).loadUnaligned(as: SIMD8<Float>.self)
-                        }
-                        UnsafeMutableRawPointer(acc + col).storeBytes(of: a0, as: SIMD8<Float>.self)
-                        col += 8
-                    }
-                }
+                // The bag's row sum (C: the row's columns held in registers, the entries added in order).
+                Kernels.Table.active.table.pointee.bag_sum(movies, movieLD, e.movies, e.count, e.excluded, acc)
                 let inv: Float = n > 0 ? 1 / Float(n) : 0
                 let invG: Float = ng > 0 ? 1 / ng : 0
                 invMovieCount[b] = inv
@@ -354,6 +345,11 @@ final class SoftmaxEngine {
         let box = UnsafeSendableBox(examples)
         var chunkLoss = [Double](repeating: 0, count: Self.chunks)
         let invBatch = 1 / Float(count)
+        var entries = 0
+        for b in 0..<count { entries += examples[b].count }
+        reserveScatterPairs(entries)
+        let movieCut = rowRange(0, of: itemCount).upperBound
+        precondition(Self.chunks == 2, "the scatter lists assume two movie chunks")
         let last = dims.count - 1
         chunkLoss.withUnsafeMutableBufferPointer { lossBuffer in
             let losses = UnsafeSendableBox(lossBuffer.baseAddress!)
@@ -361,6 +357,7 @@ final class SoftmaxEngine {
             forChunks(threads: threads) { c in
                 let range = self.rowRange(c, of: count)
                 let examples = box.value
+                for h in 0..<Self.chunks { self.scatterCounts[c * Self.chunks + h] = 0 }
                 self.gatherInputs(examples, range, chunk: c)
                 let rows = range.count
                 guard rows > 0 else { return }
@@ -415,18 +412,33 @@ final class SoftmaxEngine {
                     for c in md..<(md + gd) { out[c] = dx[c] * invG }
                     for c in (md + gd)..<inputDim { out[c] = dx[c] * inv }
                 }
+                // This row chunk's bag entries, split by movie chunk for phase 2's scatter.
+                let low = self.scatterPairs[c * Self.chunks], high = self.scatterPairs[c * Self.chunks + 1]
+                var nLow = 0, nHigh = 0
+                for b in range {
+                    let e = examples[b]
+                    for t in 0..<e.count where t != e.excluded {
+                        let m = e.movies[t]
+                        if Int(m) < movieCut {
+                            low[2 * nLow] = Int32(truncatingIfNeeded: b); low[2 * nLow + 1] = m; nLow += 1
+                        } else {
+                            high[2 * nHigh] = Int32(truncatingIfNeeded: b); high[2 * nHigh + 1] = m; nHigh += 1
+                        }
+                    }
+                }
+                self.scatterCounts[c * Self.chunks] = nLow
+                self.scatterCounts[c * Self.chunks + 1] = nHigh
             }
             // Phase 2: movie table columns.
             forChunks(threads: threads) { c in
-                let examples = box.value
                 let movieRange = self.rowRange(c, of: self.itemCount)
                 guard !movieRange.isEmpty else { return }
                 let lo = movieRange.lowerBound, hi = movieRange.upperBound
                 if self.fused {
-                    // dV[lo..<hi] = dZ[:, lo..<hi]ᵀ · U straight into the gradient rows (dZ read through strides).
-                    Kernels.Table.active.table.pointee.rows_by_matrix(hi - lo, self.movieDim, count, self.logits + lo, 1, self.itemCount,
-                                                                      self.activations[last], self.movieDim,
-                                                                      self.grads + lo * self.movieLD, self.movieLD)
+                    // dV[lo..<hi] = dZ[:, lo..<hi]ᵀ · U straight into the gradient rows (dZ read by rows, in tiles of movies).
+                    Kernels.Table.active.table.pointee.columns_by_matrix(hi - lo, self.movieDim, count, self.logits + lo, self.itemCount,
+                                                                         self.activations[last], self.movieDim,
+                                                                         self.grads + lo * self.movieLD, self.movieLD)
                 } else if self.backend == .swift {
                     // dV[lo..<hi] = dZ[:, lo..<hi]ᵀ · U, as dVᵀ = Uᵀ · dZ (d × movies: the kernel's wide side is
                     // the movies), then transposed in.
@@ -443,14 +455,11 @@ final class SoftmaxEngine {
                                b: self.activations[last], ldb: self.movieDim, c: self.grads + lo * self.movieLD, ldc: self.movieLD,
                                backend: self.backend)
                 }
-                // Scatter-add the bag gradients of the movies in range (whole rows, side columns included).
-                for b in 0..<count {
-                    let e = examples[b]
-                    let src = self.scaledInputGrads + b * self.movieLD
-                    for t in 0..<e.count where t != e.excluded {
-                        let m = Int(e.movies[t])
-                        if m >= lo && m < hi { Kernels.add(src, self.grads + m * self.movieLD, count: self.movieLD) }
-                    }
+                // Scatter-add the bag gradients of the movies in range (whole rows, side columns included),
+                // in the order of the rows.
+                for r in 0..<Self.chunks {
+                    Kernels.Table.active.table.pointee.scatter_add_rows(self.scaledInputGrads, self.movieLD, self.scatterPairs[r * Self.chunks + c],
+                                                                        self.scatterCounts[r * Self.chunks + c], self.grads)
                 }
                 // Move the side columns' gradients to this chunk's genre/year partial sums.
                 let side = self.sideGrads[c]
