@@ -655,6 +655,36 @@ void CK_FN(bag_sum)(const float *table, ptrdiff_t ld, const int32_t *rows, ptrdi
     }
 }
 
+void CK_FN(side_refresh)(float *table, ptrdiff_t ld, ptrdiff_t dim, ptrdiff_t begin, ptrdiff_t end, const int32_t *genre_offsets,
+                         const int32_t *genre_tokens, const int32_t *year_tokens, const float *genres, ptrdiff_t genre_dim,
+                         const float *years, ptrdiff_t year_dim) {
+    for (ptrdiff_t m = begin; m < end; m++) {
+        float *row = table + m * ld + dim;
+        for (ptrdiff_t c = 0; c < genre_dim; c++) row[c] = 0;
+        for (int32_t q = genre_offsets[m]; q < genre_offsets[m + 1]; q++) {
+            const float *g = genres + (ptrdiff_t)genre_tokens[q] * genre_dim;
+            for (ptrdiff_t c = 0; c < genre_dim; c++) row[c] += g[c];
+        }
+        const float *y = years + (ptrdiff_t)year_tokens[m] * year_dim;
+        for (ptrdiff_t c = 0; c < year_dim; c++) row[genre_dim + c] = y[c];
+    }
+}
+
+void CK_FN(side_gather)(float *table, ptrdiff_t ld, ptrdiff_t dim, ptrdiff_t begin, ptrdiff_t end, const int32_t *genre_offsets,
+                        const int32_t *genre_tokens, const int32_t *year_tokens, float *genres, ptrdiff_t genre_dim,
+                        float *years, ptrdiff_t year_dim) {
+    for (ptrdiff_t m = begin; m < end; m++) {
+        float *row = table + m * ld + dim;
+        for (int32_t q = genre_offsets[m]; q < genre_offsets[m + 1]; q++) {
+            float *g = genres + (ptrdiff_t)genre_tokens[q] * genre_dim;
+            for (ptrdiff_t c = 0; c < genre_dim; c++) g[c] += row[c];
+        }
+        float *y = years + (ptrdiff_t)year_tokens[m] * year_dim;
+        for (ptrdiff_t c = 0; c < year_dim; c++) y[c] += row[genre_dim + c];
+        for (ptrdiff_t c = 0; c < ld - dim; c++) row[c] = 0;
+    }
+}
+
 void CK_FN(pack_panels)(const float *v, ptrdiff_t ld, ptrdiff_t begin, ptrdiff_t end, ptrdiff_t dim, float *panels) {
     for (ptrdiff_t m = begin; m < end; m++) {
         float *dst = panels + (m / 16) * dim * 16 + (m % 16);
@@ -897,6 +927,8 @@ const ck_kernels CK_CAT(ck_table, CK_SUFFIX) = {
     .columns_by_matrix = CK_FN(columns_by_matrix),
     .scatter_add_rows = CK_FN(scatter_add_rows),
     .bag_sum = CK_FN(bag_sum),
+    .side_refresh = CK_FN(side_refresh),
+    .side_gather = CK_FN(side_gather),
     .pack_panels = CK_FN(pack_panels),
     .panel_logits = CK_FN(panel_logits),
     .softmax_rows = CK_FN(softmax_rows),

@@ -140,6 +140,19 @@ typedef struct ck_kernels {
     /// out[c] = Σ table[rows[q]·ld + c] over q < count, q ≠ excluded, added in q order from zero, for
     /// c < ld (ld a multiple of 8): the sum of a bag of rows.
     void (*bag_sum)(const float *table, ptrdiff_t ld, const int32_t *rows, ptrdiff_t count, ptrdiff_t excluded, float *out);
+    /// The softmax model's side columns: for each movie m in [begin, end), the genre_dim floats after the
+    /// first dim of row m of table (leading dimension ld) become the sum, in token order, of the
+    /// rows of genres named by genre_tokens[genre_offsets[m] ..< genre_offsets[m + 1]], and the
+    /// year_dim floats after them the row of years named by year_tokens[m].
+    void (*side_refresh)(float *table, ptrdiff_t ld, ptrdiff_t dim, ptrdiff_t begin, ptrdiff_t end, const int32_t *genre_offsets,
+                         const int32_t *genre_tokens, const int32_t *year_tokens, const float *genres, ptrdiff_t genre_dim,
+                         const float *years, ptrdiff_t year_dim);
+    /// The reverse for the gradients of movies [begin, end), in movie order: the side columns of
+    /// each row are added to its genres' rows of genres and to its year's row of years (accumulated),
+    /// then the columns after dim are zeroed.
+    void (*side_gather)(float *table, ptrdiff_t ld, ptrdiff_t dim, ptrdiff_t begin, ptrdiff_t end, const int32_t *genre_offsets,
+                        const int32_t *genre_tokens, const int32_t *year_tokens, float *genres, ptrdiff_t genre_dim,
+                        float *years, ptrdiff_t year_dim);
     /// Copies rows [begin, end) of V (dim columns, leading dimension ld) into Vᵀ panels of 16 rows:
     /// V[m][p] goes to panels[(m / 16)·dim·16 + p·16 + m % 16] (the layout ``panel_logits`` reads).
     void (*pack_panels)(const float *v, ptrdiff_t ld, ptrdiff_t begin, ptrdiff_t end, ptrdiff_t dim, float *panels);

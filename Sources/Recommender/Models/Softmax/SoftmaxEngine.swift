@@ -89,6 +89,14 @@ final class SoftmaxEngine {
     private var scatterPairs: [UnsafeMutablePointer<Int32>] = []
     private let scatterCounts = UnsafeMutablePointer<Int>.allocate(capacity: SoftmaxEngine.chunks * SoftmaxEngine.chunks)
     private var scatterCapacity = 0
+    /// Where phase 2 cuts the movie table (fused path): the first chunk's movies are [0, cut). Which
+    /// chunk works on a movie never changes what is computed for it, so the cut only balances the
+    /// work: chosen once, from the first training batch, so that each chunk gets about half of
+    /// `movieCost + bag entries` summed over its movies (popular movies have low ids in MovieLens,
+    /// and the bag scatter follows popularity). The other paths keep the middle.
+    private var phaseTwoCut: Int?
+    /// A movie's phase-2 work (its dV row, optimizer update and packing) in bag entries scattered.
+    static let movieCost = 60
 
     var step = 0
 
@@ -240,19 +248,27 @@ final class SoftmaxEngine {
     /// row, and refreshes Vᵀ unless the last update already did.
     func refreshSideColumns() {
         if backend == .swift && !movieTIsFresh { transposeMovies(0..<itemCount); movieTIsFresh = true }
-        guard genreDim + yearDim > 0 else { return }
-        let genreTable = params + genreOffset, yearTable = params + yearOffset
+        refreshSideColumns(0..<itemCount)
+    }
+
+    /// The side columns of movies `range` (C, from the genre and year tables).
+    func refreshSideColumns(_ range: Range<Int>) {
+        guard genreDim + yearDim > 0, !range.isEmpty else { return }
         genreOffsets.withUnsafeBufferPointer { go in genreTokens.withUnsafeBufferPointer { gt in yearTokens.withUnsafeBufferPointer { yt in
-            for m in 0..<itemCount {
-                let row = params + m * movieLD + movieDim
-                for c in 0..<genreDim { row[c] = 0 }
-                for q in Int(go[m])..<Int(go[m + 1]) {
-                    let g = genreTable + Int(gt[q]) * genreDim
-                    for c in 0..<genreDim { row[c] += g[c] }
-                }
-                let y = yearTable + Int(yt[m]) * yearDim
-                for c in 0..<yearDim { row[genreDim + c] = y[c] }
-            }
+            Kernels.Table.active.table.pointee.side_refresh(params, movieLD, movieDim, range.lowerBound, range.upperBound,
+                                                            go.baseAddress!, gt.baseAddress!, yt.baseAddress!,
+                                                            params + genreOffset, genreDim, params + yearOffset, yearDim)
+        } } }
+    }
+
+    /// Adds the side columns' gradients of movies `range`, in movie order, to the genre and year
+    /// table gradients at `side` (C), and zeroes those columns.
+    func gatherSideGradients(_ range: Range<Int>, into side: UnsafeMutablePointer<Float>) {
+        guard genreDim + yearDim > 0, !range.isEmpty else { return }
+        genreOffsets.withUnsafeBufferPointer { go in genreTokens.withUnsafeBufferPointer { gt in yearTokens.withUnsafeBufferPointer { yt in
+            Kernels.Table.active.table.pointee.side_gather(grads, movieLD, movieDim, range.lowerBound, range.upperBound,
+                                                           go.baseAddress!, gt.baseAddress!, yt.baseAddress!,
+                                                           side, genreDim, side + genreCount * genreDim, yearDim)
         } } }
     }
 
@@ -340,7 +356,14 @@ final class SoftmaxEngine {
     func lossAndGradients(_ examples: UnsafePointer<SoftmaxExample>, count: Int, threads: Int,
                           optimizer: SoftmaxModel.Optimizer? = nil, learningRate: Float = 0) -> Float {
         precondition(count > 0 && count <= maxRows)
-        refreshSideColumns()
+        precondition(Self.chunks == 2, "the scatter lists and the phase-2 cut assume two chunks")
+        if phaseTwoCut == nil { phaseTwoCut = fused ? balancedCut(examples, count: count) : rowRange(0, of: itemCount).upperBound }
+        let movieCut = phaseTwoCut!, middle = rowRange(0, of: itemCount).upperBound
+        // The side columns, each chunk those of the movies it updated last (rows in its cache).
+        if backend == .swift && !movieTIsFresh { transposeMovies(0..<itemCount); movieTIsFresh = true }
+        if genreDim + yearDim > 0 {
+            forChunks(threads: threads) { c in self.refreshSideColumns(c == 0 ? 0..<movieCut : movieCut..<self.itemCount) }
+        }
         if optimizer != nil { movieTIsFresh = true } // phase 2 transposes each updated range
         let box = UnsafeSendableBox(examples)
         var chunkLoss = [Double](repeating: 0, count: Self.chunks)
@@ -348,8 +371,8 @@ final class SoftmaxEngine {
         var entries = 0
         for b in 0..<count { entries += examples[b].count }
         reserveScatterPairs(entries)
-        let movieCut = rowRange(0, of: itemCount).upperBound
-        precondition(Self.chunks == 2, "the scatter lists assume two movie chunks")
+        let sideCount = hiddenOffset - genreOffset
+        for c in 0..<Self.chunks { sideGrads[c].update(repeating: 0, count: sideCount) }
         let last = dims.count - 1
         chunkLoss.withUnsafeMutableBufferPointer { lossBuffer in
             let losses = UnsafeSendableBox(lossBuffer.baseAddress!)
@@ -431,7 +454,7 @@ final class SoftmaxEngine {
             }
             // Phase 2: movie table columns.
             forChunks(threads: threads) { c in
-                let movieRange = self.rowRange(c, of: self.itemCount)
+                let movieRange = c == 0 ? 0..<movieCut : movieCut..<self.itemCount
                 guard !movieRange.isEmpty else { return }
                 let lo = movieRange.lowerBound, hi = movieRange.upperBound
                 if self.fused {
@@ -461,23 +484,14 @@ final class SoftmaxEngine {
                     Kernels.Table.active.table.pointee.scatter_add_rows(self.scaledInputGrads, self.movieLD, self.scatterPairs[r * Self.chunks + c],
                                                                         self.scatterCounts[r * Self.chunks + c], self.grads)
                 }
-                // Move the side columns' gradients to this chunk's genre/year partial sums.
-                let side = self.sideGrads[c]
-                let genreCount = self.genreCount * self.genreDim
-                side.update(repeating: 0, count: genreCount + self.yearCount * self.yearDim)
-                if self.genreDim + self.yearDim > 0 {
-                    self.genreOffsets.withUnsafeBufferPointer { go in self.genreTokens.withUnsafeBufferPointer { gt in self.yearTokens.withUnsafeBufferPointer { yt in
-                        for m in lo..<hi {
-                            let row = self.grads + m * self.movieLD + self.movieDim
-                            for q in Int(go[m])..<Int(go[m + 1]) {
-                                let dst = side + Int(gt[q]) * self.genreDim
-                                for col in 0..<self.genreDim { dst[col] += row[col] }
-                            }
-                            let dst = side + genreCount + Int(yt[m]) * self.yearDim
-                            for col in 0..<self.yearDim { dst[col] += row[self.genreDim + col] }
-                            for col in 0..<(self.movieLD - self.movieDim) { row[col] = 0 }
-                        }
-                    } } }
+                // The side columns' gradients to the genre/year sums of the two fixed halves of the
+                // movies, each half in movie order: the part of a half's sequence this chunk owns, the
+                // rest after the phase (so the sums do not depend on the cut).
+                if c == 0 {
+                    self.gatherSideGradients(0..<min(movieCut, middle), into: self.sideGrads[0])
+                    if movieCut > middle { self.gatherSideGradients(middle..<movieCut, into: self.sideGrads[1]) }
+                } else if movieCut <= middle {
+                    self.gatherSideGradients(middle..<self.itemCount, into: self.sideGrads[1])
                 }
                 if let optimizer {
                     self.apply(optimizer, learningRate: learningRate, range: (lo * self.movieLD)..<(hi * self.movieLD), step: self.step + 1)
@@ -485,8 +499,15 @@ final class SoftmaxEngine {
                 }
             }
         }
-        // Serial: genre and year tables (sum of the chunks' partials), hidden layers.
-        let sideCount = hiddenOffset - genreOffset
+        // Serial: the rest of the side columns' sequences, then the genre and year tables (the halves'
+        // sums in order) and the hidden layers. The side columns gathered here reached the movie
+        // rows' optimizer update above, which then changed only side columns of V and their
+        // optimizer state: the next refresh overwrites those columns, and nothing reads the state.
+        if movieCut < middle {
+            gatherSideGradients(movieCut..<middle, into: sideGrads[0])
+        } else if movieCut > middle {
+            gatherSideGradients(movieCut..<itemCount, into: sideGrads[1])
+        }
         (grads + genreOffset).update(repeating: 0, count: parameterCount - genreOffset)
         for c in 0..<Self.chunks where !rowRange(c, of: itemCount).isEmpty {
             Kernels.add(sideGrads[c], grads + genreOffset, count: sideCount)
@@ -496,6 +517,22 @@ final class SoftmaxEngine {
             Kernels.add(partialWeightGrads[c], grads + hiddenOffset, count: hiddenCount)
         }
         return Float(chunkLoss.reduce(0, +) / Double(count))
+    }
+
+    /// The phase-2 cut that gives each chunk about half of the batch's `movieCost + entries` work.
+    private func balancedCut(_ examples: UnsafePointer<SoftmaxExample>, count: Int) -> Int {
+        var work = [Int](repeating: Self.movieCost, count: itemCount)
+        for b in 0..<count {
+            let e = examples[b]
+            for t in 0..<e.count where t != e.excluded { work[Int(e.movies[t])] += 1 }
+        }
+        let total = work.reduce(0, +)
+        var prefix = 0
+        for m in 0..<itemCount {
+            prefix += work[m]
+            if 2 * prefix >= total { return m + 1 }
+        }
+        return itemCount
     }
 
     /// Applies the optimizer to the parameters outside the movie table and advances the step.
