@@ -125,6 +125,45 @@ import Testing
         #expect(g1 == g2)
     }
 
+    /// Where phase 2 cuts the movie table only decides which thread works on which movie: every
+    /// cut gives the bits of the default one, for the gradients and for the model after two Adagrad
+    /// steps, on one thread and on two.
+    @Test func thePhaseTwoCutNeverChangesTheResults() {
+        let net = Self.network(activation: .relu, bias: true, hidden: [5, 4])
+        func run(cut: Int?, threads: Int) -> (Float, [Float], [Float]) {
+            let e = SoftmaxEngine(network: net, features: Self.features(), maxRows: 8, backend: .swift)
+            #expect(e.fused)
+            e.phaseTwoCut = cut
+            e.resetOptimizer(.adagrad)
+            let (loss, grads) = Self.engineGradients(e, threads: threads)
+            let storage = Self.bags.map { $0.0 }
+            let pointers = storage.map { bag in
+                let p = UnsafeMutablePointer<Int32>.allocate(capacity: bag.count)
+                p.initialize(from: bag, count: bag.count)
+                return p
+            }
+            defer { pointers.forEach { $0.deallocate() } }
+            let examples = Self.bags.indices.map { SoftmaxExample(movies: pointers[$0], count: storage[$0].count, excluded: Self.bags[$0].1, label: Self.bags[$0].2) }
+            for _ in 0..<2 {
+                _ = examples.withUnsafeBufferPointer { e.lossAndGradients($0.baseAddress!, count: examples.count, threads: threads,
+                                                                          optimizer: .adagrad, learningRate: 0.5) }
+                e.updateRest(.adagrad, learningRate: 0.5)
+            }
+            // The model's parameters (the side columns of the movie rows are scratch, rewritten from the
+            // genre and year tables before every pass).
+            let n = e.network()
+            return (loss, grads, n.movies + n.genres + n.years + n.weights.flatMap { $0 } + n.biases.flatMap { $0 })
+        }
+        let reference = run(cut: nil, threads: 1)
+        for cut in 0...7 {
+            for threads in [1, 2] {
+                let got = run(cut: cut, threads: threads)
+                #expect(got.0 == reference.0 && got.1 == reference.1, "gradients with the cut at \(cut), \(threads) threads")
+                #expect(got.2 == reference.2, "parameters after two steps with the cut at \(cut), \(threads) threads")
+            }
+        }
+    }
+
     @Test func softmaxCrossEntropyKernelMatchesDefinition() {
         var g = SeededGenerator(seed: 11)
         let n = 37

@@ -27,10 +27,13 @@ struct SoftmaxExample {
 /// genre and year tables per movie (not per bag entry) and zeroed before the update.
 ///
 /// A step splits the batch into two fixed halves (phase 1: bags, hidden layers, logits,
-/// softmax, back to the inputs, row-parallel) and the movie table into two fixed halves
-/// (phase 2: the logits' gradient for the table, bag scatter-adds and the table's update,
-/// column-parallel). The split never depends on the thread count, so one thread and two
-/// threads give bit-identical results.
+/// softmax, back to the inputs, row-parallel) and the movie table in two (phase 2: the logits'
+/// gradient for the table, bag scatter-adds and the table's update, column-parallel). Phase 2's
+/// cut balances the work (popular movies carry more bag entries); what is computed for a movie
+/// does not depend on it, and the genre and year gradients are summed over two fixed halves of the
+/// movies in movie order. No split depends on the thread count, so one thread and two threads
+/// give bit-identical results. The side columns of the movie rows are scratch: rewritten from the
+/// genre and year tables before every pass (by the chunk that last updated the row).
 final class SoftmaxEngine {
     let net: SoftmaxNetwork              // shapes and hyper-parameters (arrays not used for training)
     let itemCount: Int, movieDim: Int, movieLD: Int, genreDim: Int, yearDim: Int
@@ -94,7 +97,7 @@ final class SoftmaxEngine {
     /// work: chosen once, from the first training batch, so that each chunk gets about half of
     /// `movieCost + bag entries` summed over its movies (popular movies have low ids in MovieLens,
     /// and the bag scatter follows popularity). The other paths keep the middle.
-    private var phaseTwoCut: Int?
+    var phaseTwoCut: Int?
     /// A movie's phase-2 work (its dV row, optimizer update and packing) in bag entries scattered.
     static let movieCost = 60
 
