@@ -24,7 +24,7 @@ struct SoftmaxExample {
 /// (`d`), then — refreshed before every pass — the sum of its genres' embeddings (`g`) and its
 /// year's embedding (`y`), then zeros. A user's bag is then one SIMD sum of whole rows, and
 /// its gradient one SIMD add per bag entry; the side columns' gradients are moved to the
-/// genre and year tables per movie (not per bag entry) and zeroed before the update.
+/// genre and year tables per movie (not per bag entry) and zeroed.
 ///
 /// A step splits the batch into two fixed halves (phase 1: bags, hidden layers, logits,
 /// softmax, back to the inputs, row-parallel) and the movie table in two (phase 2: the logits'
