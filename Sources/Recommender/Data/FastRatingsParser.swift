@@ -164,10 +164,20 @@ enum FastRatingsParser {
                 userRaw = rawLists[0]; itemRaw = rawLists[1]
             }
         }
-        let userIDs = IDMap(userRaw.map { UserID(Int($0)) })
-        let itemIDs = IDMap(itemRaw.map { ItemID(Int($0)) })
-        return RatingsReader.finish(userIDs: userIDs, itemIDs: itemIDs, users: users, items: items, ratings: ratings,
-                                    timestamps: format.timestampColumn == nil ? nil : times)
+        // The two id maps (text ids, hashed) on two threads.
+        let userMap = SharedSlots(count: 1, initial: IDMap<UserID>()), itemMap = SharedSlots(count: 1, initial: IDMap<ItemID>())
+        let rawBox = UnsafeSendableBox((userRaw, itemRaw))
+        ComputePool.forEachChunk(count: 2, chunks: 2, threads: threads) { _, range in
+            for which in range {
+                if which == 0 {
+                    userMap.set(0, IDMap(rawBox.value.0.map { UserID(Int($0)) }))
+                } else {
+                    itemMap.set(0, IDMap(rawBox.value.1.map { ItemID(Int($0)) }))
+                }
+            }
+        }
+        return RatingsReader.finish(userIDs: userMap.value(at: 0), itemIDs: itemMap.value(at: 0), users: users, items: items,
+                                    ratings: ratings, timestamps: format.timestampColumn == nil ? nil : times, threads: threads)
     }
 
     /// Replaces raw ids by dense indices in order of first appearance; returns the raw id of each index.

@@ -136,12 +136,14 @@ enum RatingsReader {
     }
 
     /// Resolves duplicates (keep last) and wraps the columns.
+    /// - Parameter threads: threads for finding the duplicates (the same result for any count).
     static func finish(userIDs: IDMap<UserID>, itemIDs: IDMap<ItemID>, users: [Int32], items: [Int32],
-                       ratings: [Float], timestamps: [Int64]?) -> ParsedRatings {
+                       ratings: [Float], timestamps: [Int64]?, threads: Int = 1) -> ParsedRatings {
         let linesRead = users.count
         var interactions = Interactions(users: users, items: items, ratings: ratings, timestamps: timestamps,
                                         userCount: userIDs.count, itemCount: itemIDs.count)
-        let dropped = duplicateRowsToDrop(users: users, items: items, userCount: userIDs.count, itemCount: itemIDs.count)
+        let dropped = duplicateRowsToDrop(users: users, items: items, userCount: userIDs.count, itemCount: itemIDs.count,
+                                          threads: threads)
         if !dropped.isEmpty {
             var keep = [Int]()
             keep.reserveCapacity(users.count - dropped.count)
@@ -191,49 +193,91 @@ func trimmedSpaces(_ bytes: [UInt8], _ range: Range<Int>) -> Range<Int> {
 ///
 /// O(n + users + items) with flat arrays (no hashing): rows are visited user by user in file
 /// order (directly when the user column never decreases, as in MovieLens files sorted by user,
-/// otherwise through a counting sort), remembering for each item the last row that had it.
-/// - Complexity: O(n + userCount + itemCount) time; O(itemCount) memory, plus O(n) when the
-///   user column is not sorted.
-func duplicateRowsToDrop(users: [Int32], items: [Int32], userCount: Int, itemCount: Int) -> [Int] {
+/// otherwise through a counting sort), remembering for each item the last user and row that had
+/// it. When users never decrease, the rows are cut into parts at user boundaries (a pair never
+/// spans two parts) checked in parallel, each with its own item arrays; the parts' lists, joined
+/// in order, are the one-thread list.
+/// - Parameter threads: threads for the sorted case (the result is the same for any count).
+/// - Complexity: O(n + userCount + itemCount) time; O(itemCount) memory per part, plus O(n)
+///   when the user column is not sorted.
+func duplicateRowsToDrop(users: [Int32], items: [Int32], userCount: Int, itemCount: Int,
+                         threads: Int = Parallelism.availableCores) -> [Int] {
     let n = users.count
     guard n > 1 else { return [] }
-    var lastUser = [Int32](repeating: -1, count: itemCount)
-    var lastRow = [Int](repeating: 0, count: itemCount)
-    var dropped: [Int] = []
     var sorted = true
     users.withUnsafeBufferPointer { u in
         for k in 1..<n where u[k] < u[k - 1] { sorted = false; break }
     }
-    users.withUnsafeBufferPointer { u in
-        items.withUnsafeBufferPointer { it in
-            lastUser.withUnsafeMutableBufferPointer { lu in
-                lastRow.withUnsafeMutableBufferPointer { lr in
-                    @inline(__always) func visit(_ row: Int) {
-                        let user = u[row], item = Int(it[row])
-                        if lu[item] == user { dropped.append(lr[item]) }
-                        lu[item] = user
-                        lr[item] = row
-                    }
-                    if sorted {
-                        for row in 0..<n { visit(row) }
-                    } else {
-                        var offsets = [Int](repeating: 0, count: userCount + 1)
-                        for k in 0..<n { offsets[Int(u[k]) + 1] += 1 }
-                        for k in 0..<userCount { offsets[k + 1] += offsets[k] }
-                        var order = [Int32](repeating: 0, count: n)
-                        for k in 0..<n {
-                            let user = Int(u[k])
-                            order[offsets[user]] = Int32(truncatingIfNeeded: k)
-                            offsets[user] += 1
-                        }
-                        for row in order { visit(Int(row)) }
-                    }
-                }
-            }
+    /// Appends to `dropped` the rows of `rows` (visited in that order, each user's rows together)
+    /// that a later row of the same pair replaces.
+    func scan(_ rows: some Sequence<Int>, _ u: UnsafeBufferPointer<Int32>, _ it: UnsafeBufferPointer<Int32>,
+              into dropped: inout [Int]) {
+        let lastUser = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, itemCount))
+        let lastRow = UnsafeMutablePointer<Int>.allocate(capacity: max(1, itemCount))
+        defer { lastUser.deallocate(); lastRow.deallocate() }
+        lastUser.initialize(repeating: -1, count: max(1, itemCount))
+        for row in rows {
+            let user = u[row], item = Int(it[row])
+            if lastUser[item] == user { dropped.append(lastRow[item]) }
+            lastUser[item] = user
+            lastRow[item] = row
         }
     }
-    if !sorted { dropped.sort() }
-    return dropped
+    return users.withUnsafeBufferPointer { u in
+        items.withUnsafeBufferPointer { it in
+            guard sorted else {
+                var offsets = [Int](repeating: 0, count: userCount + 1)
+                for k in 0..<n { offsets[Int(u[k]) + 1] += 1 }
+                for k in 0..<userCount { offsets[k + 1] += offsets[k] }
+                var order = [Int32](repeating: 0, count: n)
+                for k in 0..<n {
+                    let user = Int(u[k])
+                    order[offsets[user]] = Int32(truncatingIfNeeded: k)
+                    offsets[user] += 1
+                }
+                var dropped: [Int] = []
+                scan(order.lazy.map { Int($0) }, u, it, into: &dropped)
+                dropped.sort()
+                return dropped
+            }
+            // Parts of about n / parts rows, each moved forward to the start of a user's run.
+            let parts = max(1, min(threads, n / 1_000_000 + 1))
+            var bounds = [0]
+            for p in 1..<parts {
+                var at = max(n * p / parts, bounds.last!)
+                while at < n && at > 0 && u[at] == u[at - 1] { at += 1 }
+                bounds.append(at)
+            }
+            bounds.append(n)
+            let lists = SharedSlots<[Int]>(count: parts, initial: [])
+            let columns = UnsafeSendableBox((u, it))
+            ComputePool.forEachChunk(count: parts, chunks: parts, threads: threads) { _, range in
+                for part in range {
+                    let (u, it) = columns.value
+                    let rows = bounds[part]..<bounds[part + 1]
+                    // First only whether the part has a duplicate (one item array to read and
+                    // write: the common case), then, if it has, which rows to drop.
+                    let lastUser = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, itemCount))
+                    lastUser.initialize(repeating: -1, count: max(1, itemCount))
+                    var duplicated = false
+                    for row in rows {
+                        let user = u[row], item = Int(it[row])
+                        duplicated = duplicated || lastUser[item] == user
+                        lastUser[item] = user
+                    }
+                    lastUser.deallocate()
+                    guard duplicated else { continue }
+                    var dropped: [Int] = []
+                    scan(rows, u, it, into: &dropped)
+                    // A row is listed when its pair comes again, not in row order (items A, B, B, A
+                    // list B's row, then A's): ascending, as the caller's merge needs.
+                    dropped.sort()
+                    lists.set(part, dropped)
+                }
+            }
+            return Array(lists.values.joined())
+        }
+    }
 }
 
 /// An array of `count` elements whose memory is not initialised first (the caller writes every

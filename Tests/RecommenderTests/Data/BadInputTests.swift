@@ -206,6 +206,51 @@ extension ParsedRatings: Equatable {
         // Users sorted: the direct path.
         #expect(duplicateRowsToDrop(users: [0, 0, 0, 1, 1], items: [3, 3, 4, 3, 3], userCount: 2, itemCount: 5) == [0, 3])
         #expect(duplicateRowsToDrop(users: [0, 1], items: [0, 0], userCount: 2, itemCount: 1) == [])
+        // Users sorted, pairs interleaved (A, B, B, A): still ascending (the merge that drops them needs it).
+        #expect(duplicateRowsToDrop(users: [0, 0, 0, 0, 1], items: [1, 2, 2, 1, 1], userCount: 2, itemCount: 3) == [0, 1])
+    }
+
+    /// A file sorted by user whose duplicated pairs interleave (items 10, 20, 20, 10): both pairs
+    /// keep only their last rating (until session 12, the list of rows to drop came out of order
+    /// here and the first (1, 10) line stayed), through the fast path and the general parser alike.
+    @Test func interleavedDuplicatesAreAllDropped() throws {
+        let folder = try TemporaryFolder()
+        let file = try folder.write("r.csv", "userId,movieId,rating\n1,10,1\n1,20,2\n1,20,3\n1,10,4\n2,10,5\n")
+        let d = try DelimitedRatingsLoader.load(ratings: file)
+        #expect(d.report.duplicatesDropped == 2 && d.interactions.count == 3)
+        #expect(d.interactions.ratings == [3, 4, 5])
+        let format = RatingsFileFormat(separator: .comma, hasHeader: true, userColumn: 0, itemColumn: 1, ratingColumn: 2,
+                                       timestampColumn: nil, fieldCount: 3, ratingScale: nil, integerIDs: true, quoting: true)
+        let general = try RatingsReader.read(url: file, format: format, allowFastPath: false)
+        #expect(general.duplicatesDropped == 2 && general.interactions.ratings == [3, 4, 5])
+    }
+
+    /// Over a million rows sorted by user: the parts checked in parallel (cut at user
+    /// boundaries, one user's run straddling the middle) give the one-thread list, which is the
+    /// obvious reference's; a part without duplicates and a part with some both occur.
+    @Test func duplicatesInParallelPartsMatchTheReference() {
+        var g = SeededGenerator(seed: 3)
+        let n = 1_100_000, users = 5_000, items = 700
+        var u = (0..<n).map { _ in Int32(g.nextInt(below: users)) }
+        u.sort()
+        // Duplicates only in the second half's users, plus a long run of user 2,500 over the middle.
+        for k in 540_000..<560_000 { u[k] = Int32(2_500) }
+        u.sort()
+        let i = (0..<n).map { k in Int32(u[k] < 2_500 ? (k % items) : g.nextInt(below: items)) }
+        var lastRow: [Int: Int] = [:], reference: [Int] = []
+        for k in 0..<n {
+            let key = Int(u[k]) * items + Int(i[k])
+            if let previous = lastRow[key] { reference.append(previous) }
+            lastRow[key] = k
+        }
+        reference.sort()
+        #expect(!reference.isEmpty && reference.first! >= 500_000)
+        // (Compared as Booleans: a failure's message would print two million-row lists.)
+        let two = duplicateRowsToDrop(users: u, items: i, userCount: users, itemCount: items, threads: 2)
+        let one = duplicateRowsToDrop(users: u, items: i, userCount: users, itemCount: items, threads: 1)
+        #expect(two.count == reference.count)
+        #expect(two == reference ? true : false)
+        #expect(one == reference ? true : false)
     }
 
     @Test func numberParsingAgreesWithTheStandardLibrary() {
