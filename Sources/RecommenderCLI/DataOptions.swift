@@ -143,8 +143,7 @@ struct DataOptions: ParsableArguments {
         let lines = r.linesRead > 0 ? "\(r.linesRead) lines → " : ""
         let kind: String
         if dataset.hasExplicitRatings {
-            let values = dataset.interactions.ratings
-            let observed = values.isEmpty ? "" : " \(formatNumber(Double(values.min()!)))...\(formatNumber(Double(values.max()!)))"
+            let observed = dataset.interactions.ratingRange.map { " \(formatNumber(Double($0.lowerBound)))...\(formatNumber(Double($0.upperBound)))" } ?? ""
             let declared = dataset.ratingScale.map { "; scale \(formatNumber(Double($0.lowerBound)))...\(formatNumber(Double($0.upperBound)))" } ?? "; no declared scale"
             kind = "explicit ratings\(observed)\(declared)"
         } else {

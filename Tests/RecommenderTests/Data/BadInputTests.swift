@@ -253,6 +253,20 @@ extension ParsedRatings: Equatable {
         #expect(one == reference ? true : false)
     }
 
+    /// The rating range: empty, a count that is not a multiple of the 16-lane pass, the extremes
+    /// in the tail and in the body.
+    @Test func ratingRangeFindsTheExtremesAnywhere() {
+        #expect(Interactions.empty(userCount: 1, itemCount: 1).ratingRange == nil)
+        for count in [1, 15, 16, 17, 100, 1_003] {
+            var r = (0..<count).map { Float($0 % 7) / 2 }
+            r[count / 2] = -3
+            r[count - 1] = 9.5
+            let x = Interactions(users: [Int32](repeating: 0, count: count), items: [Int32](repeating: 0, count: count), ratings: r,
+                                 userCount: 1, itemCount: 1)
+            #expect(x.ratingRange == r.min()!...r.max()!, "\(count)")
+        }
+    }
+
     @Test func numberParsingAgreesWithTheStandardLibrary() {
         for text in ["4.0", "3.5", "0.5", "5", "-2.25", ".5", "1e1", "2.5E-1", "0.1", "123456.789"] {
             #expect(NumberParsing.decimal(ArraySlice(Array(text.utf8))) == Float(Double(text)!), "\(text)")

@@ -92,6 +92,34 @@ import Testing
         #expect(views.byUser.columns == [1, 4, 0, 2, 2, 0, 3, 5] && views.byUser.values == [1, 2, 3, 4, 5, 1.5, 3.5, 2.5])
     }
 
+    /// Sorted by user only, with every kind of row the per-row sort meets: short rows (insertion
+    /// sort), long rows over three column bytes (200,000 items), long rows whose high bytes are
+    /// all equal (items below 256: passes skipped), a long row of one repeated item (no pass at
+    /// all), rows already in order, and duplicated pairs, which keep their input order.
+    @Test func sortedByUserOnlySortsEachRowLikeTheTranspose() {
+        var g = SeededGenerator(seed: 11)
+        let users = 60, items = 200_000
+        var u: [Int32] = [], i: [Int32] = []
+        for user in 0..<users where user % 9 != 4 {
+            let length = [0, 1, 5, 31, 32, 33, 200, 3_000][user % 8]
+            var row: [Int32]
+            switch user % 5 {
+            case 0: row = (0..<length).map { _ in Int32(g.nextInt(below: 256)) }
+            case 1: row = [Int32](repeating: Int32(g.nextInt(below: items)), count: length)
+            case 2: row = (0..<length).map { _ in Int32(g.nextInt(below: items)) }.sorted()
+            case 3: row = (0..<length).map { _ in Int32(g.nextInt(below: 50)) }
+            default: row = (0..<length).map { _ in Int32(g.nextInt(below: items)) }
+            }
+            u += [Int32](repeating: Int32(user), count: length)
+            i += row
+        }
+        let r = (0..<u.count).map { _ in Float(g.nextInt(below: 10) + 1) / 2 }
+        #expect(zip(u, zip(i, i.dropFirst())).contains { _, pair in pair.1 < pair.0 })   // out of order within a user
+        checkViews(users: u, items: i, ratings: r, userCount: users, itemCount: items)
+        let x = Interactions(users: u, items: i, ratings: r, userCount: users, itemCount: items)
+        #expect(x.csrViews(threads: 2).byUser == x.csrViews(threads: 1).byItem.transposed(threads: 1))
+    }
+
     /// One user, items in order; one user, items out of order; items in order but users decreasing.
     @Test func oneUserAndDecreasingUsers() {
         checkViews(users: [0, 0, 0], items: [0, 2, 5], ratings: [1, 2, 3], userCount: 1, itemCount: 6)
