@@ -378,8 +378,9 @@ final class RowSortScratch {
     private var capacity = 0
     private var columns: UnsafeMutablePointer<Int32>
     private var values: UnsafeMutablePointer<Float>
-    /// 256 counts per byte of the column.
-    private let counts: UnsafeMutablePointer<Int>
+    /// 256 counts per byte of the column (rows are shorter than 2³² entries: the matrix's
+    /// entries number below `Int32.max`).
+    private let counts: UnsafeMutablePointer<UInt32>
 
     init(digits: Int) {
         self.digits = digits
@@ -419,37 +420,41 @@ final class RowSortScratch {
         counts.initialize(repeating: 0, count: 256 * digits)
         for k in 0..<m {
             let key = UInt32(bitPattern: c[k])
-            for d in 0..<digits { counts[d * 256 + Int((key >> UInt32(8 * d)) & 255)] += 1 }
+            for d in 0..<digits { counts[d * 256 + Int((key >> UInt32(8 * d)) & 255)] &+= 1 }
         }
-        var passes: [Int] = []
+        // The bytes to sort on (bit d: byte d differs between entries), and how many.
+        var passes = 0, passCount = 0
         for d in 0..<digits {
             let h = counts + d * 256
             var single = false
-            for b in 0..<256 where h[b] != 0 { single = h[b] == m; break }
+            for b in 0..<256 where h[b] != 0 { single = Int(h[b]) == m; break }
             if single { continue }
-            var running = 0
-            for b in 0..<256 { let x = h[b]; h[b] = running; running += x }
-            passes.append(d)
+            var running: UInt32 = 0
+            for b in 0..<256 { let x = h[b]; h[b] = running; running &+= x }
+            passes |= 1 << d
+            passCount += 1
         }
-        guard !passes.isEmpty else {
+        guard passCount > 0 else {
             outC.update(from: c, count: m); outV.update(from: v, count: m)
             return
         }
         var sourceC = c, sourceV = v
-        for (p, d) in passes.enumerated() {
+        var done = 0
+        for d in 0..<digits where passes & (1 << d) != 0 {
             // The last pass writes the output; the ones before alternate so that it does.
-            let toOutput = (passes.count - 1 - p) % 2 == 0
+            let toOutput = (passCount - 1 - done) % 2 == 0
             let targetC = toOutput ? outC : columns, targetV = toOutput ? outV : values
             let h = counts + d * 256, shift = UInt32(8 * d)
             for k in 0..<m {
                 let column = sourceC[k]
                 let b = Int((UInt32(bitPattern: column) >> shift) & 255)
-                let at = h[b]
+                let at = Int(h[b])
                 targetC[at] = column
                 targetV[at] = sourceV[k]
-                h[b] = at + 1
+                h[b] = UInt32(truncatingIfNeeded: at + 1)
             }
             sourceC = UnsafePointer(targetC); sourceV = UnsafePointer(targetV)
+            done += 1
         }
     }
 }
