@@ -161,6 +161,39 @@ extension ParsedRatings: Equatable {
         }
     }
 
+    /// Long files of mostly plain lines with unusual ones sprinkled in (ids of 9–10 digits, long,
+    /// negative or fractional timestamps, `4.50` ratings, CRLF endings), with and without a
+    /// timestamp column, comma- and tab-separated: the C loop's structured pass (separator bit
+    /// masks) leaves each unusual line to the line-by-line loop and picks up after it, and the
+    /// result is the general parser's, at any block size.
+    @Test(arguments: [(",", true), ("\t", true), (",", false)])
+    func structuredAndLineLoopsAgree(separator: String, timestamps: Bool) throws {
+        var g = SeededGenerator(seed: timestamps ? 13 : 14)
+        var text = ""
+        for _ in 0..<20_000 {
+            let odd = g.nextInt(below: 10) == 0
+            let kind = odd ? g.nextInt(below: 6) : -1
+            let user = kind == 0 ? 1_000_000_000 + g.nextInt(below: 1_000_000_000) : 1 + g.nextInt(below: 99_999_999)
+            let item = kind == 1 ? 100_000_000 + g.nextInt(below: 100_000) : g.nextInt(below: 5_000)
+            let rating = kind == 2 ? "4.50" : ["4.5", "3", "0.5", "5.0"][g.nextInt(below: 4)]
+            let time = kind == 3 ? "-\(g.nextInt(below: 1_000_000))" : kind == 4 ? "12345678901234567" : kind == 5 ? "1234567890.5"
+                : String(1_000_000_000 + g.nextInt(below: 1_000_000_000))
+            let fields = timestamps ? ["\(user)", "\(item)", rating, time] : ["\(user)", "\(item)", rating]
+            text += fields.joined(separator: separator) + (odd && g.nextInt(below: 3) == 0 ? "\r\n" : "\n")
+        }
+        let folder = try TemporaryFolder("fast")
+        let file = try folder.write("r.txt", text)
+        let format = RatingsFileFormat(separator: separator == "," ? .comma : .tab, hasHeader: false, userColumn: 0, itemColumn: 1,
+                                       ratingColumn: 2, timestampColumn: timestamps ? 3 : nil, fieldCount: timestamps ? 4 : 3,
+                                       ratingScale: 0.5...5, integerIDs: true, quoting: separator == ",")
+        let general = try RatingsReader.readGeneral(url: file, format: format)
+        #expect(general.interactions.count > 15_000)
+        for (threads, block) in [(1, 1 << 20), (2, 4096), (2, 150)] {
+            let fast = try #require(FastRatingsParser.parse(url: file, format: format, threads: threads, parallelThreshold: 1, blockSize: block))
+            #expect(fast == general, "threads \(threads), block \(block)")
+        }
+    }
+
     /// Numbers at the edges of the C loop's eight-digit steps (ids of 1 to 10 digits up to 2³¹−1,
     /// timestamps of up to 18 digits, signed, with fractions), separators at the end of a block.
     @Test func edgeNumbersOfThePlainLayout() throws {
