@@ -173,12 +173,11 @@ public struct Interactions: Sendable, Equatable {
         }}
         let sortedByUser = orders.values.allSatisfy(\.byUser)
         let sortedByItemWithinUser = orders.values.allSatisfy(\.byItemWithinUser)
-        var userOffsets: [Int] = []
         if sortedByUser {
             // Users never decrease: where each user's run starts (users without rows start where
             // the next one does), filled by parts in parallel (each writes the starts of the users
             // that begin in its rows; the ranges are disjoint).
-            userOffsets = [Int](repeating: 0, count: userCount + 1)
+            var userOffsets = [Int](repeating: 0, count: userCount + 1)
             users.withUnsafeBufferPointer { u in
             userOffsets.withUnsafeMutableBufferPointer { off in
                 let box = UnsafeSendableBox((u, off.baseAddress!))
@@ -191,8 +190,6 @@ public struct Interactions: Sendable, Equatable {
                 }
                 if n > 0 { for r in (Int(u[n - 1]) + 1)..<(userCount + 1) { off[r] = n } }
             }}
-        }
-        if sortedByUser {
             // Scattering by item in file order leaves users ascending in every item row.
             let byItem = SparseMatrix.scatter(rows: items, columns: users, values: ratings, rowCount: itemCount,
                                               columnCount: userCount, threads: threads)

@@ -150,7 +150,7 @@ public struct SparseMatrix: Sendable, Equatable {
                     let a = o[row], m = o[row + 1] - a
                     guard m > 0 else { continue }
                     var inOrder = true
-                    for k in 1..<max(m, 1) where c[a + k] < c[a + k - 1] { inOrder = false; break }
+                    for k in 1..<m where c[a + k] < c[a + k - 1] { inOrder = false; break }
                     if inOrder || m <= RowSortScratch.insertionLimit {
                         (oc + a).update(from: c + a, count: m)
                         (ov + a).update(from: v + a, count: m)
