@@ -2,7 +2,7 @@
 //
 // The input is a model file without its magic bytes and checksum: the harness adds both (a
 // checksum is no defence against a forged file, so the fuzzer must get past it), decodes the
-// archive, decodes it as every registered model kind, and queries any model that loads.
+// archive, decodes it as every model kind of the standard catalog, and queries any model that loads.
 import Foundation
 @testable import Recommender
 
@@ -13,7 +13,7 @@ public func fuzzModelArchive(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt 
     withUnsafeBytes(of: crc.littleEndian) { bytes.append(contentsOf: $0) }
     guard let archive = try? ModelArchive(decoding: bytes, path: "fuzz") else { return 0 }
     _ = archive.encoded()
-    for type in ModelRegistry.types {
+    for type in AlgorithmCatalog.standard.modelTypes {
         guard let model = try? type.decode(archive, path: "fuzz") else { continue }
         let metadata = model.metadata
         if let scorer = model as? any ItemScorer, metadata.userIDs.count > 0 {
