@@ -1,6 +1,9 @@
 // libFuzzer harness: the ratings-file readers (layout detection, the fast parallel parser and
 // the general parser). Any input must end in a dataset or a DataError, never a signal; when the
-// fast path accepts a file, it must agree with the general parser.
+// fast path accepts a file, it must read the same ids, ratings and timestamps as the general
+// parser. The C line parser also runs alone on a buffer of exactly the input's lines, so that
+// AddressSanitizer (scripts/fuzz.sh builds the C code with it) reports any read past them.
+import CKernels
 import Foundation
 @testable import Recommender
 
@@ -26,10 +29,39 @@ public func fuzzRatings(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
                                   timestampColumn: 3, fieldCount: 4, ratingScale: 1...5, integerIDs: true, quoting: false)
     let general = try? RatingsReader.readGeneral(url: file, format: uData)
     if let fast = FastRatingsParser.parse(url: file, format: uData, threads: 2) {
-        guard let general, general.interactions.count == fast.interactions.count,
-              general.userIDs.count == fast.userIDs.count, general.itemIDs.count == fast.itemIDs.count else {
+        guard let general, general.interactions == fast.interactions,
+              general.userIDs == fast.userIDs, general.itemIDs == fast.itemIDs else {
             fatalError("the fast parser accepted a file the general parser reads differently")
         }
     }
+    // 4. The C line parser alone (its SIMD pass included), comma and tab layouts.
+    parseLinesExactly(bytes, separator: UInt8(ascii: ","), timestamps: selector & 1 == 0)
+    parseLinesExactly(bytes, separator: UInt8(ascii: "\t"), timestamps: true)
     return 0
+}
+
+/// Runs `ck_parse_rating_lines` on a copy of the bytes up to their last newline, in a buffer of
+/// exactly that size, and checks that it stays inside the buffer and its columns.
+private func parseLinesExactly(_ bytes: [UInt8], separator: UInt8, timestamps: Bool) {
+    guard let last = bytes.lastIndex(of: 10) else { return }
+    let n = last + 1
+    let lines = bytes[..<n].reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
+    let text = UnsafeMutablePointer<UInt8>.allocate(capacity: n)
+    let users = UnsafeMutablePointer<Int32>.allocate(capacity: lines), items = UnsafeMutablePointer<Int32>.allocate(capacity: lines)
+    let ratings = UnsafeMutablePointer<Float>.allocate(capacity: lines), times = UnsafeMutablePointer<Int64>.allocate(capacity: lines)
+    defer { text.deallocate(); users.deallocate(); items.deallocate(); ratings.deallocate(); times.deallocate() }
+    text.initialize(from: bytes, count: n)
+    SIMDTable.withRatings { table in
+        var state = ck_rating_lines(p: UnsafePointer(text), end: UnsafePointer(text + n), separator: separator,
+                                    rating_table: table.baseAddress!, low: 0.5, high: 5, users: users, items: items,
+                                    ratings: ratings, times: timestamps ? times : nil, rows: 0, capacity: lines,
+                                    max_user: 0, max_item: 0)
+        ck_parse_rating_lines(&state)
+        guard state.p >= UnsafePointer(text), state.p <= UnsafePointer(text + n), state.rows >= 0, state.rows <= lines else {
+            fatalError("the C line parser left its buffer or its columns")
+        }
+        for row in 0..<state.rows where users[row] < 0 || items[row] < 0 || users[row] > state.max_user || items[row] > state.max_item {
+            fatalError("the C line parser wrote an id outside 0...max (row \(row))")
+        }
+    }
 }
