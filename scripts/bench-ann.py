@@ -22,6 +22,7 @@ Memory: the graph of each library is its index file size minus the raw vectors (
 hnswlib's includes its per-item labels and link headers, faiss's its levels and offsets.
 """
 import argparse
+import importlib.metadata
 import json
 import math
 import os
@@ -98,8 +99,9 @@ def main():
     builds_file = os.path.join(args.data, "peers-build.json")
     builds = json.load(open(builds_file)) if os.path.exists(builds_file) else {}
 
-    import hnswlib
-    import faiss
+    # Only the peers that run are imported, so --skip hnswlib,faiss measures ours without them installed.
+    hnswlib = __import__("hnswlib") if "hnswlib" not in skip else None
+    faiss = __import__("faiss") if "faiss" not in skip else None
 
     indexes = {}
     if args.phase in ("build", "all"):
@@ -149,7 +151,8 @@ def main():
         indexes["hnswlib"] = index
     if "faiss" not in skip and "faiss" not in indexes:
         indexes["faiss"] = faiss.read_index(faiss_file)
-    faiss.omp_set_num_threads(1)
+    if faiss is not None:
+        faiss.omp_set_num_threads(1)
     if "hnswlib" in indexes:
         indexes["hnswlib"].set_num_threads(1)
 
@@ -211,7 +214,13 @@ def main():
             rows.append(row)
         return rows
 
-    versions = {"hnswlib": "0.8.0", "faiss": faiss.__version__}
+    def version(name, module):
+        # hnswlib has no __version__: ask the installed distribution (faiss ships as faiss-cpu).
+        try:
+            return importlib.metadata.version({"faiss": "faiss-cpu"}.get(name, name))
+        except importlib.metadata.PackageNotFoundError:
+            return getattr(module, "__version__", "unknown")
+    versions = {name: version(name, module) for name, module in (("hnswlib", hnswlib), ("faiss", faiss)) if module is not None}
     matched = {}
     for name, _ in contenders:
         rows = best_of(name)

@@ -27,4 +27,5 @@ run "ranking models on ML-100K" ranking --data-dir "$DATA_DIR" --dataset ml-100k
 run "iALS, 3M generated interactions" ials --users 30000 --items 10000 --interactions 3000000 --iterations 2
 run "softmax, 1,000 iterations (Swift SGEMM)" softmax --data-dir "$DATA_DIR" --dataset ml-100k --iterations 1000 --gemm swift
 run "SGEMM kernel" gemm
-echo "kernels: $("$PLAIN" bench gemm 2>&1 | grep -i kernels || true)"
+# The kernels are chosen at run time from the CPU (RECOMMENDER_KERNELS overrides): say which CPU this was.
+echo "kernels: ${RECOMMENDER_KERNELS:-chosen at run time}; CPU: $(grep -m1 "model name" /proc/cpuinfo | cut -d: -f2 | xargs); $(grep -owE 'avx512f|avx2|fma' /proc/cpuinfo | sort -u | tr '\n' ' ')"

@@ -10,4 +10,6 @@ cd "$(dirname "$0")/.."
 export CHECKS=schemathesis SCHEMATHESIS_CHECKS=all
 export EXAMPLES="${EXAMPLES:-500}" SCHEMATHESIS_SECONDS="${SCHEMATHESIS_SECONDS:-1800}"
 export OUT="${OUT:-.build/serve-schemathesis-long}"
+# The release binary when BIN is unset and one is built (serve-checks.sh would build a debug one).
+[ -n "${BIN:-}" ] || { [ -x .build/release/recommender ] && export BIN=.build/release/recommender; }
 exec bash scripts/serve-checks.sh

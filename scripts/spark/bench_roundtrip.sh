@@ -4,7 +4,7 @@
 # (local[2]), import time and model size; then our `bench ials` (per iteration) and `train` (model
 # size). Prints the load average and writes every output under OUT (default bench-spark/).
 #
-# Usage: scripts/spark/bench_roundtrip.sh [--scale 1] [--iterations 5] [--out bench-spark] [--driver-memory 12g]
+# Usage: scripts/spark/bench_roundtrip.sh [--scale 1] [--iterations 5] [--out bench-spark] [--driver-memory 12g]  (env BIN: a recommender binary to use instead of building one)
 #   --scale S   generate S × 25,000,095 ratings (0.1: 2.5M ratings, 125k users) instead of the full file
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -33,8 +33,11 @@ bash scripts/spark/install-deps.sh >/dev/null
 CPU_FLAGS=""
 if grep -q -w avx2 /proc/cpuinfo && grep -q -w fma /proc/cpuinfo; then CPU_FLAGS="-Xswiftc -target-cpu -Xswiftc haswell"; fi
 BUILD_FLAGS="-c release -Xswiftc -enable-testing $CPU_FLAGS"
-if ! build_log=$(swift build $BUILD_FLAGS --product recommender 2>&1); then echo "$build_log"; exit 1; fi
-BIN="$(swift build $BUILD_FLAGS --show-bin-path)/recommender"
+# BIN=path uses a binary already built; otherwise the release build (incremental).
+if [ -z "${BIN:-}" ]; then
+  if ! build_log=$(swift build $BUILD_FLAGS --product recommender 2>&1); then echo "$build_log"; exit 1; fi
+  BIN="$(swift build $BUILD_FLAGS --show-bin-path)/recommender"
+fi
 mkdir -p "$OUT"
 
 now() { python3 -c "import time; print(time.time())"; }
