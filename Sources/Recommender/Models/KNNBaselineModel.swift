@@ -157,7 +157,8 @@ public struct KNNBaselineModel: RatingModel, Equatable {
     /// The neighbourhood estimate for item `item` from `(j, ρ_j)` pairs of the user's rated items.
     func neighborhoodAdjustment(item: Int32, rated: UnsafeBufferPointer<Int32>, residual: (Int) -> Float) -> Float {
         let ni = baseline.itemBias.count
-        let k = neighbors
+        // No more heap slots than rated items: a k beyond them keeps every one, as k = their count does.
+        let k = min(neighbors, rated.count)
         return withUnsafeTemporaryAllocation(of: Float.self, capacity: k) { heapSim in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: k) { heapRes in
                 // a min-heap on similarity holding the k largest
@@ -240,6 +241,8 @@ public struct KNNBaselineModel: RatingModel, Equatable {
     }
 
     public static var kind: String { "knn-baseline" }
+    /// The largest k and minimum k a model takes (the hyper-parameter table's bound, and a model file's).
+    public static let neighbourLimit = 100_000
     public func archive() -> ModelArchive {
         var a = baseline.archive()
         a.kind = Self.kind
@@ -253,7 +256,10 @@ public struct KNNBaselineModel: RatingModel, Equatable {
         let ni = base.itemBias.count
         let sims = try archive.floats("similarities", count: ni * ni, path: path)
         let k = try archive.int("neighbors", path: path), minK = try archive.int("min_neighbors", path: path)
-        guard k >= 1, minK >= 0 else { throw PersistenceError.badSection(path: path, name: "neighbors", reason: "invalid k \(k) or min_k \(minK)") }
+        guard (1...Self.neighbourLimit).contains(k), (0...Self.neighbourLimit).contains(minK) else {
+            throw PersistenceError.badSection(path: path, name: "neighbors",
+                                              reason: "k \(k) must be in 1...\(Self.neighbourLimit) and min_k \(minK) in 0...\(Self.neighbourLimit)")
+        }
         self.init(baseline: base, similarities: sims, neighbors: k, minNeighbors: minK)
     }
 }
@@ -269,9 +275,9 @@ public struct KNNBaseline: Trainer {
     public var parameters: [HyperparameterSpec] {
         let c = configuration
         return [
-            .integer("neighbours", 1...100_000, default: c.neighbors, help: "the most similar rated items used per prediction", symbol: "k",
+            .integer("neighbours", 1...KNNBaselineModel.neighbourLimit, default: c.neighbors, help: "the most similar rated items used per prediction", symbol: "k",
                      aliases: ["k", "neighbors"]),
-            .integer("min-neighbours", 0...100_000, default: c.minNeighbors, help: "fewer usable neighbours than this: the baseline alone",
+            .integer("min-neighbours", 0...KNNBaselineModel.neighbourLimit, default: c.minNeighbors, help: "fewer usable neighbours than this: the baseline alone",
                      aliases: ["min_k"]),
             .real("shrinkage", 0...1e9, default: Double(c.shrinkage), help: "shrinks similarities of items with few common users"),
             .real("user-regularization", 0...100_000, default: Double(c.baseline.userRegularization), help: "baseline λ_u",

@@ -71,6 +71,42 @@ import RecommenderTestSupport
         #expect(refused + accepted > 0)
     }
 
+    // Found by FuzzModelArchive: a knn-baseline file whose k was forged to about 5·10¹¹ made every
+    // prediction ask for a heap of k floats (2 TB). Such k and min_k are refused on load.
+    @Test func forgedNeighbourCountsAreRefused() throws {
+        let interactions = Interactions(users: [0, 0, 1, 2, 2], items: [0, 1, 1, 2, 0], ratings: [4, 5, 3, 2, 1], userCount: 3, itemCount: 3)
+        let model = try KNNBaseline(.init(neighbors: 2, threads: 1)).fit(interactions)
+        #expect(try KNNBaselineModel(archive: model.archive(), path: "valid") == model)
+        let forged: [(String, Int64)] = [("neighbors", 1 << 39), ("neighbors", 0), ("neighbors", .max), ("neighbors", .min),
+                                         ("min_neighbors", -1), ("min_neighbors", 1 << 40)]
+        for (field, value) in forged {
+            var archive = model.archive()
+            archive.set(field, .int(value))
+            #expect(throws: PersistenceError.self) { try KNNBaselineModel(archive: archive, path: "forged") }
+        }
+    }
+
+    // Through the library any k ≥ 1 is allowed: one beyond a user's rated items predicts as k = all
+    // of them do, and allocates no more than that.
+    @Test func neighbourCountsBeyondTheRatedItemsPredictAsAll() throws {
+        // 8 users × 5 items, four in five pairs rated, ratings that vary by user and item.
+        var users = [Int32](), items = [Int32](), ratings = [Float]()
+        for u in 0..<8 { for i in 0..<5 where (u + 2 * i) % 5 != 0 {
+            users.append(Int32(u)); items.append(Int32(i)); ratings.append(Float(1 + (3 * u + 2 * i + u * i) % 5))
+        } }
+        let interactions = Interactions(users: users, items: items, ratings: ratings, userCount: 8, itemCount: 5)
+        let all = try KNNBaseline(.init(neighbors: 5, minNeighbors: 0, shrinkage: 0, threads: 1)).fit(interactions)
+        let huge = try KNNBaseline(.init(neighbors: 1 << 40, minNeighbors: 0, shrinkage: 0, threads: 1)).fit(interactions)
+        let baselineOnly = try KNNBaseline(.init(neighbors: 5, minNeighbors: 100, shrinkage: 0, threads: 1)).fit(interactions)
+        var adjusted = false
+        for user in 0..<8 {
+            let index = UserIndex(Int32(user))
+            #expect(huge.scores(forUser: index) == all.scores(forUser: index))
+            adjusted = adjusted || all.scores(forUser: index) != baselineOnly.scores(forUser: index)
+        }
+        #expect(adjusted, "the neighbourhood term should move some prediction off the baseline")
+    }
+
     // Item 6: NaN or infinite parameters are never written, and never loaded.
     @Test func nonFiniteSectionsAreRefusedOnWriteAndLoad() throws {
         let folder = try TemporaryFolder("hard")
