@@ -161,7 +161,7 @@ struct FactorModelCore: Sendable, Equatable {
     init(archive a: ModelArchive, path: String) throws {
         let common = try a.ratingCommon(path: path)
         let k = try a.int("factors", path: path)
-        guard k >= 1 && k <= 1 << 16 else { throw PersistenceError.badSection(path: path, name: "factors", reason: "invalid factor count \(k)") }
+        guard k >= 1 && k <= Self.largestFactorCount else { throw PersistenceError.badSection(path: path, name: "factors", reason: "invalid factor count \(k)") }
         let nu = common.metadata.userIDs.count, ni = common.metadata.itemIDs.count
         let bu = try a.floats("user_bias", count: nu, path: path)
         let bi = try a.floats("item_bias", count: ni, path: path)

@@ -86,6 +86,22 @@ import RecommenderTestSupport
         }
     }
 
+    // bpr and ials files: a factor count near Int.max overflowed `users × factors` (a trap) before
+    // the factor sections' lengths were checked. Counts beyond the model files' limit are refused.
+    @Test(arguments: [Int.max, Int.max / 2, 1 << 40, 0, -1]) func forgedRankingFactorCountsAreRefused(factors: Int) throws {
+        let interactions = Interactions(users: [0, 0, 1, 2], items: [0, 1, 1, 2], ratings: [1, 1, 1, 1], userCount: 3, itemCount: 3)
+        let models: [(any PersistableModel, String)] = [
+            (try BPR(.init(factors: 2, epochs: 1)).fit(interactions), "bpr.factors"),
+            (try ImplicitALS(.init(factors: 2, iterations: 1)).fit(interactions), "ials.factors"),
+        ]
+        for (model, field) in models {
+            var archive = model.archive()
+            #expect(throws: Never.self) { try type(of: model).decode(archive, path: "valid") }
+            archive.set(field, .int(Int64(factors)))
+            #expect(throws: PersistenceError.self) { try type(of: model).decode(archive, path: "forged") }
+        }
+    }
+
     // Through the library any k ≥ 1 is allowed: one beyond a user's rated items predicts as k = all
     // of them do, and allocates no more than that.
     @Test func neighbourCountsBeyondTheRatedItemsPredictAsAll() throws {
