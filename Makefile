@@ -63,7 +63,8 @@ bench-spark: spark-deps
 	bash scripts/spark/bench_roundtrip.sh --scale $(SCALE)
 
 ## fuzz: libFuzzer on the ratings, items/users and fold-in readers and the model-file reader,
-## FUZZ_SECONDS (default 60) per target, from the seed corpora in Fuzz/Corpus.
+## FUZZ_SECONDS (default 60) per target, from the seed corpora in Fuzz/Corpus (0: replay the seeds
+## once, as CI does).
 FUZZ_SECONDS ?= 60
 fuzz:
 	bash scripts/fuzz.sh $(FUZZ_SECONDS)
