@@ -160,8 +160,7 @@ struct FactorModelCore: Sendable, Equatable {
 
     init(archive a: ModelArchive, path: String) throws {
         let common = try a.ratingCommon(path: path)
-        let k = try a.int("factors", path: path)
-        guard k >= 1 && k <= Self.largestFactorCount else { throw PersistenceError.badSection(path: path, name: "factors", reason: "invalid factor count \(k)") }
+        let k = try a.factorCount("factors", path: path)
         let nu = common.metadata.userIDs.count, ni = common.metadata.itemIDs.count
         let bu = try a.floats("user_bias", count: nu, path: path)
         let bi = try a.floats("item_bias", count: ni, path: path)
@@ -169,6 +168,18 @@ struct FactorModelCore: Sendable, Equatable {
         let q = try a.floats("item_factors", count: ni * k, path: path)
         self.init(mean: common.mean, userBias: bu, itemBias: bi, userRows: Self.padded(p, count: nu, factors: k),
                   itemRows: Self.padded(q, count: ni, factors: k), factors: k, ratingRange: common.range, metadata: common.metadata)
+    }
+}
+
+extension ModelArchive {
+    /// The factor count in section `name`, refused outside 1...``FactorModelCore/largestFactorCount``
+    /// before anything is sized by it (a forged count near `Int.max` would overflow `rows × factors`).
+    func factorCount(_ name: String, path: String) throws -> Int {
+        let k = try int(name, path: path)
+        guard (1...FactorModelCore.largestFactorCount).contains(k) else {
+            throw PersistenceError.badSection(path: path, name: name, reason: "must be in 1...\(FactorModelCore.largestFactorCount), found \(k)")
+        }
+        return k
     }
 }
 

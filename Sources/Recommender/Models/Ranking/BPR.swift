@@ -378,11 +378,7 @@ public struct BPRModel: ItemScorer, HistoryScorer, ItemEmbeddingModel, Persistab
 
     public init(archive: ModelArchive, path: String) throws {
         let metadata = try archive.metadata(path: path)
-        let f = try archive.int("bpr.factors", path: path)
-        // Bounded before `users × f` is formed: a forged count near Int.max overflowed it (a trap).
-        guard (1...FactorModelCore.largestFactorCount).contains(f) else {
-            throw PersistenceError.badSection(path: path, name: "bpr.factors", reason: "must be in 1...\(FactorModelCore.largestFactorCount), found \(f)")
-        }
+        let f = try archive.factorCount("bpr.factors", path: path)
         let hyper = try archive.floats("bpr.hyper", count: 3, path: path)
         var c = BPR.Configuration(factors: f, learningRate: hyper[0], regularization: hyper[1], epochs: try archive.int("bpr.epochs", path: path),
                                   initStandardDeviation: hyper[2], seed: UInt64(bitPattern: Int64(try archive.int("bpr.seed", path: path))))

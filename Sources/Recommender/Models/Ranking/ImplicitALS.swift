@@ -630,11 +630,7 @@ public struct ImplicitALSModel: ItemScorer, HistoryScorer, ItemEmbeddingModel, E
 
     public init(archive: ModelArchive, path: String) throws {
         let metadata = try archive.metadata(path: path)
-        let f = try archive.int("ials.factors", path: path)
-        // Bounded before `users × f` is formed: a forged count near Int.max overflowed it (a trap).
-        guard (1...FactorModelCore.largestFactorCount).contains(f) else {
-            throw PersistenceError.badSection(path: path, name: "ials.factors", reason: "must be in 1...\(FactorModelCore.largestFactorCount), found \(f)")
-        }
+        let f = try archive.factorCount("ials.factors", path: path)
         let u = try archive.floats("ials.user_factors", count: metadata.userIDs.count * f, path: path)
         let i = try archive.floats("ials.item_factors", count: metadata.itemIDs.count * f, path: path)
         self.init(userFactors: Matrix(rows: metadata.userIDs.count, columns: f, storage: u),
