@@ -172,7 +172,7 @@ struct TextFile {
         guard fstat(fd, &info) == 0 else { return nil }
         let size = Int(info.st_size)
         var failed = false
-        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+        let bytes: [UInt8] = arrayFilledInPlace(capacity: size) { buffer, count in
             var done = 0
             while done < size {
                 let got = pread(fd, buffer.baseAddress! + done, size - done, off_t(done))

@@ -33,7 +33,7 @@ public final class OpenModelFile: Sendable {
         guard fstat(fd, &info) == 0, info.st_size >= 0 else { close(fd); return nil }
         let file = OpenModelFile(descriptor: fd, path: path, size: Int(info.st_size))
         var complete = false
-        let bytes = [UInt8](unsafeUninitializedCapacity: file.size) { buffer, count in
+        let bytes: [UInt8] = arrayFilledInPlace(capacity: file.size) { buffer, count in
             complete = file.read(into: buffer.baseAddress, count: file.size, at: 0)
             count = complete ? file.size : 0
         }
