@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import Recommender
 
 /// `recommender bench ials`: seconds per iALS iteration and peak memory on a generated matrix
@@ -145,7 +144,7 @@ private func seconds(since start: DispatchTime) -> Double { Double(DispatchTime.
 /// Wall and CPU seconds of each iteration, from the observer's elapsed times.
 final class IterationTimer: Sendable {
     private struct State { var lastElapsed = 0.0; var lastCPU = processCPUSeconds(); var wall: [Double] = []; var cpu: [Double] = [] }
-    private let state = Mutex(State())
+    private let state = Locked(State())
     /// Records an iteration that ended `elapsed` seconds after the start; returns its wall and CPU seconds.
     func lap(elapsed: Double) -> (wall: Double, cpu: Double) {
         state.withLock { s in

@@ -1,6 +1,5 @@
 import Foundation
 import Recommender
-import Synchronization
 
 /// Prints a line to standard error (progress, notes), keeping standard output for results.
 func printError(_ line: String) {
@@ -14,7 +13,7 @@ final class ProgressReporter: Sendable {
     private struct State { var lastPrint = -Double.infinity; var drawn = false }
     private let label: String
     private let isTerminal = isatty(STDERR_FILENO) != 0
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init(label: String) { self.label = label }
 

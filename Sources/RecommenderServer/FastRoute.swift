@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdCore
 import NIOCore
 import NIOHTTPTypes
+import Recommender
 import Synchronization
 
 /// The hot route, `GET /v1/users/{id}/recommendations`, answered on the event loop that read it.
@@ -122,7 +123,7 @@ final class FastRecommendationRoute: ChannelDuplexHandler, RemovableChannelHandl
 
 /// The `Date` header's value (RFC 9110 IMF-fixdate), formatted once a second.
 enum HTTPDate {
-    private static let cache = Mutex<(second: Int, text: String)>((-1, ""))
+    private static let cache = Locked<(second: Int, text: String)>((-1, ""))
 
     static func now() -> String {
         var t = time(nil)

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Recommender
 import Synchronization
 
 /// Request counts and latency histograms by route, method and status, in the Prometheus text
@@ -18,8 +19,8 @@ public final class ServerMetrics: Sendable {
         }
     }
 
-    private let series = Mutex<[Key: Series]>([:])
-    private let fastRoute = Mutex<Series>(Series())
+    private let series = Locked<[Key: Series]>([:])
+    private let fastRoute = Locked<Series>(Series())
     private let ratingsStored = Atomic<Int>(0)
 
     /// An empty registry.

@@ -1,6 +1,5 @@
 import Foundation
 import Recommender
-import Synchronization
 
 /// Bounds on what a page user may ask the server to train, so one person cannot hog it.
 public struct TrainingLimits: Sendable {
@@ -51,9 +50,9 @@ public final class PageServices: Sendable {
     let modelFolder: URL
     /// Bounds on page-started training.
     public let limits: TrainingLimits
-    let data = Mutex<Result<Dataset, APIError>?>(nil)
-    let maps = Mutex<[String: Task<ItemMapResponse, any Error>]>([:])
-    let mapOrder = Mutex<[String]>([])
+    let data = Locked<Result<Dataset, APIError>?>(nil)
+    let maps = Locked<[String: Task<ItemMapResponse, any Error>]>([:])
+    let mapOrder = Locked<[String]>([])
     /// The training runs.
     let runs: TrainingRuns
     /// Called on the training thread with the run's id before the fit starts (tests hold a run here).

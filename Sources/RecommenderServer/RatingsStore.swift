@@ -1,7 +1,6 @@
 import Foundation
 import GRDB
 import Recommender
-import Synchronization
 
 /// One rating event of the store.
 public struct StoredRating: Sendable, Equatable, Codable {
@@ -56,8 +55,8 @@ public final class RatingsStore: Sendable {
     /// The database file.
     public let path: String
     let pool: DatabasePool
-    private let byUser: Mutex<[String: [StoredRating]]>
-    private let queue: Mutex<(pending: [(StoredRating, CheckedContinuation<Void, any Error>)], running: Bool)>
+    private let byUser: Locked<[String: [StoredRating]]>
+    private let queue: Locked<(pending: [(StoredRating, CheckedContinuation<Void, any Error>)], running: Bool)>
     private let writer = DispatchQueue(label: "recommender.store.writer")
 
     /// Opens (creating and migrating as needed) the store at `path`.
@@ -79,11 +78,11 @@ public final class RatingsStore: Sendable {
                 let r = StoredRating(user: row[0], item: row[1], rating: Float(row[2] as Double), timestamp: row[3], source: row[4])
                 map[r.user, default: []].append(r)
             }
-            byUser = Mutex(map)
+            byUser = Locked(map)
         } catch {
             throw StoreError.open(path: path, reason: "\(error)")
         }
-        queue = Mutex(([], false))
+        queue = Locked(([], false))
     }
 
     /// The schema, version by version.

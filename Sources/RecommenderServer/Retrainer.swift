@@ -1,6 +1,5 @@
 import Foundation
 import Recommender
-import Synchronization
 
 /// Background retraining of one served model from the base data plus the ratings store, through
 /// ``TrainingSession/run(_:observer:)``: the new model is written atomically into the model's
@@ -38,7 +37,7 @@ public final class Retrainer: Sendable {
     let seed: UInt64?
     let loadBase: @Sendable () throws -> Dataset
     let log: @Sendable (String) -> Void
-    private let state = Mutex<(running: Bool, ratingsSince: Int, base: Dataset?, runs: Int, failures: Int)>((false, 0, nil, 0, 0))
+    private let state = Locked<(running: Bool, ratingsSince: Int, base: Dataset?, runs: Int, failures: Int)>((false, 0, nil, 0, 0))
 
     /// Creates a retrainer (nothing runs until ``start()`` or ``trigger()``).
     /// - Parameters:

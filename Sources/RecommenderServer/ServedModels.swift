@@ -1,6 +1,5 @@
 import Foundation
 import Recommender
-import Synchronization
 
 /// One loaded model file: the fitted model, its metadata and training record, and the roles it
 /// plays. Immutable: a reload builds a new one, so a request that took it finishes on it. A class,
@@ -156,7 +155,7 @@ public final class ModelSlot: Sendable {
     public let path: String
     /// What reloads pass to ``ServedModel/init(name:path:version:catalog:historyInMemoryUpTo:)``.
     public let historyInMemoryUpTo: Int
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     /// A slot serving `model`, loaded from `path`.
     /// - Parameter historyInMemoryUpTo: the same setting for reloads of `path`.
@@ -164,7 +163,7 @@ public final class ModelSlot: Sendable {
         self.name = model.name
         self.path = path
         self.historyInMemoryUpTo = historyInMemoryUpTo
-        self.state = Mutex(State(current: model, lastFailure: nil))
+        self.state = Locked(State(current: model, lastFailure: nil))
     }
 
     /// The model to answer one request with.
@@ -219,7 +218,7 @@ public final class ModelRoster: Sendable {
 
     /// Models added while serving (trained from the page), after ``slots``; looked up only for
     /// names not in ``slots``, so the command-line models' path takes no lock.
-    let added = Mutex<[ModelSlot]>([])
+    let added = Locked<[ModelSlot]>([])
 
     /// Serves `slots` (at least one; names unique).
     public init(_ slots: [ModelSlot]) {

@@ -1,6 +1,5 @@
 import Foundation
 import Recommender
-import Synchronization
 
 /// The body of `POST /v1/training`.
 struct TrainingStartRequest: Decodable, Sendable {
@@ -47,7 +46,7 @@ final class TrainingRuns: Sendable {
         var info: TrainingRunInfo
         var finished: Bool { info.status != "running" }
     }
-    private let state = Mutex<(runs: [Run], running: String?, counter: Int)>(([], nil, 0))
+    private let state = Locked<(runs: [Run], running: String?, counter: Int)>(([], nil, 0))
 
     /// The run `id`.
     func run(_ id: String) -> TrainingRunInfo? { state.withLock { s in s.runs.first { $0.info.id == id }?.info } }

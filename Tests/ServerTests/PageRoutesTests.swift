@@ -3,12 +3,11 @@ import Hummingbird
 import NIOCore
 import Recommender
 import RecommenderServer
-import Synchronization
 import Testing
 
 /// A gate a training run waits at until the test opens it (deterministic "one run at a time").
 final class Gate: Sendable {
-    private let open = Mutex(false)
+    private let open = Locked(false)
     func release() { open.withLock { $0 = true } }
     func wait() { while !open.withLock({ $0 }) { usleep(2_000) } }
 }

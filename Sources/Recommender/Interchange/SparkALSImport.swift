@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// Builds a ``SparkALSModel`` from what `scripts/spark/train_als.py` wrote and the export it
 /// trained on (`recommender import spark-als`).
@@ -133,7 +132,7 @@ public enum SparkALSImport {
         var storage = [Float](repeating: 0, count: rows * rank)
         var present = [Bool](repeating: false, count: rows)
         // Parsed in parallel into per-file (id, offset) lists, then checked for repeats in order.
-        let outcomes = Mutex<[Int: Swift.Result<(ids: [Int32], lines: [Int], values: [Float]), Error>]>([:])
+        let outcomes = Locked<[Int: Swift.Result<(ids: [Int32], lines: [Int], values: [Float]), Error>]>([:])
         DispatchQueue.concurrentPerform(iterations: files.count) { k in
             let outcome = Swift.Result { try parseFactorFile(files[k], rows: rows, rank: rank, what: what) }
             outcomes.withLock { $0[k] = outcome }

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -162,7 +161,7 @@ public enum SparkExport {
         let interactionsFolder = folder.appendingPathComponent("interactions")
         try ModelFileWriter.prepareDirectory(interactionsFolder, for: interactionsFolder.appendingPathComponent("part-00000.csv"))
         let perPart = max(1, (rows.count + parts - 1) / parts)
-        let results = Mutex<[Int: Result<SparkExportManifest.File, Error>]>([:])
+        let results = Locked<[Int: Result<SparkExportManifest.File, Error>]>([:])
         let pool = DispatchQueue(label: "spark-export", attributes: .concurrent)
         let group = DispatchGroup()
         let semaphore = DispatchSemaphore(value: max(1, threads))
@@ -365,7 +364,7 @@ extension SparkExport {
         }
         guard Set(users).count == users.count else { throw DataError.invalidInput("\(userText.path): duplicated raw user ids") }
         guard Set(itemIDs).count == itemIDs.count else { throw DataError.invalidInput("\(itemText.path): duplicated raw item ids") }
-        let parts = Mutex<[Int: Result<(users: [Int32], items: [Int32], ratings: [Float]), Error>]>([:])
+        let parts = Locked<[Int: Result<(users: [Int32], items: [Int32], ratings: [Float]), Error>]>([:])
         DispatchQueue.concurrentPerform(iterations: manifest.interactionFiles.count) { k in
             let outcome = Result { () throws -> (users: [Int32], items: [Int32], ratings: [Float]) in
                 let file = try checkedFile(folder, manifest.interactionFiles[k])

@@ -1,4 +1,3 @@
-import Synchronization
 
 /// Single-precision general matrix multiply (SGEMM) on row-major buffers, in pure Swift.
 ///
@@ -51,7 +50,7 @@ public enum Gemm {
         }
     }
 
-    private static let provider = Mutex<BLASProvider?>(nil)
+    private static let provider = Locked<BLASProvider?>(nil)
 
     /// Installs `provider` as the ``Backend/openBLAS`` backend for the whole process.
     public static func installBLAS(_ provider: BLASProvider) { self.provider.withLock { $0 = provider } }

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// How a model was trained, stored inside its model file (sections `run.record` and
 /// `run.history`), so that the file alone answers "what is this model": the algorithm, every
@@ -45,7 +44,7 @@ public struct TrainingRecord: Sendable, Codable, Equatable {
 /// Records training events as a ``TrainingHistory`` (the observer may be called from the
 /// fitting thread while another thread reads).
 public final class TrainingHistoryRecorder: Sendable {
-    private let state = Mutex<TrainingHistory>(TrainingHistory())
+    private let state = Locked<TrainingHistory>(TrainingHistory())
 
     /// An empty recorder.
     public init() {}

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// How an HNSW index treats the inner product, which is not a metric (q·q is not the largest q·v).
 ///
@@ -112,9 +111,9 @@ public final class HNSWIndex: CandidateRetriever, @unchecked Sendable {
     }
     /// The default of ``exactFallbackFraction``.
     public static let defaultExactFallbackFraction = 0.02
-    private let efState = Mutex(64)
-    private let fallbackState = Mutex(HNSWIndex.defaultExactFallbackFraction)
-    private let scratchPool = Mutex<[HNSWSearchScratch]>([])
+    private let efState = Locked(64)
+    private let fallbackState = Locked(HNSWIndex.defaultExactFallbackFraction)
+    private let scratchPool = Locked<[HNSWSearchScratch]>([])
 
     init(store: EmbeddingStore, graph: HNSWGraph, parameters: HNSWParameters) {
         self.store = store

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import Testing
 @testable import Recommender
 
@@ -139,7 +138,7 @@ import Testing
         let train = MFFixtures.interactions(users: 10, items: 8, density: 0.5, seed: 1)
         let test = MFFixtures.interactions(users: 10, items: 8, density: 0.2, seed: 2)
         let data = MFFixtures.data(users: 10, items: 8, train: train)
-        let reported = Mutex<[TrainingEvent]>([])
+        let reported = Locked<[TrainingEvent]>([])
         let plain = try MatrixFactorization(.init(embeddingDim: 3, iterations: 25, learningRate: 1))
             .fit(data, context: FitContext(validation: test, observer: { event in reported.withLock { $0.append(event) } }))
         #expect(plain.history.rows.map(\.iteration) == [0, 10, 20, 25])

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import Testing
 @testable import Recommender
 import RecommenderTestSupport
@@ -67,7 +66,7 @@ func softmaxSmallConfiguration(seed: UInt64 = 0) -> SoftmaxModel.Configuration {
 
     @Test func learnsTheTwoGroupsAndIsDeterministic() throws {
         let d = softmaxTwoGroupDataset()
-        let logged = Mutex<[TrainingEvent]>([])
+        let logged = Locked<[TrainingEvent]>([])
         var twoThreads = softmaxSmallConfiguration(); twoThreads.threads = 2
         let result = try Softmax(twoThreads).fit(TrainingData(d), context: FitContext(observer: { e in logged.withLock { $0.append(e) } }))
         let h = result.history

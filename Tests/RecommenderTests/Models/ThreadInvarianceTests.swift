@@ -1,7 +1,6 @@
 import Testing
 @testable import Recommender
 import RecommenderTestSupport
-import Synchronization
 
 /// Every parallel model gives the bit-identical model with 1, 2 and 3 threads (the library's
 /// rule: work is cut into fixed chunks, never by the thread count). Fixtures are large enough
@@ -99,7 +98,7 @@ import Synchronization
     /// checked). Its item-factor updates are data races by design: scripts/tsan.supp suppresses
     /// them for `make tsan` (function `hogwildEpoch`).
     @Test func bprHogwildOptInTrains() throws {
-        let recorded = Mutex<[Double]>([])
+        let recorded = Locked<[Double]>([])
         let m = try BPR(.init(factors: 8, epochs: 20, threads: 2, hogwild: true)).fit(Self.ratings, observer: { event in
             if let a = event.metric("train_accuracy") { recorded.withLock { $0.append(a) } }
         })

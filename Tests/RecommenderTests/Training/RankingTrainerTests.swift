@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import Testing
 @testable import Recommender
 
@@ -164,7 +163,7 @@ import Testing
     }
 
     @Test func observersReceiveOneEventPerStep() throws {
-        let events = Mutex<[TrainingEvent]>([])
+        let events = Locked<[TrainingEvent]>([])
         let context = FitContext(threads: 1, observer: { e in events.withLock { $0.append(e) } })
         _ = try ImplicitALS(.init(factors: 2, iterations: 4)).fit(data, context: context)
         let ials = events.withLock { e in defer { e.removeAll() }; return e }
