@@ -46,6 +46,7 @@ test: build
 	BIN=$(BIN) bash scripts/serve-checks.sh
 
 ## tsan: the parallel test suites under ThreadSanitizer (scripts/tsan.sh; build in .build-tsan).
+## TSAN_FILTER=. runs every suite; TSAN_CONFIG=release builds optimized (.build-tsan-release).
 tsan: deps
 	bash scripts/tsan.sh
 
