@@ -42,3 +42,21 @@ extension AlignedBuffer where Element: ExpressibleByIntegerLiteral {
     /// Allocates `count` zeros, aligned to 64 bytes.
     package convenience init(count: Int) { self.init(count: count, repeating: 0) }
 }
+
+/// `[T](unsafeUninitializedCapacity: capacity, initializingWith: fill)`, except for a capacity of
+/// 0: then `fill` gets an empty buffer of this function's own and the result is `[]`. The standard
+/// library's initializer, given 0, writes the count of the one empty-array storage that every
+/// empty array in the process shares (a 0 over a 0, but ThreadSanitizer reports it, rightly, as a
+/// race with any thread reading an empty array).
+/// - Parameters:
+///   - capacity: the elements `fill` may initialize.
+///   - fill: initializes the first elements of the buffer and sets the count to how many.
+func arrayFilledInPlace<T>(capacity: Int, _ fill: (inout UnsafeMutableBufferPointer<T>, inout Int) throws -> Void) rethrows -> [T] {
+    if capacity > 0 { return try [T](unsafeUninitializedCapacity: capacity, initializingWith: fill) }
+    return try withUnsafeTemporaryAllocation(of: T.self, capacity: 1) { scratch in
+        var empty = UnsafeMutableBufferPointer(start: scratch.baseAddress, count: 0), count = 0
+        try fill(&empty, &count)
+        precondition(count == 0, "arrayFilledInPlace: initialized \(count) elements of an empty array")
+        return []
+    }
+}

@@ -406,7 +406,7 @@ struct ByteReader {
             throw PersistenceError.truncated(path: path, reason: "array of \(raw) elements does not fit")
         }
         let r = try take(n * MemoryLayout<T>.stride)
-        return arrayFilledInPlace(capacity: n) { (buffer: inout UnsafeMutableBufferPointer<T>, count: inout Int) in
+        return arrayFilledInPlace(capacity: n) { buffer, count in
             bytes[r].withUnsafeBytes { raw in
                 UnsafeMutableRawBufferPointer(buffer).copyMemory(from: raw)
             }

@@ -128,7 +128,7 @@ public struct SparkALSModel: ItemScorer, HistoryScorer, ItemEmbeddingModel, Expl
 
     func scores(userVector x: UnsafePointer<Float>) -> [Float] {
         let f = itemFactors.columns, n = itemCount
-        return arrayFilledInPlace(capacity: n) { (out: inout UnsafeMutableBufferPointer<Float>, count: inout Int) in
+        return arrayFilledInPlace(capacity: n) { out, count in
             itemFactors.storage.withUnsafeBufferPointer { y in Kernels.gemv(y.baseAddress!, rows: n, columns: f, x, out.baseAddress!) }
             count = n
         }
