@@ -154,20 +154,7 @@ public struct Interactions: Sendable, Equatable {
             let columns = UnsafeSendableBox((u, it))
             ComputePool.forEachChunk(count: n, chunks: parts, threads: threads) { part, range in
                 let (u, it) = columns.value
-                var byUser = true, byItemWithinUser = true
-                var k = max(range.lowerBound, 1)
-                while k < range.upperBound {
-                    let user = u[k], previous = u[k - 1]
-                    if user < previous { byUser = false; byItemWithinUser = false; break }
-                    if user == previous && it[k] < it[k - 1] {
-                        // Out of item order: only the users remain to check.
-                        byItemWithinUser = false
-                        while k < range.upperBound && u[k] >= u[k - 1] { k += 1 }
-                        byUser = k == range.upperBound
-                        break
-                    }
-                    k += 1
-                }
+                let (byUser, byItemWithinUser) = ColumnOrder.order(users: u, items: it, range)
                 orders.set(part, (byUser, byItemWithinUser))
             }
         }}
@@ -183,10 +170,7 @@ public struct Interactions: Sendable, Equatable {
                 let box = UnsafeSendableBox((u, off.baseAddress!))
                 ComputePool.forEachChunk(count: n, chunks: parts, threads: threads) { _, range in
                     let (u, off) = box.value
-                    for k in range {
-                        let previous = k == 0 ? -1 : Int(u[k - 1]), user = Int(u[k])
-                        if user > previous { for r in (previous + 1)...user { off[r] = k } }
-                    }
+                    ColumnOrder.runStarts(u, range, into: off)
                 }
                 if n > 0 { for r in (Int(u[n - 1]) + 1)..<(userCount + 1) { off[r] = n } }
             }}

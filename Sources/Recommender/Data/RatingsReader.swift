@@ -204,10 +204,7 @@ func duplicateRowsToDrop(users: [Int32], items: [Int32], userCount: Int, itemCou
                          threads: Int = Parallelism.availableCores) -> [Int] {
     let n = users.count
     guard n > 1 else { return [] }
-    var sorted = true
-    users.withUnsafeBufferPointer { u in
-        for k in 1..<n where u[k] < u[k - 1] { sorted = false; break }
-    }
+    let sorted = users.withUnsafeBufferPointer { ColumnOrder.isNonDecreasing($0, 0..<n) }
     /// Appends to `dropped` the rows of `rows` (visited in that order, each user's rows together)
     /// that a later row of the same pair replaces.
     func scan(_ rows: some Sequence<Int>, _ u: UnsafeBufferPointer<Int32>, _ it: UnsafeBufferPointer<Int32>,
