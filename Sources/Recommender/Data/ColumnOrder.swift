@@ -16,41 +16,27 @@ enum ColumnOrder {
 
     /// Whether `u[k] >= u[k - 1]` for every `k` in `range` (`k = 0` is not compared).
     static func isNonDecreasing(_ column: UnsafeBufferPointer<Int32>, _ range: Range<Int>) -> Bool {
-        guard !range.isEmpty, let u = column.baseAddress else { return true }
-        var k = max(range.lowerBound, 1)
-        let end = range.upperBound
-        while k + width <= end {
-            // Several blocks between exits: the masks are OR-ed, the branch is taken once.
-            let stop = min(end - width + 1, k + 64 * width)
-            var decreased = SIMDMask<Block>(repeating: false)
-            while k < stop {
-                decreased .|= block(u, k) .< block(u, k - 1)
-                k += width
-            }
-            if any(decreased) { return false }
-        }
-        while k < end {
-            if u[k] < u[k - 1] { return false }
-            k += 1
-        }
-        return true
+        order(users: column, items: nil, range).byUser
     }
 
     /// Over `range` (each row compared with the row before it; row 0 with nothing): whether the
-    /// users never decrease, and whether, in addition, the items never decrease within a user.
-    static func order(users: UnsafeBufferPointer<Int32>, items: UnsafeBufferPointer<Int32>,
+    /// users never decrease, and whether, in addition, the items never decrease within a user
+    /// (without items, only the users are checked and the second answer is `false`). Several
+    /// blocks run between exits: their masks are OR-ed and the branch is taken once.
+    static func order(users: UnsafeBufferPointer<Int32>, items: UnsafeBufferPointer<Int32>?,
                       _ range: Range<Int>) -> (byUser: Bool, byItemWithinUser: Bool) {
-        guard !range.isEmpty, let u = users.baseAddress, let it = items.baseAddress else { return (true, true) }
+        guard !range.isEmpty, let u = users.baseAddress else { return (true, items != nil) }
+        let it = items?.baseAddress
         var k = max(range.lowerBound, 1)
         let end = range.upperBound
-        var itemsInOrder = true
+        var itemsInOrder = it != nil
         while k + width <= end {
             let stop = min(end - width + 1, k + 64 * width)
             var userDecreased = SIMDMask<Block>(repeating: false), itemDecreased = userDecreased
             while k < stop {
                 let a = block(u, k), b = block(u, k - 1)
                 userDecreased .|= a .< b
-                if itemsInOrder { itemDecreased .|= (a .== b) .& (block(it, k) .< block(it, k - 1)) }
+                if itemsInOrder, let it { itemDecreased .|= (a .== b) .& (block(it, k) .< block(it, k - 1)) }
                 k += width
             }
             if any(userDecreased) { return (false, false) }
@@ -58,7 +44,7 @@ enum ColumnOrder {
         }
         while k < end {
             if u[k] < u[k - 1] { return (false, false) }
-            if u[k] == u[k - 1] && it[k] < it[k - 1] { itemsInOrder = false }
+            if itemsInOrder, let it, u[k] == u[k - 1] && it[k] < it[k - 1] { itemsInOrder = false }
             k += 1
         }
         return (true, itemsInOrder)

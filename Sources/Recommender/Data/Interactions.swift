@@ -154,8 +154,7 @@ public struct Interactions: Sendable, Equatable {
             let columns = UnsafeSendableBox((u, it))
             ComputePool.forEachChunk(count: n, chunks: parts, threads: threads) { part, range in
                 let (u, it) = columns.value
-                let (byUser, byItemWithinUser) = ColumnOrder.order(users: u, items: it, range)
-                orders.set(part, (byUser, byItemWithinUser))
+                orders.set(part, ColumnOrder.order(users: u, items: it, range))
             }
         }}
         let sortedByUser = orders.values.allSatisfy(\.byUser)
