@@ -139,7 +139,8 @@ public struct Interactions: Sendable, Equatable {
     ///
     /// Item indices are handed out in order of first appearance, so a file sorted by user and
     /// then by item *id* (ML-20M and ML-25M) is in general only "ordered by user" here: a later
-    /// user's items mix old (low) and new (high) indices.
+    /// user's items mix old (low) and new (high) indices. Renumbered in id order
+    /// (``Dataset/reindex(_:threads:)`` with ``IndexOrder/id``), it takes the first, cheapest way.
     /// - Parameter threads: threads to use (1 = single-thread mode; same result).
     /// - Returns: the per-user and the per-item view, equal to ``byUser(threads:)`` and ``byItem(threads:)``.
     public func csrViews(threads: Int = Parallelism.availableCores) -> (byUser: SparseMatrix, byItem: SparseMatrix) {
