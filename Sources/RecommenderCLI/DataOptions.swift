@@ -3,6 +3,7 @@ import Foundation
 import Recommender
 
 extension FieldSeparator: ExpressibleByArgument {}
+extension IndexOrder: ExpressibleByArgument {}
 
 /// Whether a ratings file starts with a header line.
 enum HeaderChoice: String, CaseIterable, ExpressibleByArgument {
@@ -45,6 +46,9 @@ struct DataOptions: ParsableArguments {
 
     @Option(name: .long, help: "Declared rating scale of --ratings, e.g. 1...5 or 0.5...5; ratings outside are errors.")
     var ratingScale: String?
+
+    @Option(name: .long, help: "Order of the user and item indices: first-appearance (as the rows come) or id (by id: integers in numeric order, then other ids by their text). In id order, ML-100K's index k is id k + 1, as in the notebook.")
+    var indexOrder: IndexOrder = .firstAppearance
 
     @Option(name: .long, help: "A ratings store (`recommender serve --store`): its ratings are merged into the data (a stored rating replaces the data's for the same user and item).")
     var store: String?
@@ -113,13 +117,18 @@ struct DataOptions: ParsableArguments {
     /// Loads the data set the options name.
     /// - Throws: ``DataError`` (printed by the commands as one line).
     func load(threads: Int = Parallelism.availableCores) throws -> Dataset {
-        try StoreDataSource.merge(loadWithoutStore(threads: threads), store: store)
+        guard store != nil else { return try loadWithoutStore(threads: threads) }
+        var dataset = try StoreDataSource.merge(loadWithoutStore(threads: threads), store: store)
+        // The store's new users and items come last: renumber again, so that the whole data set
+        // is in the chosen order.
+        if indexOrder != .firstAppearance { dataset.reindex(indexOrder, threads: threads) }
+        return dataset
     }
 
     /// Loads the data set the options name, without the store's ratings.
     func loadWithoutStore(threads: Int = Parallelism.availableCores) throws -> Dataset {
         try checkFileOptions()
-        let dataset: Dataset
+        var dataset: Dataset
         if let ratings = ratingsPath {
             dataset = try DelimitedRatingsLoader.load(ratings: URL(fileURLWithPath: ratings),
                                                       items: items.map { URL(fileURLWithPath: $0) }, options: fileOptions,
@@ -127,6 +136,7 @@ struct DataOptions: ParsableArguments {
         } else {
             dataset = try DatasetLocator.load(name: datasetName, dataDirectory: dataDirectory, threads: threads)
         }
+        if indexOrder != .firstAppearance { dataset.reindex(indexOrder, threads: threads) }
         // Every load says what it read (standard error): counts, duplicates dropped (so that 500
         // identical lines never train as "1 ratings" without a word), and for a user's file what
         // was detected (separator, header, which column is user/item/rating/timestamp, scale).
@@ -163,7 +173,12 @@ extension DataOptions {
         guard ratings == nil && dataset == nil else {
             throw ValidationError("--train/--test replace --ratings and --dataset; give one or the other")
         }
-        return try GivenSplit.load(train: URL(fileURLWithPath: train), test: URL(fileURLWithPath: test),
-                                   items: items.map { URL(fileURLWithPath: $0) }, options: fileOptions, threads: threads)
+        var (dataset, split) = try GivenSplit.load(train: URL(fileURLWithPath: train), test: URL(fileURLWithPath: test),
+                                                   items: items.map { URL(fileURLWithPath: $0) }, options: fileOptions, threads: threads)
+        if indexOrder != .firstAppearance {
+            dataset.reindex(indexOrder, threads: threads)
+            split = Split(source: dataset.interactions, trainRows: split.trainRows, testRows: split.testRows)
+        }
+        return (dataset, split)
     }
 }

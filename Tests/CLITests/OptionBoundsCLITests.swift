@@ -19,7 +19,7 @@ import RecommenderTestSupport
         "json", "format", "train", "test", "save-splits", "grid", "occupation", "genre", "highlight", "model", "measure", "user",
         "pairs", "metric", "inner-product", "efs", "vectors-out", "vectors-in", "load-index", "index-path", "name", "backend", "user-side",
         "item-side", "user-implicit", "item-implicit", "implicit-normalization", "implicit-source", "split", "factors",
-        "export", "cold", "host", "retrain-every", "store", "source", "page-models", "history",
+        "export", "cold", "host", "retrain-every", "store", "source", "page-models", "history", "index-order",
     ]
     /// Numeric options without a default value (the others are recognised by their numeric default).
     static let numericWithoutDefault: Set<String> = [
