@@ -3,6 +3,10 @@
 # in ML-25M's format and shape, and `recommender bench load` parsing it into columns, building
 # both id maps and both CSR views. The two alternate, one run each per round (REPEATS=3 rounds), and
 # each prints its time per round, then its best round with CPU time and peak memory.
+# INDEX_ORDER=id runs ours with `--index-order id` (users and items numbered by id: the file,
+# sorted by user and then movie id, is then sorted by user and item index, and the per-user view
+# shares the columns); INDEX_ORDER=both runs ours both ways in each round (pandas, ours in
+# first-appearance order, ours in id order). Default: first-appearance, the loaders' order.
 # Usage: scripts/bench-load.sh [DATA_DIR]   (default bench-data/; the file is generated if absent)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +14,12 @@ DIR="${1:-bench-data}"
 FILE="$DIR/ratings.csv"
 REPEATS="${REPEATS:-3}"
 [[ "$REPEATS" =~ ^[0-9]{1,2}$ ]] && [ "$REPEATS" -ge 1 ] && [ "$REPEATS" -le 20 ] || { echo "bench-load: REPEATS must be 1...20 (got '$REPEATS')"; exit 1; }
+INDEX_ORDER="${INDEX_ORDER:-first-appearance}"
+case "$INDEX_ORDER" in
+  first-appearance|id) ORDERS="$INDEX_ORDER" ;;
+  both) ORDERS="first-appearance id" ;;
+  *) echo "bench-load: INDEX_ORDER must be first-appearance, id or both (got '$INDEX_ORDER')"; exit 1 ;;
+esac
 if [ ! -f "$FILE" ]; then
   python3 -c "import numpy" 2>/dev/null || python3 -m pip install --quiet numpy
   python3 scripts/generate-ml25m-like.py "$DIR"
@@ -25,7 +35,7 @@ echo "file: $FILE ($(du -m "$FILE" | cut -f1) MB, $(nproc) cores); load average:
 # The two sides alternate, one run each per round (pandas, ours, pandas, ours, ...), so a drift of
 # the machine's speed during the run reaches both; each side's best round is printed at the end.
 PANDAS_RUNS=$(mktemp); OURS_RUNS=$(mktemp)
-trap 'rm -f "$PANDAS_RUNS" "$OURS_RUNS" "$OURS_RUNS.err"' EXIT
+trap 'rm -f "$PANDAS_RUNS" "$OURS_RUNS" "$OURS_RUNS.err" "$OURS_RUNS.first-appearance" "$OURS_RUNS.id"' EXIT
 PANDAS_ONE='
 import resource, sys, time
 import pandas as pd
@@ -39,12 +49,18 @@ print(f"{seconds:.3f} {cpu:.3f} {usage.ru_maxrss / 1024:.0f} {len(frame)} {pd.__
 '
 for round in $(seq "$REPEATS"); do
   python3 -c "$PANDAS_ONE" "$FILE" >> "$PANDAS_RUNS"
-  if ! "$BIN" bench load --ratings "$FILE" --repeats 1 2> "$OURS_RUNS.err" | grep '^best' >> "$OURS_RUNS"; then
-    cat "$OURS_RUNS.err"; exit 1
-  fi
-  echo "round $round: pandas read_csv $(tail -1 "$PANDAS_RUNS" | cut -d' ' -f1) s; ours $(tail -1 "$OURS_RUNS" | sed -E 's/^best: //; s/; threads.*//')"
+  line="round $round: pandas read_csv $(tail -1 "$PANDAS_RUNS" | cut -d' ' -f1) s"
+  for order in $ORDERS; do
+    if ! "$BIN" bench load --ratings "$FILE" --repeats 1 --index-order "$order" 2> "$OURS_RUNS.err" | grep '^best' >> "$OURS_RUNS.$order"; then
+      cat "$OURS_RUNS.err"; exit 1
+    fi
+    line="$line; ours ($order) $(tail -1 "$OURS_RUNS.$order" | sed -E 's/^best: //; s/; threads.*//')"
+  done
+  echo "$line"
 done
 echo "--- pandas.read_csv (C engine), best of $REPEATS rounds"
 sort -n "$PANDAS_RUNS" | head -1 | awk '{printf "best: pandas %s read_csv %s s (CPU time %s s, %s rows); peak RSS %s MB\n", $5, $1, $2, $4, $3}'
-echo "--- recommender bench load (parse + id maps + both CSR views), best of $REPEATS rounds"
-sed -E 's/.*total ([0-9.]+) s.*/\1 &/' "$OURS_RUNS" | sort -n | head -1 | cut -d' ' -f2-
+for order in $ORDERS; do
+  echo "--- recommender bench load --index-order $order (parse + id maps + both CSR views), best of $REPEATS rounds"
+  sed -E 's/.*total ([0-9.]+) s.*/\1 &/' "$OURS_RUNS.$order" | sort -n | head -1 | cut -d' ' -f2-
+done
