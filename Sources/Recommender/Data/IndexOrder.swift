@@ -90,50 +90,61 @@ extension Dataset {
     ///   - order: the order of the new indices.
     ///   - threads: threads to use (1 = single-thread mode; same result).
     public mutating func reindex(_ order: IndexOrder, threads: Int = Parallelism.availableCores) {
-        let userOrder = interactions.users.withUnsafeBufferPointer {
-            IndexOrder.permutation(userIDs.ids.map(\.rawValue), order: order, rows: $0)
-        }
-        let itemOrder = interactions.items.withUnsafeBufferPointer {
-            IndexOrder.permutation(itemIDs.ids.map(\.rawValue), order: order, rows: $0)
-        }
-        let userIdentity = userOrder.enumerated().allSatisfy { $0.offset == Int($0.element) }
-        let itemIdentity = itemOrder.enumerated().allSatisfy { $0.offset == Int($0.element) }
-        if userIdentity && itemIdentity { return }
+        // The user side and the item side (the new order, then the id map and the table that
+        // follow it) on two threads; then one pass over the index columns, cut into parts.
+        let users = SharedSlots(count: 1, initial: Side<UserID>()), items = SharedSlots(count: 1, initial: Side<ItemID>())
+        let parts = (userIDs, itemIDs, userTable, catalog)
+        interactions.users.withUnsafeBufferPointer { u in
+        interactions.items.withUnsafeBufferPointer { it in
+            let columns = UnsafeSendableBox((u, it, parts))
+            ComputePool.forEachChunk(count: 2, chunks: 2, threads: threads) { _, range in
+                let (u, it, (userIDs, itemIDs, userTable, catalog)) = columns.value
+                for which in range {
+                    if which == 0 {
+                        var side = Side(userIDs, texts: userIDs.ids.map(\.rawValue), order: order, rows: u)
+                        if !side.isIdentity, let table = userTable {
+                            let p = side.order.map(Int.init)
+                            side.userTable = UserTable(ages: p.map { table.ages[$0] }, sexes: p.map { table.sexes[$0] },
+                                                       occupations: p.map { table.occupations[$0] }, zipCodes: p.map { table.zipCodes[$0] })
+                        }
+                        users.set(0, side)
+                    } else {
+                        var side = Side(itemIDs, texts: itemIDs.ids.map(\.rawValue), order: order, rows: it)
+                        if !side.isIdentity {
+                            let p = side.order.map(Int.init)
+                            side.catalog = ItemCatalog(titles: p.map { catalog.titles[$0] }, years: p.map { catalog.years[$0] },
+                                                       genres: p.map { catalog.genres[$0] }, genreNames: catalog.genreNames)
+                        }
+                        items.set(0, side)
+                    }
+                }
+            }
+        }}
+        let user = users.value(at: 0), item = items.value(at: 0)
+        if user.isIdentity && item.isIdentity { return }
 
-        func inverse(_ permutation: [Int32]) -> [Int32] {
-            var result = [Int32](repeating: 0, count: permutation.count)
-            for (new, old) in permutation.enumerated() { result[Int(old)] = Int32(new) }
-            return result
-        }
-        let newUser = inverse(userOrder), newItem = inverse(itemOrder)
         let n = interactions.count
-        let parts = max(1, min(threads, n / 500_000 + 1))
-        newUser.withUnsafeBufferPointer { nu in
-        newItem.withUnsafeBufferPointer { ni in
+        let chunks = max(1, min(threads, n / 500_000 + 1))
+        user.newIndex.withUnsafeBufferPointer { nu in
+        item.newIndex.withUnsafeBufferPointer { ni in
         interactions.users.withUnsafeMutableBufferPointer { u in
         interactions.items.withUnsafeMutableBufferPointer { it in
-            let box = UnsafeSendableBox((nu, ni, u, it))
-            ComputePool.forEachChunk(count: n, chunks: parts, threads: threads) { _, range in
-                let (nu, ni, u, it) = box.value
+            let box = UnsafeSendableBox((nu, ni, u, it, user.isIdentity, item.isIdentity))
+            ComputePool.forEachChunk(count: n, chunks: chunks, threads: threads) { _, range in
+                let (nu, ni, u, it, sameUsers, sameItems) = box.value
                 for k in range {
-                    if !userIdentity { u[k] = nu[Int(u[k])] }
-                    if !itemIdentity { it[k] = ni[Int(it[k])] }
+                    if !sameUsers { u[k] = nu[Int(u[k])] }
+                    if !sameItems { it[k] = ni[Int(it[k])] }
                 }
             }
         }}}}
-
-        if !userIdentity {
-            userIDs = IDMap(userOrder.map { userIDs.ids[Int($0)] })
-            if let table = userTable {
-                userTable = UserTable(ages: userOrder.map { table.ages[Int($0)] }, sexes: userOrder.map { table.sexes[Int($0)] },
-                                      occupations: userOrder.map { table.occupations[Int($0)] },
-                                      zipCodes: userOrder.map { table.zipCodes[Int($0)] })
-            }
+        if !user.isIdentity {
+            userIDs = user.ids
+            if let table = user.userTable { userTable = table }
         }
-        if !itemIdentity {
-            itemIDs = IDMap(itemOrder.map { itemIDs.ids[Int($0)] })
-            catalog = ItemCatalog(titles: itemOrder.map { catalog.titles[Int($0)] }, years: itemOrder.map { catalog.years[Int($0)] },
-                                  genres: itemOrder.map { catalog.genres[Int($0)] }, genreNames: catalog.genreNames)
+        if !item.isIdentity {
+            itemIDs = item.ids
+            if let renumbered = item.catalog { catalog = renumbered }
         }
     }
 
@@ -145,5 +156,29 @@ extension Dataset {
         var copy = self
         copy.reindex(order, threads: threads)
         return copy
+    }
+}
+
+/// One side (users or items) of ``Dataset/reindex(_:threads:)``: the new order and what follows it.
+private struct Side<ID: ExternalID> {
+    /// Element *k*: the current index of the id that gets index *k*.
+    var order: [Int32] = []
+    /// Element *i*: the new index of current index *i*.
+    var newIndex: [Int32] = []
+    var isIdentity = true
+    var ids = IDMap<ID>()
+    var userTable: UserTable?
+    var catalog: ItemCatalog?
+
+    init() {}
+
+    /// - Parameter texts: the text of each id, in index order.
+    init(_ map: IDMap<ID>, texts: [String], order kind: IndexOrder, rows: UnsafeBufferPointer<Int32>) {
+        order = IndexOrder.permutation(texts, order: kind, rows: rows)
+        isIdentity = order.enumerated().allSatisfy { $0.offset == Int($0.element) }
+        guard !isIdentity else { return }
+        newIndex = [Int32](repeating: 0, count: order.count)
+        for (new, old) in order.enumerated() { newIndex[Int(old)] = Int32(new) }
+        ids = IDMap(order.map { map.ids[Int($0)] })
     }
 }
