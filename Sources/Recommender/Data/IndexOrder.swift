@@ -13,8 +13,9 @@
 ///   `recommender bench load --index-order id` measures this.
 public enum IndexOrder: String, Sendable, CaseIterable {
     /// In the order users and items first occur in the interactions' rows; ids that occur in
-    /// no row (catalog-only items) keep their order after those that do. This is the loaders'
-    /// order.
+    /// no row (catalog-only items) keep their order after those that do. The loaders number by
+    /// first appearance in the file, which is the same order unless a duplicated (user, item)
+    /// line they dropped was the first to name an id.
     case firstAppearance = "first-appearance"
     /// In the order of the ids. Ids that are canonical non-negative integers (digits only, no
     /// leading zero except in `0` itself) come first, in numeric order. Every other id follows,

@@ -78,6 +78,21 @@ import Testing
         #expect(reordered.catalog.titles.last == "title 0")
     }
 
+    @Test func firstAppearanceIsTheRowsOrderEvenAfterADroppedDuplicate() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("index-order-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("dup.csv")
+        // "ann" is named first by a line that a later duplicate replaces.
+        try "ann,x,1\nbob,y,2\nann,x,3\n".write(to: file, atomically: true, encoding: .utf8)
+        let loaded = try DelimitedRatingsLoader.load(ratings: file)
+        #expect(loaded.report.duplicatesDropped == 1 && loaded.userIDs.ids == ["ann", "bob"])
+        #expect(loaded.interactions.ratings == [2, 3])
+        let byRows = loaded.reindexed(.firstAppearance)
+        #expect(byRows.userIDs.ids == ["bob", "ann"] && byRows.itemIDs.ids == ["y", "x"])
+        #expect(rows(byRows) == rows(loaded))
+    }
+
     @Test func idOrderComparesIntegersByValueAndTextByBytes() {
         let precedes = IndexOrder.idPrecedes
         #expect(precedes("2", "10") && !precedes("10", "2"))
