@@ -15,8 +15,12 @@ public func fuzzRatings(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     try? FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     guard FileManager.default.createFile(atPath: file.path, contents: Data(bytes)) else { return 0 }
-    // 1. The generic loader: everything detected.
-    _ = try? DelimitedRatingsLoader.load(ratings: file, threads: 1)
+    // 1. The generic loader: everything detected. Renumbered by id, every row must still name
+    // the same user and item, the ids must be in id order, and renumbering by first appearance
+    // must give the loaded data set back.
+    if let loaded = try? DelimitedRatingsLoader.load(ratings: file, threads: 1) {
+        checkReindexing(loaded)
+    }
     // 2. Options chosen by the first byte: separator, header, scale.
     let selector = bytes.first ?? 0
     let separators: [FieldSeparator?] = [nil, .comma, .tab, .semicolon, .doubleColon, .pipe]
@@ -38,6 +42,34 @@ public func fuzzRatings(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     parseLinesExactly(bytes, separator: UInt8(ascii: ","), timestamps: selector & 1 == 0)
     parseLinesExactly(bytes, separator: UInt8(ascii: "\t"), timestamps: true)
     return 0
+}
+
+/// `Dataset.reindex` on a loaded data set (no items file, so every id is named by a row).
+private func checkReindexing(_ loaded: Dataset) {
+    let byID = loaded.reindexed(.id, threads: 2)
+    let x = loaded.interactions, y = byID.interactions
+    for row in 0..<x.count where loaded.userIDs.id(at: x.user(at: row)) != byID.userIDs.id(at: y.user(at: row))
+        || loaded.itemIDs.id(at: x.item(at: row)) != byID.itemIDs.id(at: y.item(at: row)) {
+        fatalError("reindex(.id) changed what row \(row) names")
+    }
+    guard x.ratings == y.ratings, x.timestamps == y.timestamps else { fatalError("reindex(.id) changed the ratings") }
+    let users = byID.userIDs.ids.map(\.rawValue), items = byID.itemIDs.ids.map(\.rawValue)
+    guard zip(users, users.dropFirst()).allSatisfy({ IndexOrder.idPrecedes($0, $1) }),
+          zip(items, items.dropFirst()).allSatisfy({ IndexOrder.idPrecedes($0, $1) }) else {
+        fatalError("reindex(.id) left ids out of id order")
+    }
+    // The loader numbers by first appearance in the file: the rows' order too, unless a dropped
+    // duplicate line was the first to name an id.
+    let back = byID.reindexed(.firstAppearance, threads: 1)
+    if loaded.report.duplicatesDropped == 0 {
+        guard back.userIDs == loaded.userIDs, back.itemIDs == loaded.itemIDs, back.interactions == loaded.interactions,
+              back.catalog == loaded.catalog else {
+            fatalError("reindex(.firstAppearance) did not give the loaded data set back")
+        }
+    }
+    guard back.reindexed(.firstAppearance, threads: 2).interactions == back.interactions else {
+        fatalError("reindex(.firstAppearance) is not stable")
+    }
 }
 
 /// Runs `ck_parse_rating_lines` on a copy of the bytes up to their last newline, in a buffer of
