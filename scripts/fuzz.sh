@@ -18,7 +18,13 @@ FLAGS=(-c debug --package-path Fuzz --scratch-path "$SCRATCH" -Xswiftc -sanitize
 mkdir -p "$SCRATCH/crashes"
 # Swift's own crash reporter reads memory ASan does not own: leave crash reports to libFuzzer.
 export SWIFT_BACKTRACE=enable=no
-swift build "${FLAGS[@]}" >/dev/null
+# SwiftPM prints compile errors on standard output: keep it, and show it when the build fails
+# (twice a build failed here with nothing on standard error, and could not be reproduced).
+if ! build_log=$(swift build "${FLAGS[@]}" 2>&1); then
+  echo "$build_log" | grep -v "warning: Cannot export local symbol" | tail -40
+  echo "fuzz: the harness build failed (status above)"
+  exit 1
+fi
 status=0
 for target in $TARGETS; do
   bin="$(swift build "${FLAGS[@]}" --show-bin-path)/$target"
