@@ -29,10 +29,12 @@ public enum IndexOrder: String, Sendable, CaseIterable {
         case .id:
             // Canonical integers of at most 18 digits sort by value (they precede every other id);
             // the rest (longer integers, text) by `idPrecedes`.
-            var small: [(value: UInt64, index: Int32)] = [], others: [Int32] = []
+            var small: [(value: Int64, index: Int32)] = [], others: [Int32] = []
             small.reserveCapacity(ids.count)
             for (index, id) in ids.enumerated() {
-                if let value = smallInteger(id.utf8) { small.append((value, Int32(index))) } else { others.append(Int32(index)) }
+                var text = id
+                let value = text.withUTF8 { b in b.baseAddress.flatMap { NumberParsing.canonicalID($0, b.count) } }
+                if let value { small.append((value, Int32(index))) } else { others.append(Int32(index)) }
             }
             small.sort { $0.value < $1.value }
             others.sort { idPrecedes(ids[Int($0)], ids[Int($1)]) }
@@ -61,14 +63,6 @@ public enum IndexOrder: String, Sendable, CaseIterable {
         case (false, true): return false
         case (false, false): return x.lexicographicallyPrecedes(y)
         }
-    }
-
-    /// The value of a canonical integer of at most 18 digits, else `nil`.
-    static func smallInteger(_ text: String.UTF8View) -> UInt64? {
-        guard text.count <= 18, isCanonicalInteger(text) else { return nil }
-        var value: UInt64 = 0
-        for byte in text { value = value * 10 + UInt64(byte - 0x30) }
-        return value
     }
 
     /// Digits only, at least one, and no leading zero unless the text is `0`.
