@@ -128,15 +128,14 @@ struct DataOptions: ParsableArguments {
     /// Loads the data set the options name, without the store's ratings.
     func loadWithoutStore(threads: Int = Parallelism.availableCores) throws -> Dataset {
         try checkFileOptions()
-        var dataset: Dataset
+        let dataset: Dataset
         if let ratings = ratingsPath {
             dataset = try DelimitedRatingsLoader.load(ratings: URL(fileURLWithPath: ratings),
                                                       items: items.map { URL(fileURLWithPath: $0) }, options: fileOptions,
-                                                      name: self.ratings == "-" ? "stdin" : nil, threads: threads)
+                                                      name: self.ratings == "-" ? "stdin" : nil, indexOrder: indexOrder, threads: threads)
         } else {
-            dataset = try DatasetLocator.load(name: datasetName, dataDirectory: dataDirectory, threads: threads)
+            dataset = try DatasetLocator.load(name: datasetName, dataDirectory: dataDirectory, indexOrder: indexOrder, threads: threads)
         }
-        if indexOrder != .firstAppearance { dataset.reindex(indexOrder, threads: threads) }
         // Every load says what it read (standard error): counts, duplicates dropped (so that 500
         // identical lines never train as "1 ratings" without a word), and for a user's file what
         // was detected (separator, header, which column is user/item/rating/timestamp, scale).

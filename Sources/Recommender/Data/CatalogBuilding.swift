@@ -151,9 +151,13 @@ func readIfPresent<T>(_ url: URL, files: inout [String], _ read: (URL) throws ->
     return value
 }
 
-/// Assembles a ``Dataset`` from parsed ratings plus optional catalog and user rows.
+/// Assembles a ``Dataset`` from parsed ratings plus optional catalog and user rows, its users and
+/// items in `order`: renumbered unless the ratings are already numbered in that order and the
+/// catalog and the user table add no ids (``IndexOrder/firstAppearance`` keeps the loaders'
+/// numbering as it is).
 func assembleDataset(name: String, ratings: ParsedRatings, catalog: CatalogBuilder?, users: UserTableBuilder?,
-                     ratingScale: ClosedRange<Float>?, explicit: Bool, files: [String], notes: [String] = []) -> Dataset {
+                     ratingScale: ClosedRange<Float>?, explicit: Bool, files: [String], notes: [String] = [],
+                     order: IndexOrder = .firstAppearance, threads: Int = Parallelism.availableCores) -> Dataset {
     var itemIDs = ratings.itemIDs, userIDs = ratings.userIDs
     let itemCatalog = catalog?.build(itemIDs: &itemIDs) ?? ItemCatalog(placeholderFor: itemIDs)
     let userTable = users?.build(userIDs: &userIDs)
@@ -168,6 +172,8 @@ func assembleDataset(name: String, ratings: ParsedRatings, catalog: CatalogBuild
     var dataset = Dataset(name: name, userIDs: userIDs, itemIDs: itemIDs, interactions: interactions, catalog: itemCatalog,
                           userTable: userTable, ratingScale: ratingScale, hasExplicitRatings: explicit, report: report)
     dataset.itemNoun = catalog?.itemNoun ?? (name.lowercased().hasPrefix("ml-") ? "movie" : "item")
+    let sideIDsAdded = userIDs.count != ratings.userIDs.count || itemIDs.count != ratings.itemIDs.count
+    if order != .firstAppearance && (order != ratings.order || sideIDsAdded) { dataset.reindex(order, threads: threads) }
     return dataset
 }
 

@@ -70,11 +70,13 @@ public enum DatasetLocator {
     /// - Parameters:
     ///   - name: the data set (folder) name, e.g. `"ml-100k"`.
     ///   - dataDirectory: the data folder.
+    ///   - indexOrder: the order of the user and item indices (see ``IndexOrder``); by id, a
+    ///     plain numeric ratings file is numbered while it is read.
     ///   - threads: threads for parsing (1 = single-thread mode; same result).
     /// - Throws: ``DataError/missingFile(path:)`` when the folder does not exist (with a hint to fetch it),
     ///   ``DataError/unrecognizedLayout(directory:reason:)`` when no known files are there, and the
     ///   loaders' errors for bad files.
-    public static func load(name: String, dataDirectory: URL = defaultDataDirectory,
+    public static func load(name: String, dataDirectory: URL = defaultDataDirectory, indexOrder: IndexOrder = .firstAppearance,
                             threads: Int = Parallelism.availableCores) throws -> Dataset {
         let folder = dataDirectory.appendingPathComponent(name)
         var isDirectory: ObjCBool = false
@@ -85,13 +87,14 @@ public enum DatasetLocator {
         var dataset: Dataset
         switch layout {
         case .recBole:
-            dataset = try RecBoleLoader.load(directory: dir, name: stem, ratingScale: .some(MovieLensScale.forName(name) ?? MovieLensScale.forName(stem)), threads: threads)
+            dataset = try RecBoleLoader.load(directory: dir, name: stem, ratingScale: .some(MovieLensScale.forName(name) ?? MovieLensScale.forName(stem)),
+                                             indexOrder: indexOrder, threads: threads)
         case .movieLens100K:
-            dataset = try MovieLens100KLoader.load(directory: dir, name: name, threads: threads)
+            dataset = try MovieLens100KLoader.load(directory: dir, name: name, indexOrder: indexOrder, threads: threads)
         case .movieLensDat:
-            dataset = try MovieLensDatLoader.load(directory: dir, name: name, threads: threads)
+            dataset = try MovieLensDatLoader.load(directory: dir, name: name, indexOrder: indexOrder, threads: threads)
         case .movieLensCSV:
-            dataset = try MovieLensCSVLoader.load(directory: dir, name: name, threads: threads)
+            dataset = try MovieLensCSVLoader.load(directory: dir, name: name, indexOrder: indexOrder, threads: threads)
         }
         dataset.name = name
         dataset.report.notes.insert("layout: \(layout.rawValue)", at: 0)

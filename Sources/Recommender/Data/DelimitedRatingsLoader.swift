@@ -60,10 +60,13 @@ public enum DelimitedRatingsLoader {
     ///     RecBole `.item`, detected from its first line.
     ///   - options: separator, header and columns (detected when not given).
     ///   - name: the data set name (default: the ratings file name without extension).
+    ///   - indexOrder: the order of the user and item indices (see ``IndexOrder``); by id, a
+    ///     plain numeric ratings file is numbered while it is read.
     ///   - threads: threads for parsing (1 = single-thread mode; same result).
     /// - Throws: ``DataError`` naming the file, line and problem.
     public static func load(ratings: URL, items: URL? = nil, options: DelimitedFileOptions = DelimitedFileOptions(),
-                            name: String? = nil, threads: Int = Parallelism.availableCores) throws -> Dataset {
+                            name: String? = nil, indexOrder: IndexOrder = .firstAppearance,
+                            threads: Int = Parallelism.availableCores) throws -> Dataset {
         if case .stream = FileKind.of(ratings.path) {
             // A pipe, standard input or a device can be read only once, and the loader reads the
             // head first: copy the stream to a temporary file, load that, and name the stream in
@@ -73,7 +76,7 @@ public enum DelimitedRatingsLoader {
             do {
                 var dataset = try load(ratings: spooled.url, items: items, options: options,
                                        name: name ?? (ratings.path == "/dev/stdin" ? "stdin" : ratings.deletingPathExtension().lastPathComponent),
-                                       threads: threads)
+                                       indexOrder: indexOrder, threads: threads)
                 dataset.report.files = dataset.report.files.map { $0 == spooled.url.path ? ratings.path : $0 }
                 return dataset
             } catch let error as DataError {
@@ -81,7 +84,7 @@ public enum DelimitedRatingsLoader {
             }
         }
         let (format, notes) = try detectFormat(url: ratings, options: options)
-        let parsed = try RatingsReader.read(url: ratings, format: format, threads: threads)
+        let parsed = try RatingsReader.read(url: ratings, format: format, threads: threads, order: indexOrder)
         var files = [ratings.path]
         var catalog: CatalogBuilder? = nil
         if let items {
@@ -90,7 +93,7 @@ public enum DelimitedRatingsLoader {
         }
         return assembleDataset(name: name ?? ratings.deletingPathExtension().lastPathComponent, ratings: parsed,
                                catalog: catalog, users: nil, ratingScale: format.ratingColumn == nil ? nil : options.ratingScale,
-                               explicit: format.ratingColumn != nil, files: files, notes: notes)
+                               explicit: format.ratingColumn != nil, files: files, notes: notes, order: indexOrder, threads: threads)
     }
 
     /// The header names each role is recognised by (after ``normalize(_:)``). The lists are

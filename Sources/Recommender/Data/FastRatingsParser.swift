@@ -16,8 +16,12 @@ import Darwin
 ///    where its output starts, so the columns are allocated once at their final size.
 /// 3. Pass two parses the chunks in parallel straight into the final columns: integer ids as
 ///    raw numbers, ratings and timestamps as numbers.
-/// 4. Raw ids become dense indices in order of first appearance through flat lookup arrays
-///    (users and items on two threads), duplicates are resolved (keep last) without hashing.
+/// 4. Raw ids become dense indices through flat lookup arrays, duplicates are resolved (keep
+///    last) without hashing. In ``IndexOrder/firstAppearance`` order, users and items are numbered
+///    on two threads as the rows come. In ``IndexOrder/id`` order (ids below ``flatIDLimit``),
+///    parts of the rows mark the ids they name in parallel, the marks give each id its rank, and
+///    parts of the rows take their ranks in parallel: the numbering of
+///    ``Dataset/reindex(_:threads:)`` without a second pass over the loaded data.
 ///
 /// It handles only the plain case. Anything else (quotes, text ids, a malformed line, a rating
 /// out of scale, a very long line) makes it return `nil`, and the general parser reads the file
@@ -29,7 +33,10 @@ enum FastRatingsParser {
     /// - Parameters:
     ///   - parallelThreshold: files smaller than this are read as one chunk.
     ///   - blockSize: the read buffer size (a line longer than this goes to the general parser).
-    static func parse(url: URL, format: RatingsFileFormat, threads: Int,
+    ///   - order: the order of the indices. ``IndexOrder/id`` is honoured when every id is below
+    ///     ``flatIDLimit``; otherwise the result is numbered by first appearance (its
+    ///     ``ParsedRatings/order`` says which).
+    static func parse(url: URL, format: RatingsFileFormat, threads: Int, order: IndexOrder = .firstAppearance,
                       parallelThreshold: Int = 4 << 20, blockSize: Int = 1 << 20) -> ParsedRatings? {
         guard !format.quoting || format.separator == .comma else { return nil }
         let fd = open(url.path, O_RDONLY)
@@ -145,11 +152,17 @@ enum FastRatingsParser {
         }
         if format.ratingColumn == nil { ratings = [Float](repeating: 1, count: rowCount) }
 
-        // Raw ids → dense indices, users and items on two threads.
+        // Raw ids → dense indices.
         let maxUser = results.map(\.maxUser).max()!, maxItem = results.map(\.maxItem).max()!
         var userRaw: [Int32] = [], itemRaw: [Int32] = []
+        let byID = order == .id && Int64(maxUser) < flatIDLimit && Int64(maxItem) < flatIDLimit
         users.withUnsafeMutableBufferPointer { u in
             items.withUnsafeMutableBufferPointer { i in
+                if byID {
+                    (userRaw, itemRaw) = rankByID(users: u, items: i, maxUser: maxUser, maxItem: maxItem, threads: threads)
+                    return
+                }
+                // By first appearance: users and items on two threads.
                 let columns = UnsafeSendableBox((u, i))
                 var rawLists: [[Int32]] = [[], []]
                 rawLists.withUnsafeMutableBufferPointer { lists in
@@ -176,8 +189,74 @@ enum FastRatingsParser {
                 }
             }
         }
-        return RatingsReader.finish(userIDs: userMap.value(at: 0), itemIDs: itemMap.value(at: 0), users: users, items: items,
-                                    ratings: ratings, timestamps: format.timestampColumn == nil ? nil : times, threads: threads)
+        var parsed = RatingsReader.finish(userIDs: userMap.value(at: 0), itemIDs: itemMap.value(at: 0), users: users, items: items,
+                                          ratings: ratings, timestamps: format.timestampColumn == nil ? nil : times, threads: threads)
+        parsed.order = byID ? .id : .firstAppearance
+        return parsed
+    }
+
+    /// Replaces the raw ids of both columns (each at most `maxUser` / `maxItem`, below
+    /// ``flatIDLimit``) by their rank among the ids present: ``IndexOrder/id`` order, since the
+    /// raw ids are canonical integers. Returns the raw id of each index, users then items.
+    ///
+    /// Three steps, two of them parallel over parts of the rows: each part marks the ids its rows
+    /// name in its own byte arrays; the marks, joined, give each present id its rank; each part
+    /// replaces its rows' ids by their ranks. Marks are plain byte stores (no read-modify-write
+    /// chain), and the rank tables stay in cache for columns of any length. The result does not
+    /// depend on the thread count.
+    static func rankByID(users: UnsafeMutableBufferPointer<Int32>, items: UnsafeMutableBufferPointer<Int32>,
+                         maxUser: Int32, maxItem: Int32, threads: Int) -> (users: [Int32], items: [Int32]) {
+        let n = users.count
+        let parts = max(1, min(threads, n / 65_536 + 1))
+        let userSpan = Int(maxUser) + 1, itemSpan = Int(maxItem) + 1
+        let span = userSpan + itemSpan
+        // One row of marks per part: users at [0, userSpan), items after.
+        let marks = UnsafeMutablePointer<UInt8>.allocate(capacity: parts * span)
+        defer { marks.deallocate() }
+        let columns = UnsafeSendableBox((users, items, marks))
+        ComputePool.forEachChunk(count: parts, chunks: parts, threads: threads) { _, range in
+            let (_, _, marks) = columns.value
+            for part in range { (marks + part * span).initialize(repeating: 0, count: span) }
+        }
+        ComputePool.forEachChunk(count: n, chunks: parts, threads: threads) { part, range in
+            let (u, it, marks) = columns.value
+            let userMarks = marks + part * span, itemMarks = userMarks + userSpan
+            for k in range {
+                userMarks[Int(u[k])] = 1
+                itemMarks[Int(it[k])] = 1
+            }
+        }
+        // Join the parts' marks into part 0's, then rank: the table maps a raw id to its index.
+        for part in 1..<parts {
+            let from = marks + part * span
+            for k in 0..<span { marks[k] |= from[k] }
+        }
+        let ranks = UnsafeMutablePointer<Int32>.allocate(capacity: span)
+        defer { ranks.deallocate() }
+        func rank(_ start: Int, _ count: Int) -> [Int32] {
+            var raws: [Int32] = []
+            var next: Int32 = 0
+            for raw in 0..<count {
+                if marks[start + raw] != 0 {
+                    ranks[start + raw] = next
+                    next += 1
+                    raws.append(Int32(raw))
+                } else {
+                    ranks[start + raw] = -1
+                }
+            }
+            return raws
+        }
+        let userRaws = rank(0, userSpan), itemRaws = rank(userSpan, itemSpan)
+        let tables = UnsafeSendableBox((users, items, UnsafePointer(ranks), UnsafePointer(ranks + userSpan)))
+        ComputePool.forEachChunk(count: n, chunks: parts, threads: threads) { _, range in
+            let (u, it, userRanks, itemRanks) = tables.value
+            for k in range {
+                u[k] = userRanks[Int(u[k])]
+                it[k] = itemRanks[Int(it[k])]
+            }
+        }
+        return (userRaws, itemRaws)
     }
 
     /// Replaces raw ids by dense indices in order of first appearance; returns the raw id of each index.

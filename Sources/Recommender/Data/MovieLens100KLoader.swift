@@ -15,18 +15,20 @@ public enum MovieLens100KLoader {
     /// - Parameters:
     ///   - directory: the folder holding the files.
     ///   - name: the name given to the data set.
+    ///   - indexOrder: the order of the user and item indices (see ``IndexOrder``); by id, a
+    ///     plain numeric ratings file is numbered while it is read.
     ///   - threads: threads for parsing (1 = single-thread mode; same result).
     /// - Returns: the data set; duplicated (user, item) pairs keep their last occurrence.
     /// - Throws: ``DataError`` naming the file, line and problem.
-    public static func load(directory: URL, name: String = "ml-100k",
+    public static func load(directory: URL, name: String = "ml-100k", indexOrder: IndexOrder = .firstAppearance,
                             threads: Int = Parallelism.availableCores) throws -> Dataset {
         let dataURL = directory.appendingPathComponent("u.data")
-        let ratings = try RatingsReader.read(url: dataURL, format: ratingsFormat, threads: threads)
+        let ratings = try RatingsReader.read(url: dataURL, format: ratingsFormat, threads: threads, order: indexOrder)
         var files = [dataURL.path]
         let catalog = try readIfPresent(directory.appendingPathComponent("u.item"), files: &files, readItems)
         let users = try readIfPresent(directory.appendingPathComponent("u.user"), files: &files, readUsers)
         return assembleDataset(name: name, ratings: ratings, catalog: catalog, users: users,
-                               ratingScale: 1...5, explicit: true, files: files)
+                               ratingScale: 1...5, explicit: true, files: files, order: indexOrder, threads: threads)
     }
 
     /// The names of the given splits shipped with ML-100K.

@@ -16,15 +16,18 @@ public enum MovieLensDatLoader {
     ///   - name: the data set name; `ml-1m…` reads `movies.dat` as Latin-1, `ml-10m…` as strict
     ///     UTF-8, any other name as UTF-8 when the file is valid UTF-8 and Latin-1 otherwise.
     ///     It also picks the rating scale (1...5 for `ml-1m`, 0.5...5 otherwise).
+    ///   - indexOrder: the order of the user and item indices (see ``IndexOrder``); by id, a
+    ///     plain numeric ratings file is numbered while it is read.
     ///   - threads: threads for parsing (1 = single-thread mode; same result).
     /// - Throws: ``DataError`` naming the file, line and problem.
-    public static func load(directory: URL, name: String, threads: Int = Parallelism.availableCores) throws -> Dataset {
+    public static func load(directory: URL, name: String, indexOrder: IndexOrder = .firstAppearance,
+                            threads: Int = Parallelism.availableCores) throws -> Dataset {
         let ratingsURL = directory.appendingPathComponent("ratings.dat")
         let scale = MovieLensScale.forName(name) ?? 0.5...5
         let format = RatingsFileFormat(separator: .doubleColon, hasHeader: false, userColumn: 0, itemColumn: 1,
                                        ratingColumn: 2, timestampColumn: 3, fieldCount: 4, ratingScale: scale,
                                        integerIDs: true, quoting: false)
-        let ratings = try RatingsReader.read(url: ratingsURL, format: format, threads: threads)
+        let ratings = try RatingsReader.read(url: ratingsURL, format: format, threads: threads, order: indexOrder)
         var files = [ratingsURL.path]
         let catalog = try readIfPresent(directory.appendingPathComponent("movies.dat"), files: &files) { url in
             let lower = name.lowercased()
@@ -37,7 +40,7 @@ public enum MovieLensDatLoader {
         }
         let users = try readIfPresent(directory.appendingPathComponent("users.dat"), files: &files, readUsers)
         return assembleDataset(name: name, ratings: ratings, catalog: catalog, users: users,
-                               ratingScale: scale, explicit: true, files: files)
+                               ratingScale: scale, explicit: true, files: files, order: indexOrder, threads: threads)
     }
 
     /// ML-1M occupation codes 0–20, in code order.
@@ -69,18 +72,21 @@ public enum MovieLensCSVLoader {
     /// - Parameters:
     ///   - directory: the folder holding `ratings.csv`.
     ///   - name: the data set name.
+    ///   - indexOrder: the order of the user and item indices (see ``IndexOrder``); by id, a
+    ///     plain numeric ratings file is numbered while it is read.
     ///   - threads: threads for parsing (1 = single-thread mode; same result).
     /// - Throws: ``DataError`` naming the file, line and problem.
-    public static func load(directory: URL, name: String, threads: Int = Parallelism.availableCores) throws -> Dataset {
+    public static func load(directory: URL, name: String, indexOrder: IndexOrder = .firstAppearance,
+                            threads: Int = Parallelism.availableCores) throws -> Dataset {
         let ratingsURL = directory.appendingPathComponent("ratings.csv")
         let scale: ClosedRange<Float> = 0.5...5
-        let ratings = try RatingsReader.read(url: ratingsURL, format: ratingsFormat(scale: scale), threads: threads)
+        let ratings = try RatingsReader.read(url: ratingsURL, format: ratingsFormat(scale: scale), threads: threads, order: indexOrder)
         var files = [ratingsURL.path]
         let catalog = try readIfPresent(directory.appendingPathComponent("movies.csv"), files: &files) {
             try readMovies(TextFile(url: $0), separator: .comma, encoding: .utf8, header: true)
         }
         return assembleDataset(name: name, ratings: ratings, catalog: catalog, users: nil,
-                               ratingScale: scale, explicit: true, files: files)
+                               ratingScale: scale, explicit: true, files: files, order: indexOrder, threads: threads)
     }
 
     static func ratingsFormat(scale: ClosedRange<Float>?) -> RatingsFileFormat {

@@ -43,6 +43,9 @@ struct ParsedRatings: Sendable {
     var interactions: Interactions
     var linesRead: Int
     var duplicatesDropped: Int
+    /// The order the indices follow: ``IndexOrder/id`` when the fast path numbered them by id,
+    /// else the file's order of first appearance.
+    var order: IndexOrder = .firstAppearance
 }
 
 /// Reads rating files: the parallel fast path for plain numeric files, else the general parser.
@@ -53,11 +56,13 @@ enum RatingsReader {
     ///     on anything unusual, including every error, so the messages always come from one place).
     ///   - threads: threads for the fast path (1 = single-thread deterministic mode; the result is
     ///     the same whatever the count).
+    ///   - order: the order the caller will want; the fast path numbers by id when asked to and
+    ///     it can (the result's ``ParsedRatings/order`` says which order it got).
     /// - Throws: ``DataError`` naming the file, the line and the problem.
     static func read(url: URL, format: RatingsFileFormat, allowFastPath: Bool = true,
-                     threads: Int = Parallelism.availableCores) throws -> ParsedRatings {
+                     threads: Int = Parallelism.availableCores, order: IndexOrder = .firstAppearance) throws -> ParsedRatings {
         try TextFile.checkExists(url)
-        if allowFastPath, let fast = FastRatingsParser.parse(url: url, format: format, threads: threads) {
+        if allowFastPath, let fast = FastRatingsParser.parse(url: url, format: format, threads: threads, order: order) {
             return fast
         }
         return try readGeneral(url: url, format: format)

@@ -20,10 +20,12 @@ public enum RecBoleLoader {
     ///   - name: the file stem and data set name (e.g. `"ml-100k"`).
     ///   - ratingScale: the declared scale (ratings outside are errors); by default the
     ///     MovieLens scale for MovieLens names, none otherwise.
+    ///   - indexOrder: the order of the user and item indices (see ``IndexOrder``); by id, a
+    ///     plain numeric ratings file is numbered while it is read.
     ///   - threads: threads for parsing (1 = single-thread mode; same result).
     /// - Throws: ``DataError`` naming the file, line and problem.
     public static func load(directory: URL, name: String, ratingScale: ClosedRange<Float>?? = nil,
-                            threads: Int = Parallelism.availableCores) throws -> Dataset {
+                            indexOrder: IndexOrder = .firstAppearance, threads: Int = Parallelism.availableCores) throws -> Dataset {
         let inter = directory.appendingPathComponent("\(name).inter")
         let header = try typedHeader(url: inter)
         guard let userColumn = header.firstIndex(of: "user_id"), let itemColumn = header.firstIndex(of: "item_id") else {
@@ -35,13 +37,14 @@ public enum RecBoleLoader {
         let format = RatingsFileFormat(separator: .tab, hasHeader: true, userColumn: userColumn, itemColumn: itemColumn,
                                        ratingColumn: ratingColumn, timestampColumn: header.firstIndex(of: "timestamp"),
                                        fieldCount: header.count, ratingScale: scale, integerIDs: false, quoting: false)
-        let ratings = try RatingsReader.read(url: inter, format: format, threads: threads)
+        let ratings = try RatingsReader.read(url: inter, format: format, threads: threads, order: indexOrder)
         var files = [inter.path]
 
         let catalog = try readIfPresent(directory.appendingPathComponent("\(name).item"), files: &files, readItems)
         let users = try readIfPresent(directory.appendingPathComponent("\(name).user"), files: &files, readUsers)
         return assembleDataset(name: name, ratings: ratings, catalog: catalog, users: users,
-                               ratingScale: ratingColumn == nil ? nil : scale, explicit: ratingColumn != nil, files: files)
+                               ratingScale: ratingColumn == nil ? nil : scale, explicit: ratingColumn != nil, files: files,
+                               order: indexOrder, threads: threads)
     }
 
     /// The column names of a typed header (`user_id:token` → `user_id`), reading only the first line.
