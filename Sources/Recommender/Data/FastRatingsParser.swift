@@ -19,7 +19,7 @@ import Darwin
 /// 4. Raw ids become dense indices through flat lookup arrays, duplicates are resolved (keep
 ///    last) without hashing. In ``IndexOrder/firstAppearance`` order, users and items are numbered
 ///    on two threads as the rows come. In ``IndexOrder/id`` order (ids below ``flatIDLimit``),
-///    parts of the rows mark the ids they name in parallel, the marks give each id its rank, and
+///    each chunk marks the ids it names while parsing, the marks give each id its rank, and
 ///    parts of the rows take their ranks in parallel: the numbering of
 ///    ``Dataset/reindex(_:threads:)`` without a second pass over the loaded data.
 ///
@@ -107,6 +107,8 @@ enum FastRatingsParser {
         var ratings = uninitializedArray(Float.self, count: format.ratingColumn == nil ? 0 : capacity)
         var times = uninitializedArray(Int64.self, count: format.timestampColumn == nil ? 0 : capacity)
         var results = [ChunkResult](repeating: ChunkResult(), count: chunks)
+        // By id: each chunk marks the ids its rows name while they are still in cache.
+        let marks: [IDMarks]? = order == .id ? (0..<chunks).map { _ in IDMarks() } : nil
 
         // Pass 2: parse.
         let roles = columnRoles(format)
@@ -126,7 +128,8 @@ enum FastRatingsParser {
                     var parser = ChunkParser(roles: roles, format: format, users: u + rowStarts[c], items: i + rowStarts[c],
                                              ratings: r.map { $0 + rowStarts[c] }, times: t.map { $0 + rowStarts[c] },
                                              capacity: rowStarts[c + 1] - rowStarts[c], skipHeader: c == 0 && format.hasHeader)
-                    res[c] = parser.run(fd: fd, from: bounds[c], to: bounds[c + 1], buffer: buffer, blockSize: blockSize)
+                    res[c] = parser.run(fd: fd, from: bounds[c], to: bounds[c + 1], buffer: buffer, blockSize: blockSize,
+                                        marks: marks?[c])
                 }
             }
         }}}}}
@@ -159,7 +162,7 @@ enum FastRatingsParser {
         users.withUnsafeMutableBufferPointer { u in
             items.withUnsafeMutableBufferPointer { i in
                 if byID {
-                    (userRaw, itemRaw) = rankByID(users: u, items: i, maxUser: maxUser, maxItem: maxItem, threads: threads)
+                    (userRaw, itemRaw) = rankByID(users: u, items: i, marks: marks!, maxUser: maxUser, maxItem: maxItem, threads: threads)
                     return
                 }
                 // By first appearance: users and items on two threads.
@@ -195,59 +198,72 @@ enum FastRatingsParser {
         return parsed
     }
 
+    /// The ids the rows of one chunk name, as one bit per raw id (set = named), users and items
+    /// apart; the bitmaps grow with the largest id seen. Filled a parsed block at a time, while
+    /// the block's rows are still in cache; ML-25M's item bitmap (26 KB) stays in L1.
+    final class IDMarks: @unchecked Sendable {
+        var users: [UInt64] = []
+        var items: [UInt64] = []
+
+        func mark(users u: UnsafePointer<Int32>, items it: UnsafePointer<Int32>, count: Int, maxUser: Int32, maxItem: Int32) {
+            guard count > 0 else { return }
+            let userWords = Int(maxUser) / 64 + 1, itemWords = Int(maxItem) / 64 + 1
+            if userWords > users.count { users.append(contentsOf: repeatElement(0, count: max(userWords, 2 * users.count) - users.count)) }
+            if itemWords > items.count { items.append(contentsOf: repeatElement(0, count: max(itemWords, 2 * items.count) - items.count)) }
+            users.withUnsafeMutableBufferPointer { userBits in
+                items.withUnsafeMutableBufferPointer { itemBits in
+                    let userBits = userBits.baseAddress!, itemBits = itemBits.baseAddress!
+                    // A user's rows usually come together: mark a user once per run of rows.
+                    var previous: Int32 = -1
+                    for k in 0..<count {
+                        let user = u[k], item = Int(it[k])
+                        if user != previous {
+                            userBits[Int(user) >> 6] |= 1 << UInt64(user & 63)
+                            previous = user
+                        }
+                        itemBits[item >> 6] |= 1 << UInt64(item & 63)
+                    }
+                }
+            }
+        }
+    }
+
     /// Replaces the raw ids of both columns (each at most `maxUser` / `maxItem`, below
     /// ``flatIDLimit``) by their rank among the ids present: ``IndexOrder/id`` order, since the
     /// raw ids are canonical integers. Returns the raw id of each index, users then items.
     ///
-    /// Three steps, two of them parallel over parts of the rows: each part marks the ids its rows
-    /// name in its own byte arrays; the marks, joined, give each present id its rank; each part
-    /// replaces its rows' ids by their ranks. Marks are plain byte stores (no read-modify-write
-    /// chain), and the rank tables stay in cache for columns of any length. The result does not
-    /// depend on the thread count.
-    static func rankByID(users: UnsafeMutableBufferPointer<Int32>, items: UnsafeMutableBufferPointer<Int32>,
+    /// The chunks' marks (``IDMarks``), joined, give each present id its rank; then parts of the
+    /// rows, in parallel, replace their ids by their ranks (the rank tables stay in cache for
+    /// columns of any length). The result does not depend on the thread count.
+    static func rankByID(users: UnsafeMutableBufferPointer<Int32>, items: UnsafeMutableBufferPointer<Int32>, marks: [IDMarks],
                          maxUser: Int32, maxItem: Int32, threads: Int) -> (users: [Int32], items: [Int32]) {
         let n = users.count
-        let parts = max(1, min(threads, n / 65_536 + 1))
         let userSpan = Int(maxUser) + 1, itemSpan = Int(maxItem) + 1
-        let span = userSpan + itemSpan
-        // One row of marks per part: users at [0, userSpan), items after.
-        let marks = UnsafeMutablePointer<UInt8>.allocate(capacity: parts * span)
-        defer { marks.deallocate() }
-        let columns = UnsafeSendableBox((users, items, marks))
-        ComputePool.forEachChunk(count: parts, chunks: parts, threads: threads) { _, range in
-            let (_, _, marks) = columns.value
-            for part in range { (marks + part * span).initialize(repeating: 0, count: span) }
-        }
-        ComputePool.forEachChunk(count: n, chunks: parts, threads: threads) { part, range in
-            let (u, it, marks) = columns.value
-            let userMarks = marks + part * span, itemMarks = userMarks + userSpan
-            for k in range {
-                userMarks[Int(u[k])] = 1
-                itemMarks[Int(it[k])] = 1
-            }
-        }
-        // Join the parts' marks into part 0's, then rank: the table maps a raw id to its index.
-        for part in 1..<parts {
-            let from = marks + part * span
-            for k in 0..<span { marks[k] |= from[k] }
-        }
-        let ranks = UnsafeMutablePointer<Int32>.allocate(capacity: span)
+        // ranks[raw] = the raw id's index (users at [0, userSpan), items after), -1 when absent.
+        let ranks = UnsafeMutablePointer<Int32>.allocate(capacity: userSpan + itemSpan)
         defer { ranks.deallocate() }
-        func rank(_ start: Int, _ count: Int) -> [Int32] {
+        func rank(_ part: KeyPath<IDMarks, [UInt64]>, span: Int, into table: UnsafeMutablePointer<Int32>) -> [Int32] {
+            var joined = [UInt64](repeating: 0, count: span / 64 + 1)
+            for chunk in marks {
+                chunk[keyPath: part].withUnsafeBufferPointer { m in
+                    for w in 0..<min(joined.count, m.count) { joined[w] |= m[w] }
+                }
+            }
             var raws: [Int32] = []
             var next: Int32 = 0
-            for raw in 0..<count {
-                if marks[start + raw] != 0 {
-                    ranks[start + raw] = next
+            for raw in 0..<span {
+                if joined[raw >> 6] & (1 << UInt64(raw & 63)) != 0 {
+                    table[raw] = next
                     next += 1
                     raws.append(Int32(raw))
                 } else {
-                    ranks[start + raw] = -1
+                    table[raw] = -1
                 }
             }
             return raws
         }
-        let userRaws = rank(0, userSpan), itemRaws = rank(userSpan, itemSpan)
+        let userRaws = rank(\.users, span: userSpan, into: ranks), itemRaws = rank(\.items, span: itemSpan, into: ranks + userSpan)
+        let parts = max(1, min(threads, n / 65_536 + 1))
         let tables = UnsafeSendableBox((users, items, UnsafePointer(ranks), UnsafePointer(ranks + userSpan)))
         ComputePool.forEachChunk(count: n, chunks: parts, threads: threads) { _, range in
             let (u, it, userRanks, itemRanks) = tables.value
@@ -358,7 +374,9 @@ enum FastRatingsParser {
                 && (roles == [.user, .item, .rating, .timestamp] && times != nil || roles == [.user, .item, .rating] && times == nil)
         }
 
-        mutating func run(fd: Int32, from: Int, to: Int, buffer: UnsafeMutablePointer<UInt8>, blockSize: Int) -> ChunkResult {
+        /// - Parameter marks: when given, the ids of the rows are marked there, a block at a time.
+        mutating func run(fd: Int32, from: Int, to: Int, buffer: UnsafeMutablePointer<UInt8>, blockSize: Int,
+                          marks: IDMarks? = nil) -> ChunkResult {
             var carry = 0
             var at = from
             while at < to || carry > 0 {
@@ -379,9 +397,12 @@ enum FastRatingsParser {
                     while end > 0 && buffer[end - 1] != 10 { end -= 1 }
                     if end == 0 { return result }
                 }
+                let rowsBefore = result.rows
                 let ok = plainLayout ? parseLinesPlain(buffer, end)
                     : format.fieldCount == roles.count ? parseLinesFused(buffer, end) : parseLines(buffer, end)
                 guard ok else { return result }
+                marks?.mark(users: users + rowsBefore, items: items + rowsBefore, count: result.rows - rowsBefore,
+                            maxUser: result.maxUser, maxItem: result.maxItem)
                 carry = filled - min(end, filled)
                 if carry > 0 { memmove(buffer, buffer + end, carry) }
                 if at >= to { carry = 0 }

@@ -3,7 +3,7 @@ import Testing
 @testable import Recommender
 
 /// Loading with `indexOrder: .id`: the fast parser numbers users and items by id while it reads
-/// (``FastRatingsParser/rankByID(users:items:maxUser:maxItem:threads:)``), and every loader gives
+/// (``FastRatingsParser/rankByID(users:items:marks:maxUser:maxItem:threads:)``), and every loader gives
 /// the data set that loading in the default order and then renumbering by id gives.
 @Suite struct LoadingInIDOrderTests {
     private func temporaryFolder() throws -> URL {
