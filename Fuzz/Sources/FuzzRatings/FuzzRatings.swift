@@ -1,7 +1,7 @@
 // libFuzzer harness: the ratings-file readers (layout detection, the fast parallel parser and
 // the general parser). Any input must end in a dataset or a DataError, never a signal; when the
 // fast path accepts a file, it must read the same ids, ratings and timestamps as the general
-// parser. The C line parser also runs alone on a buffer of exactly the input's lines, so that
+// parser, and in id order the same data set as loading and renumbering. The C line parser also runs alone on a buffer of exactly the input's lines, so that
 // AddressSanitizer (scripts/fuzz.sh builds the C code with it) reports any read past them.
 import CKernels
 import Foundation
@@ -20,6 +20,16 @@ public func fuzzRatings(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     // must give the loaded data set back.
     if let loaded = try? DelimitedRatingsLoader.load(ratings: file, threads: 1) {
         checkReindexing(loaded)
+        // Loading in id order (numbered by the fast parser while it reads, or renumbered after
+        // the general parser) gives the loaded data set renumbered by id.
+        guard let byID = try? DelimitedRatingsLoader.load(ratings: file, indexOrder: .id, threads: 2) else {
+            fatalError("the loader refused in id order a file it read by first appearance")
+        }
+        let renumbered = loaded.reindexed(.id, threads: 1)
+        guard byID.userIDs == renumbered.userIDs, byID.itemIDs == renumbered.itemIDs,
+              byID.interactions == renumbered.interactions, byID.report.duplicatesDropped == renumbered.report.duplicatesDropped else {
+            fatalError("loading in id order differs from loading and renumbering by id")
+        }
     }
     // 2. Options chosen by the first byte: separator, header, scale.
     let selector = bytes.first ?? 0
@@ -36,6 +46,17 @@ public func fuzzRatings(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         guard let general, general.interactions == fast.interactions,
               general.userIDs == fast.userIDs, general.itemIDs == fast.itemIDs else {
             fatalError("the fast parser accepted a file the general parser reads differently")
+        }
+    }
+    // The fast path numbering by id while it reads (1 thread, small chunks) against the general
+    // parser's result renumbered.
+    if let fast = FastRatingsParser.parse(url: file, format: uData, threads: 1, order: .id, parallelThreshold: 64, blockSize: 256) {
+        guard let general else { fatalError("the fast parser (id order) accepted a file the general parser refuses") }
+        let byRows = assembleDataset(name: "fuzz", ratings: general, catalog: nil, users: nil, ratingScale: 1...5, explicit: true,
+                                     files: [], order: .id, threads: 1)
+        guard fast.order == .id, byRows.userIDs == fast.userIDs, byRows.itemIDs == fast.itemIDs,
+              byRows.interactions == fast.interactions else {
+            fatalError("the fast parser's id order differs from the general parser's data renumbered by id")
         }
     }
     // 4. The C line parser alone (its SIMD pass included), comma and tab layouts.

@@ -200,13 +200,24 @@ enum FastRatingsParser {
 
     /// The ids the rows of one chunk name, as one bit per raw id (set = named), users and items
     /// apart; the bitmaps grow with the largest id seen. Filled a parsed block at a time, while
-    /// the block's rows are still in cache; ML-25M's item bitmap (26 KB) stays in L1.
+    /// the block's rows are still in cache; ML-25M's item bitmap (26 KB) stays in L1. An id of
+    /// ``flatIDLimit`` or more stops the marking (the bitmaps are dropped, at most 4 MB each):
+    /// such a file is numbered by first appearance and renumbered after loading.
     final class IDMarks: @unchecked Sendable {
         var users: [UInt64] = []
         var items: [UInt64] = []
+        /// Whether an id beyond ``flatIDLimit`` stopped the marking.
+        private(set) var overflowed = false
 
+        /// Marks the ids of `count` rows; `maxUser` and `maxItem` bound every id so far.
         func mark(users u: UnsafePointer<Int32>, items it: UnsafePointer<Int32>, count: Int, maxUser: Int32, maxItem: Int32) {
-            guard count > 0 else { return }
+            guard count > 0, !overflowed else { return }
+            guard Int64(maxUser) < flatIDLimit && Int64(maxItem) < flatIDLimit else {
+                overflowed = true
+                users = []
+                items = []
+                return
+            }
             let userWords = Int(maxUser) / 64 + 1, itemWords = Int(maxItem) / 64 + 1
             if userWords > users.count { users.append(contentsOf: repeatElement(0, count: max(userWords, 2 * users.count) - users.count)) }
             if itemWords > items.count { items.append(contentsOf: repeatElement(0, count: max(itemWords, 2 * items.count) - items.count)) }

@@ -80,7 +80,7 @@ import Testing
         let dir = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("big-ids.csv")
-        let big = FastRatingsParser.flatIDLimit + 5
+        let big = Int64(Int32.max) - 5
         try "user,item,rating,time\n\(big),7,1,10\n3,\(big),2,11\n3,7,4,12\n".write(to: file, atomically: true, encoding: .utf8)
         let parsed = try RatingsReader.read(url: file, format: MovieLensCSVLoader.ratingsFormat(scale: nil), order: .id)
         #expect(parsed.order == .firstAppearance)
@@ -88,6 +88,20 @@ import Testing
         #expect(byID.userIDs.ids.map(\.rawValue) == ["3", "\(big)"])
         #expect(byID.itemIDs.ids.map(\.rawValue) == ["7", "\(big)"])
         #expect(sameContent(byID, try DelimitedRatingsLoader.load(ratings: file).reindexed(.id)).isEmpty)
+    }
+
+    @Test func anIDBeyondTheFlatLimitStopsTheMarking() {
+        // Bitmaps up to an id near Int32.max would take 256 MB a chunk: the marks stop instead.
+        let marks = FastRatingsParser.IDMarks()
+        var users: [Int32] = [3, 5], items: [Int32] = [700, 2]
+        marks.mark(users: &users, items: &items, count: 2, maxUser: 5, maxItem: 700)
+        #expect(marks.users.count == 1 && marks.users[0] == (1 << 3 | 1 << 5) && marks.items.count == 11)
+        users = [2_000_000_000]; items = [1]
+        marks.mark(users: &users, items: &items, count: 1, maxUser: 2_000_000_000, maxItem: 700)
+        #expect(marks.overflowed && marks.users.isEmpty && marks.items.isEmpty)
+        users = [1]
+        marks.mark(users: &users, items: &items, count: 1, maxUser: 2_000_000_000, maxItem: 700)
+        #expect(marks.users.isEmpty)
     }
 
     @Test func textIDsAreNumberedByTheirBytes() throws {
