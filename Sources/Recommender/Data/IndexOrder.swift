@@ -1,7 +1,8 @@
 /// The order in which users and items get their dense indices.
 ///
-/// Loaders hand out indices in ``firstAppearance`` order. ``Dataset/reindex(_:threads:)``
-/// renumbers a loaded data set in ``id`` order, which has three uses:
+/// Loaders hand out indices in ``firstAppearance`` order unless given `indexOrder: .id` (a plain
+/// numeric file is then numbered by id while it is read). ``Dataset/reindex(_:threads:)``
+/// renumbers a loaded data set in ``id`` order. Id order has three uses:
 /// - **The notebook's numbering.** MovieLens ids are integers from 1, and the notebook's
 ///   index is the id minus one. In id order, index *k* of ML-100K is user or movie *k* + 1, so
 ///   embedding rows line up with the notebook's tables.
