@@ -2,7 +2,8 @@
 # Loading speed, side by side: pandas.read_csv (C engine) merely parsing a 25M-line ratings.csv
 # in ML-25M's format and shape, and `recommender bench load` parsing it into columns, building
 # both id maps and both CSR views. The two alternate, one run each per round (REPEATS=3 rounds), and
-# each prints its time per round, then its best round with CPU time and peak memory.
+# each prints its time per round, then its best round with CPU time and peak memory; last come
+# the ratios pandas / ours (best against best, and round by round with their median).
 # INDEX_ORDER=id runs ours with `--index-order id` (users and items numbered by id: the file,
 # sorted by user and then movie id, is then sorted by user and item index, and the per-user view
 # shares the columns); INDEX_ORDER=both runs ours both ways in each round (pandas, then ours in
@@ -68,4 +69,18 @@ sort -n "$PANDAS_RUNS" | head -1 | awk '{printf "best: pandas %s read_csv %s s (
 for order in $ORDERS; do
   echo "--- recommender bench load --index-order $order (parse + id maps + both CSR views), best of $REPEATS rounds"
   sed -E 's/.*total ([0-9.]+) s.*/\1 &/' "$OURS_RUNS.$order" | sort -n | head -1 | cut -d' ' -f2-
+done
+# The ratios the target (ours at least 2x faster than pandas) is judged by: best against best, and
+# each round's pandas run against ours in the same round (their range and median).
+echo "--- pandas time / ours (target: 2x)"
+for order in $ORDERS; do
+  python3 - "$PANDAS_RUNS" "$OURS_RUNS.$order" "$order" <<'PY'
+import re, statistics, sys
+pandas = [float(line.split()[0]) for line in open(sys.argv[1])]
+ours = [float(re.search(r"total ([0-9.]+) s", line).group(1)) for line in open(sys.argv[2])]
+rounds = [p / o for p, o in zip(pandas, ours)]
+print(f"{sys.argv[3]}: {min(pandas) / min(ours):.2f}x best against best; round by round "
+      f"{' / '.join(f'{r:.2f}' for r in rounds)} (median {statistics.median(rounds):.2f}x, "
+      f"{sum(r >= 2 for r in rounds)} of {len(rounds)} rounds at 2x or more)")
+PY
 done
